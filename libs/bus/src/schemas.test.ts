@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { decodeZoneChanged, decodeZoneEntry, encodeZoneChanged, encodeZoneEntry } from './schemas.ts';
+
+const service = {
+  kind: 'Service',
+  namespace: 'shop',
+  name: 'web',
+  type: 'ClusterIP',
+  clusterIPs: ['10.96.0.10'],
+  ports: [{ name: 'http', protocol: 'TCP', port: 80 }],
+  publishNotReadyAddresses: false,
+  labels: {},
+  endpoints: [{ addresses: ['10.244.1.5'], ready: true, ports: [{ name: 'http', protocol: 'TCP', port: 8080 }] }],
+} as const;
+
+const bytes = (value: unknown) => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
+
+describe('zone entry schema', () => {
+  const cases: { name: string; input: Uint8Array; code?: string }[] = [
+    { name: 'a service record set', input: bytes({ schema: 1, recordSet: service, changedAt: '2026-11-23T10:00:00Z' }) },
+    { name: 'a namespace', input: bytes({ schema: 1, recordSet: { kind: 'Namespace', name: 'shop', labels: {} }, changedAt: 'x' }) },
+    { name: 'a pod', input: bytes({ schema: 1, recordSet: { kind: 'Pod', namespace: 'shop', name: 'p', ips: ['10.0.0.1'] }, changedAt: 'x' }) },
+    { name: 'not JSON', input: bytes('{nope'), code: 'BUS_BAD_JSON' },
+    { name: 'no version', input: bytes({ recordSet: service }), code: 'BUS_UNKNOWN_VERSION' },
+    { name: 'a future version', input: bytes({ schema: 2, recordSet: service, changedAt: 'x' }), code: 'BUS_UNKNOWN_VERSION' },
+    { name: 'no record set', input: bytes({ schema: 1, changedAt: 'x' }), code: 'BUS_BAD_SCHEMA' },
+    { name: 'an unknown kind', input: bytes({ schema: 1, recordSet: { kind: 'Ingress', name: 'x' }, changedAt: 'x' }), code: 'BUS_BAD_SCHEMA' },
+    {
+      name: 'a port out of range',
+      input: bytes({ schema: 1, recordSet: { ...service, ports: [{ name: 'http', protocol: 'TCP', port: 70000 }] }, changedAt: 'x' }),
+      code: 'BUS_BAD_SCHEMA',
+    },
+    {
+      name: 'a service without endpoints field',
+      input: bytes({ schema: 1, recordSet: { ...service, endpoints: undefined }, changedAt: 'x' }),
+      code: 'BUS_BAD_SCHEMA',
+    },
+  ];
+  it.each(cases)('$name', ({ input, code }) => {
+    const decoded = decodeZoneEntry(input);
+    if (code) {
+      expect(decoded.ok).toBe(false);
+      if (!decoded.ok) {
+        expect(decoded.error.code).toBe(code);
+        expect(decoded.error.message).toMatch(/^zone entry: /);
+      }
+    } else {
+      expect(decoded).toMatchObject({ ok: true });
+    }
+  });
+
+  it('round-trips what the writer encodes, trace included', () => {
+    const decoded = decodeZoneEntry(encodeZoneEntry(service, { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }));
+    expect(decoded.ok && decoded.value.recordSet).toEqual(service);
+    expect(decoded.ok && decoded.value.trace?.traceparent).toMatch(/^00-/);
+  });
+});
+
+describe('zone change schema', () => {
+  it('round-trips', () => {
+    const decoded = decodeZoneChanged(encodeZoneChanged({ key: 'svc.shop.web', names: ['web.shop.svc.cluster.local'], revision: 7 }));
+    expect(decoded).toEqual({ ok: true, value: { schema: 1, key: 'svc.shop.web', names: ['web.shop.svc.cluster.local'], revision: 7 } });
+  });
+  it.each([
+    [{ schema: 1, key: 'svc.a.b', names: 'web', revision: 1 }, 'BUS_BAD_SCHEMA'],
+    [{ schema: 1, key: '', names: [], revision: 1 }, 'BUS_BAD_SCHEMA'],
+    [{ schema: 1, key: 'svc.a.b', names: [], revision: -1 }, 'BUS_BAD_SCHEMA'],
+    [{ schema: '1', key: 'svc.a.b', names: [], revision: 1 }, 'BUS_UNKNOWN_VERSION'],
+  ])('rejects %j', (input, code) => {
+    const decoded = decodeZoneChanged(bytes(input));
+    expect(decoded.ok ? 'ok' : decoded.error.code).toBe(code);
+  });
+});

@@ -1,0 +1,155 @@
+// Versioned message schemas of the bus. Every message is validated when read: a message that fails is
+// reported as a BusError value and the reader skips it, so one bad writer cannot stop the zone.
+import { Ajv, type JSONSchemaType, type ValidateFunction } from 'ajv';
+import type { RecordSet } from '@halo/zone';
+
+export type TraceFields = { traceparent?: string; tracestate?: string };
+
+/** The value of one key of KV `halo-zone`. A KV put carries no headers, so the trace rides inside. */
+export interface ZoneEntryV1 {
+  schema: 1;
+  recordSet: RecordSet;
+  changedAt: string;
+  trace?: TraceFields;
+}
+
+/** The payload of `halo.zone.changed`: what one change touched. Its trace rides in the NATS headers. */
+export interface ZoneChangedV1 {
+  schema: 1;
+  key: string;
+  /** Lowercase DNS names, no trailing dot: every name the old and the new record set answer for. */
+  names: string[];
+  /** The KV revision of the write (0 for a delete whose revision is unknown). */
+  revision: number;
+}
+
+export interface BusError {
+  code: 'BUS_BAD_JSON' | 'BUS_BAD_SCHEMA' | 'BUS_UNKNOWN_VERSION';
+  message: string;
+}
+
+export type Decoded<T> = { ok: true; value: T } | { ok: false; error: BusError };
+
+const name = { type: 'string', minLength: 1, maxLength: 253 } as const;
+const labels = { type: 'object', additionalProperties: { type: 'string' } } as const;
+const port = {
+  type: 'object',
+  required: ['name', 'protocol', 'port'],
+  properties: {
+    name: { type: 'string' },
+    protocol: { enum: ['TCP', 'UDP', 'SCTP'] },
+    port: { type: 'integer', minimum: 1, maximum: 65535 },
+  },
+} as const;
+
+const recordSetSchema = {
+  oneOf: [
+    {
+      type: 'object',
+      required: ['kind', 'namespace', 'name', 'type', 'clusterIPs', 'ports', 'publishNotReadyAddresses', 'labels', 'endpoints'],
+      properties: {
+        kind: { const: 'Service' },
+        namespace: name,
+        name,
+        type: { enum: ['ClusterIP', 'Headless', 'ExternalName'] },
+        clusterIPs: { type: 'array', items: { type: 'string' } },
+        externalName: { type: 'string' },
+        ports: { type: 'array', items: port },
+        publishNotReadyAddresses: { type: 'boolean' },
+        labels,
+        endpoints: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['addresses', 'ready', 'ports'],
+            properties: {
+              addresses: { type: 'array', items: { type: 'string' } },
+              ready: { type: 'boolean' },
+              hostname: { type: 'string' },
+              podName: { type: 'string' },
+              ports: { type: 'array', items: port },
+            },
+          },
+        },
+      },
+    },
+    {
+      type: 'object',
+      required: ['kind', 'name', 'labels'],
+      properties: { kind: { const: 'Namespace' }, name, labels },
+    },
+    {
+      type: 'object',
+      required: ['kind', 'namespace', 'name', 'ips'],
+      properties: { kind: { const: 'Pod' }, namespace: name, name, ips: { type: 'array', items: { type: 'string' } } },
+    },
+  ],
+} as const;
+
+const traceSchema = {
+  type: 'object',
+  properties: { traceparent: { type: 'string' }, tracestate: { type: 'string' } },
+  additionalProperties: false,
+} as const;
+
+const ajv = new Ajv({ allErrors: false, strict: false });
+
+const zoneEntryV1 = ajv.compile({
+  type: 'object',
+  required: ['schema', 'recordSet', 'changedAt'],
+  properties: { schema: { const: 1 }, recordSet: recordSetSchema, changedAt: { type: 'string' }, trace: traceSchema },
+}) as ValidateFunction<ZoneEntryV1>;
+
+const zoneChangedSchemaV1: JSONSchemaType<ZoneChangedV1> = {
+  type: 'object',
+  required: ['schema', 'key', 'names', 'revision'],
+  properties: {
+    schema: { type: 'integer', const: 1 },
+    key: { type: 'string', minLength: 1 },
+    names: { type: 'array', items: { type: 'string' } },
+    revision: { type: 'integer', minimum: 0 },
+  },
+};
+const zoneChangedV1 = ajv.compile(zoneChangedSchemaV1);
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+function decode<T>(bytes: Uint8Array, what: string, validators: Record<number, ValidateFunction<T>>): Decoded<T> {
+  let json: unknown;
+  try {
+    json = JSON.parse(decoder.decode(bytes));
+  } catch (err) {
+    return { ok: false, error: { code: 'BUS_BAD_JSON', message: `${what}: not JSON (${(err as Error).message})` } };
+  }
+  const version = typeof json === 'object' && json !== null ? (json as { schema?: unknown }).schema : undefined;
+  const validate = typeof version === 'number' ? validators[version] : undefined;
+  if (!validate) {
+    return { ok: false, error: { code: 'BUS_UNKNOWN_VERSION', message: `${what}: unknown schema version ${JSON.stringify(version)}` } };
+  }
+  if (!validate(json)) {
+    const first = validate.errors?.[0];
+    const where = first?.instancePath || '/';
+    return { ok: false, error: { code: 'BUS_BAD_SCHEMA', message: `${what}: ${where} ${first?.message ?? 'is invalid'}` } };
+  }
+  return { ok: true, value: json };
+}
+
+export function decodeZoneEntry(bytes: Uint8Array): Decoded<ZoneEntryV1> {
+  return decode(bytes, 'zone entry', { 1: zoneEntryV1 });
+}
+
+export function encodeZoneEntry(recordSet: RecordSet, trace?: TraceFields): Uint8Array {
+  const entry: ZoneEntryV1 = { schema: 1, recordSet, changedAt: new Date().toISOString() };
+  if (trace && (trace.traceparent || trace.tracestate)) entry.trace = trace;
+  return encoder.encode(JSON.stringify(entry));
+}
+
+export function decodeZoneChanged(bytes: Uint8Array): Decoded<ZoneChangedV1> {
+  return decode(bytes, 'zone change', { 1: zoneChangedV1 });
+}
+
+export function encodeZoneChanged(change: Omit<ZoneChangedV1, 'schema'>): Uint8Array {
+  const message: ZoneChangedV1 = { schema: 1, ...change };
+  return encoder.encode(JSON.stringify(message));
+}
