@@ -1,0 +1,11 @@
+export { startTelemetry, isTracingConfigured } from './sdk.ts';
+export type { Telemetry, TelemetryOptions } from './sdk.ts';
+export { tracer, injectTrace, extractTrace, TRACER_NAME } from './tracing.ts';
+export type { TraceCarrier } from './tracing.ts';
+export { createLogger, logLevelFromEnv } from './logging.ts';
+export { createMetricsRegistry } from './metrics.ts';
+export { startAdminServer, buildAdminApp } from './admin-server.ts';
+export type { AdminServer, AdminServerOptions } from './admin-server.ts';
+export * from './semconv.ts';
+export { useInMemoryTracing, assertSpan, spanMismatches, InMemorySpanExporter } from './in-memory-tracing.ts';
+export type { InMemoryTracing, ExpectedSpan, ReadableSpan } from './in-memory-tracing.ts';
