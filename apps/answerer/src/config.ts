@@ -1,0 +1,87 @@
+// The answerer's configuration: flags first, then environment, then defaults. Read once, in one place.
+import { parseArgs } from 'node:util';
+import { hostname } from 'node:os';
+import { readFileSync } from 'node:fs';
+
+export interface AnswererConfig {
+  nats: string[];
+  /** The Corefile text and where it came from (for error messages). */
+  corefile: { text: string; file: string };
+  /** Overrides the port of every server block (the stack runs the pool on --dns-port). */
+  listen?: { host: string; port: number };
+  /** The cluster domain, for the names a zone change touches. */
+  zone: string;
+  adminHost: string;
+  adminPort: number;
+  instance: string;
+}
+
+export const defaultCorefileFile = new URL('./kubeadm.Corefile', import.meta.url);
+
+export const usage = `Usage: halo-answerer [options]
+  --nats URL[,URL]      NATS servers (env NATS_URL, default nats://127.0.0.1:4222)
+  --corefile FILE       Corefile (default: the one kubeadm installs for CoreDNS)
+  --dns-port N          serve DNS on this port, whatever the Corefile's blocks say
+  --dns-host HOST       with --dns-port: the address (default 0.0.0.0)
+  --zone NAME           cluster domain (default cluster.local)
+  --admin-host HOST     admin address (default 0.0.0.0)
+  --admin-port N        admin port for /healthz, /readyz, /metrics (default 8081; 0 picks a free one)
+  --instance ID         this instance's name (env POD_NAME, default the host name and PID)`;
+
+export type ConfigResult = { ok: true; config: AnswererConfig } | { ok: false; message: string };
+
+function port(value: string | undefined, flag: string): number | string {
+  const n = Number(value);
+  return Number.isInteger(n) && n >= 0 && n <= 65535 ? n : `${flag}: not a port: ${value}`;
+}
+
+export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        nats: { type: 'string' },
+        corefile: { type: 'string' },
+        'dns-port': { type: 'string' },
+        'dns-host': { type: 'string' },
+        zone: { type: 'string' },
+        'admin-host': { type: 'string' },
+        'admin-port': { type: 'string' },
+        instance: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    return { ok: false, message: `${(err as Error).message}\n${usage}` };
+  }
+  if (values.help) return { ok: false, message: usage };
+  const adminPort = port(values['admin-port'] ?? env.ADMIN_PORT ?? '8081', '--admin-port');
+  if (typeof adminPort === 'string') return { ok: false, message: adminPort };
+  let listen: AnswererConfig['listen'];
+  if (values['dns-port'] !== undefined) {
+    const dnsPort = port(values['dns-port'], '--dns-port');
+    if (typeof dnsPort === 'string') return { ok: false, message: dnsPort };
+    listen = { host: values['dns-host'] ?? '0.0.0.0', port: dnsPort };
+  }
+  const file = values.corefile ?? defaultCorefileFile.pathname;
+  let text: string;
+  try {
+    text = readFileSync(values.corefile ?? defaultCorefileFile, 'utf8');
+  } catch (err) {
+    return { ok: false, message: `--corefile: cannot read ${file}: ${(err as Error).message}` };
+  }
+  return {
+    ok: true,
+    config: {
+      nats: (values.nats ?? env.NATS_URL ?? 'nats://127.0.0.1:4222').split(',').map((s) => s.trim()).filter(Boolean),
+      corefile: { text, file },
+      listen,
+      zone: (values.zone ?? 'cluster.local').toLowerCase().replace(/\.$/, ''),
+      adminHost: values['admin-host'] ?? '0.0.0.0',
+      adminPort,
+      instance: values.instance ?? env.POD_NAME ?? `${hostname()}-${process.pid}`,
+    },
+  };
+}

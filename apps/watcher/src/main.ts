@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// The watcher: Kubernetes objects in, record sets out to KV halo-zone, one leader at a time.
+import type { KubernetesObject, V1EndpointSlice, V1Namespace, V1Pod, V1Service } from '@kubernetes/client-node';
+import { Counter, Gauge } from 'prom-client';
+import { connectBus } from '@halo/bus';
+import { createInformer, createLeaderElection, loadKubeConfig } from '@halo/kube';
+import { createLogger, createMetricsRegistry, startAdminServer, startTelemetry } from '@halo/telemetry';
+import { defaultZoneOptions } from '@halo/zone';
+import { readConfig } from './config.ts';
+import { InformerState, type EventType } from './cluster-state.ts';
+import { ZoneSync } from './zone-sync.ts';
+
+const parsed = readConfig(process.argv.slice(2), process.env);
+if (!parsed.ok) {
+  console.error(parsed.message);
+  process.exit(2);
+}
+const config = parsed.config;
+const telemetry = await startTelemetry({ serviceName: 'halo-watcher', serviceInstanceId: config.identity });
+const logger = createLogger('watcher', { identity: config.identity });
+const registry = createMetricsRegistry();
+const writes = new Counter({ name: 'halo_watcher_zone_writes_total', help: 'Record sets written to KV halo-zone, by operation.', labelNames: ['op'], registers: [registry] });
+const leaderGauge = new Gauge({ name: 'halo_watcher_leader', help: '1 while this replica holds the lease.', registers: [registry] });
+
+const nc = await connectBus({ servers: config.nats, name: `halo-watcher-${config.identity}` });
+const kc = loadKubeConfig({ kubeServer: config.kubeServer, kubeconfig: config.kubeconfig });
+const state = new InformerState();
+const sync = await ZoneSync.open({
+  nc,
+  state,
+  logger,
+  zoneOptions: defaultZoneOptions({ zones: [config.zone, 'in-addr.arpa', 'ip6.arpa'], endpointPodNames: true }),
+  onWrite: (op) => writes.inc({ op }),
+});
+
+function watch<T extends KubernetesObject>(resource: 'services' | 'endpointslices' | 'namespaces' | 'pods', apply: (type: EventType, obj: T) => string[]) {
+  const informer = createInformer<T>(kc, resource, { logger });
+  for (const type of ['add', 'update', 'delete'] as const) {
+    informer.on(type, (obj) => {
+      for (const key of apply(type, obj)) sync.touch(key);
+    });
+  }
+  return informer;
+}
+const informers = [
+  watch<V1Namespace>('namespaces', (t, o) => state.onNamespace(t, o)),
+  watch<V1Service>('services', (t, o) => state.onService(t, o)),
+  watch<V1EndpointSlice>('endpointslices', (t, o) => state.onEndpointSlice(t, o)),
+  ...(config.watchPods ? [watch<V1Pod>('pods', (t, o) => state.onPod(t, o))] : []),
+];
+
+const admin = await startAdminServer({
+  host: config.adminHost,
+  port: config.adminPort,
+  registry,
+  logger,
+  isReady: () => informers.every((i) => i.synced) && (!sync.leading || sync.resynced),
+});
+
+await Promise.all(informers.map((i) => i.start()));
+logger.info({ admin: admin.port }, 'informers synced');
+
+// Only after the informers hold the whole cluster may a leader compare it with the bucket.
+const election = createLeaderElection(kc, {
+  namespace: config.leaseNamespace,
+  name: config.leaseName,
+  identity: config.identity,
+  leaseDurationSeconds: config.leaseDurationSeconds,
+  renewDeadlineSeconds: Math.max(1, Math.round((config.leaseDurationSeconds * 2) / 3)),
+  retryPeriodSeconds: Math.max(1, Math.round(config.leaseDurationSeconds / 7)),
+  logger,
+  onStartedLeading: () => {
+    logger.info('started leading');
+    leaderGauge.set(1);
+    sync.lead();
+  },
+  onStoppedLeading: () => {
+    logger.info('stopped leading');
+    leaderGauge.set(0);
+    sync.follow();
+  },
+});
+election.start();
+console.log(JSON.stringify({ ready: true, app: 'watcher', admin: admin.port, identity: config.identity }));
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'stopping');
+  await sync.idle();
+  sync.close();
+  await election.stop();
+  await Promise.all(informers.map((i) => i.stop()));
+  await nc.drain().catch(() => undefined);
+  await admin.close();
+  await telemetry.shutdown();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
