@@ -3,7 +3,7 @@
 import { SpanKind, context as otelContext } from '@opentelemetry/api';
 import { Counter } from 'prom-client';
 import { connectBus, ZoneStore } from '@halo/bus';
-import { loadServer } from '@halo/server';
+import { loadServer, validateCorefile } from '@halo/server';
 import { createLogger, createMetricsRegistry, extractTrace, startAdminServer, startTelemetry, tracer } from '@halo/telemetry';
 import { defaultZoneOptions, namesOf } from '@halo/zone';
 import { readConfig } from './config.ts';
@@ -14,6 +14,11 @@ if (!parsed.ok) {
   process.exit(2);
 }
 const config = parsed.config;
+const corefileErrors = validateCorefile(config.corefile.text, config.corefile.file);
+if (corefileErrors.length > 0) {
+  for (const e of corefileErrors) console.error(`${e.file}:${e.line}:${e.column}: ${e.message}`);
+  process.exit(2);
+}
 const telemetry = await startTelemetry({ serviceName: 'halo-answerer', serviceInstanceId: config.instance });
 const logger = createLogger('answerer', { instance: config.instance });
 const registry = createMetricsRegistry();
@@ -28,6 +33,11 @@ const store = await ZoneStore.open(nc, {
   },
 });
 
+let ready = false;
+const admin = await startAdminServer({ host: config.adminHost, port: config.adminPort, registry, logger, isReady: () => ready });
+
+// No answer before the whole zone is in: an empty index would answer NXDOMAIN for every name.
+await store.whenSynced;
 const loaded = await loadServer(config.corefile.text, {
   file: config.corefile.file,
   context: { recordSets: store, logger, metrics: registry },
@@ -52,8 +62,7 @@ store.subscribe((key, recordSet, update) => {
   span.end();
 });
 
-const admin = await startAdminServer({ host: config.adminHost, port: config.adminPort, registry, logger, isReady: () => store.synced });
-await store.whenSynced;
+ready = true;
 logger.info({ records: store.size, dns: server.addresses(), admin: admin.port }, 'zone synced; answering');
 console.log(JSON.stringify({ ready: true, app: 'answerer', instance: config.instance, dns: server.addresses(), admin: admin.port }));
 
