@@ -106,7 +106,7 @@ describe('encodeResponse', () => {
     if (!r.ok) return;
     const plain = dnsPacket.encode({ type: 'response', id: 7, questions: [{ name, type: 'A' }], answers });
     expect(r.wire.length).toBeLessThan(plain.length / 1.5);
-    expect(dnsPacket.decode(r.wire).answers?.map((a) => a.data)).toEqual(['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4']);
+    expect(dnsPacket.decode(r.wire).answers?.map((a) => (a as { data: unknown }).data)).toEqual(['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4']);
   });
 
   it('echoes EDNS with our size, DO and extended rcode', () => {
