@@ -1,0 +1,133 @@
+// The whole system on one machine: nats-server, kube-sim, the watcher, the answerer pool (and more as
+// it exists), each a real process, started in order and stopped in reverse.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, query, spawnProcess, startNatsServer, waitFor, type ChildHandle, type NatsServer } from '@halo/testing';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const entry = (path: string) => join(root, path);
+
+export type PodsMode = 'insecure' | 'verified' | 'disabled';
+
+export interface StackOptions {
+  /** Seed kube-sim from this YAML instead of the demo cluster. */
+  manifests?: string;
+  kubePort?: number;
+  dnsPort?: number;
+  cachePort?: number;
+  pods?: PodsMode;
+  answerers?: number;
+  /** The address every process listens on (default 127.0.0.1). */
+  host?: string;
+}
+
+export interface StackProcess {
+  name: string;
+  handle: ChildHandle;
+  args: string[];
+  entry: string;
+}
+
+export interface Stack {
+  natsUrl: string;
+  kubeUrl: string;
+  dns: { host: string; port: number };
+  nats: NatsServer;
+  workDir: string;
+  corefile: string;
+  processes: Map<string, StackProcess>;
+  /** Starts a process of the stack again with the same arguments (after stopping or killing it). */
+  restart(name: string): Promise<StackProcess>;
+  /** Starts one more process from an app entry; it is stopped with the stack. */
+  spawn(name: string, entryPath: string, args: string[], readyLine?: RegExp): Promise<StackProcess>;
+  stop(): Promise<void>;
+}
+
+export const defaultManifests = entry('deploy/examples/demo-cluster.yaml');
+export const kubeadmCorefile = entry('apps/answerer/src/kubeadm.Corefile');
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const host = options.host ?? '127.0.0.1';
+  const pods = options.pods ?? 'insecure';
+  const workDir = await mkdtemp(join(tmpdir(), 'halo-stack-'));
+  const processes = new Map<string, StackProcess>();
+  const started: string[] = [];
+  let nats: NatsServer | undefined;
+
+  const spawn = async (name: string, entryPath: string, args: string[], readyLine = /"ready":true/): Promise<StackProcess> => {
+    const handle = await spawnProcess(entryPath, args, { readyLine, timeoutMs: 60_000, env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' } });
+    const proc = { name, handle, args, entry: entryPath };
+    processes.set(name, proc);
+    if (!started.includes(name)) started.push(name);
+    return proc;
+  };
+
+  const stop = async () => {
+    for (const name of [...started].reverse()) {
+      const proc = processes.get(name);
+      if (!proc) continue;
+      const killer = setTimeout(() => void proc.handle.kill('SIGKILL'), 8_000);
+      await proc.handle.kill('SIGTERM').catch(() => undefined);
+      clearTimeout(killer);
+    }
+    await nats?.stop();
+    await rm(workDir, { recursive: true, force: true });
+  };
+
+  try {
+    nats = await startNatsServer({ jetstream: true });
+    const kubePort = options.kubePort ?? (await freePort());
+    const dnsPort = options.dnsPort ?? (await freePort({ udp: true }));
+    await spawn('kube-sim', entry('tools/kube-sim/src/main.ts'), ['--port', String(kubePort), '--host', host, '--seed', options.manifests ?? defaultManifests]);
+    const kubeUrl = `http://${host}:${kubePort}`;
+
+    // kubeadm's Corefile for CoreDNS, unchanged but for the `pods` mode asked for.
+    const corefile = join(workDir, 'Corefile');
+    const text = await readFile(kubeadmCorefile, 'utf8');
+    await writeFile(corefile, text.replace('pods insecure', `pods ${pods}`));
+
+    await spawn('watcher', entry('apps/watcher/src/main.ts'), [
+      '--nats', nats.url, '--kube-server', kubeUrl, '--admin-host', host, '--admin-port', '0', '--identity', 'watcher-0',
+      '--lease-duration', '4', ...(pods === 'verified' ? ['--watch-pods'] : []),
+    ]);
+    const answerers = options.answerers ?? 2;
+    await Promise.all(
+      Array.from({ length: answerers }, (_, i) =>
+        spawn(`answerer-${i}`, entry('apps/answerer/src/main.ts'), [
+          '--nats', nats!.url, '--corefile', corefile, '--dns-host', host, '--dns-port', String(dnsPort),
+          '--admin-host', host, '--admin-port', '0', '--instance', `answerer-${i}`,
+        ]),
+      ),
+    );
+    // Ready means DNS answers: the kubernetes Service of every cluster is in the zone.
+    await waitFor(
+      async () => {
+        const response = await query({ host, port: dnsPort }, 'kubernetes.default.svc.cluster.local', 'A', { timeoutMs: 500 }).catch(() => null);
+        return response && (response.answers?.length ?? 0) > 0;
+      },
+      { timeoutMs: 30_000, message: 'the answerer pool did not answer kubernetes.default.svc.cluster.local' },
+    );
+
+    return {
+      natsUrl: nats.url,
+      kubeUrl,
+      dns: { host, port: dnsPort },
+      nats,
+      workDir,
+      corefile,
+      processes,
+      spawn,
+      restart: async (name) => {
+        const proc = processes.get(name);
+        if (!proc) throw new Error(`no process named ${name} in the stack`);
+        return spawn(name, proc.entry, proc.args);
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
