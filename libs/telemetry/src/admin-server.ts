@@ -34,10 +34,11 @@ export function buildAdminApp(options: Omit<AdminServerOptions, 'host' | 'port'>
   app.get('/healthz', { schema: { response: { 200: statusSchema } } }, async () => ({ status: 'ok' }));
 
   app.get('/readyz', { schema: { response: { 200: statusSchema, 503: statusSchema } } }, async (_request, reply) => {
-    let ready = false;
+    let ready: boolean;
     try {
       ready = options.isReady();
     } catch {
+      // A readiness check that throws means not ready, not a 500 that a probe might misread.
       ready = false;
     }
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });

@@ -26,7 +26,7 @@ export function isTracingConfigured(env: NodeJS.ProcessEnv = process.env): boole
  * metrics are Prometheus, logs are pino on stdout.
  */
 export async function startTelemetry(options: TelemetryOptions): Promise<Telemetry> {
-  if (!isTracingConfigured()) return { enabled: false, shutdown: async () => {} };
+  if (!isTracingConfigured()) return { enabled: false, shutdown: () => Promise.resolve() };
   const resourceAttributes: Record<string, string> = { [ATTR_SERVICE_NAME]: options.serviceName };
   if (options.serviceInstanceId) resourceAttributes[ATTR_SERVICE_INSTANCE_ID] = options.serviceInstanceId;
   const sdk = startNodeSdk({

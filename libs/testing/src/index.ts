@@ -1,0 +1,10 @@
+export { TestingError } from './errors.ts';
+export { freePort } from './ports.ts';
+export { waitFor } from './wait-for.ts';
+export type { WaitForOptions } from './wait-for.ts';
+export { spawnProcess, nodeBinary } from './process.ts';
+export type { ChildHandle, SpawnOptions } from './process.ts';
+export { startNatsServer, findNatsServer } from './nats-server.ts';
+export type { NatsServer, NatsServerOptions } from './nats-server.ts';
+export { query, exchange, encodeQuery, resolver } from './dns-client.ts';
+export type { QueryOptions, DnsServerAddress } from './dns-client.ts';

@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSocket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
+import { createServer } from 'node:net';
+import type { Server } from 'node:net';
+import * as dnsPacket from 'dns-packet';
+import type { Packet } from 'dns-packet';
+import { freePort, query, resolver } from '../src/index.ts';
+
+// A tiny authoritative server: example.test. A 192.0.2.1, everything else NXDOMAIN.
+function answer(request: Packet, tcp: boolean): Buffer {
+  const question = request.questions?.[0];
+  const known = question?.name.toLowerCase() === 'example.test' && question.type === 'A';
+  return dnsPacket.encode({
+    type: 'response',
+    id: request.id,
+    flags: dnsPacket.AUTHORITATIVE_ANSWER | (known ? 0 : 3),
+    questions: request.questions,
+    answers: known ? [{ type: 'A', name: question.name, ttl: tcp ? 60 : 30, data: '192.0.2.1' }] : [],
+  });
+}
+
+describe('query and resolver against a tiny DNS server', () => {
+  let port = 0;
+  let udp: Socket;
+  let tcp: Server;
+
+  beforeAll(async () => {
+    port = await freePort({ udp: true });
+    udp = createSocket('udp4');
+    udp.on('message', (data, peer) => udp.send(answer(dnsPacket.decode(data), false), peer.port, peer.address));
+    await new Promise<void>((resolve) => udp.bind(port, '127.0.0.1', resolve));
+    tcp = createServer((socket) => {
+      socket.once('data', (data) => {
+        const response = answer(dnsPacket.decode(data.subarray(2)), true);
+        const length = Buffer.alloc(2);
+        length.writeUInt16BE(response.length);
+        socket.end(Buffer.concat([length, response]));
+      });
+    });
+    await new Promise<void>((resolve) => tcp.listen(port, '127.0.0.1', resolve));
+  });
+
+  afterAll(async () => {
+    udp.close();
+    await new Promise((resolve) => tcp.close(resolve));
+  });
+
+  const cases = [
+    { name: 'example.test', type: 'A', tcp: false, rcode: 'NOERROR', data: ['192.0.2.1'], ttl: 30 },
+    { name: 'example.test', type: 'A', tcp: true, rcode: 'NOERROR', data: ['192.0.2.1'], ttl: 60 },
+    { name: 'missing.test', type: 'A', tcp: false, rcode: 'NXDOMAIN', data: [], ttl: undefined },
+    { name: 'missing.test', type: 'AAAA', tcp: true, rcode: 'NXDOMAIN', data: [], ttl: undefined },
+  ];
+  it.each(cases)('$name $type tcp=$tcp → $rcode', async (c) => {
+    const response = await query({ port }, c.name, c.type, { tcp: c.tcp, id: 4242 });
+    expect(response.id).toBe(4242);
+    expect(response.rcode).toBe(c.rcode);
+    expect(response.flag_aa).toBe(true);
+    expect(response.answers?.map((a) => ('data' in a ? a.data : undefined))).toEqual(c.data);
+    expect(response.answers?.[0]?.ttl).toBe(c.ttl);
+  });
+
+  it('sends EDNS when asked', async () => {
+    // The tiny server does not echo OPT; the query still goes through with one encoded.
+    const response = await query({ port }, 'example.test', 'A', { edns: 1232 });
+    expect(response.rcode).toBe('NOERROR');
+  });
+
+  it("Node's resolver reaches the server", async () => {
+    await expect(resolver(port).resolve4('example.test')).resolves.toEqual(['192.0.2.1']);
+    await expect(resolver(port).resolve4('missing.test')).rejects.toMatchObject({ code: 'ENOTFOUND' });
+  });
+
+  it('times out with a coded error when nobody answers', async () => {
+    const silent = await freePort({ udp: true });
+    await expect(query({ port: silent }, 'example.test', 'A', { timeoutMs: 200 })).rejects.toMatchObject({ code: 'timeout' });
+  });
+});
