@@ -1,0 +1,15 @@
+export type {
+  CacheableResponse,
+  CachedAnswer,
+  CacheQuestion,
+  CacheStats,
+  PrefetchOptions,
+  ResponseCacheOptions,
+  ServeStaleOptions,
+  SetResult,
+  TtlLimits,
+} from './cache.ts';
+export { DEFAULT_DENIAL, DEFAULT_STALE_TTL, DEFAULT_SUCCESS, questionKey, ResponseCache } from './cache.ts';
+export type { CacheMetricLabels, CacheMetricsOptions } from './metrics.ts';
+export type { ResponseKind } from './records.ts';
+export { cappedTtl, classifyResponse, isUnderZone, normalizeName, rawResponseTtl } from './records.ts';
