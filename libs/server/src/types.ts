@@ -1,0 +1,89 @@
+// The contract between the server and its plugins (shared with the engineers of forward, hosts,
+// rewrite, template and cache). Keep these names and shapes; add fields, never remove them.
+import type { Answer, Packet } from 'dns-packet';
+import type { Registry } from 'prom-client';
+import type { CorefileError, Directive, ServerBlock } from '@halo/corefile';
+import type { RecordSet } from '@halo/zone';
+
+export type { CorefileError, Directive, ServerBlock };
+
+export interface DnsRequest {
+  id: number;
+  /** As asked, no trailing dot ('.' for the root). */
+  qname: string;
+  qnameLower: string;
+  qtype: string;
+  qclass: string;
+  query: Packet;
+  transport: 'udp' | 'tcp';
+  remote: { address: string; port: number };
+  /** The client's EDNS size, or 512. */
+  udpSize: number;
+  edns: boolean;
+  dnssecOk: boolean;
+  /** The zone of the server block that matched. */
+  zone: string;
+}
+
+export type Rcode = 'NOERROR' | 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED' | 'FORMERR' | 'NOTIMP';
+
+export interface DnsResponse {
+  rcode: Rcode;
+  authoritative?: boolean;
+  recursionAvailable?: boolean;
+  answers: Answer[];
+  authorities: Answer[];
+  additionals: Answer[];
+}
+
+export type Next = (req: DnsRequest) => Promise<DnsResponse>;
+
+export interface Handler {
+  name: string;
+  serve(req: DnsRequest, next: Next): Promise<DnsResponse>;
+  close?(): Promise<void> | void;
+  /** Awaited before the server answers (bind a port, warm up); a failure is reported as a CorefileError. */
+  start?(): Promise<void>;
+  /** For the `ready` plugin: false while the plugin cannot answer yet (e.g. kubernetes before sync). */
+  ready?(): boolean;
+}
+
+export interface Logger {
+  info(o: object, msg?: string): void;
+  warn(o: object, msg?: string): void;
+  error(o: object, msg?: string): void;
+}
+
+export interface ServerContext {
+  recordSets?: RecordSetSource;
+  logger?: Logger;
+  /** Path, default /etc/resolv.conf. */
+  resolvConf?: string;
+  metrics?: Registry;
+  onZoneChange?(names: string[]): void;
+}
+
+/** What the answerer gives the `kubernetes` plugin: the record sets of KV halo-zone. */
+export interface RecordSetSource {
+  entries(): Iterable<[string, RecordSet]>;
+  subscribe(listener: (key: string, rs: RecordSet | null) => void): () => void;
+  readonly synced: boolean;
+}
+
+export interface SetupContext {
+  file: string;
+  serverBlock: ServerBlock;
+  shared: ServerContext;
+  onClose(fn: () => void | Promise<void>): void;
+  /** Drops pre-encoded answers of these names (the fast path); plugins that answer from data call it on change. */
+  invalidate?(names: string[]): void;
+  /** Every handler of the running configuration (all blocks), for `ready`. Valid once setup is done. */
+  handlers?(): readonly Handler[];
+}
+
+export interface PluginSetup {
+  name: string;
+  setup(d: Directive, ctx: SetupContext): Handler | CorefileError[];
+  /** At most one directive of this plugin per server block (CoreDNS's "can only be used once"). */
+  once?: boolean;
+}
