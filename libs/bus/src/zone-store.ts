@@ -3,6 +3,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { KV, KvWatchEntry } from '@nats-io/kv';
 import type { QueuedIterator } from '@nats-io/nats-core';
 import type { RecordSet } from '@halo/zone';
+import { SpanKind, context as otelContext, trace as otelTrace } from '@opentelemetry/api';
+import { extractTrace, tracer } from '@halo/telemetry';
 import { buckets } from './names.ts';
 import { openBucket } from './connect.ts';
 import { decodeZoneEntry, type BusError, type TraceFields } from './schemas.ts';
@@ -91,6 +93,25 @@ export class ZoneStore {
     })();
   }
 
+  #notify(update: ZoneUpdate): void {
+    for (const listener of this.#listeners) listener(update.key, update.recordSet, update);
+  }
+
+  // A change after the snapshot is applied in a span that continues the writer's trace.
+  #notifyTraced(update: ZoneUpdate): void {
+    const parent = update.trace ? extractTrace({ ...update.trace }) : otelContext.active();
+    const span = tracer.startSpan(
+      'zone apply',
+      { kind: SpanKind.CONSUMER, attributes: { 'halo.zone.key': update.key, 'halo.zone.revision': update.revision, 'messaging.system': 'nats' } },
+      parent,
+    );
+    try {
+      otelContext.with(otelTrace.setSpan(parent, span), () => this.#notify(update));
+    } finally {
+      span.end();
+    }
+  }
+
   #markSynced(): void {
     if (this.#synced) return;
     this.#synced = true;
@@ -118,7 +139,8 @@ export class ZoneStore {
     const changed = recordSet !== null || (entry.operation !== 'PUT' && previous !== null);
     if (changed) {
       const update: ZoneUpdate = { key: entry.key, recordSet, previous, revision: entry.revision, trace, initial };
-      for (const listener of this.#listeners) listener(entry.key, recordSet, update);
+      if (initial) this.#notify(update);
+      else this.#notifyTraced(update);
     }
     if (entry.isUpdate || entry.delta === 0) this.#markSynced();
   }
