@@ -1,10 +1,9 @@
 #!/usr/bin/env node
 // The answerer: KV halo-zone in, DNS answers out, on UDP and TCP, as one of a stateless pool.
-import { SpanKind, context as otelContext } from '@opentelemetry/api';
 import { Counter } from 'prom-client';
 import { connectBus, ZoneStore } from '@halo/bus';
 import { loadServer, validateCorefile } from '@halo/server';
-import { createLogger, createMetricsRegistry, extractTrace, startAdminServer, startTelemetry, tracer } from '@halo/telemetry';
+import { createLogger, createMetricsRegistry, startAdminServer, startTelemetry } from '@halo/telemetry';
 import { defaultZoneOptions, namesOf } from '@halo/zone';
 import { readConfig } from './config.ts';
 
@@ -50,16 +49,12 @@ if (!loaded.ok) {
 }
 const server = loaded.server;
 
-// The names a change touched lose their pre-encoded answers; the apply span joins the writer's trace.
+// The names a change touched lose their pre-encoded answers (the store runs this in the change's trace).
 const zoneOptions = defaultZoneOptions({ zones: [config.zone, 'in-addr.arpa', 'ip6.arpa'], endpointPodNames: true });
-store.subscribe((key, recordSet, update) => {
+store.subscribe((_key, recordSet, update) => {
   if (update.initial) return;
-  const parent = update.trace ? extractTrace({ ...update.trace }) : otelContext.active();
-  const span = tracer.startSpan('zone apply', { kind: SpanKind.CONSUMER, attributes: { 'halo.zone.key': key, 'halo.zone.revision': update.revision, 'messaging.system': 'nats' } }, parent);
-  const names = [...(update.previous ? namesOf(update.previous, zoneOptions) : []), ...(recordSet ? namesOf(recordSet, zoneOptions) : [])];
-  server.invalidate(names);
+  server.invalidate([...(update.previous ? namesOf(update.previous, zoneOptions) : []), ...(recordSet ? namesOf(recordSet, zoneOptions) : [])]);
   applied.inc();
-  span.end();
 });
 
 ready = true;
