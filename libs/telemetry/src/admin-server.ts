@@ -1,4 +1,4 @@
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
@@ -29,7 +29,10 @@ const statusSchema = {
 export function buildAdminApp(options: Omit<AdminServerOptions, 'host' | 'port'>): FastifyInstance {
   // Probes hit these routes every few seconds: request logging would drown the service's own lines.
   const loggerInstance: FastifyBaseLogger = options.logger ?? pino({ level: 'silent' });
-  const app: FastifyInstance = Fastify({ loggerInstance, disableRequestLogging: true });
+  const app: FastifyInstance = Fastify({
+    loggerInstance,
+    logController: new LogController({ disableRequestLogging: true }),
+  });
 
   app.get('/healthz', { schema: { response: { 200: statusSchema } } }, async () => ({ status: 'ok' }));
 

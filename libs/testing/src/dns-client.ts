@@ -2,7 +2,7 @@ import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { promises as dns } from 'node:dns';
 import * as dnsPacket from 'dns-packet';
-import type { OptAnswer, Packet, Question, RecordType } from 'dns-packet';
+import type { DecodedPacket, OptAnswer, Packet, Question, RecordType } from 'dns-packet';
 import { TestingError } from './errors.ts';
 
 export interface QueryOptions {
@@ -14,6 +14,9 @@ export interface QueryOptions {
   /** Recursion desired (default true, as stub resolvers send). */
   rd?: boolean;
 }
+
+/** A decoded response; dns-packet sets `rcode` (from the low flag bits) though its types omit it. */
+export type DnsResponse = DecodedPacket & { rcode: string };
 
 export interface DnsServerAddress {
   host?: string;
@@ -38,27 +41,27 @@ export function encodeQuery(name: string, type = 'A', options: QueryOptions = {}
 }
 
 /** Sends one raw query over UDP or TCP and returns the decoded response (rcode in flags, AA, TC ...). */
-export function query(server: DnsServerAddress, name: string, type = 'A', options: QueryOptions = {}): Promise<Packet> {
+export function query(server: DnsServerAddress, name: string, type = 'A', options: QueryOptions = {}): Promise<DnsResponse> {
   const message = encodeQuery(name, type, options);
   return exchange(server, message, options);
 }
 
 /** Sends raw bytes as a query and decodes the response. */
-export function exchange(server: DnsServerAddress, message: Buffer, options: { tcp?: boolean; timeoutMs?: number } = {}): Promise<Packet> {
+export function exchange(server: DnsServerAddress, message: Buffer, options: { tcp?: boolean; timeoutMs?: number } = {}): Promise<DnsResponse> {
   const host = server.host ?? '127.0.0.1';
   const timeoutMs = options.timeoutMs ?? 2_000;
   return options.tcp ? exchangeTcp(host, server.port, message, timeoutMs) : exchangeUdp(host, server.port, message, timeoutMs);
 }
 
-function exchangeUdp(host: string, port: number, message: Buffer, timeoutMs: number): Promise<Packet> {
+function exchangeUdp(host: string, port: number, message: Buffer, timeoutMs: number): Promise<DnsResponse> {
   return new Promise((resolve, reject) => {
     const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
     const id = message.readUInt16BE(0);
-    const finish = (error: Error | undefined, packet?: Packet) => {
+    const finish = (error: Error | undefined, packet?: DnsResponse) => {
       clearTimeout(timer);
       socket.close();
       if (error) reject(error);
-      else resolve(packet as Packet);
+      else resolve(packet as DnsResponse);
     };
     const timer = setTimeout(
       () => finish(new TestingError('timeout', `no UDP answer from ${host}:${port} within ${timeoutMs} ms`)),
@@ -68,7 +71,7 @@ function exchangeUdp(host: string, port: number, message: Buffer, timeoutMs: num
       // A stray datagram with another id is not our answer; keep waiting.
       if (data.length < 2 || data.readUInt16BE(0) !== id) return;
       try {
-        finish(undefined, dnsPacket.decode(data));
+        finish(undefined, dnsPacket.decode(data) as DnsResponse);
       } catch (error) {
         finish(new TestingError('malformed-response', `undecodable answer from ${host}:${port}: ${(error as Error).message}`));
       }
@@ -78,15 +81,15 @@ function exchangeUdp(host: string, port: number, message: Buffer, timeoutMs: num
   });
 }
 
-function exchangeTcp(host: string, port: number, message: Buffer, timeoutMs: number): Promise<Packet> {
+function exchangeTcp(host: string, port: number, message: Buffer, timeoutMs: number): Promise<DnsResponse> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port });
     let buffered = Buffer.alloc(0);
-    const finish = (error: Error | undefined, packet?: Packet) => {
+    const finish = (error: Error | undefined, packet?: DnsResponse) => {
       clearTimeout(timer);
       socket.destroy();
       if (error) reject(error);
-      else resolve(packet as Packet);
+      else resolve(packet as DnsResponse);
     };
     const timer = setTimeout(
       () => finish(new TestingError('timeout', `no TCP answer from ${host}:${port} within ${timeoutMs} ms`)),
@@ -103,7 +106,7 @@ function exchangeTcp(host: string, port: number, message: Buffer, timeoutMs: num
       const size = buffered.readUInt16BE(0);
       if (buffered.length < 2 + size) return;
       try {
-        finish(undefined, dnsPacket.decode(buffered.subarray(2, 2 + size)));
+        finish(undefined, dnsPacket.decode(buffered.subarray(2, 2 + size)) as DnsResponse);
       } catch (error) {
         finish(new TestingError('malformed-response', `undecodable answer from ${host}:${port}: ${(error as Error).message}`));
       }

@@ -7,4 +7,4 @@ export type { ChildHandle, SpawnOptions } from './process.ts';
 export { startNatsServer, findNatsServer } from './nats-server.ts';
 export type { NatsServer, NatsServerOptions } from './nats-server.ts';
 export { query, exchange, encodeQuery, resolver } from './dns-client.ts';
-export type { QueryOptions, DnsServerAddress } from './dns-client.ts';
+export type { QueryOptions, DnsServerAddress, DnsResponse } from './dns-client.ts';

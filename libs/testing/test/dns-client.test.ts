@@ -58,7 +58,7 @@ describe('query and resolver against a tiny DNS server', () => {
     expect(response.rcode).toBe(c.rcode);
     expect(response.flag_aa).toBe(true);
     expect(response.answers?.map((a) => ('data' in a ? a.data : undefined))).toEqual(c.data);
-    expect(response.answers?.[0]?.ttl).toBe(c.ttl);
+    expect((response.answers?.[0] as { ttl?: number } | undefined)?.ttl).toBe(c.ttl);
   });
 
   it('sends EDNS when asked', async () => {
