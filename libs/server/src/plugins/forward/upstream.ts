@@ -1,0 +1,281 @@
+// The forwarder core, usable without the plugin (the node cache uses it too): a pool of upstream
+// resolvers, each health-checked; a query goes to one upstream after another (by policy, healthy ones
+// first) until one answers with something other than SERVFAIL/REFUSED, or the deadline passes.
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { randomInt } from 'node:crypto';
+import dnsPacket from 'dns-packet';
+
+export interface UpstreamAddress {
+  host: string;
+  port: number;
+}
+
+export type UpstreamPolicy = 'random' | 'round_robin' | 'sequential';
+
+export interface UpstreamPoolOptions {
+  policy: UpstreamPolicy;
+  /** Always TCP to upstreams. */
+  forceTcp: boolean;
+  /** UDP to upstreams even when the client asked over TCP. */
+  preferUdp: boolean;
+  /** Consecutive failures (queries or health checks) that mark an upstream down; 0 never marks it down. */
+  maxFails: number;
+  /** How often each upstream is health-checked (`. IN NS`); 0 turns the checks off. */
+  healthCheckIntervalMs: number;
+  healthCheckRecursionDesired: boolean;
+  healthCheckDomain: string;
+  /** How long one try at one upstream may take before the next upstream is tried. */
+  attemptTimeoutMs: number;
+  /** How long the whole exchange may take, all tries together. */
+  deadlineMs: number;
+}
+
+export const defaultUpstreamPoolOptions: UpstreamPoolOptions = {
+  policy: 'random',
+  forceTcp: false,
+  preferUdp: false,
+  maxFails: 2,
+  healthCheckIntervalMs: 500,
+  healthCheckRecursionDesired: true,
+  healthCheckDomain: '.',
+  attemptTimeoutMs: 2000,
+  deadlineMs: 5000,
+};
+
+/** What the pool tells whoever counts (the forward plugin's metrics). */
+export interface UpstreamObserver {
+  request?(to: string): void;
+  response?(to: string, rcode: string, seconds: number): void;
+  healthCheckFailure?(to: string): void;
+}
+
+export type ExchangeErrorCode = 'TIMEOUT' | 'NETWORK' | 'BAD_RESPONSE' | 'NO_UPSTREAM';
+export interface ExchangeError {
+  code: ExchangeErrorCode;
+  message: string;
+}
+
+export type ExchangeResult =
+  | { ok: true; response: Buffer; rcode: string; upstream: string; transport: 'udp' | 'tcp' }
+  | { ok: false; error: ExchangeError };
+
+export interface UpstreamStatus {
+  name: string;
+  fails: number;
+  down: boolean;
+}
+
+/** `1.2.3.4:53`, `[::1]:53`: the `to` label of CoreDNS's metrics. */
+export function upstreamName(a: UpstreamAddress): string {
+  return net.isIPv6(a.host) ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}
+
+const rcodeNames = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED', 'YXDOMAIN', 'YXRRSET', 'NXRRSET', 'NOTAUTH', 'NOTZONE'];
+export function responseRcode(message: Buffer): string {
+  const code = message.readUInt16BE(2) & 0xf;
+  return rcodeNames[code] ?? `RCODE${code}`;
+}
+function truncated(message: Buffer): boolean {
+  return (message.readUInt16BE(2) & 0x0200) !== 0;
+}
+
+class ExchangeFailure extends Error {
+  readonly code: ExchangeErrorCode;
+  constructor(code: ExchangeErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** One query over UDP on a fresh socket; resolves with the first reply whose ID matches. */
+export function exchangeUdp(to: UpstreamAddress, message: Buffer, timeoutMs: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const socket = dgram.createSocket(net.isIPv6(to.host) ? 'udp6' : 'udp4');
+    const id = message.readUInt16BE(0);
+    const timer = setTimeout(() => finish(new ExchangeFailure('TIMEOUT', `no UDP reply from ${upstreamName(to)} within ${timeoutMs} ms`)), timeoutMs);
+    let done = false;
+    function finish(result: Buffer | ExchangeFailure): void {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.close();
+      if (result instanceof ExchangeFailure) reject(result);
+      else resolve(result);
+    }
+    socket.on('error', (err) => finish(new ExchangeFailure('NETWORK', `UDP to ${upstreamName(to)}: ${err.message}`)));
+    socket.on('message', (reply, rinfo) => {
+      // Ignore strays: a reply must come from the upstream and carry our ID.
+      if (reply.length < 12 || reply.readUInt16BE(0) !== id || rinfo.port !== to.port) return;
+      finish(reply);
+    });
+    socket.send(message, to.port, to.host, (err) => {
+      if (err) finish(new ExchangeFailure('NETWORK', `UDP to ${upstreamName(to)}: ${err.message}`));
+    });
+  });
+}
+
+/** One query over a fresh TCP connection, length-prefixed (RFC 1035 4.2.2). */
+export function exchangeTcp(to: UpstreamAddress, message: Buffer, timeoutMs: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: to.host, port: to.port });
+    let buffered = Buffer.alloc(0);
+    let done = false;
+    const timer = setTimeout(() => finish(new ExchangeFailure('TIMEOUT', `no TCP reply from ${upstreamName(to)} within ${timeoutMs} ms`)), timeoutMs);
+    function finish(result: Buffer | ExchangeFailure): void {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      if (result instanceof ExchangeFailure) reject(result);
+      else resolve(result);
+    }
+    const prefix = Buffer.alloc(2);
+    prefix.writeUInt16BE(message.length);
+    socket.on('connect', () => socket.write(Buffer.concat([prefix, message])));
+    socket.on('error', (err) => finish(new ExchangeFailure('NETWORK', `TCP to ${upstreamName(to)}: ${err.message}`)));
+    socket.on('close', () => finish(new ExchangeFailure('NETWORK', `TCP to ${upstreamName(to)}: closed before a reply`)));
+    socket.on('data', (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      if (buffered.length < 2) return;
+      const length = buffered.readUInt16BE(0);
+      if (buffered.length < 2 + length) return;
+      const reply = buffered.subarray(2, 2 + length);
+      if (reply.length < 12) finish(new ExchangeFailure('BAD_RESPONSE', `TCP from ${upstreamName(to)}: a reply shorter than a DNS header`));
+      else finish(reply);
+    });
+  });
+}
+
+interface Upstream {
+  address: UpstreamAddress;
+  name: string;
+  fails: number;
+  checking: boolean;
+}
+
+function withId(message: Buffer, id: number): Buffer {
+  const copy = Buffer.from(message);
+  copy.writeUInt16BE(id, 0);
+  return copy;
+}
+
+export class UpstreamPool {
+  readonly options: UpstreamPoolOptions;
+  private readonly upstreams: Upstream[];
+  private readonly observer: UpstreamObserver;
+  private next = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(addresses: UpstreamAddress[], options: Partial<UpstreamPoolOptions> = {}, observer: UpstreamObserver = {}) {
+    this.options = { ...defaultUpstreamPoolOptions, ...options };
+    this.upstreams = addresses.map((address) => ({ address, name: upstreamName(address), fails: 0, checking: false }));
+    this.observer = observer;
+  }
+
+  /** Starts the periodic health checks (idempotent; the timer does not keep the process alive). */
+  start(): void {
+    if (this.timer || this.options.healthCheckIntervalMs <= 0) return;
+    this.timer = setInterval(() => {
+      for (const u of this.upstreams) void this.healthCheck(u);
+    }, this.options.healthCheckIntervalMs);
+    this.timer.unref();
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  status(): UpstreamStatus[] {
+    return this.upstreams.map((u) => ({ name: u.name, fails: u.fails, down: this.isDown(u) }));
+  }
+
+  private isDown(u: Upstream): boolean {
+    return this.options.maxFails > 0 && u.fails >= this.options.maxFails;
+  }
+
+  /** Checks one upstream now: any reply counts as healthy, as in CoreDNS. */
+  async healthCheck(u: Upstream): Promise<void> {
+    if (u.checking) return;
+    u.checking = true;
+    const query = dnsPacket.encode({
+      type: 'query',
+      id: randomInt(0, 65536),
+      flags: this.options.healthCheckRecursionDesired ? dnsPacket.RECURSION_DESIRED : 0,
+      questions: [{ name: this.options.healthCheckDomain === '.' ? '' : this.options.healthCheckDomain, type: 'NS', class: 'IN' }],
+    });
+    try {
+      await (this.options.forceTcp ? exchangeTcp : exchangeUdp)(u.address, query, Math.min(this.options.attemptTimeoutMs, 1000));
+      u.fails = 0;
+    } catch {
+      u.fails++;
+      this.observer.healthCheckFailure?.(u.name);
+    } finally {
+      u.checking = false;
+    }
+  }
+
+  /** Upstreams in the order to try them: healthy ones by policy, then the down ones as a last resort. */
+  private order(): Upstream[] {
+    let list: Upstream[];
+    switch (this.options.policy) {
+      case 'sequential':
+        list = [...this.upstreams];
+        break;
+      case 'round_robin': {
+        const start = this.next++ % this.upstreams.length;
+        list = [...this.upstreams.slice(start), ...this.upstreams.slice(0, start)];
+        break;
+      }
+      default: {
+        list = [...this.upstreams];
+        for (let i = list.length - 1; i > 0; i--) {
+          const j = randomInt(0, i + 1);
+          [list[i], list[j]] = [list[j], list[i]];
+        }
+      }
+    }
+    return [...list.filter((u) => !this.isDown(u)), ...list.filter((u) => this.isDown(u))];
+  }
+
+  /**
+   * Sends a DNS message (wire format; its ID is replaced on the wire and restored in the reply) and
+   * returns the first usable reply. `transport` is how the client asked.
+   */
+  async exchange(message: Buffer, transport: 'udp' | 'tcp' = 'udp'): Promise<ExchangeResult> {
+    if (this.upstreams.length === 0) return { ok: false, error: { code: 'NO_UPSTREAM', message: 'no upstream resolvers are configured' } };
+    const clientId = message.readUInt16BE(0);
+    const deadline = Date.now() + this.options.deadlineMs;
+    let lastReply: ExchangeResult | null = null;
+    let lastError: ExchangeError = { code: 'TIMEOUT', message: `no upstream answered within ${this.options.deadlineMs} ms` };
+    const useTcp = this.options.forceTcp || (transport === 'tcp' && !this.options.preferUdp);
+    for (const u of this.order()) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) break;
+      const timeout = Math.min(this.options.attemptTimeoutMs, remaining);
+      const wire = withId(message, randomInt(0, 65536));
+      const started = process.hrtime.bigint();
+      this.observer.request?.(u.name);
+      try {
+        let used: 'udp' | 'tcp' = useTcp ? 'tcp' : 'udp';
+        let reply = useTcp ? await exchangeTcp(u.address, wire, timeout) : await exchangeUdp(u.address, wire, timeout);
+        if (!useTcp && truncated(reply)) {
+          // The answer did not fit in UDP: ask the same upstream again over TCP.
+          reply = await exchangeTcp(u.address, wire, Math.max(1, deadline - Date.now()));
+          used = 'tcp';
+        }
+        const rcode = responseRcode(reply);
+        this.observer.response?.(u.name, rcode, Number(process.hrtime.bigint() - started) / 1e9);
+        u.fails = 0;
+        const result: ExchangeResult = { ok: true, response: withId(reply, clientId), rcode, upstream: u.name, transport: used };
+        if (rcode !== 'SERVFAIL' && rcode !== 'REFUSED') return result;
+        lastReply = result;
+      } catch (err) {
+        u.fails++;
+        lastError = err instanceof ExchangeFailure ? { code: err.code, message: err.message } : { code: 'NETWORK', message: String(err) };
+      }
+    }
+    return lastReply ?? { ok: false, error: lastError };
+  }
+}
