@@ -71,6 +71,7 @@ export interface CacheableResponse {
   authorities?: readonly Answer[];
   additionals?: readonly Answer[];
   authoritative?: boolean;
+  recursionAvailable?: boolean;
   /** The question name the response carries; when it differs from the question the response is dropped. */
   questionName?: string;
 }
@@ -79,6 +80,7 @@ export interface CachedAnswer {
   rcode: 'NOERROR' | 'NXDOMAIN';
   kind: ResponseKind;
   authoritative: boolean;
+  recursionAvailable: boolean;
   answers: Answer[];
   authorities: Answer[];
   additionals: Answer[];
@@ -111,6 +113,7 @@ interface Entry {
   kind: ResponseKind;
   rcode: 'NOERROR' | 'NXDOMAIN';
   authoritative: boolean;
+  recursionAvailable: boolean;
   answers: Answer[];
   authorities: Answer[];
   additionals: Answer[];
@@ -247,6 +250,7 @@ export class ResponseCache {
       kind,
       rcode: response.rcode === 'NXDOMAIN' ? 'NXDOMAIN' : 'NOERROR',
       authoritative: response.authoritative ?? false,
+      recursionAvailable: response.recursionAvailable ?? false,
       answers: answers.map((rr) => foldOwner(rr, name)),
       authorities,
       additionals,
@@ -389,6 +393,7 @@ export class ResponseCache {
       rcode: entry.rcode,
       kind: entry.kind,
       authoritative: entry.authoritative,
+      recursionAvailable: entry.recursionAvailable,
       answers,
       authorities: entry.authorities.map(setTtl),
       additionals: entry.additionals.map(setTtl),

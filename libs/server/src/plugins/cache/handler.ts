@@ -1,0 +1,152 @@
+// The cache handler: answers from @halo/cache, calls next on a miss and stores what it returns,
+// refreshes hot entries behind the answer (prefetch), and falls back to stale entries when next fails.
+import { isUnderZone, ResponseCache } from '@halo/cache';
+import type { CachedAnswer, CacheMetricsOptions, CacheQuestion } from '@halo/cache';
+import type { DnsRequest, DnsResponse, Handler, Next, ServerContext } from '../../plugin.ts';
+import type { CacheConfig } from './setup.ts';
+
+export interface CacheHandlerOptions {
+  metrics?: CacheMetricsOptions;
+  /**
+   * In `immediate` serve-stale mode, how long to wait for next before answering from a stale entry
+   * (the refresh goes on behind). RFC 8767 §5 suggests a client response timer of 1.8 s.
+   */
+  staleAfterMs?: number;
+  now?: () => number;
+  random?: () => number;
+}
+
+export const DEFAULT_STALE_AFTER_MS = 1800;
+
+function questionOf(req: DnsRequest): CacheQuestion {
+  // DO-bit answers may carry DNSSEC records; keep them apart from plain ones.
+  return { name: req.qname, type: req.qtype, class: req.qclass, variant: req.dnssecOk ? 'do' : '' };
+}
+
+function responseOf(hit: CachedAnswer): DnsResponse {
+  return {
+    rcode: hit.rcode,
+    authoritative: hit.authoritative,
+    recursionAvailable: hit.recursionAvailable,
+    answers: hit.answers,
+    authorities: hit.authorities,
+    additionals: hit.additionals,
+  };
+}
+
+export class CacheHandler implements Handler {
+  readonly name = 'cache';
+  readonly cache: ResponseCache;
+  readonly config: CacheConfig;
+  readonly #staleAfterMs: number;
+
+  constructor(config: CacheConfig, options: CacheHandlerOptions = {}) {
+    this.config = config;
+    this.#staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+    this.cache = new ResponseCache({
+      success: config.success,
+      denial: config.denial,
+      prefetch: config.prefetch,
+      serveStale: config.serveStale,
+      keepTtl: config.keepTtl,
+      disable: config.disable,
+      metrics: options.metrics,
+      now: options.now,
+      random: options.random,
+    });
+  }
+
+  /** True when the cache is for this name (one of its zones holds it). */
+  covers(qnameLower: string): boolean {
+    return this.config.zones.some((z) => isUnderZone(qnameLower, z));
+  }
+
+  async serve(req: DnsRequest, next: Next): Promise<DnsResponse> {
+    if (!this.covers(req.qnameLower)) return next(req);
+    const q = questionOf(req);
+    const hit = this.cache.get(q);
+    if (hit) {
+      if (hit.prefetch) this.#fetch(req, next, q).catch(() => undefined);
+      return responseOf(hit);
+    }
+    const upstream = this.#fetch(req, next, q);
+    if (this.config.serveStale === undefined) return upstream;
+    try {
+      const response = this.config.serveStale.refreshMode === 'immediate' ? await this.#raceStale(upstream, q) : await upstream;
+      if (response.rcode !== 'SERVFAIL') return response;
+      const stale = this.cache.getStale(q);
+      return stale ? responseOf(stale) : response;
+    } catch (err) {
+      const stale = this.cache.getStale(q);
+      if (stale) return responseOf(stale);
+      throw err;
+    }
+  }
+
+  /** Drops every cached answer of these names (every type, negative ones too). */
+  invalidate(names: string[]): number {
+    return this.cache.invalidate(names);
+  }
+
+  close(): void {
+    this.cache.clear();
+  }
+
+  #fetch(req: DnsRequest, next: Next, q: CacheQuestion): Promise<DnsResponse> {
+    return next(req).then((response) => {
+      this.cache.set(q, response);
+      return response;
+    });
+  }
+
+  /** Next's answer, or a stale one if next has not answered within the client response timer. */
+  #raceStale(upstream: Promise<DnsResponse>, q: CacheQuestion): Promise<DnsResponse> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const stale = this.cache.getStale(q);
+        if (stale) resolve(responseOf(stale));
+      }, this.#staleAfterMs);
+      upstream.then(
+        (response) => {
+          clearTimeout(timer);
+          resolve(response);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
+  }
+}
+
+// The cache handlers of one running server, so that zone changes reach them all. ServerContext.onZoneChange
+// is what the app calls with the names a change touched; the first cache wraps it once.
+const cachesByContext = new WeakMap<ServerContext, Set<CacheHandler>>();
+
+/** Every cache handler set up with this shared context (all server blocks). */
+export function cachesOf(shared: ServerContext): readonly CacheHandler[] {
+  return [...(cachesByContext.get(shared) ?? [])];
+}
+
+/**
+ * Makes `shared.onZoneChange(names)` invalidate this handler's entries (keeping whatever onZoneChange did
+ * before). Returns the function that undoes it, for `onClose`.
+ */
+export function registerCache(shared: ServerContext, handler: CacheHandler): () => void {
+  let caches = cachesByContext.get(shared);
+  if (!caches) {
+    const set = new Set<CacheHandler>();
+    caches = set;
+    cachesByContext.set(shared, set);
+    const previous = shared.onZoneChange?.bind(shared);
+    shared.onZoneChange = (names: string[]) => {
+      previous?.(names);
+      for (const cache of set) cache.invalidate(names);
+    };
+  }
+  caches.add(handler);
+  return () => {
+    caches.delete(handler);
+  };
+}
