@@ -1,0 +1,12 @@
+export type { KubeSim, KubeSimOptions } from './kube-sim.ts';
+export { startKubeSim, KubeSimSeedError } from './kube-sim.ts';
+export type { ObjectStoreOptions, ObjectList, ListOptions, WatchOptions, WatchEvent, WatchEventType, WriteOptions, DeleteOptions, Selection } from './store.ts';
+export { ObjectStore } from './store.ts';
+export type { KubeObject, ObjectMeta } from './objects.ts';
+export type { ResourceType } from './resources.ts';
+export { resourceTypes, resourceByKind, resourceByPlural, apiVersionOf } from './resources.ts';
+export type { Status, StatusCause, StatusDetails, Result } from './status.ts';
+export type { SeedError, SeedResult } from './seed.ts';
+export { defaultObjects, objectsFromYaml, seedObjects, seedFile } from './seed.ts';
+export type { LabelRequirement, FieldRequirement } from './selectors.ts';
+export { parseLabelSelector, parseFieldSelector, matchesLabels, matchesFields } from './selectors.ts';
