@@ -13,7 +13,7 @@ let discovery: DiscoveryV1Api;
 const ask = (name: string, type = 'A') => query(stack.dns, name, type, { timeoutMs: 1_000 });
 const rcodeOf = (r: Awaited<ReturnType<typeof ask>>) => r.rcode;
 const addresses = (r: Awaited<ReturnType<typeof ask>>) =>
-  (r.answers ?? []).filter((a) => a.type === 'A' || a.type === 'AAAA').map((a) => String(a.data)).sort();
+  (r.answers ?? []).flatMap((a) => (a.type === 'A' || a.type === 'AAAA' ? [a.data] : [])).sort();
 
 async function answersA(name: string, expected: string[]) {
   await waitFor(async () => JSON.stringify(addresses(await ask(name))) === JSON.stringify(expected), {
