@@ -1,0 +1,23 @@
+import { parseLabelSelector } from './labels.ts';
+import { canonicalName } from './names.ts';
+import { isZoneError, zoneError } from './types.ts';
+import type { ZoneError, ZoneOptions } from './types.ts';
+
+/** null when the options are usable; else what is wrong, for the Corefile's setup to report. */
+export function validateZoneOptions(o: ZoneOptions): ZoneError | null {
+  if (o.zones.length === 0) return zoneError('InvalidOptions', 'kubernetes: at least one zone is needed');
+  for (const z of o.zones) {
+    const n = canonicalName(z);
+    if (n === '' || n.split('.').some((l) => l === '' || l.length > 63)) {
+      return zoneError('InvalidOptions', `kubernetes: "${z}" is not a zone name`);
+    }
+  }
+  if (!Number.isInteger(o.ttl) || o.ttl < 0 || o.ttl > 3600) {
+    return zoneError('InvalidOptions', `kubernetes: ttl must be an integer from 0 to 3600, not ${o.ttl}`);
+  }
+  if (o.labels !== undefined) {
+    const sel = parseLabelSelector(o.labels);
+    if (isZoneError(sel)) return sel;
+  }
+  return null;
+}
