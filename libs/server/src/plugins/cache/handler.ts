@@ -1,6 +1,7 @@
 // The cache handler: answers from @halo/cache, calls next on a miss and stores what it returns,
 // refreshes hot entries behind the answer (prefetch), and falls back to stale entries when next fails.
 import { isUnderZone, ResponseCache } from '@halo/cache';
+import type { Answer } from 'dns-packet';
 import type { CachedAnswer, CacheMetricsOptions, CacheQuestion } from '@halo/cache';
 import type { DnsRequest, DnsResponse, Handler, Next, ServerContext } from '../../plugin.ts';
 import type { CacheConfig } from './setup.ts';
@@ -94,8 +95,12 @@ export class CacheHandler implements Handler {
 
   #fetch(req: DnsRequest, next: Next, q: CacheQuestion): Promise<DnsResponse> {
     return next(req).then((response) => {
-      this.cache.set(q, response);
-      return response;
+      const stored = this.cache.set(q, response);
+      if (!stored.stored || this.config.keepTtl) return response;
+      // As CoreDNS does: the first reply already carries the capped TTL, so clients do not see 1800 then 5.
+      const ttl = stored.ttl;
+      const capped = (rr: Answer): Answer => (rr.type === 'OPT' ? rr : { ...rr, ttl });
+      return { ...response, answers: response.answers.map(capped), authorities: response.authorities.map(capped), additionals: response.additionals.map(capped) };
     });
   }
 

@@ -4,7 +4,7 @@ import type { ServerBlock } from '@halo/corefile';
 import { Registry } from 'prom-client';
 import type { CorefileError, Handler, ServerContext, SetupContext } from '../../plugin.ts';
 import { CacheHandler } from './handler.ts';
-import { parseCache, parseDuration, plugin } from './setup.ts';
+import { parseCache, plugin } from './setup.ts';
 import type { CacheConfig } from './setup.ts';
 
 function block(corefile: string): ServerBlock {
@@ -90,19 +90,6 @@ describe('cache setup: errors at the offending token', () => {
       for (const e of result.errors) expect(e.message).toMatch(/^cache: /);
     }
   });
-});
-
-describe('parseDuration', () => {
-  const table: { text: string; ms: number | null }[] = [
-    { text: '30s', ms: 30_000 },
-    { text: '1m30s', ms: 90_000 },
-    { text: '1h', ms: 3_600_000 },
-    { text: '250ms', ms: 250 },
-    { text: '0', ms: 0 },
-    { text: '10', ms: null },
-    { text: 'soon', ms: null },
-  ];
-  it.each(table)('$text → $ms', ({ text, ms }) => expect(parseDuration(text)).toBe(ms));
 });
 
 describe('plugin.setup', () => {

@@ -6,6 +6,7 @@ import type { CorefileError, Directive, Token } from '@halo/corefile';
 import { DEFAULT_DENIAL, DEFAULT_SUCCESS } from '@halo/cache';
 import type { PrefetchOptions, ServeStaleOptions, TtlLimits } from '@halo/cache';
 import type { PluginSetup, SetupContext } from '../../plugin.ts';
+import { parseDurationMs as parseDuration } from '../args.ts';
 import { CacheHandler, registerCache } from './handler.ts';
 
 export interface CacheConfig {
@@ -28,21 +29,6 @@ function fail(at: At, message: string): CorefileError {
 const DEFAULT_PREFETCH_DURATION_MS = 60_000;
 const DEFAULT_PREFETCH_PERCENTAGE = 10;
 const DEFAULT_STALE_DURATION_MS = 3_600_000;
-
-/** Go-style durations as Corefiles write them (`30s`, `1m30s`, `1h`), in milliseconds; null if not one. */
-export function parseDuration(text: string): number | null {
-  if (text === '0') return 0;
-  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  const re = /([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/y;
-  let total = 0;
-  let end = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) !== null) {
-    total += Number(m[1]) * units[m[2]];
-    end = re.lastIndex;
-  }
-  return end === text.length && end > 0 ? total : null;
-}
 
 function integer(tok: Token, what: string, min: number): number | CorefileError {
   if (!/^[0-9]+$/.test(tok.text) || Number(tok.text) < min) return fail(tok, `${what} must be an integer ≥ ${min}, got "${tok.text}"`);
