@@ -1,0 +1,30 @@
+/** An error from @halo/kube: a code to branch on, a message for people, the HTTP status when there was one. */
+export class KubeError extends Error {
+  readonly code: string;
+  readonly status: number | undefined;
+  constructor(code: string, message: string, options: { status?: number; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'KubeError';
+    this.code = code;
+    this.status = options.status;
+  }
+}
+
+/** The HTTP status of an ApiException (client-node puts it in `.code`) or a watch error (`.statusCode`). */
+export function httpStatusOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, statusCode } = error as { code?: unknown; statusCode?: unknown };
+  if (typeof code === 'number') return code;
+  if (typeof statusCode === 'number') return statusCode;
+  return undefined;
+}
+
+export function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const status = httpStatusOf(error);
+    // ApiException messages carry the whole response body; the first line is enough for a log.
+    const first = error.message.split('\n')[0] ?? error.message;
+    return status ? `HTTP ${status}: ${first}` : first;
+  }
+  return String(error);
+}

@@ -1,0 +1,10 @@
+export { loadKubeConfig } from './config.ts';
+export type { KubeConfigOptions } from './config.ts';
+export { createInformer, createInformerFromList, diffList, objectKey, compareResourceVersions } from './informer.ts';
+export type { Informer, InformerEvent, InformerOptions, ListDiff } from './informer.ts';
+export { createLeaderElection, leaseAction, nextLeaseSpec } from './leader-election.ts';
+export type { LeaderElection, LeaderElectionOptions, LeaseAction } from './leader-election.ts';
+export { resourcePath, isResourceName } from './resources.ts';
+export type { ResourceName, ListOptions } from './resources.ts';
+export { KubeError, httpStatusOf } from './errors.ts';
+export type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';

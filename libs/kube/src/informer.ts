@@ -1,0 +1,259 @@
+import { ListWatch, Watch } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { KubeError, describeError } from './errors.ts';
+import { listFunction, resourcePath } from './resources.ts';
+import type { ListFn, ResourceName } from './resources.ts';
+
+export type InformerEvent = 'add' | 'update' | 'delete';
+
+export interface Informer<T> {
+  /** Resolves once the first list is in the cache; rejects if stopped before that. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  list(): T[];
+  /** By key: `namespace/name`, or `name` for cluster-scoped objects (client-go's MetaNamespaceKeyFunc). */
+  get(key: string): T | undefined;
+  on(ev: InformerEvent, fn: (obj: T) => void): void;
+  readonly synced: boolean;
+}
+
+export interface InformerOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** A full list diffed against the cache this often (default 5 minutes; 0 turns it off): client-node has no resync. */
+  relistIntervalMs?: number;
+  /** First delay before restarting a failed list/watch (default 500 ms), doubled up to backoffMaxMs (default 30 s). */
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+  logger?: Logger;
+}
+
+export function objectKey(obj: KubernetesObject): string {
+  const name = obj.metadata?.name ?? '';
+  const namespace = obj.metadata?.namespace;
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+/**
+ * Compares two resourceVersions: negative when a is older, 0 when equal, positive when newer, undefined when
+ * they cannot be compared. They are opaque by contract, but every API server (etcd, kube-sim) uses integers.
+ */
+export function compareResourceVersions(a: string | undefined, b: string | undefined): number | undefined {
+  if (a === undefined || b === undefined) return undefined;
+  if (a === b) return 0;
+  if (!/^\d+$/.test(a) || !/^\d+$/.test(b)) return undefined;
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+export interface ListDiff<T> {
+  added: T[];
+  updated: T[];
+  deleted: T[];
+}
+
+/**
+ * What a fresh list changes in the cache. Cached objects newer than the list (a watch event that arrived while
+ * the list was in flight) are kept, so a slow relist never rolls the cache back.
+ */
+export function diffList<T extends KubernetesObject>(
+  cache: ReadonlyMap<string, T>,
+  items: readonly T[],
+  listResourceVersion?: string,
+): ListDiff<T> {
+  const diff: ListDiff<T> = { added: [], updated: [], deleted: [] };
+  const seen = new Set<string>();
+  for (const item of items) {
+    const key = objectKey(item);
+    seen.add(key);
+    const cached = cache.get(key);
+    if (!cached) diff.added.push(item);
+    else {
+      const order = compareResourceVersions(cached.metadata?.resourceVersion, item.metadata?.resourceVersion);
+      if (order === 0 || (order !== undefined && order > 0)) continue;
+      diff.updated.push(item);
+    }
+  }
+  for (const [key, cached] of cache) {
+    if (seen.has(key)) continue;
+    const order = compareResourceVersions(cached.metadata?.resourceVersion, listResourceVersion);
+    if (order !== undefined && order > 0) continue; // created after the list was taken
+    diff.deleted.push(cached);
+  }
+  return diff;
+}
+
+/**
+ * An informer over client-node's ListWatch that survives what ListWatch does not: it restarts with backoff after
+ * any error (ListWatch stops for good on anything but 410), relists periodically and diffs against its own cache,
+ * and reports each change once (deduplicated by resourceVersion).
+ */
+export function createInformer<T extends KubernetesObject>(
+  kc: KubeConfig,
+  resource: ResourceName,
+  options: InformerOptions = {},
+): Informer<T> {
+  const log = options.logger?.child({ informer: resource, namespace: options.namespace ?? '*' });
+  const list = listFunction<T>(kc, resource, options);
+  return createInformerFromList(
+    list,
+    (listFn) =>
+      new ListWatch<T>(resourcePath(resource, options.namespace), new Watch(kc), listFn, false, options.labelSelector, options.fieldSelector),
+    { ...options, logger: log },
+    resource,
+  );
+}
+
+/** The informer's engine with the list and the ListWatch passed in; exported for tests. */
+export function createInformerFromList<T extends KubernetesObject>(
+  list: ListFn<T>,
+  makeListWatch: (listFn: ListFn<T>) => ListWatch<T>,
+  options: InformerOptions,
+  label: string,
+): Informer<T> {
+  const log = options.logger;
+  const relistIntervalMs = options.relistIntervalMs ?? 300_000;
+  const backoffInitialMs = options.backoffInitialMs ?? 500;
+  const backoffMaxMs = options.backoffMaxMs ?? 30_000;
+
+  const cache = new Map<string, T>();
+  const listeners: Record<InformerEvent, ((obj: T) => void)[]> = { add: [], update: [], delete: [] };
+  let synced = false;
+  let stopped = false;
+  let started: Promise<void> | undefined;
+  let backoffMs = backoffInitialMs;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let relistTimer: NodeJS.Timeout | undefined;
+  let listWatch: ListWatch<T> | undefined;
+  let resolveSynced: () => void = () => undefined;
+  let rejectSynced: (error: Error) => void = () => undefined;
+
+  const emit = (event: InformerEvent, obj: T) => {
+    for (const fn of listeners[event]) {
+      try {
+        fn(obj);
+      } catch (error) {
+        // One faulty handler must not stop the others or the watch.
+        log?.error({ err: error, event, key: objectKey(obj) }, 'informer handler failed');
+      }
+    }
+  };
+
+  const applyList = (items: readonly T[], listResourceVersion: string | undefined) => {
+    const diff = diffList(cache, items, listResourceVersion);
+    for (const obj of diff.deleted) {
+      cache.delete(objectKey(obj));
+      emit('delete', obj);
+    }
+    for (const obj of diff.added) {
+      cache.set(objectKey(obj), obj);
+      emit('add', obj);
+    }
+    for (const obj of diff.updated) {
+      cache.set(objectKey(obj), obj);
+      emit('update', obj);
+    }
+    backoffMs = backoffInitialMs;
+    if (!synced) {
+      synced = true;
+      log?.info({ objects: cache.size }, `${label} synced`);
+      resolveSynced();
+    }
+  };
+
+  const observedList: ListFn<T> = async () => {
+    const result = await list();
+    if (!stopped) applyList(result.items ?? [], result.metadata?.resourceVersion);
+    return result;
+  };
+
+  const onUpsert = (obj: T) => {
+    if (stopped) return;
+    backoffMs = backoffInitialMs;
+    const key = objectKey(obj);
+    const cached = cache.get(key);
+    if (!cached) {
+      cache.set(key, obj);
+      emit('add', obj);
+      return;
+    }
+    const order = compareResourceVersions(cached.metadata?.resourceVersion, obj.metadata?.resourceVersion);
+    if (order === 0 || (order !== undefined && order > 0)) return;
+    cache.set(key, obj);
+    emit('update', obj);
+  };
+
+  const onDelete = (obj: T) => {
+    if (stopped) return;
+    const key = objectKey(obj);
+    const cached = cache.get(key);
+    if (!cached) return;
+    cache.delete(key);
+    emit('delete', obj);
+  };
+
+  const run = () => {
+    if (stopped || !listWatch) return;
+    listWatch.start().catch(onError);
+  };
+
+  const onError = (error: unknown) => {
+    if (stopped || restartTimer) return;
+    const delayMs = backoffMs;
+    backoffMs = Math.min(backoffMs * 2, backoffMaxMs);
+    log?.warn({ err: describeError(error), retryInMs: delayMs }, `${label} list/watch failed, restarting`);
+    restartTimer = setTimeout(() => {
+      restartTimer = undefined;
+      run();
+    }, delayMs);
+  };
+
+  const relist = async () => {
+    if (stopped || !synced) return;
+    try {
+      await observedList();
+    } catch (error) {
+      log?.warn({ err: describeError(error) }, `${label} periodic relist failed`);
+    }
+  };
+
+  return {
+    start() {
+      if (started) return started;
+      started = new Promise<void>((resolve, reject) => {
+        resolveSynced = resolve;
+        rejectSynced = reject;
+      });
+      listWatch = makeListWatch(observedList);
+      listWatch.on('add', onUpsert);
+      listWatch.on('update', onUpsert);
+      listWatch.on('delete', onDelete);
+      listWatch.on('error', onError);
+      if (relistIntervalMs > 0) {
+        relistTimer = setInterval(() => void relist(), relistIntervalMs);
+        relistTimer.unref();
+      }
+      run();
+      return started;
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearTimeout(restartTimer);
+      clearInterval(relistTimer);
+      if (!synced) rejectSynced(new KubeError('stopped', `the ${label} informer was stopped before its first list`));
+      await listWatch?.stop();
+    },
+    list: () => [...cache.values()],
+    get: (key) => cache.get(key),
+    on(ev, fn) {
+      listeners[ev].push(fn);
+    },
+    get synced() {
+      return synced;
+    },
+  };
+}
