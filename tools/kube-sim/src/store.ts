@@ -111,13 +111,20 @@ function clone<T>(value: T): T {
   return structuredClone(value);
 }
 
+/** JSON with object keys sorted, so that two objects equal in content compare equal whatever their key order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    isRecord(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v,
+  );
+}
+
 /** The part of an object that bumps metadata.generation when it changes. */
 function specOf(object: KubeObject): string {
-  return JSON.stringify({ ...object, metadata: undefined, status: undefined });
+  return canonical({ ...object, metadata: undefined, status: undefined });
 }
 
 function withoutVersion(object: KubeObject): string {
-  return JSON.stringify({ ...object, metadata: { ...object.metadata, resourceVersion: undefined } });
+  return canonical({ ...object, metadata: { ...object.metadata, resourceVersion: undefined } });
 }
 
 function defaultStatus(type: ResourceType): JsonRecord | undefined {

@@ -216,7 +216,7 @@ export function validateService(spec: JsonRecord): StatusCause[] {
       if (portProtocols.has(key)) causes.push(duplicate(field, { port: raw.port, protocol: raw.protocol }));
       portProtocols.add(key);
       const target = raw.targetPort;
-      if (target !== undefined && !isExternalName) {
+      if (target !== undefined && target !== raw.port && !isExternalName) {
         if (typeof target === 'string') {
           if (!ianaSvcNameRe.test(target) || !/[a-z]/.test(target) || target.includes('--')) {
             causes.push(invalidValue(`${field}.targetPort`, target, 'must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-), at most 15 characters'));
