@@ -1,0 +1,177 @@
+// From a Corefile to running plugin chains: one chain per server block, plugins in registry order.
+import { parseCorefile, type CorefileError, type Directive, type ServerBlock } from '@halo/corefile';
+import { plugins as registry } from './plugins.ts';
+import type { DnsRequest, DnsResponse, Handler, PluginSetup, ServerContext } from './types.ts';
+
+export interface BlockChain {
+  /** Lowercase, no trailing dot, '.' for the root. */
+  zone: string;
+  /** The configured listen key `host:port` this block is served on. */
+  listenKey: string;
+  serverBlock: ServerBlock;
+  handlers: Handler[];
+}
+
+export interface ListenSpec {
+  host: string;
+  port: number;
+}
+
+export interface RunningConfig {
+  blocks: BlockChain[];
+  /** Every handler of every block, with the directive it came from. */
+  handlers: { handler: Handler; directive: Directive }[];
+  listens: Map<string, ListenSpec>;
+  closers: (() => void | Promise<void>)[];
+}
+
+export interface BuildOptions {
+  file: string;
+  shared: ServerContext;
+  listen?: ListenSpec;
+  invalidate(names: string[]): void;
+  plugins?: readonly PluginSetup[];
+}
+
+export type BuildResult = { ok: true; config: RunningConfig } | { ok: false; errors: CorefileError[] };
+
+const DEFAULT_PORT = 53;
+const DEFAULT_HOST = '0.0.0.0';
+
+function at(pos: { file: string; line: number; column: number }, message: string): CorefileError {
+  return { file: pos.file, line: pos.line, column: pos.column, message };
+}
+
+/** Parses and sets up every plugin. On any error, closes what was set up and returns all errors. */
+export function buildConfig(text: string, options: BuildOptions): BuildResult {
+  const parsed = parseCorefile(text, options.file);
+  if (!parsed.ok) return { ok: false, errors: parsed.errors };
+  const known = options.plugins ?? registry;
+  const byName = new Map(known.map((p) => [p.name, p]));
+  const errors: CorefileError[] = [];
+  const blocks: BlockChain[] = [];
+  const all: { handler: Handler; directive: Directive }[] = [];
+  const listens = new Map<string, ListenSpec>();
+  const closers: (() => void | Promise<void>)[] = [];
+  const seen = new Map<string, string>();
+
+  for (const sb of parsed.corefile.blocks) {
+    for (const d of sb.directives) {
+      if (!byName.has(d.name)) errors.push(at(d.pos, `unknown plugin "${d.name}"`));
+    }
+    const handlers: Handler[] = [];
+    for (const plugin of known) {
+      const ds = sb.directives.filter((d) => d.name === plugin.name);
+      if (plugin.once && ds.length > 1) {
+        errors.push(at(ds[1].pos, `${plugin.name}: this plugin can only be used once per server block`));
+        continue;
+      }
+      for (const d of ds) {
+        let result: Handler | CorefileError[];
+        try {
+          result = plugin.setup(d, {
+            file: options.file,
+            serverBlock: sb,
+            shared: options.shared,
+            onClose: (fn) => closers.push(fn),
+            invalidate: options.invalidate,
+            handlers: () => all.map((h) => h.handler),
+          });
+        } catch (err) {
+          result = [at(d.pos, `${plugin.name}: ${err instanceof Error ? err.message : String(err)}`)];
+        }
+        if (Array.isArray(result)) {
+          errors.push(...result);
+        } else {
+          handlers.push(result);
+          all.push({ handler: result, directive: d });
+        }
+      }
+    }
+    for (const addr of sb.addresses) {
+      const listen: ListenSpec = options.listen ?? { host: DEFAULT_HOST, port: addr.port ?? DEFAULT_PORT };
+      const listenKey = `${listen.host}:${listen.port}`;
+      const dup = `${addr.zone}@${listenKey}`;
+      const keyPos = (addr as { key?: { pos: ServerBlock['pos'] } }).key?.pos ?? sb.pos;
+      if (seen.has(dup)) {
+        errors.push(at(keyPos, `zone ${addr.zone} on port ${listen.port} is already defined by another server block`));
+        continue;
+      }
+      seen.set(dup, listenKey);
+      listens.set(listenKey, listen);
+      blocks.push({ zone: addr.zone, listenKey, serverBlock: sb, handlers });
+    }
+  }
+  const config: RunningConfig = { blocks, handlers: all, listens, closers };
+  if (errors.length > 0) {
+    void closeConfig(config);
+    return { ok: false, errors };
+  }
+  return { ok: true, config };
+}
+
+export async function closeConfig(config: RunningConfig): Promise<void> {
+  for (const { handler } of config.handlers) {
+    try {
+      await handler.close?.();
+    } catch {
+      // Closing is best effort: one plugin's failure must not keep the others open.
+    }
+  }
+  for (const fn of config.closers) {
+    try {
+      await fn();
+    } catch {
+      // As above.
+    }
+  }
+}
+
+/** The block serving `qnameLower` on a listen key: the longest matching zone. */
+export function matchBlock(blocks: readonly BlockChain[], listenKey: string, qnameLower: string): BlockChain | null {
+  let best: BlockChain | null = null;
+  for (const b of blocks) {
+    if (b.listenKey !== listenKey) continue;
+    const z = b.zone;
+    const inZone = z === '.' || qnameLower === z || qnameLower.endsWith(`.${z}`);
+    if (inZone && (!best || zoneLength(z) > zoneLength(best.zone))) best = b;
+  }
+  return best;
+}
+
+function zoneLength(zone: string): number {
+  return zone === '.' ? 0 : zone.length;
+}
+
+export interface ChainResult {
+  response: DnsResponse;
+  /** The plugin that wrote the response ('' when the chain ran out). */
+  plugin: string;
+  /** True when a plugin outside the writer returned a different response object. */
+  replaced: boolean;
+}
+
+export function servfail(): DnsResponse {
+  return { rcode: 'SERVFAIL', answers: [], authorities: [], additionals: [] };
+}
+
+/** Runs a chain. Plugins that change a response return a new object, so the writer can be told apart. */
+export async function runChain(handlers: readonly Handler[], req: DnsRequest): Promise<ChainResult> {
+  const state = { plugin: '', replaced: false };
+  const step = async (i: number, r: DnsRequest): Promise<DnsResponse> => {
+    if (i >= handlers.length) return servfail();
+    const h = handlers[i];
+    let downstream: DnsResponse | undefined;
+    const res = await h.serve(r, async (r2) => {
+      downstream = await step(i + 1, r2);
+      return downstream;
+    });
+    if (res !== downstream) {
+      if (state.plugin === '') state.plugin = h.name;
+      else state.replaced = true;
+    }
+    return res;
+  };
+  const response = await step(0, req);
+  return { response, plugin: state.plugin, replaced: state.replaced };
+}

@@ -1,0 +1,39 @@
+// The server's metrics, under CoreDNS's names and labels (plugin/metrics/vars.go).
+import { Counter, Histogram, type Registry } from 'prom-client';
+
+export interface ServerMetrics {
+  requests: Counter<'server' | 'zone' | 'view' | 'proto' | 'family' | 'type'>;
+  responses: Counter<'server' | 'zone' | 'view' | 'rcode' | 'plugin'>;
+  duration: Histogram<'server' | 'zone' | 'view' | 'type'>;
+  requestSize: Histogram<'server' | 'zone' | 'view' | 'proto'>;
+  responseSize: Histogram<'server' | 'zone' | 'view' | 'proto'>;
+}
+
+// CoreDNS: plugin.TimeBuckets = prometheus.ExponentialBuckets(0.00025, 2, 16).
+const timeBuckets = Array.from({ length: 16 }, (_, i) => 0.00025 * 2 ** i);
+const sizeBuckets = [0, 100, 200, 300, 400, 511, 1023, 2047, 4095, 8291, 16e3, 32e3, 48e3, 64e3];
+
+const byRegistry = new WeakMap<Registry, ServerMetrics>();
+
+/** One set per registry: a reload must not register the same names twice. */
+export function serverMetrics(registry: Registry): ServerMetrics {
+  const known = byRegistry.get(registry);
+  if (known) return known;
+  const registers = [registry];
+  const m: ServerMetrics = {
+    requests: new Counter({ name: 'coredns_dns_requests_total', help: 'Counter of DNS requests made per zone, protocol and family.', labelNames: ['server', 'zone', 'view', 'proto', 'family', 'type'], registers }),
+    responses: new Counter({ name: 'coredns_dns_responses_total', help: 'Counter of response status codes.', labelNames: ['server', 'zone', 'view', 'rcode', 'plugin'], registers }),
+    duration: new Histogram({ name: 'coredns_dns_request_duration_seconds', help: 'Histogram of the time (in seconds) each request took per zone.', labelNames: ['server', 'zone', 'view', 'type'], buckets: timeBuckets, registers }),
+    requestSize: new Histogram({ name: 'coredns_dns_request_size_bytes', help: 'Size of the EDNS0 UDP buffer in bytes (64K for TCP) per zone and protocol.', labelNames: ['server', 'zone', 'view', 'proto'], buckets: sizeBuckets, registers }),
+    responseSize: new Histogram({ name: 'coredns_dns_response_size_bytes', help: 'Size of the returned response in bytes.', labelNames: ['server', 'zone', 'view', 'proto'], buckets: sizeBuckets, registers }),
+  };
+  byRegistry.set(registry, m);
+  return m;
+}
+
+// CoreDNS counts these types by name and everything else as "other" (plugin/pkg/dnstest monitor list).
+const monitoredTypes = new Set(['A', 'AAAA', 'NS', 'PTR', 'SOA', 'CNAME', 'MX', 'TXT', 'SRV', 'ANY', 'NAPTR', 'DS', 'DNSKEY', 'RRSIG', 'NSEC', 'NSEC3', 'HINFO', 'CAA', 'OPT', 'IXFR', 'AXFR', 'HTTPS', 'SVCB']);
+
+export function typeLabel(qtype: string): string {
+  return monitoredTypes.has(qtype) ? qtype : 'other';
+}

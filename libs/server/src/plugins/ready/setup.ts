@@ -1,0 +1,20 @@
+// ready [ADDRESS]
+import type { PluginSetup } from '../../types.ts';
+import { noMore, parseHostPort } from '../args.ts';
+import { readyHandler } from './handler.ts';
+
+export const plugin: PluginSetup = {
+  name: 'ready',
+  once: true,
+  setup(d, ctx) {
+    const errors = noMore('ready', d, 1);
+    let listen = { host: '0.0.0.0', port: 8181 };
+    if (d.args[0]) {
+      const parsed = parseHostPort('ready', d.args[0], 8181);
+      if ('message' in parsed) errors.push(parsed);
+      else listen = parsed;
+    }
+    if (errors.length > 0) return errors;
+    return readyHandler(listen, () => ctx.handlers?.() ?? []);
+  },
+};

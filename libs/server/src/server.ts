@@ -1,0 +1,373 @@
+// The DNS server: UDP and TCP on each configured port, the fast path, the plugin chains, reload.
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { Registry } from 'prom-client';
+import type { Answer } from 'dns-packet';
+import {
+  answerFromEncoded,
+  decodeQuery,
+  DEFAULT_UDP_SIZE,
+  encodeResponse,
+  errorReply,
+  frameTcp,
+  MAX_MESSAGE_SIZE,
+  readWireQuestion,
+  TcpMessageReader,
+  type DnsQuery,
+  type WireQuestion,
+} from '@halo/dns';
+import type { CorefileError } from '@halo/corefile';
+import { buildConfig, closeConfig, matchBlock, runChain, servfail, type ListenSpec, type RunningConfig } from './config.ts';
+import { FastPath } from './fast-path.ts';
+import { serverMetrics, typeLabel, type ServerMetrics } from './metrics.ts';
+import type { DnsRequest, DnsResponse, ServerContext } from './types.ts';
+
+export interface LoadOptions {
+  file?: string;
+  context: ServerContext;
+  /** Overrides every block's port (and the bind address), e.g. the answerer's --dns-port. */
+  listen?: { host: string; port: number };
+  /** SO_REUSEPORT, so that several processes share a port (Linux). */
+  reusePort?: boolean;
+  /** TCP: idle connections close after this long (default 10 s). */
+  tcpIdleMs?: number;
+  /** TCP: connections beyond this are refused (default 1000). */
+  tcpMaxConnections?: number;
+}
+
+export interface DnsServer {
+  addresses(): { host: string; port: number; transport: 'udp' | 'tcp' }[];
+  /** Builds the new chain beside the running one and swaps it in; keeps the last good config on error. */
+  reload(corefileText: string): Promise<{ ok: true } | { ok: false; errors: CorefileError[] }>;
+  close(): Promise<void>;
+  /** Drops fast-path entries for these names. */
+  invalidate(names: string[]): void;
+}
+
+/** Plugins whose authoritative answers may be pre-encoded. */
+const FAST_PATH_WRITERS = new Set(['kubernetes', 'hosts']);
+
+interface Listener {
+  spec: ListenSpec;
+  udp: dgram.Socket;
+  tcp: net.Server;
+  port: number;
+  connections: Set<net.Socket>;
+}
+
+export async function loadServer(
+  corefileText: string,
+  options: LoadOptions,
+): Promise<{ ok: true; server: DnsServer } | { ok: false; errors: CorefileError[] }> {
+  const server = new Server(options);
+  const result = await server.apply(corefileText);
+  if (!result.ok) {
+    await server.close();
+    return result;
+  }
+  return { ok: true, server };
+}
+
+class Server implements DnsServer {
+  private readonly file: string;
+  private readonly shared: ServerContext;
+  private readonly options: LoadOptions;
+  private readonly metrics: ServerMetrics;
+  private readonly listeners = new Map<string, Listener>();
+  private config: RunningConfig | null = null;
+  private fast = new FastPath();
+  private closed = false;
+  private applying: Promise<unknown> = Promise.resolve();
+
+  constructor(options: LoadOptions) {
+    this.options = options;
+    this.file = options.file ?? 'Corefile';
+    this.shared = { ...options.context, metrics: options.context.metrics ?? new Registry() };
+    this.metrics = serverMetrics(this.shared.metrics as Registry);
+  }
+
+  addresses(): { host: string; port: number; transport: 'udp' | 'tcp' }[] {
+    const out: { host: string; port: number; transport: 'udp' | 'tcp' }[] = [];
+    for (const l of this.listeners.values()) {
+      out.push({ host: l.spec.host, port: l.port, transport: 'udp' }, { host: l.spec.host, port: l.port, transport: 'tcp' });
+    }
+    return out;
+  }
+
+  invalidate(names: string[]): void {
+    this.fast.invalidate(names);
+  }
+
+  reload(corefileText: string): Promise<{ ok: true } | { ok: false; errors: CorefileError[] }> {
+    // One reload at a time, in order.
+    const run = this.applying.then(() => this.apply(corefileText));
+    this.applying = run.catch(() => undefined);
+    return run;
+  }
+
+  async apply(corefileText: string): Promise<{ ok: true } | { ok: false; errors: CorefileError[] }> {
+    if (this.closed) return { ok: false, errors: [{ file: this.file, line: 0, column: 0, message: 'the server is closed' }] };
+    const built = buildConfig(corefileText, {
+      file: this.file,
+      shared: this.shared,
+      listen: this.options.listen,
+      invalidate: (names) => this.fast.invalidate(names),
+    });
+    if (!built.ok) return built;
+    const next = built.config;
+    const errors: CorefileError[] = [];
+    for (const { handler, directive } of next.handlers) {
+      if (!handler.start) continue;
+      try {
+        await handler.start();
+      } catch (err) {
+        errors.push({ ...directive.pos, message: `${handler.name}: ${err instanceof Error ? err.message : String(err)}` });
+      }
+    }
+    const opened: string[] = [];
+    if (errors.length === 0) {
+      for (const [key, spec] of next.listens) {
+        if (this.listeners.has(key)) continue;
+        try {
+          this.listeners.set(key, await this.listen(spec));
+          opened.push(key);
+        } catch (err) {
+          errors.push({ file: this.file, line: 1, column: 1, message: `cannot listen on ${key}: ${err instanceof Error ? err.message : String(err)}` });
+        }
+      }
+    }
+    if (errors.length > 0) {
+      for (const key of opened) await this.unlisten(key);
+      await closeConfig(next);
+      return { ok: false, errors };
+    }
+    // The swap: queries already running finish on the old chain, new ones take the new one.
+    const previous = this.config;
+    this.config = next;
+    this.fast = new FastPath();
+    for (const key of [...this.listeners.keys()]) if (!next.listens.has(key)) await this.unlisten(key);
+    if (previous) await closeConfig(previous);
+    return { ok: true };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.applying;
+    for (const key of [...this.listeners.keys()]) await this.unlisten(key);
+    if (this.config) await closeConfig(this.config);
+    this.config = null;
+  }
+
+  private async listen(spec: ListenSpec): Promise<Listener> {
+    const reusePort = this.options.reusePort === true;
+    const key = `${spec.host}:${spec.port}`;
+    // With port 0, UDP picks the port and TCP follows; another process may hold it on TCP: retry.
+    for (let attempt = 0; ; attempt++) {
+      const udp = dgram.createSocket({ type: net.isIPv6(spec.host) ? 'udp6' : 'udp4', reuseAddr: reusePort, reusePort });
+      const port = await new Promise<number>((resolve, reject) => {
+        udp.once('error', reject);
+        udp.bind(spec.port, spec.host, () => {
+          udp.off('error', reject);
+          resolve(udp.address().port);
+        });
+      });
+      const tcp = net.createServer();
+      try {
+        await new Promise<void>((resolve, reject) => {
+          tcp.once('error', reject);
+          tcp.listen({ port, host: spec.host, reusePort }, () => {
+            tcp.off('error', reject);
+            resolve();
+          });
+        });
+      } catch (err) {
+        udp.close();
+        if (spec.port === 0 && attempt < 10) continue;
+        throw err;
+      }
+      const listener: Listener = { spec, udp, tcp, port, connections: new Set() };
+      this.wire(listener, key);
+      return listener;
+    }
+  }
+
+  private async unlisten(key: string): Promise<void> {
+    const l = this.listeners.get(key);
+    if (!l) return;
+    this.listeners.delete(key);
+    await new Promise<void>((resolve) => l.udp.close(() => resolve()));
+    for (const s of l.connections) s.destroy();
+    await new Promise<void>((resolve) => l.tcp.close(() => resolve()));
+  }
+
+  private wire(l: Listener, key: string): void {
+    const log = this.shared.logger;
+    l.udp.on('error', (err) => log?.error({ err, listen: key }, 'udp socket error'));
+    l.udp.on('message', (msg, rinfo) => {
+      const remote = { address: rinfo.address, port: rinfo.port };
+      const fast = this.answerFast(msg, 'udp', key, l.port, remote);
+      if (fast) {
+        l.udp.send(fast, rinfo.port, rinfo.address);
+        return;
+      }
+      this.answer(msg, 'udp', key, l.port, remote).then(
+        (reply) => {
+          if (reply && !this.closed) l.udp.send(reply, rinfo.port, rinfo.address);
+        },
+        (err: unknown) => log?.error({ err }, 'answering a udp query failed'),
+      );
+    });
+    l.tcp.maxConnections = this.options.tcpMaxConnections ?? 1000;
+    l.tcp.on('error', (err) => log?.error({ err, listen: key }, 'tcp server error'));
+    l.tcp.on('connection', (socket) => {
+      l.connections.add(socket);
+      socket.setNoDelay(true);
+      socket.setTimeout(this.options.tcpIdleMs ?? 10_000, () => socket.destroy());
+      socket.on('error', () => socket.destroy());
+      socket.on('close', () => l.connections.delete(socket));
+      const reader = new TcpMessageReader();
+      const remote = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+      socket.on('data', (chunk: Buffer) => {
+        // Pipelined queries are answered as each completes (RFC 7766 6.2.1.1 allows any order).
+        for (const msg of reader.push(chunk)) {
+          const fast = this.answerFast(msg, 'tcp', key, l.port, remote);
+          if (fast) {
+            socket.write(frameTcp(fast));
+            continue;
+          }
+          this.answer(msg, 'tcp', key, l.port, remote).then(
+            (reply) => {
+              if (reply && !socket.destroyed) socket.write(frameTcp(reply));
+              else if (!reply) socket.destroy();
+            },
+            () => socket.destroy(),
+          );
+        }
+      });
+    });
+  }
+
+  private fastKey(q: WireQuestion, transport: 'udp' | 'tcp', listenKey: string): string {
+    const size = transport === 'tcp' ? 't' : q.edns ? String(Math.min(q.edns.udpSize, DEFAULT_UDP_SIZE)) : 'u';
+    return `${q.key}\0${q.edns ? (q.edns.dnssecOk ? 'D' : 'E') : 'N'}${size}\0${listenKey}`;
+  }
+
+  private answerFast(wire: Buffer, transport: 'udp' | 'tcp', listenKey: string, port: number, remote: { address: string }): Buffer | null {
+    if (this.fast.size === 0) return null;
+    const q = readWireQuestion(wire);
+    if (!q) return null;
+    const encoded = this.fast.get(this.fastKey(q, transport, listenKey));
+    if (!encoded) return null;
+    const started = performance.now();
+    const out = answerFromEncoded(encoded, wire, q);
+    // The labels need the zone and type: read them back from the pre-encoded message's tags.
+    const tags = fastTags.get(encoded);
+    if (tags) this.observe(listenKey, port, tags.zone, transport, remote.address, tags.type, wire.length, out, tags.rcode, tags.plugin, started);
+    return out;
+  }
+
+  private async answer(wire: Buffer, transport: 'udp' | 'tcp', listenKey: string, port: number, remote: { address: string; port: number }): Promise<Buffer | null> {
+    const started = performance.now();
+    const config = this.config;
+    const decoded = decodeQuery(wire);
+    if (!decoded.ok) {
+      if (decoded.reply) this.observe(listenKey, port, '.', transport, remote.address, 'other', wire.length, decoded.reply, decoded.error.code === 'BADVERS' ? 'BADVERS' : decoded.error.code, '', started);
+      return decoded.reply;
+    }
+    const query = decoded.query;
+    const maxSize = transport === 'tcp' ? MAX_MESSAGE_SIZE : query.edns ? Math.min(query.edns.udpSize, DEFAULT_UDP_SIZE) : 512;
+    const block = config ? matchBlock(config.blocks, listenKey, query.qnameLower) : null;
+    let response: DnsResponse;
+    let plugin = '';
+    let fastPathable = false;
+    if (!block) {
+      response = { rcode: 'REFUSED', answers: [], authorities: [], additionals: [] };
+    } else if (query.qtype === 'ANY') {
+      response = rfc8482(query);
+    } else {
+      const req: DnsRequest = {
+        id: query.id,
+        qname: query.qname,
+        qnameLower: query.qnameLower,
+        qtype: query.qtype,
+        qclass: query.qclass,
+        query: query.packet,
+        transport,
+        remote,
+        udpSize: query.edns ? query.edns.udpSize : 512,
+        edns: query.edns !== null,
+        dnssecOk: query.edns?.dnssecOk ?? false,
+        zone: block.zone,
+      };
+      try {
+        const result = await runChain(block.handlers, req);
+        response = result.response;
+        plugin = result.plugin;
+        // A logged block must see every query, so it never answers from the fast path.
+        fastPathable = FAST_PATH_WRITERS.has(plugin) && !result.replaced && !block.handlers.some((h) => h.name === 'log') && response.authoritative === true && (response.rcode === 'NOERROR' || response.rcode === 'NXDOMAIN');
+      } catch (err) {
+        this.shared.logger?.error({ err, qname: query.qname, qtype: query.qtype }, 'plugin chain failed');
+        response = servfail();
+      }
+    }
+    let reply = encode(query, response, maxSize);
+    if (!reply.ok) {
+      this.shared.logger?.error({ error: reply.error, qname: query.qname, qtype: query.qtype }, 'cannot encode the response');
+      fastPathable = false;
+      reply = encode(query, servfail(), maxSize);
+      if (!reply.ok) return errorReply(wire, 'SERVFAIL');
+    }
+    const zone = block?.zone ?? '.';
+    const type = typeLabel(query.qtype);
+    if (fastPathable && config === this.config) {
+      const q = readWireQuestion(wire);
+      if (q) {
+        fastTags.set(reply.wire, { zone, type, rcode: response.rcode, plugin });
+        this.fast.set(this.fastKey(q, transport, listenKey), query.qnameLower, reply.wire);
+      }
+    }
+    this.observe(listenKey, port, zone, transport, remote.address, type, wire.length, reply.wire, response.rcode, plugin, started);
+    return reply.wire;
+  }
+
+  private observe(listenKey: string, port: number, zone: string, proto: 'udp' | 'tcp', address: string, type: string, requestSize: number, reply: Buffer, rcode: string, plugin: string, started: number): void {
+    const host = listenKey.slice(0, listenKey.lastIndexOf(':'));
+    const server = `dns://${host === '0.0.0.0' || host === '::' ? '' : host}:${port}`;
+    const m = this.metrics;
+    const zoneLabel = zone === '.' ? '.' : `${zone}.`;
+    m.requests.inc({ server, zone: zoneLabel, view: '', proto, family: net.isIPv6(address) ? '2' : '1', type });
+    m.responses.inc({ server, zone: zoneLabel, view: '', rcode, plugin });
+    m.duration.observe({ server, zone: zoneLabel, view: '', type }, (performance.now() - started) / 1000);
+    m.requestSize.observe({ server, zone: zoneLabel, view: '', proto }, requestSize);
+    m.responseSize.observe({ server, zone: zoneLabel, view: '', proto }, reply.length);
+  }
+}
+
+// Metric labels of a pre-encoded answer, without a second map to keep in step.
+const fastTags = new WeakMap<Buffer, { zone: string; type: string; rcode: string; plugin: string }>();
+
+function encode(query: DnsQuery, response: DnsResponse, maxSize: number) {
+  return encodeResponse(
+    {
+      id: query.id,
+      rcode: response.rcode,
+      aa: response.authoritative === true,
+      ra: response.recursionAvailable === true,
+      rd: query.rd,
+      cd: query.cd,
+      question: { name: query.qname, type: query.qtype, class: query.qclass },
+      answers: response.answers,
+      authorities: response.authorities,
+      additionals: response.additionals.filter((a) => a.type !== 'OPT'),
+      edns: query.edns ? { dnssecOk: query.edns.dnssecOk } : null,
+    },
+    maxSize,
+  );
+}
+
+/** RFC 8482 4.2: answer ANY with one synthesized HINFO instead of everything. */
+function rfc8482(query: DnsQuery): DnsResponse {
+  const hinfo: Answer = { type: 'HINFO', name: query.qname, ttl: 8482, class: 'IN', data: { cpu: 'RFC8482', os: '' } };
+  return { rcode: 'NOERROR', answers: [hinfo], authorities: [], additionals: [] };
+}
