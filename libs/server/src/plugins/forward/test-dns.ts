@@ -118,3 +118,8 @@ export function directiveFrom(text: string, shared: SetupContext['shared'] = {})
 
 export const qname = (q: Packet): string => q.questions?.[0]?.name ?? '';
 export const qtype = (q: Packet): string => q.questions?.[0]?.type ?? '';
+
+/** `name ttl TYPE data` of an answer, for table expectations. */
+export function answerText(a: DnsResponse['answers'][number]): string {
+  return `${a.name} ${'ttl' in a ? a.ttl : ''} ${a.type} ${'data' in a ? (typeof a.data === 'object' && !Buffer.isBuffer(a.data) ? JSON.stringify(a.data) : String(a.data)) : ''}`;
+}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DnsResponse } from '../../plugin.ts';
-import { calledNext, directiveFrom, nextMarker, request } from '../forward/test-dns.ts';
+import { answerText, calledNext, directiveFrom, nextMarker, request } from '../forward/test-dns.ts';
 import { HostsHandler } from './handler.ts';
 import { plugin } from './setup.ts';
 
@@ -27,7 +27,7 @@ function setup(text: string, metrics = new Registry()): HostsHandler {
 
 function summary(r: DnsResponse): string {
   if (calledNext(r)) return 'next';
-  return [r.rcode, ...r.answers.map((a) => `${a.name} ${a.ttl} ${a.type} ${String(a.data)}`)].join(' | ');
+  return [r.rcode, ...r.answers.map(answerText)].join(' | ');
 }
 
 describe('hosts: question → answer', () => {
