@@ -8,3 +8,6 @@ export { startNatsServer, findNatsServer } from './nats-server.ts';
 export type { NatsServer, NatsServerOptions } from './nats-server.ts';
 export { query, exchange, encodeQuery, resolver } from './dns-client.ts';
 export type { QueryOptions, DnsServerAddress, DnsResponse } from './dns-client.ts';
+// kube-sim: a Kubernetes API server double (tools/kube-sim), re-exported so tests need one import.
+export { startKubeSim } from '@halo/kube-sim';
+export type { KubeSim, KubeSimOptions } from '@halo/kube-sim';
