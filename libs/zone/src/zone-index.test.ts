@@ -1,0 +1,275 @@
+// Conformance with the Kubernetes DNS specification 1.1.0 (and CoreDNS where it is silent),
+// one question and its expected answer per row.
+import { describe, expect, it } from 'vitest';
+import { demoCluster, keyed, show } from '../test/cluster.ts';
+import type { Shown } from '../test/cluster.ts';
+import { defaultZoneOptions, ZoneIndex } from './index.ts';
+import type { ZoneOptions } from './index.ts';
+
+const soa = ['cluster.local SOA'];
+const NODATA: Shown = { rcode: 'NOERROR', answers: [], authorities: soa };
+const NXDOMAIN: Shown = { rcode: 'NXDOMAIN', answers: [], authorities: soa };
+const rNXDOMAIN = (zone: string): Shown => ({ rcode: 'NXDOMAIN', answers: [], authorities: [`${zone} SOA`] });
+const ok = (answers: string[], additionals?: string[]): Shown =>
+  additionals ? { rcode: 'NOERROR', answers, additionals } : { rcode: 'NOERROR', answers };
+
+function indexOf(partial: Partial<ZoneOptions> = {}): ZoneIndex {
+  const idx = new ZoneIndex(defaultZoneOptions(partial), () => 1_700_000_000_000);
+  for (const [k, rs] of keyed(demoCluster())) idx.put(k, rs);
+  return idx;
+}
+
+type Row = [name: string, type: string, expected: Shown | null];
+
+function table(title: string, partial: Partial<ZoneOptions>, rows: Row[]): void {
+  describe(title, () => {
+    const idx = indexOf(partial);
+    it.each(rows)('%s %s', (name, type, expected) => {
+      const got = show(idx.answer({ name, type }));
+      // Record order within a section is not part of DNS: compare sorted.
+      const sort = (s: Shown | null): Shown | null =>
+        s && { ...s, answers: [...s.answers].sort(), ...(s.additionals ? { additionals: [...s.additionals].sort() } : {}) };
+      expect(sort(got)).toEqual(sort(expected));
+    });
+  });
+}
+
+const S = 'shop.svc.cluster.local';
+
+table('ClusterIP services (2.3)', {}, [
+  ['kubernetes.default.svc.cluster.local', 'A', ok(['kubernetes.default.svc.cluster.local 5 A 10.96.0.1'])],
+  [`web.${S}`, 'A', ok([`web.${S} 5 A 10.96.0.10`])],
+  [`web.${S}.`, 'A', ok([`web.${S} 5 A 10.96.0.10`])],
+  // 0x20: owner names as asked, data as the zone has it.
+  ['wEb.ShOp.svc.Cluster.Local', 'A', ok(['wEb.ShOp.svc.Cluster.Local 5 A 10.96.0.10'])],
+  [`web.${S}`, 'AAAA', NODATA],
+  [`web.${S}`, 'TXT', NODATA],
+  [`web.${S}`, 'MX', NODATA],
+  [`web.${S}`, 'CNAME', NODATA],
+  [`dual.${S}`, 'A', ok([`dual.${S} 5 A 10.96.0.11`])],
+  [`dual.${S}`, 'AAAA', ok([`dual.${S} 5 AAAA fd00::11`])],
+  [`dual.${S}`, 'ANY', ok([`dual.${S} 5 A 10.96.0.11`, `dual.${S} 5 AAAA fd00::11`])],
+  [`lonely.${S}`, 'A', ok([`lonely.${S} 5 A 10.96.0.12`])],
+  [`nope.${S}`, 'A', NXDOMAIN],
+  [`web.other.svc.cluster.local`, 'A', ok(['web.other.svc.cluster.local 5 A 10.96.1.10'])],
+  // Endpoint names exist for ClusterIP Services too (CoreDNS), ready ones only.
+  [`10-0-1-1.web.${S}`, 'A', ok([`10-0-1-1.web.${S} 5 A 10.0.1.1`])],
+  [`10-0-1-2.web.${S}`, 'A', NXDOMAIN],
+  [`web-a.web.${S}`, 'A', NXDOMAIN],
+]);
+
+table('SRV (2.3.2, 2.4.2)', {}, [
+  ['_https._tcp.kubernetes.default.svc.cluster.local', 'SRV', ok(
+    ['_https._tcp.kubernetes.default.svc.cluster.local 5 SRV 0 100 443 kubernetes.default.svc.cluster.local'],
+    ['kubernetes.default.svc.cluster.local 5 A 10.96.0.1'],
+  )],
+  [`_http._tcp.web.${S}`, 'SRV', ok([`_http._tcp.web.${S} 5 SRV 0 100 80 web.${S}`], [`web.${S} 5 A 10.96.0.10`])],
+  [`_HTTP._TCP.web.${S}`, 'SRV', ok([`_HTTP._TCP.web.${S} 5 SRV 0 100 80 web.${S}`], [`web.${S} 5 A 10.96.0.10`])],
+  [`_http._udp.web.${S}`, 'SRV', NXDOMAIN],
+  [`_smtp._tcp.web.${S}`, 'SRV', NXDOMAIN],
+  [`_http._tcp.web.${S}`, 'A', NODATA],
+  // Empty non-terminal below the Service.
+  [`_tcp.web.${S}`, 'SRV', NODATA],
+  [`_udp.web.${S}`, 'SRV', NXDOMAIN],
+  // The Service name itself: one SRV per port, unnamed ones included, weight split as CoreDNS does.
+  [`web.${S}`, 'SRV', ok(
+    [`web.${S} 5 SRV 0 33 80 web.${S}`, `web.${S} 5 SRV 0 33 443 web.${S}`, `web.${S} 5 SRV 0 33 8080 web.${S}`],
+    [`web.${S} 5 A 10.96.0.10`],
+  )],
+  // Dual-stack: one SRV, both addresses in additionals (CoreDNS counts both in the weight).
+  [`_dns._udp.dual.${S}`, 'SRV', ok([`_dns._udp.dual.${S} 5 SRV 0 50 53 dual.${S}`], [`dual.${S} 5 A 10.96.0.11`, `dual.${S} 5 AAAA fd00::11`])],
+  // Headless: one per ready endpoint, targets named by hostname or dashed IP.
+  [`_mysql._tcp.db.${S}`, 'SRV', ok(
+    [
+      `_mysql._tcp.db.${S} 5 SRV 0 25 3306 db-0.db.${S}`,
+      `_mysql._tcp.db.${S} 5 SRV 0 25 3306 db-1.db.${S}`,
+      `_mysql._tcp.db.${S} 5 SRV 0 25 3306 10-0-2-3.db.${S}`,
+    ],
+    [`db-0.db.${S} 5 A 10.0.2.1`, `db-1.db.${S} 5 A 10.0.2.2`, `10-0-2-3.db.${S} 5 A 10.0.2.3`, `db-0.db.${S} 5 AAAA fd00::2:1`],
+  )],
+  [`db-1.db.${S}`, 'SRV', ok([`db-1.db.${S} 5 SRV 0 100 3306 db-1.db.${S}`], [`db-1.db.${S} 5 A 10.0.2.2`])],
+  [`_a._b._mysql._tcp.db.${S}`, 'SRV', NXDOMAIN],
+]);
+
+table('headless services (2.4)', {}, [
+  [`db.${S}`, 'A', ok([`db.${S} 5 A 10.0.2.1`, `db.${S} 5 A 10.0.2.2`, `db.${S} 5 A 10.0.2.3`])],
+  [`db.${S}`, 'AAAA', ok([`db.${S} 5 AAAA fd00::2:1`])],
+  [`db-0.db.${S}`, 'A', ok([`db-0.db.${S} 5 A 10.0.2.1`])],
+  [`db-0.db.${S}`, 'AAAA', ok([`db-0.db.${S} 5 AAAA fd00::2:1`])],
+  [`DB-0.db.${S}`, 'A', ok([`DB-0.db.${S} 5 A 10.0.2.1`])],
+  [`10-0-2-3.db.${S}`, 'A', ok([`10-0-2-3.db.${S} 5 A 10.0.2.3`])],
+  [`db-x.db.${S}`, 'A', NXDOMAIN],
+  [`db-3.db.${S}`, 'A', NXDOMAIN],
+  [`10-0-2-4.db.${S}`, 'A', NXDOMAIN],
+  [`db.${S}`, 'TXT', NODATA],
+  // No ready endpoint: the name does not exist.
+  [`ghost.${S}`, 'A', NXDOMAIN],
+  // publishNotReadyAddresses: not-ready endpoints answer.
+  [`warm.${S}`, 'A', ok([`warm.${S} 5 A 10.0.3.1`])],
+  [`warm-0.warm.${S}`, 'A', ok([`warm-0.warm.${S} 5 A 10.0.3.1`])],
+]);
+
+table('ExternalName (2.5)', {}, [
+  [`ext.${S}`, 'A', ok([`ext.${S} 5 CNAME www.example.com`])],
+  [`ext.${S}`, 'AAAA', ok([`ext.${S} 5 CNAME www.example.com`])],
+  [`ext.${S}`, 'CNAME', ok([`ext.${S} 5 CNAME www.example.com`])],
+  [`ext.${S}`, 'SRV', ok([`ext.${S} 5 CNAME www.example.com`])],
+  [`_http._tcp.ext.${S}`, 'SRV', NXDOMAIN],
+  [`x.ext.${S}`, 'A', NXDOMAIN],
+]);
+
+table('reverse (2.3.3, 2.4.3)', {}, [
+  ['1.0.96.10.in-addr.arpa', 'PTR', ok(['1.0.96.10.in-addr.arpa 5 PTR kubernetes.default.svc.cluster.local'])],
+  ['10.0.96.10.in-addr.arpa', 'PTR', ok(['10.0.96.10.in-addr.arpa 5 PTR web.shop.svc.cluster.local'])],
+  ['10.0.96.10.IN-ADDR.ARPA.', 'PTR', ok(['10.0.96.10.IN-ADDR.ARPA 5 PTR web.shop.svc.cluster.local'])],
+  // An address behind two Services: both names.
+  ['1.1.0.10.in-addr.arpa', 'PTR', ok([
+    '1.1.0.10.in-addr.arpa 5 PTR 10-0-1-1.web.shop.svc.cluster.local',
+    '1.1.0.10.in-addr.arpa 5 PTR 10-0-1-1.web.other.svc.cluster.local',
+  ])],
+  ['1.2.0.10.in-addr.arpa', 'PTR', ok(['1.2.0.10.in-addr.arpa 5 PTR db-0.db.shop.svc.cluster.local'])],
+  ['3.2.0.10.in-addr.arpa', 'PTR', ok(['3.2.0.10.in-addr.arpa 5 PTR 10-0-2-3.db.shop.svc.cluster.local'])],
+  ['4.2.0.10.in-addr.arpa', 'PTR', rNXDOMAIN('in-addr.arpa')],
+  ['9.9.9.10.in-addr.arpa', 'PTR', rNXDOMAIN('in-addr.arpa')],
+  ['10.0.96.10.in-addr.arpa', 'A', { rcode: 'NOERROR', answers: [], authorities: ['in-addr.arpa SOA'] }],
+  [
+    '1.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa',
+    'PTR',
+    ok(['1.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa 5 PTR dual.shop.svc.cluster.local']),
+  ],
+  [
+    '1.0.0.0.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa',
+    'PTR',
+    ok(['1.0.0.0.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa 5 PTR db-0.db.shop.svc.cluster.local']),
+  ],
+  ['in-addr.arpa', 'SOA', { rcode: 'NOERROR', answers: ['in-addr.arpa 5 SOA ns.dns.in-addr.arpa hostmaster.in-addr.arpa 7200 1800 86400 5'] }],
+]);
+
+table('apex, schema version, empty non-terminals', {}, [
+  ['dns-version.cluster.local', 'TXT', ok(['dns-version.cluster.local 28800 TXT "1.1.0"'])],
+  ['dns-version.cluster.local', 'A', NODATA],
+  ['cluster.local', 'SOA', ok(['cluster.local 5 SOA ns.dns.cluster.local hostmaster.cluster.local 7200 1800 86400 5'])],
+  ['Cluster.Local', 'SOA', ok(['Cluster.Local 5 SOA ns.dns.cluster.local hostmaster.cluster.local 7200 1800 86400 5'])],
+  ['cluster.local', 'NS', ok(['cluster.local 5 NS ns.dns.cluster.local'])],
+  ['cluster.local', 'A', NODATA],
+  ['cluster.local', 'ANY', ok(['cluster.local 5 SOA ns.dns.cluster.local hostmaster.cluster.local 7200 1800 86400 5'])],
+  ['svc.cluster.local', 'A', NODATA],
+  ['pod.cluster.local', 'A', NODATA],
+  [S, 'A', NODATA],
+  [S, 'SRV', NODATA],
+  ['nosuch.svc.cluster.local', 'A', NXDOMAIN],
+  ['foo.cluster.local', 'A', NXDOMAIN],
+  ['a.b.c.d.e.web.shop.svc.cluster.local', 'A', NXDOMAIN],
+  ['ns.dns.cluster.local', 'A', NODATA],
+  // Pods disabled (CoreDNS default): NXDOMAIN below pod.<zone>.
+  ['10-0-0-1.shop.pod.cluster.local', 'A', NXDOMAIN],
+  ['shop.pod.cluster.local', 'A', NXDOMAIN],
+  // Not our zone: the next plugin answers.
+  ['example.com', 'A', null],
+  ['local', 'SOA', null],
+  ['xcluster.local', 'A', null],
+]);
+
+table('pods insecure (2.6)', { pods: 'insecure' }, [
+  ['10-0-0-1.shop.pod.cluster.local', 'A', ok(['10-0-0-1.shop.pod.cluster.local 5 A 10.0.0.1'])],
+  ['10-0-0-1.shop.pod.cluster.local', 'AAAA', NODATA],
+  ['fd00--1.shop.pod.cluster.local', 'AAAA', ok(['fd00--1.shop.pod.cluster.local 5 AAAA fd00::1'])],
+  ['10-0-0-1.nosuch.pod.cluster.local', 'A', NXDOMAIN],
+  ['10-0-0-300.shop.pod.cluster.local', 'A', NXDOMAIN],
+  ['web.shop.pod.cluster.local', 'A', NXDOMAIN],
+  ['shop.pod.cluster.local', 'A', NODATA],
+  ['x.10-0-0-1.shop.pod.cluster.local', 'A', NXDOMAIN],
+]);
+
+table('pods verified', { pods: 'verified' }, [
+  ['10-0-5-5.shop.pod.cluster.local', 'A', ok(['10-0-5-5.shop.pod.cluster.local 5 A 10.0.5.5'])],
+  ['fd00--5-5.shop.pod.cluster.local', 'AAAA', ok(['fd00--5-5.shop.pod.cluster.local 5 AAAA fd00::5:5'])],
+  ['fd00-0-0-0-0-0-5-5.shop.pod.cluster.local', 'AAAA', ok(['fd00-0-0-0-0-0-5-5.shop.pod.cluster.local 5 AAAA fd00:0:0:0:0:0:5:5'])],
+  ['10-0-5-6.shop.pod.cluster.local', 'A', NXDOMAIN],
+  ['10-0-5-5.other.pod.cluster.local', 'A', NXDOMAIN],
+  ['shop.pod.cluster.local', 'A', NODATA],
+]);
+
+table('endpoint_pod_names', { endpointPodNames: true }, [
+  [`db-x.db.${S}`, 'A', ok([`db-x.db.${S} 5 A 10.0.2.3`])],
+  [`10-0-2-3.db.${S}`, 'A', NXDOMAIN],
+  // hostname wins over the pod name.
+  [`db-0.db.${S}`, 'A', ok([`db-0.db.${S} 5 A 10.0.2.1`])],
+  [`web-a.web.${S}`, 'A', ok([`web-a.web.${S} 5 A 10.0.1.1`])],
+  ['3.2.0.10.in-addr.arpa', 'PTR', ok(['3.2.0.10.in-addr.arpa 5 PTR db-x.db.shop.svc.cluster.local'])],
+]);
+
+table('namespaces', { namespaces: ['default'] }, [
+  ['kubernetes.default.svc.cluster.local', 'A', ok(['kubernetes.default.svc.cluster.local 5 A 10.96.0.1'])],
+  [`web.${S}`, 'A', NXDOMAIN],
+  [S, 'A', NXDOMAIN],
+  ['default.svc.cluster.local', 'A', NODATA],
+  ['10.0.96.10.in-addr.arpa', 'PTR', rNXDOMAIN('in-addr.arpa')],
+]);
+
+table('labels', { labels: 'app in (web, db)' }, [
+  [`web.${S}`, 'A', ok([`web.${S} 5 A 10.96.0.10`])],
+  [`db-0.db.${S}`, 'A', ok([`db-0.db.${S} 5 A 10.0.2.1`])],
+  [`dual.${S}`, 'A', NXDOMAIN],
+  ['kubernetes.default.svc.cluster.local', 'A', NXDOMAIN],
+]);
+
+table('ignore empty_service', { ignoreEmptyService: true }, [
+  [`web.${S}`, 'A', ok([`web.${S} 5 A 10.96.0.10`])],
+  [`lonely.${S}`, 'A', NXDOMAIN],
+  [`_http._tcp.lonely.${S}`, 'SRV', NXDOMAIN],
+  [`ext.${S}`, 'A', ok([`ext.${S} 5 CNAME www.example.com`])],
+  [`db.${S}`, 'AAAA', ok([`db.${S} 5 AAAA fd00::2:1`])],
+]);
+
+table('noendpoints', { noEndpoints: true }, [
+  [`web.${S}`, 'A', ok([`web.${S} 5 A 10.96.0.10`])],
+  [`10-0-1-1.web.${S}`, 'A', NXDOMAIN],
+  [`db.${S}`, 'A', NXDOMAIN],
+  ['1.1.0.10.in-addr.arpa', 'PTR', rNXDOMAIN('in-addr.arpa')],
+  ['10.0.96.10.in-addr.arpa', 'PTR', ok(['10.0.96.10.in-addr.arpa 5 PTR web.shop.svc.cluster.local'])],
+]);
+
+table('ttl 30 and nameserver addresses', { ttl: 30, nsAddresses: ['10.96.0.53', 'fd00::53'] }, [
+  [`web.${S}`, 'A', ok([`web.${S} 30 A 10.96.0.10`])],
+  ['cluster.local', 'NS', ok(['cluster.local 30 NS ns.dns.cluster.local'], ['ns.dns.cluster.local 30 A 10.96.0.53', 'ns.dns.cluster.local 30 AAAA fd00::53'])],
+  ['ns.dns.cluster.local', 'A', ok(['ns.dns.cluster.local 30 A 10.96.0.53'])],
+  ['cluster.local', 'SOA', ok(['cluster.local 30 SOA ns.dns.cluster.local hostmaster.cluster.local 7200 1800 86400 30'])],
+]);
+
+table('ttl above the SOA cap', { ttl: 600 }, [
+  ['cluster.local', 'SOA', ok(['cluster.local 300 SOA ns.dns.cluster.local hostmaster.cluster.local 7200 1800 86400 600'])],
+]);
+
+table('two forward zones', { zones: ['cluster.local', 'example.org', 'in-addr.arpa'] }, [
+  ['web.shop.svc.example.org', 'A', ok(['web.shop.svc.example.org 5 A 10.96.0.10'])],
+  ['_http._tcp.web.shop.svc.example.org', 'SRV', ok(
+    ['_http._tcp.web.shop.svc.example.org 5 SRV 0 100 80 web.shop.svc.example.org'],
+    ['web.shop.svc.example.org 5 A 10.96.0.10'],
+  )],
+  ['nope.example.org', 'A', { rcode: 'NXDOMAIN', answers: [], authorities: ['example.org SOA'] }],
+  // PTR targets are in the cluster domain, the first forward zone.
+  ['10.0.96.10.in-addr.arpa', 'PTR', ok(['10.0.96.10.in-addr.arpa 5 PTR web.shop.svc.cluster.local'])],
+  ['1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa', 'PTR', null],
+]);
+
+describe('fallthrough', () => {
+  const idx = indexOf();
+  it('turns NXDOMAIN into null, so the next plugin answers', () => {
+    expect(idx.answer({ name: '9.9.9.10.in-addr.arpa', type: 'PTR' }, { fallthrough: true })).toBeNull();
+    expect(idx.answer({ name: '10.0.96.10.in-addr.arpa', type: 'PTR' }, { fallthrough: true })?.rcode).toBe('NOERROR');
+    expect(idx.answer({ name: 'web.shop.svc.cluster.local', type: 'AAAA' }, { fallthrough: true })?.rcode).toBe('NOERROR');
+  });
+  it('tells the zone of a name', () => {
+    expect(idx.zoneOf('1.0.96.10.IN-ADDR.ARPA.')).toBe('in-addr.arpa');
+    expect(idx.zoneOf('web.shop.svc.cluster.local')).toBe('cluster.local');
+    expect(idx.zoneOf('example.com')).toBeNull();
+    expect(idx.matches({ name: 'cluster.local', type: 'SOA' })).toBe(true);
+  });
+  it('answers authoritatively, SOA serial included', () => {
+    const a = idx.answer({ name: 'nope.cluster.local', type: 'A' });
+    expect(a?.authoritative).toBe(true);
+    const rr = a?.authorities[0];
+    expect(rr?.type === 'SOA' && rr.data.serial).toBe(idx.serial);
+  });
+});
