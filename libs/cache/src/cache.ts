@@ -5,7 +5,7 @@
 import type { Answer } from 'dns-packet';
 import { cacheMetrics, noCacheMetrics } from './metrics.ts';
 import type { CacheMetrics, CacheMetricsOptions } from './metrics.ts';
-import { cappedTtl, classifyResponse, estimateRecordBytes, isUnderZone, normalizeName, rawResponseTtl, shuffleRRsets } from './records.ts';
+import { cappedTtl, classifyResponse, estimateRecordBytes, isUnderZone, normalizeName, rawResponseTtl, rrsetRuns, shuffleRun } from './records.ts';
 import type { ResponseKind } from './records.ts';
 
 export interface TtlLimits {
@@ -123,6 +123,10 @@ interface Entry {
   ttl: number;
   bytes: number;
   lastUsed: number;
+  /** Runs of answers (start, end) with the same owner and type and more than one record: shuffled per reply. */
+  runs: [number, number][];
+  prev: Entry | null;
+  next: Entry | null;
   hitCount: number;
   lastHitAt: number;
   prefetchTold: boolean;
@@ -150,8 +154,8 @@ export class ResponseCache {
   readonly #now: () => number;
   readonly #random: () => number;
   readonly #metrics: CacheMetrics;
-  // Map iteration order is insertion order: re-inserting on use makes the first key the least recently used.
-  readonly #lru: Record<ResponseKind, Map<string, Entry>> = { success: new Map(), denial: new Map() };
+  readonly #entries = new Map<string, Entry>();
+  readonly #lru: Record<ResponseKind, LruList> = { success: new LruList(), denial: new LruList() };
   readonly #byName = new Map<string, Set<string>>();
   readonly #caps = new Map<string, TtlCap>();
   #bytes = 0;
@@ -259,11 +263,15 @@ export class ResponseCache {
       ttl,
       bytes,
       lastUsed: 0,
+      runs: [],
+      prev: null,
+      next: null,
       // A refresh keeps how hot the question is, so prefetch keeps going for popular names.
       hitCount: previous?.hitCount ?? 1,
       lastHitAt: previous?.lastHitAt ?? now,
       prefetchTold: false,
     };
+    entry.runs = rrsetRuns(entry.answers);
     if (previous) this.#remove(previous);
     this.#insert(entry);
     this.#evict(kind);
@@ -292,7 +300,7 @@ export class ResponseCache {
     const z = normalizeName(zone);
     let dropped = 0;
     for (const kind of ['success', 'denial'] as const) {
-      for (const entry of [...this.#lru[kind].values()]) {
+      for (const entry of this.#lru[kind].entries()) {
         if (isUnderZone(entry.name, z)) {
           this.#remove(entry);
           dropped++;
@@ -319,6 +327,7 @@ export class ResponseCache {
   /** Drops everything. */
   clear(): void {
     for (const kind of ['success', 'denial'] as const) this.#lru[kind].clear();
+    this.#entries.clear();
     this.#byName.clear();
     this.#bytes = 0;
     this.#metrics.entries.success.set(0);
@@ -338,7 +347,7 @@ export class ResponseCache {
   }
 
   #find(key: string): Entry | undefined {
-    return this.#lru.success.get(key) ?? this.#lru.denial.get(key);
+    return this.#entries.get(key);
   }
 
   #miss(): undefined {
@@ -388,7 +397,7 @@ export class ResponseCache {
       if (copy.name === entry.name) copy.name = askedName;
       return copy;
     });
-    if (answers.length > 1) shuffleRRsets(answers, this.#random);
+    for (const [start, end] of entry.runs) shuffleRun(answers, start, end, this.#random);
     return {
       rcode: entry.rcode,
       kind: entry.kind,
@@ -404,15 +413,14 @@ export class ResponseCache {
   }
 
   #touch(entry: Entry): void {
-    const map = this.#lru[entry.kind];
-    map.delete(entry.key);
-    map.set(entry.key, entry);
+    this.#lru[entry.kind].moveToTail(entry);
     entry.lastUsed = ++this.#tick;
   }
 
   #insert(entry: Entry): void {
     entry.lastUsed = ++this.#tick;
-    this.#lru[entry.kind].set(entry.key, entry);
+    this.#lru[entry.kind].push(entry);
+    this.#entries.set(entry.key, entry);
     this.#bytes += entry.bytes;
     for (const n of entry.names) {
       let keys = this.#byName.get(n);
@@ -426,7 +434,9 @@ export class ResponseCache {
   }
 
   #remove(entry: Entry): void {
-    if (!this.#lru[entry.kind].delete(entry.key)) return;
+    if (this.#entries.get(entry.key) !== entry) return;
+    this.#entries.delete(entry.key);
+    this.#lru[entry.kind].unlink(entry);
     this.#bytes -= entry.bytes;
     for (const n of entry.names) {
       const keys = this.#byName.get(n);
@@ -438,9 +448,9 @@ export class ResponseCache {
   }
 
   #evictOne(kind: ResponseKind): void {
-    const first = this.#lru[kind].values().next();
-    if (first.done) return;
-    this.#remove(first.value);
+    const first = this.#lru[kind].head;
+    if (first === null) return;
+    this.#remove(first);
     this.#counts.evictions++;
     this.#metrics.evictions[kind].inc();
   }
@@ -450,12 +460,55 @@ export class ResponseCache {
     while (this.#lru[kind].size > capacity) this.#evictOne(kind);
     while (this.#bytes > this.maxBytes && this.size > 0) {
       // The least recently used of both kinds: compare the heads of the two LRU maps.
-      const s = this.#lru.success.values().next();
-      const d = this.#lru.denial.values().next();
-      if (s.done) this.#evictOne('denial');
-      else if (d.done) this.#evictOne('success');
-      else this.#evictOne(s.value.lastUsed <= d.value.lastUsed ? 'success' : 'denial');
+      const s = this.#lru.success.head;
+      const d = this.#lru.denial.head;
+      if (s === null) this.#evictOne('denial');
+      else if (d === null) this.#evictOne('success');
+      else this.#evictOne(s.lastUsed <= d.lastUsed ? 'success' : 'denial');
     }
+  }
+}
+
+/** Entries of one kind, least recently used at the head; an intrusive list so a hit costs no hashing. */
+class LruList {
+  head: Entry | null = null;
+  tail: Entry | null = null;
+  size = 0;
+
+  push(e: Entry): void {
+    e.prev = this.tail;
+    e.next = null;
+    if (this.tail) this.tail.next = e;
+    else this.head = e;
+    this.tail = e;
+    this.size++;
+  }
+
+  unlink(e: Entry): void {
+    if (e.prev) e.prev.next = e.next;
+    else this.head = e.next;
+    if (e.next) e.next.prev = e.prev;
+    else this.tail = e.prev;
+    e.prev = e.next = null;
+    this.size--;
+  }
+
+  moveToTail(e: Entry): void {
+    if (this.tail === e) return;
+    this.unlink(e);
+    this.push(e);
+  }
+
+  clear(): void {
+    this.head = this.tail = null;
+    this.size = 0;
+  }
+
+  /** A snapshot, so entries may be removed while iterating. */
+  entries(): Entry[] {
+    const out: Entry[] = [];
+    for (let e = this.head; e !== null; e = e.next) out.push(e);
+    return out;
   }
 }
 

@@ -96,27 +96,36 @@ function valueBytes(value: unknown): number {
   return 0;
 }
 
+/** The runs [start, end) of records with the same owner name and type, where a run holds more than one record. */
+export function rrsetRuns(records: readonly Answer[]): [number, number][] {
+  const runs: [number, number][] = [];
+  let start = 0;
+  while (start < records.length) {
+    let end = start + 1;
+    const type = records[start].type;
+    const owner = records[start].name.toLowerCase();
+    while (end < records.length && records[end].type === type && records[end].name.toLowerCase() === owner) end++;
+    if (end - start > 1) runs.push([start, end]);
+    start = end;
+  }
+  return runs;
+}
+
+/** Fisher-Yates over records[start, end), in place. */
+export function shuffleRun(records: Answer[], start: number, end: number, random: () => number): void {
+  for (let i = end - 1; i > start; i--) {
+    const j = start + Math.floor(random() * (i - start + 1));
+    const tmp = records[i];
+    records[i] = records[j];
+    records[j] = tmp;
+  }
+}
+
 /**
  * Shuffles each run of records with the same owner name and type in place, leaving the order of runs
  * alone so a CNAME chain still comes before the records it points to.
  */
 export function shuffleRRsets(records: Answer[], random: () => number): Answer[] {
-  let start = 0;
-  while (start < records.length) {
-    let end = start + 1;
-    const first = records[start];
-    while (end < records.length && sameRRset(records[end], first)) end++;
-    for (let i = end - 1; i > start; i--) {
-      const j = start + Math.floor(random() * (i - start + 1));
-      const tmp = records[i];
-      records[i] = records[j];
-      records[j] = tmp;
-    }
-    start = end;
-  }
+  for (const [start, end] of rrsetRuns(records)) shuffleRun(records, start, end, random);
   return records;
-}
-
-function sameRRset(a: Answer, b: Answer): boolean {
-  return a.type === b.type && a.name.toLowerCase() === b.name.toLowerCase();
 }
