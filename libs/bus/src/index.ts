@@ -14,3 +14,16 @@ export {
 export { ZoneStore, type ZoneUpdate, type ZoneListener, type ZoneStoreOptions } from './zone-store.ts';
 export { ZoneWriter } from './zone-writer.ts';
 export { subscribeZoneChanges, type ZoneChangeHandlers } from './zone-changes.ts';
+export {
+  configTargets,
+  decodeFragment,
+  decodeEffectiveConfig,
+  decodeInstanceStatus,
+  type ConfigTarget,
+  type FragmentV1,
+  type FragmentSource,
+  type EffectiveConfigV1,
+  type InstanceStatusV1,
+} from './config-schemas.ts';
+export { ConfigFollower, openStatusBucket, statusTtlMs, type ApplyResult, type ConfigFollowerOptions } from './config-follower.ts';
+export { FragmentStore, fragmentNamePattern, type FragmentWrite, type WriteResult } from './fragment-store.ts';

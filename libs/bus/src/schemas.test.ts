@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { RecordSet } from '@halo/zone';
 import { decodeZoneChanged, decodeZoneEntry, encodeZoneChanged, encodeZoneEntry } from './schemas.ts';
 
-const service = {
+const service: RecordSet = {
   kind: 'Service',
   namespace: 'shop',
   name: 'web',
@@ -11,7 +12,7 @@ const service = {
   publishNotReadyAddresses: false,
   labels: {},
   endpoints: [{ addresses: ['10.244.1.5'], ready: true, ports: [{ name: 'http', protocol: 'TCP', port: 8080 }] }],
-} as const;
+};
 
 const bytes = (value: unknown) => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
 

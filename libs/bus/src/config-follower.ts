@@ -1,0 +1,140 @@
+// An answerer's or node cache's side of KV `halo-config`: the effective config of its target, and its
+// own status in KV `halo-status` (what it runs, or the error that kept it on its last good config).
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { KV, KvWatchEntry } from '@nats-io/kv';
+import type { QueuedIterator } from '@nats-io/nats-core';
+import { buckets } from './names.ts';
+import { openBucket } from './connect.ts';
+import { decodeEffectiveConfig, encodeJson, type ConfigTarget, type EffectiveConfigV1, type InstanceStatusV1 } from './config-schemas.ts';
+import type { BusError } from './schemas.ts';
+
+export type ApplyResult = { ok: true } | { ok: false; error: string };
+
+export interface ConfigFollowerOptions {
+  target: ConfigTarget;
+  instance: string;
+  /** Applies a new effective config; a failure keeps the last good one running. */
+  apply(config: EffectiveConfigV1): Promise<ApplyResult>;
+  onInvalid?(error: BusError): void;
+  /** The config the instance started with (see `ConfigFollower.read`), or null for its own Corefile alone. */
+  running: EffectiveConfigV1 | null;
+  /** How often the status is written again, so that the status page sees the instance alive. */
+  heartbeatMs?: number;
+}
+
+/** Status entries vanish this long after an instance stopped writing them. */
+export const statusTtlMs = 30_000;
+
+export async function openStatusBucket(nc: NatsConnection): Promise<KV> {
+  const { Kvm } = await import('@nats-io/kv');
+  return new Kvm(nc).create(buckets.status, { history: 1, ttl: statusTtlMs });
+}
+
+export class ConfigFollower {
+  readonly #options: ConfigFollowerOptions;
+  readonly #config: KV;
+  readonly #status: KV;
+  #iterator: QueuedIterator<KvWatchEntry> | null = null;
+  #heartbeat: NodeJS.Timeout | null = null;
+  #current: EffectiveConfigV1 | null = null;
+  #state: Omit<InstanceStatusV1, 'heartbeatAt'>;
+  #queue: Promise<void> = Promise.resolve();
+  #resolveSynced!: () => void;
+  readonly whenSynced: Promise<void> = new Promise((resolve) => (this.#resolveSynced = resolve));
+
+  private constructor(options: ConfigFollowerOptions, config: KV, status: KV) {
+    this.#options = options;
+    this.#config = config;
+    this.#status = status;
+    this.#current = options.running;
+    this.#state = {
+      schema: 1,
+      target: options.target,
+      instance: options.instance,
+      version: options.running?.version ?? 0,
+      appliedAt: new Date().toISOString(),
+      error: null,
+      errorVersion: null,
+    };
+  }
+
+  get #statusKey(): string {
+    // Pod names may hold dots; a KV key token may not.
+    return `${this.#options.target}.${this.#options.instance.replace(/[^A-Za-z0-9_=-]/g, '_')}`;
+  }
+
+  /** The effective config in the bucket now, or null when there is none (run the instance's own Corefile). */
+  static async open(nc: NatsConnection, options: ConfigFollowerOptions): Promise<ConfigFollower> {
+    const follower = new ConfigFollower(options, await openBucket(nc, buckets.config, { history: 64 }), await openStatusBucket(nc));
+    await follower.#writeStatus();
+    await follower.#watch();
+    return follower;
+  }
+
+  /** The config that runs now (the last one applied without error). */
+  get current(): EffectiveConfigV1 | null {
+    return this.#current;
+  }
+
+  /**
+   * Reads the bucket's effective config once, without applying it: an instance starts with it so that
+   * after a restart it runs the last good config even while the config service is down.
+   */
+  static async read(nc: NatsConnection, target: ConfigTarget): Promise<EffectiveConfigV1 | null> {
+    const kv = await openBucket(nc, buckets.config, { history: 64 });
+    const entry = await kv.get(`effective.${target}`);
+    if (!entry || entry.operation !== 'PUT') return null;
+    const decoded = decodeEffectiveConfig(entry.value);
+    return decoded.ok ? decoded.value : null;
+  }
+
+  async close(): Promise<void> {
+    this.#iterator?.stop();
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    await this.#queue;
+    await this.#status.delete(this.#statusKey).catch(() => undefined);
+  }
+
+  async #watch(): Promise<void> {
+    const key = `effective.${this.#options.target}`;
+    const status = await this.#config.status();
+    this.#iterator = await this.#config.watch({ key });
+    if (status.values === 0) this.#resolveSynced();
+    void (async () => {
+      for await (const entry of this.#iterator!) {
+        this.#queue = this.#queue.then(() => this.#apply(entry));
+        if (entry.isUpdate || entry.delta === 0) void this.#queue.then(() => this.#resolveSynced());
+      }
+    })();
+    // An empty bucket has no entry for the key either; a bucket with other keys sends none for ours.
+    void this.#config.get(key).then((e) => {
+      if (!e) this.#resolveSynced();
+    });
+    this.#heartbeat = setInterval(() => void this.#writeStatus(), this.#options.heartbeatMs ?? 10_000);
+    this.#heartbeat.unref();
+  }
+
+  async #apply(entry: KvWatchEntry): Promise<void> {
+    if (entry.operation !== 'PUT') return;
+    const decoded = decodeEffectiveConfig(entry.value);
+    if (!decoded.ok) {
+      this.#options.onInvalid?.(decoded.error);
+      return;
+    }
+    const config = decoded.value;
+    if (config.version === this.#current?.version && this.#state.error === null) return;
+    const result = await this.#options.apply(config);
+    if (result.ok) {
+      this.#current = config;
+      this.#state = { ...this.#state, version: config.version, appliedAt: new Date().toISOString(), error: null, errorVersion: null };
+    } else {
+      this.#state = { ...this.#state, error: result.error, errorVersion: config.version };
+    }
+    await this.#writeStatus();
+  }
+
+  async #writeStatus(): Promise<void> {
+    const status: InstanceStatusV1 = { ...this.#state, heartbeatAt: new Date().toISOString() };
+    await this.#status.put(this.#statusKey, encodeJson(status)).catch(() => undefined);
+  }
+}
