@@ -1,0 +1,108 @@
+// Test helpers: an in-memory RecordSetSource, raw DNS over UDP/TCP, free ports.
+import dgram from 'node:dgram';
+import net from 'node:net';
+import dnsPacket from 'dns-packet';
+import type { Answer, DecodedPacket, Packet } from 'dns-packet';
+import type { RecordSet, ServiceRecordSet } from '@halo/zone';
+import type { RecordSetSource } from '../src/index.ts';
+
+export class MemoryRecordSets implements RecordSetSource {
+  private readonly sets = new Map<string, RecordSet>();
+  private readonly listeners = new Set<(key: string, rs: RecordSet | null) => void>();
+  synced = true;
+
+  constructor(initial: [string, RecordSet][] = []) {
+    for (const [k, v] of initial) this.sets.set(k, v);
+  }
+
+  entries(): Iterable<[string, RecordSet]> {
+    return [...this.sets.entries()];
+  }
+
+  subscribe(listener: (key: string, rs: RecordSet | null) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  put(key: string, rs: RecordSet | null): void {
+    if (rs) this.sets.set(key, rs);
+    else this.sets.delete(key);
+    for (const l of this.listeners) l(key, rs);
+  }
+}
+
+export function service(namespace: string, name: string, extra: Partial<ServiceRecordSet> = {}): [string, ServiceRecordSet] {
+  return [
+    `svc.${namespace}.${name}`,
+    { kind: 'Service', namespace, name, type: 'ClusterIP', clusterIPs: [], ports: [], publishNotReadyAddresses: false, labels: {}, endpoints: [], ...extra },
+  ];
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+let nextId = 1;
+export function query(name: string, type: string, extra: Partial<Packet> = {}): Buffer {
+  nextId = (nextId + 1) & 0xffff;
+  return dnsPacket.encode({ type: 'query', id: nextId, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type: type as 'A', class: 'IN' }], ...extra });
+}
+
+export function opt(udpPayloadSize: number, flags = 0): Answer {
+  return { type: 'OPT', name: '.', udpPayloadSize, flags, ednsVersion: 0, extendedRcode: 0, options: [] } as unknown as Answer;
+}
+
+export function udpExchange(port: number, wire: Buffer, timeoutMs = 2000): Promise<Buffer | null> {
+  return new Promise((resolve) => {
+    const s = dgram.createSocket('udp4');
+    const timer = setTimeout(() => {
+      s.close();
+      resolve(null);
+    }, timeoutMs);
+    s.on('message', (msg) => {
+      clearTimeout(timer);
+      s.close();
+      resolve(msg);
+    });
+    s.send(wire, port, '127.0.0.1');
+  });
+}
+
+/** Sends every message in one write and collects `count` framed responses. */
+export function tcpExchange(port: number, wires: Buffer[], count = wires.length): Promise<Buffer[]> {
+  return new Promise((resolve, reject) => {
+    const out: Buffer[] = [];
+    let pending = Buffer.alloc(0);
+    const sock = net.connect(port, '127.0.0.1', () => {
+      sock.write(Buffer.concat(wires.map((w) => Buffer.concat([Buffer.from([w.length >> 8, w.length & 255]), w]))));
+    });
+    sock.on('data', (chunk) => {
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 2 && pending.length >= 2 + pending.readUInt16BE(0)) {
+        out.push(pending.subarray(2, 2 + pending.readUInt16BE(0)));
+        pending = pending.subarray(2 + pending.readUInt16BE(0));
+      }
+      if (out.length >= count) {
+        sock.destroy();
+        resolve(out);
+      }
+    });
+    sock.on('error', reject);
+    sock.setTimeout(3000, () => {
+      sock.destroy();
+      reject(new Error(`timeout after ${out.length} of ${count} responses`));
+    });
+  });
+}
+
+export function decode(wire: Buffer | null): DecodedPacket & { rcode: string } {
+  if (!wire) throw new Error('no response');
+  return dnsPacket.decode(wire) as DecodedPacket & { rcode: string };
+}
