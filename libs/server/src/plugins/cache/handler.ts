@@ -128,6 +128,13 @@ export class CacheHandler implements Handler {
 // The cache handlers of one running server, so that zone changes reach them all. ServerContext.onZoneChange
 // is what the app calls with the names a change touched; the first cache wraps it once.
 const cachesByContext = new WeakMap<ServerContext, Set<CacheHandler>>();
+// Every live cache handler of the process, for callers that cannot reach the server's context.
+const liveCaches = new Set<CacheHandler>();
+
+/** Every cache handler of the process that is not closed yet (all servers, all blocks). */
+export function allCaches(): readonly CacheHandler[] {
+  return [...liveCaches];
+}
 
 /** Every cache handler set up with this shared context (all server blocks). */
 export function cachesOf(shared: ServerContext): readonly CacheHandler[] {
@@ -151,7 +158,9 @@ export function registerCache(shared: ServerContext, handler: CacheHandler): () 
     };
   }
   caches.add(handler);
+  liveCaches.add(handler);
   return () => {
     caches.delete(handler);
+    liveCaches.delete(handler);
   };
 }

@@ -1,0 +1,81 @@
+// The cache plugin in a real server on real sockets, in front of a real (test) upstream via forward.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Answer, DecodedPacket, Packet } from 'dns-packet';
+import { query } from '@halo/testing';
+import { loadServer } from '../../server.ts';
+import type { DnsServer } from '../../server.ts';
+import { allCaches } from './handler.ts';
+import { reply, startTestUpstream } from '../forward/test-dns.ts';
+import type { TestUpstream } from '../forward/test-dns.ts';
+
+let server: DnsServer | undefined;
+let upstream: TestUpstream | undefined;
+afterEach(async () => {
+  await server?.close();
+  await upstream?.close();
+  server = upstream = undefined;
+});
+
+const SOA: Answer = {
+  name: 'cluster.local',
+  type: 'SOA',
+  ttl: 30,
+  data: { mname: 'ns.dns.cluster.local', rname: 'hostmaster.cluster.local', serial: 1, refresh: 7200, retry: 1800, expire: 86400, minimum: 5 },
+};
+
+async function start(block: string, answer: (q: DecodedPacket) => Packet) {
+  upstream = await startTestUpstream((q) => answer(q));
+  const corefile = `.:53 {\n  ${block}\n  forward . 127.0.0.1:${upstream.port}\n}\n`;
+  const loaded = await loadServer(corefile, { context: {}, listen: { host: '127.0.0.1', port: 0 } });
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
+  server = loaded.server;
+  const port = server.addresses().find((a) => a.transport === 'udp')?.port ?? 0;
+  return { port, seen: upstream.seen };
+}
+
+let address = 1;
+const web = 'web.shop.svc.cluster.local';
+const byName = (q: DecodedPacket): Packet => {
+  const name = q.questions?.[0].name ?? '';
+  if (name.toLowerCase().startsWith('gone.')) return { ...reply(q, [], 3), authorities: [SOA] };
+  return reply(q, [
+    { name, type: 'A', ttl: 300, data: `10.0.0.${address}` },
+    { name, type: 'A', ttl: 300, data: '10.0.1.1' },
+  ]);
+};
+
+describe('cache plugin in a server', () => {
+  const table: { name: string; questions: [string, string][]; upstreamQueries: number; rcode: string }[] = [
+    { name: 'second query from the cache', questions: [[web, 'A'], [web, 'A']], upstreamQueries: 1, rcode: 'NOERROR' },
+    { name: 'mixed case from the cache', questions: [[web, 'A'], ['WEB.Shop.svc.cluster.local', 'A']], upstreamQueries: 1, rcode: 'NOERROR' },
+    { name: 'NXDOMAIN from the cache', questions: [['gone.shop.svc.cluster.local', 'A'], ['gone.shop.svc.cluster.local', 'A']], upstreamQueries: 1, rcode: 'NXDOMAIN' },
+    { name: 'types apart', questions: [[web, 'A'], [web, 'AAAA']], upstreamQueries: 2, rcode: 'NOERROR' },
+  ];
+  it.each(table)('$name', async ({ questions, upstreamQueries, rcode }) => {
+    const { port, seen } = await start('cache 30', byName);
+    let last;
+    for (const [name, type] of questions) last = await query({ port }, name, type);
+    expect(last?.rcode).toBe(rcode);
+    expect(seen).toHaveLength(upstreamQueries);
+    const asked = questions[questions.length - 1][0];
+    for (const rr of last?.answers ?? []) {
+      expect(rr.name).toBe(asked);
+      expect(rr.type === 'OPT' ? 0 : rr.ttl).toBeLessThanOrEqual(30);
+    }
+  });
+
+  // The server copies its ServerContext, so the app's object never sees the wrapped onZoneChange;
+  // allCaches() reaches the caches of the running server until the server forwards its invalidate().
+  it('invalidation drops the names at once', async () => {
+    const { port, seen } = await start('cache 30', byName);
+    address = 1;
+    const first = await query({ port }, web, 'A');
+    expect(first.answers?.map((rr) => (rr.type === 'A' ? rr.data : '')).sort()).toEqual(['10.0.0.1', '10.0.1.1']);
+    address = 2;
+    expect(allCaches()).toHaveLength(1);
+    for (const cache of allCaches()) cache.invalidate([web + '.']);
+    const second = await query({ port }, web, 'A');
+    expect(second.answers?.map((rr) => (rr.type === 'A' ? rr.data : '')).sort()).toEqual(['10.0.0.2', '10.0.1.1']);
+    expect(seen).toHaveLength(2);
+  });
+});
