@@ -67,3 +67,43 @@ export const versionInfo = {
   compiler: 'gc',
   platform: 'linux/amd64',
 };
+
+/** The OpenAPI v3 root: one document per group-version. kubectl reads it to learn that the server validates fields itself. */
+export function openApiV3Root(): unknown {
+  const paths: Record<string, { serverRelativeURL: string }> = {};
+  for (const type of resourceTypes) {
+    const gv = type.group ? `apis/${type.group}/${type.version}` : `api/${type.version}`;
+    paths[gv] = { serverRelativeURL: `/openapi/v3/${gv}?hash=kube-sim` };
+  }
+  return { paths };
+}
+
+/**
+ * A minimal OpenAPI v3 document for a group-version: for each resource, the PATCH operation with its
+ * x-kubernetes-group-version-kind and the fieldValidation parameter, which is what kubectl's query
+ * parameter check looks for. Schemas are not described.
+ */
+export function openApiV3Document(group: string, version: string): unknown | undefined {
+  const types = resourceTypes.filter((t) => t.group === group && t.version === version);
+  if (types.length === 0) return undefined;
+  const prefix = group ? `/apis/${group}/${version}` : `/api/${version}`;
+  const paths: Record<string, unknown> = {};
+  for (const type of types) {
+    const path = type.namespaced ? `${prefix}/namespaces/{namespace}/${type.plural}/{name}` : `${prefix}/${type.plural}/{name}`;
+    const gvk = { group: type.group, version: type.version, kind: type.kind };
+    const parameters = [
+      { name: 'dryRun', in: 'query', schema: { type: 'string' } },
+      { name: 'fieldManager', in: 'query', schema: { type: 'string' } },
+      { name: 'fieldValidation', in: 'query', schema: { type: 'string' } },
+    ];
+    const operation = (verb: string): unknown => ({
+      operationId: `${verb}${type.namespaced ? 'Namespaced' : ''}${type.kind}`,
+      parameters,
+      responses: { '200': { description: 'OK' } },
+      'x-kubernetes-action': verb,
+      'x-kubernetes-group-version-kind': gvk,
+    });
+    paths[path] = { get: operation('get'), put: operation('put'), patch: operation('patch'), delete: operation('delete') };
+  }
+  return { openapi: '3.0.0', info: { title: 'Kubernetes (kube-sim)', version: 'v1.32.0' }, paths, components: { schemas: {} } };
+}

@@ -10,7 +10,7 @@ import { badRequest, failure, success } from './status.ts';
 import type { DeleteOptions, ObjectStore, Selection, WatchEvent } from './store.ts';
 import { isRecord } from './objects.ts';
 import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
-import { apiGroupDocument, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.ts';
+import { apiGroupDocument, apiGroupList, apiResourceList, apiVersions, openApiV3Document, openApiV3Root, versionInfo } from './discovery.ts';
 
 export interface ApiServerOptions {
   store: ObjectStore;
@@ -56,6 +56,11 @@ function route(path: string, serverAddress: string): Route {
   const parts = path.split('/').filter((p) => p !== '');
   if (parts.length === 0) return { kind: 'document', body: { paths: ['/api', '/api/v1', '/apis', '/version', '/healthz'] } };
   if (parts[0] === 'version' && parts.length === 1) return { kind: 'document', body: versionInfo };
+  if (parts[0] === 'openapi' && parts[1] === 'v3') {
+    if (parts.length === 2) return { kind: 'document', body: openApiV3Root() };
+    const doc = parts[2] === 'api' ? openApiV3Document('', parts[3] ?? '') : openApiV3Document(parts[3] ?? '', parts[4] ?? '');
+    return doc ? { kind: 'document', body: doc } : { kind: 'missing' };
+  }
   let group: string;
   let version: string;
   let rest: string[];
@@ -102,6 +107,13 @@ async function readBody(req: IncomingMessage): Promise<{ ok: true; value: unknow
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') return { ok: true, value: undefined };
   const contentType = req.headers['content-type'] ?? '';
+  if (contentType.includes('protobuf') || contentType.includes('cbor')) {
+    // 415 makes client-go (kubectl) fall back to JSON.
+    return {
+      ok: false,
+      status: failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`),
+    };
+  }
   try {
     return { ok: true, value: contentType.includes('yaml') ? parseYaml(text) : JSON.parse(text) };
   } catch (error) {
