@@ -78,4 +78,16 @@ describe('cache plugin in a server', () => {
     expect(second.answers?.map((rr) => (rr.type === 'A' ? rr.data : '')).sort()).toEqual(['10.0.0.2', '10.0.1.1']);
     expect(seen).toHaveLength(2);
   });
+
+  it('serve_stale answers from an expired entry while the upstream SERVFAILs', async () => {
+    let failing = false;
+    const { port } = await start('cache {\n    success 100 1 1\n    serve_stale 1h verified\n  }', (q) => (failing ? reply(q, [], 2) : byName(q)));
+    const fresh = await query({ port }, web, 'A');
+    expect(fresh.answers?.map((rr) => (rr.type === 'A' ? rr.ttl : 0))).toEqual([1, 1]);
+    failing = true;
+    // Once the 1 s entry has expired, the SERVFAIL upstream makes the cache answer stale, with TTL 30.
+    await expect
+      .poll(async () => (await query({ port }, web, 'A')).answers?.map((rr) => (rr.type === 'A' ? rr.ttl : 0)), { timeout: 5_000, interval: 100 })
+      .toEqual([30, 30]);
+  });
 });
