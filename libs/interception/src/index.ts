@@ -1,0 +1,17 @@
+export type { Chain, Command, InterceptionSpec, LinkType, Rule, SpecError, Table } from './commands.ts';
+export {
+  addressCommands,
+  checkSpec,
+  interfaceAddCommand,
+  interfaceDeleteCommand,
+  ownSavedLines,
+  printCommand,
+  restoreScript,
+  RULE_COMMENT,
+  ruleCommand,
+  rulesFor,
+  rulesOf,
+  saveLine,
+} from './commands.ts';
+export type { Interception, InterceptionError, InterceptionState, Outcome, Runner, RunResult } from './interception.ts';
+export { createInterception, runCommand } from './interception.ts';
