@@ -2,6 +2,7 @@
 // each answers, and the reverse names of its addresses. Pure: the index merges these.
 import { labelsMatch } from './labels.ts';
 import type { LabelSelector } from './labels.ts';
+import { isIP } from 'node:net';
 import { dashedIP, isDnsLabel, normalizeIP, reverseName } from './names.ts';
 import type { RecordSet, ServicePort, ServiceRecordSet, ZoneOptions } from './types.ts';
 
@@ -99,6 +100,8 @@ function serviceContribution(owner: string, rs: ServiceRecordSet, ctx: Contribut
       if (!ep.ready && !rs.publishNotReadyAddresses) continue;
       for (const raw of ep.addresses) {
         const addr = raw.toLowerCase();
+        // The index tells families apart by a colon: only real addresses go in.
+        if (isIP(addr) === 0) continue;
         const rel = `${endpointHostname(ep, addr, options.endpointPodNames)}.${svcRel}`;
         const target: SrvTarget = { rel, addrs: [addr], ports: ep.ports };
         targets.push(target);
@@ -113,8 +116,9 @@ function serviceContribution(owner: string, rs: ServiceRecordSet, ctx: Contribut
   let namedPorts: ServicePort[];
   if (rs.type === 'ClusterIP') {
     if (ctx.filter && options.ignoreEmptyService && targets.length === 0) return c;
-    const self: SrvTarget = { rel: svcRel, addrs: rs.clusterIPs, ports: rs.ports };
-    put(svcRel, { addrs: rs.clusterIPs, srvTargets: [self] });
+    const clusterIPs = rs.clusterIPs.filter((ip) => isIP(ip) !== 0);
+    const self: SrvTarget = { rel: svcRel, addrs: clusterIPs, ports: rs.ports };
+    put(svcRel, { addrs: clusterIPs, srvTargets: [self] });
     namedPorts = rs.ports.filter((p) => p.name !== '');
     for (const p of namedPorts) {
       put(`_${p.name}._${p.protocol.toLowerCase()}.${svcRel}`, {
@@ -122,7 +126,7 @@ function serviceContribution(owner: string, rs: ServiceRecordSet, ctx: Contribut
         srvPort: { name: p.name, protocol: p.protocol.toLowerCase() },
       });
     }
-    for (const ip of rs.clusterIPs) {
+    for (const ip of clusterIPs) {
       const r = reverseName(ip);
       if (r) c.reverse.set(r, { owner, target: svcRel, clusterIP: true });
     }

@@ -6,7 +6,7 @@ import { contributionOf } from './contribution.ts';
 import type { Contribution, NameEntry, PtrEntry, SrvTarget } from './contribution.ts';
 import { parseLabelSelector } from './labels.ts';
 import type { LabelSelector } from './labels.ts';
-import { canonicalName, ipFamily, ipFromPodLabel, isReverseZone, normalizeIP } from './names.ts';
+import { canonicalName, ipFromPodLabel, isReverseZone, normalizeIP } from './names.ts';
 import { recordSetsEqual } from './record-set.ts';
 import { isZoneError } from './types.ts';
 import type { Question, RecordSet, ZoneAnswer, ZoneOptions } from './types.ts';
@@ -53,6 +53,20 @@ function removeFrom<T extends { owner: string }>(map: Map<string, T[]>, key: str
   else map.set(key, rest);
 }
 
+/** Names with prepared answers kept at most; past it the whole set starts over. */
+const preparedLimit = 200_000;
+
+/** The same answer with the question's spelling as owner name (0x20 clients compare it). */
+function asAsked(a: ZoneAnswer, name: string, asked: string): ZoneAnswer {
+  const rename = (rr: Answer): Answer => (rr.name === name ? { ...rr, name: asked } : rr);
+  return { ...a, answers: a.answers.map(rename) };
+}
+
+function family(ip: string): 'A' | 'AAAA' {
+  // Addresses in the index were checked when they came in: a colon tells the family.
+  return ip.includes(':') ? 'AAAA' : 'A';
+}
+
 export class ZoneIndex {
   readonly options: ZoneOptions;
   #selector: LabelSelector | null;
@@ -66,6 +80,12 @@ export class ZoneIndex {
   #podIPs = new Map<string, number>();
   #serial: number;
   #clock: () => number;
+  #forwardZones: string[];
+  /**
+   * Positive answers, built once per (name, type) and dropped when a put or delete touches the name.
+   * Negative answers carry the SOA serial, so they are built each time (they are cheap).
+   */
+  #prepared = new Map<string, Map<string, ZoneAnswer>>();
 
   /**
    * `clock` (milliseconds) feeds the SOA serial, which follows the time of the last change as in
@@ -79,6 +99,7 @@ export class ZoneIndex {
     const sel = options.labels === undefined ? null : parseLabelSelector(options.labels);
     this.#selector = isZoneError(sel) ? [{ key: '', op: 'exists' }] : sel;
     this.#zones = [...new Set(options.zones.map(canonicalName))].sort((a, b) => b.length - a.length);
+    this.#forwardZones = this.#zones.filter((z) => !isReverseZone(z));
     this.#clusterDomain = options.zones.map(canonicalName).find((z) => !isReverseZone(z)) ?? 'cluster.local';
   }
 
@@ -119,10 +140,17 @@ export class ZoneIndex {
     this.#reverse.clear();
     this.#namespaces.clear();
     this.#podIPs.clear();
+    this.#prepared.clear();
     if (had) this.#changed();
   }
 
+  #forget(c: Contribution): void {
+    for (const rel of c.forward.keys()) for (const z of this.#forwardZones) this.#prepared.delete(`${rel}.${z}`);
+    for (const name of c.reverse.keys()) this.#prepared.delete(name);
+  }
+
   #add(c: Contribution): void {
+    this.#forget(c);
     for (const [rel, e] of c.forward) addTo(this.#forward, rel, e);
     for (const [name, e] of c.reverse) addTo(this.#reverse, name, e);
     if (c.namespace !== null) addRef(this.#namespaces, c.namespace);
@@ -130,6 +158,7 @@ export class ZoneIndex {
   }
 
   #remove(owner: string, c: Contribution): void {
+    this.#forget(c);
     for (const rel of c.forward.keys()) removeFrom(this.#forward, rel, owner);
     for (const name of c.reverse.keys()) removeFrom(this.#reverse, name, owner);
     if (c.namespace !== null) dropRef(this.#namespaces, c.namespace);
@@ -152,15 +181,31 @@ export class ZoneIndex {
   answer(q: Question, opts: AnswerOptions = {}): ZoneAnswer | null {
     const asked = q.name.endsWith('.') ? q.name.slice(0, -1) : q.name;
     const name = asked.toLowerCase();
+    const type = q.type.toUpperCase();
+    const hit = this.#prepared.get(name)?.get(type);
+    if (hit) return asked === name ? hit : asAsked(hit, name, asked);
     const zone = this.zoneOf(name);
     if (zone === null) return null;
-    const type = q.type.toUpperCase();
     let a: ZoneAnswer;
-    if (name === zone) a = this.#apex(asked, zone, type);
-    else if (isReverseZone(zone)) a = this.#reverseAnswer(asked, name, zone, type);
-    else a = this.#forwardAnswer(asked, name.slice(0, name.length - zone.length - 1), zone, type);
+    let keep = false;
+    if (name === zone) a = this.#apex(name, zone, type);
+    else if (isReverseZone(zone)) {
+      a = this.#reverseAnswer(name, zone, type);
+      keep = true;
+    } else {
+      const rel = name.slice(0, name.length - zone.length - 1);
+      const entries = this.#forward.get(rel);
+      keep = entries !== undefined;
+      a = entries ? this.#records(name, entries, zone, type) : this.#forwardAnswer(name, rel, zone, type);
+    }
+    if (keep && a.answers.length > 0) {
+      if (this.#prepared.size >= preparedLimit) this.#prepared.clear();
+      let byType = this.#prepared.get(name);
+      if (!byType) this.#prepared.set(name, (byType = new Map()));
+      byType.set(type, a);
+    }
     if (a.rcode === 'NXDOMAIN' && opts.fallthrough) return null;
-    return a;
+    return asked === name ? a : asAsked(a, name, asked);
   }
 
   #soa(zone: string): Answer {
@@ -197,16 +242,15 @@ export class ZoneIndex {
     return { rcode: 'NXDOMAIN', authoritative: true, answers: [], authorities: [this.#soa(zone)], additionals: [] };
   }
 
-  #address(name: string, ip: string, ttl = this.options.ttl): Answer | null {
-    const t = ipFamily(ip);
-    return t ? { type: t, name, ttl, class: 'IN', data: ip } : null;
+  #address(name: string, ip: string): Answer {
+    return { type: family(ip), name, ttl: this.options.ttl, class: 'IN', data: ip };
   }
 
   #addresses(name: string, addrs: Iterable<string>, type: string): Answer[] {
     const out: Answer[] = [];
     for (const ip of addrs) {
-      const t = ipFamily(ip);
-      if (t && (type === 'ANY' || type === t)) out.push({ type: t, name, ttl: this.options.ttl, class: 'IN', data: ip });
+      const t = family(ip);
+      if (type === 'ANY' || type === t) out.push({ type: t, name, ttl: this.options.ttl, class: 'IN', data: ip });
     }
     return out;
   }
@@ -216,16 +260,14 @@ export class ZoneIndex {
     if (type === 'NS') {
       const target = `ns.dns.${zone}`;
       const additionals: Answer[] = [];
-      for (const ip of this.options.nsAddresses) {
-        const rr = this.#address(target, ip);
-        if (rr) additionals.push(rr);
-      }
+      for (const ip of this.options.nsAddresses) additionals.push(this.#address(target, ip));
       return this.#ok(zone, [{ type: 'NS', name: asked, ttl: this.options.ttl, class: 'IN', data: target }], additionals);
     }
     return this.#ok(zone, []);
   }
 
-  #reverseAnswer(asked: string, name: string, zone: string, type: string): ZoneAnswer {
+  #reverseAnswer(name: string, zone: string, type: string): ZoneAnswer {
+    const asked = name;
     const entries = this.#reverse.get(name);
     // Unknown addresses are NXDOMAIN (no empty non-terminals here), so `fallthrough in-addr.arpa` works.
     if (!entries) return this.#nxdomain(zone);
@@ -251,9 +293,6 @@ export class ZoneIndex {
       case 'pod':
         return this.#ok(zone, []);
     }
-    const entries = this.#forward.get(rel);
-    if (entries) return this.#records(asked, entries, zone, type);
-
     const dot = rel.lastIndexOf('.');
     const last = rel.slice(dot + 1);
     const labels = rel.split('.');
@@ -323,8 +362,7 @@ export class ZoneIndex {
       const ak = `${name} ${addr}`;
       if (!seenAddr.has(ak)) {
         seenAddr.add(ak);
-        const rr = this.#address(name, addr);
-        if (rr) additionals.push(rr);
+        additionals.push(this.#address(name, addr));
       }
     }
     return this.#ok(zone, answers, additionals);
