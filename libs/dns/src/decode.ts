@@ -22,6 +22,9 @@ export interface DnsQuery {
   qnameLower: string;
   qtype: string;
   qclass: string;
+  /** The numbers on the wire, so that a type or class we have no name for is echoed as asked. */
+  qtypeNumber: number;
+  qclassNumber: number;
   edns: QueryEdns | null;
   packet: DecodedPacket;
 }
@@ -77,6 +80,14 @@ export function decodeQuery(wire: Buffer): DecodeResult {
   if (edns && edns.version !== 0) {
     return fail(wire, 'BADVERS', `EDNS version ${edns.version} is not supported`, true);
   }
+  let at = HEADER;
+  while (at < wire.length && wire[at] !== 0) {
+    if (wire[at] > 63) return fail(wire, 'FORMERR', 'question name is compressed or has a bad label');
+    at += wire[at] + 1;
+  }
+  if (at + 5 > wire.length) return fail(wire, 'FORMERR', 'question is cut short');
+  const qtypeNumber = wire.readUInt16BE(at + 1);
+  const qclassNumber = wire.readUInt16BE(at + 3);
   const qname = question.name.endsWith('.') && question.name !== '.' ? question.name.slice(0, -1) : question.name;
   const qtype = String(question.type);
   const qclass = String(question.class ?? 'IN');
@@ -92,6 +103,8 @@ export function decodeQuery(wire: Buffer): DecodeResult {
       qnameLower: qname.toLowerCase(),
       qtype,
       qclass,
+      qtypeNumber,
+      qclassNumber,
       edns,
       packet,
     },

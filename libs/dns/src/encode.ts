@@ -23,8 +23,9 @@ export interface ResponseEdns {
 
 export interface ResponseQuestion {
   name: string;
-  type: string;
-  class?: string;
+  /** Mnemonic or number (numbers echo types we have no name for). */
+  type: string | number;
+  class?: string | number;
 }
 
 export interface ResponseMessage {
@@ -74,8 +75,8 @@ export function encodeResponse(msg: ResponseMessage, maxSize: number = MAX_MESSA
   if (msg.question) {
     const end = names.write(msg.question.name, offset, true);
     if (typeof end !== 'number') return { ok: false, error: end };
-    const qtype = typeNumber(msg.question.type);
-    const qclass = classNumber(msg.question.class ?? 'IN');
+    const qtype = typeof msg.question.type === 'number' ? msg.question.type : typeNumber(msg.question.type);
+    const qclass = typeof msg.question.class === 'number' ? msg.question.class : classNumber(msg.question.class ?? 'IN');
     if (qtype === 0 || qclass === 0) {
       return { ok: false, error: { code: 'BAD_RECORD', message: `question type ${msg.question.type} or class ${msg.question.class} is unknown` } };
     }

@@ -356,7 +356,7 @@ function encode(query: DnsQuery, response: DnsResponse, maxSize: number) {
       ra: response.recursionAvailable === true,
       rd: query.rd,
       cd: query.cd,
-      question: { name: query.qname, type: query.qtype, class: query.qclass },
+      question: { name: query.qname, type: query.qtypeNumber, class: query.qclassNumber },
       answers: response.answers,
       authorities: response.authorities,
       additionals: response.additionals.filter((a) => a.type !== 'OPT'),
