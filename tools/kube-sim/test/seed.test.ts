@@ -70,7 +70,7 @@ describe('seeding', () => {
       const web = await core.readNamespacedService({ namespace: 'shop', name: 'web' });
       expect(web.status?.loadBalancer?.ingress?.[0].ip).toBe('192.0.2.1');
       const slices = await kubeConfigFor(sim.url).makeApiClient(DiscoveryV1Api).listNamespacedEndpointSlice({ namespace: 'shop' });
-      expect(slices.items.map((s) => s.endpoints[0].addresses)).toEqual([['10.0.0.1']]);
+      expect(slices.items.map((s) => s.endpoints?.[0].addresses)).toEqual([['10.0.0.1']]);
       const namespaces = await core.listNamespace();
       expect(namespaces.items.filter((n) => n.metadata?.name === 'default')).toHaveLength(1);
     } finally {
