@@ -48,6 +48,8 @@ export interface Interception {
   readonly spec: InterceptionSpec;
   /** The interface, its addresses and the rules. */
   setUp(): Promise<Outcome>;
+  /** Only the interface and its addresses: the cache binds to them before the rules send it traffic. */
+  ensureInterface(): Promise<Outcome>;
   /** Only the rules (the guard puts the interception back with this). */
   addRules(): Promise<Outcome>;
   /** Only the rules: DNS to the Service IP goes through conntrack and kube-proxy's DNAT again. */
@@ -142,6 +144,7 @@ export function createInterception(spec: InterceptionSpec, options: { runner?: R
         const i = await ensureInterface();
         return i.ok ? writeRules('add') : i;
       }),
+    ensureInterface: () => serial(ensureInterface),
     addRules: () => serial(() => writeRules('add')),
     removeRules: () => serial(() => writeRules('remove')),
     tearDown: () =>

@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// The node guard: asks the node cache several times a second; takes the interception rules away while it
+// does not answer (queries to the Service IP then reach the pool through kube-proxy), puts them back after.
+import { Counter, Gauge } from 'prom-client';
+import { createInterception } from '@halo/interception';
+import { createLogger, createMetricsRegistry, startAdminServer } from '@halo/telemetry';
+import { readConfig } from './config.ts';
+import { startGuard } from './guard.ts';
+
+const parsed = readConfig(process.argv.slice(2), process.env);
+if (!parsed.ok) {
+  console.error(parsed.message);
+  process.exit(2);
+}
+const config = parsed.config;
+const logger = createLogger('node-guard');
+const registry = createMetricsRegistry();
+const intercepting = new Gauge({ name: 'halo_node_guard_intercepting', help: '1 while the interception rules are in place, 0 while removed.', registers: [registry] });
+const switches = new Counter({ name: 'halo_node_guard_switches_total', help: 'Interception switches by action and result.', labelNames: ['action', 'result'], registers: [registry] });
+const probes = new Counter({ name: 'halo_node_guard_probes_total', help: 'Probes of the node cache by result.', labelNames: ['result'], registers: [registry] });
+
+const interception = createInterception({ interfaceName: config.interfaceName, addresses: config.addresses, port: config.port });
+const guard = startGuard({
+  target: config.target,
+  intervalMs: config.intervalMs,
+  timeoutMs: config.timeoutMs,
+  thresholds: { failures: config.failures, successes: config.successes },
+  interception,
+  onProbe: (result) => probes.inc({ result: result.answered ? 'answered' : result.reason }),
+  onSwitch: (action, outcome, last) => {
+    switches.inc({ action, result: outcome.ok ? 'ok' : 'error' });
+    if (outcome.ok) intercepting.set(action === 'add-rules' ? 1 : 0);
+    const fields = { action, probe: last, error: outcome.message };
+    if (!outcome.ok) logger.error(fields, 'cannot switch the interception');
+    else if (action === 'remove-rules') logger.warn(fields, 'the node cache does not answer: interception removed');
+    else logger.info(fields, 'the node cache answers: interception in place');
+    console.log(JSON.stringify({ switch: action, ok: outcome.ok }));
+  },
+});
+const admin = config.admin ? await startAdminServer({ ...config.admin, registry, logger, isReady: () => guard.state().intercepting !== null }) : null;
+logger.info({ probe: config.target, addresses: config.addresses, intervalMs: config.intervalMs }, 'guarding the node cache');
+console.log(JSON.stringify({ ready: true, app: 'node-guard', admin: admin?.port ?? null }));
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'stopping; the interception stays as it is');
+  await guard.stop();
+  await admin?.close();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
