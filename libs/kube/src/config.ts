@@ -14,8 +14,10 @@ export function loadKubeConfig(options: KubeConfigOptions = {}, env: NodeJS.Proc
   try {
     if (options.kubeServer) {
       const url = new URL(options.kubeServer);
+      // client-node 2.0.1 refuses http:// unless skipTLSVerify is set (there is no TLS to verify then).
+      // An https:// server is verified against the system CAs.
       kc.loadFromOptions({
-        clusters: [{ name: 'halo', server: url.toString().replace(/\/$/, ''), skipTLSVerify: url.protocol === 'https:' }],
+        clusters: [{ name: 'halo', server: url.toString().replace(/\/$/, ''), skipTLSVerify: url.protocol === 'http:' }],
         users: [{ name: 'halo' }],
         contexts: [{ name: 'halo', cluster: 'halo', user: 'halo' }],
         currentContext: 'halo',

@@ -37,6 +37,7 @@ describe('diffList', () => {
       what: 'adds, updates and deletes',
       items: [obj('web', '5'), obj('db', '8'), obj('new', '9')],
       listRv: '10',
+      keepNewer: true,
       added: ['shop/new'],
       updated: ['shop/db'],
       deleted: ['shop/gone'],
@@ -45,6 +46,7 @@ describe('diffList', () => {
       what: 'keeps objects newer than the list',
       items: [obj('web', '4'), obj('db', '6')],
       listRv: '10',
+      keepNewer: true,
       added: [],
       updated: [],
       deleted: ['shop/gone'],
@@ -53,13 +55,23 @@ describe('diffList', () => {
       what: 'with opaque versions trusts the list',
       items: [obj('web', 'x')],
       listRv: 'y',
+      keepNewer: true,
       added: [],
       updated: ['shop/web'],
       deleted: ['shop/db', 'shop/late', 'shop/gone'],
     },
+    {
+      what: 'without keepNewer the list wins (API server restarted, versions went back)',
+      items: [obj('web', '4'), obj('db', '6')],
+      listRv: '7',
+      keepNewer: false,
+      added: [],
+      updated: ['shop/web'],
+      deleted: ['shop/late', 'shop/gone'],
+    },
   ];
   it.each(cases)('$what', (c) => {
-    const diff = diffList(cache, c.items, c.listRv);
+    const diff = diffList(cache, c.items, { listResourceVersion: c.listRv, keepNewer: c.keepNewer });
     expect(keys(diff.added)).toEqual(c.added);
     expect(keys(diff.updated)).toEqual(c.updated);
     expect(keys(diff.deleted)).toEqual(c.deleted);

@@ -56,14 +56,16 @@ export interface ListDiff<T> {
 }
 
 /**
- * What a fresh list changes in the cache. Cached objects newer than the list (a watch event that arrived while
- * the list was in flight) are kept, so a slow relist never rolls the cache back.
+ * What a fresh list changes in the cache. With `keepNewer` (a relist while the watch runs), cached objects newer
+ * than the list (a watch event that arrived while the list was in flight) are kept, so a slow relist never rolls
+ * the cache back. Without it the list is the truth: after a restart of the API server versions may go backwards.
  */
 export function diffList<T extends KubernetesObject>(
   cache: ReadonlyMap<string, T>,
   items: readonly T[],
-  listResourceVersion?: string,
+  options: { listResourceVersion?: string; keepNewer?: boolean } = {},
 ): ListDiff<T> {
+  const { listResourceVersion, keepNewer = false } = options;
   const diff: ListDiff<T> = { added: [], updated: [], deleted: [] };
   const seen = new Set<string>();
   for (const item of items) {
@@ -73,14 +75,14 @@ export function diffList<T extends KubernetesObject>(
     if (!cached) diff.added.push(item);
     else {
       const order = compareResourceVersions(cached.metadata?.resourceVersion, item.metadata?.resourceVersion);
-      if (order === 0 || (order !== undefined && order > 0)) continue;
+      if (order === 0 || (keepNewer && order !== undefined && order > 0)) continue;
       diff.updated.push(item);
     }
   }
   for (const [key, cached] of cache) {
     if (seen.has(key)) continue;
     const order = compareResourceVersions(cached.metadata?.resourceVersion, listResourceVersion);
-    if (order !== undefined && order > 0) continue; // created after the list was taken
+    if (keepNewer && order !== undefined && order > 0) continue; // created after the list was taken
     diff.deleted.push(cached);
   }
   return diff;
@@ -128,6 +130,8 @@ export function createInformerFromList<T extends KubernetesObject>(
   let restartTimer: NodeJS.Timeout | undefined;
   let relistTimer: NodeJS.Timeout | undefined;
   let listWatch: ListWatch<T> | undefined;
+  let generation = 0;
+  const isCurrent = (gen: number) => gen === generation && !stopped;
   let resolveSynced: () => void = () => undefined;
   let rejectSynced: (error: Error) => void = () => undefined;
 
@@ -142,8 +146,8 @@ export function createInformerFromList<T extends KubernetesObject>(
     }
   };
 
-  const applyList = (items: readonly T[], listResourceVersion: string | undefined) => {
-    const diff = diffList(cache, items, listResourceVersion);
+  const applyList = (items: readonly T[], listResourceVersion: string | undefined, keepNewer: boolean) => {
+    const diff = diffList(cache, items, { listResourceVersion, keepNewer });
     for (const obj of diff.deleted) {
       cache.delete(objectKey(obj));
       emit('delete', obj);
@@ -164,11 +168,14 @@ export function createInformerFromList<T extends KubernetesObject>(
     }
   };
 
-  const observedList: ListFn<T> = async () => {
-    const result = await list();
-    if (!stopped) applyList(result.items ?? [], result.metadata?.resourceVersion);
-    return result;
-  };
+  // ListWatch lists only while no watch of it runs (at start, after 410): that list is the truth.
+  const observedList =
+    (generation: number): ListFn<T> =>
+    async () => {
+      const result = await list();
+      if (isCurrent(generation)) applyList(result.items ?? [], result.metadata?.resourceVersion, false);
+      return result;
+    };
 
   const onUpsert = (obj: T) => {
     if (stopped) return;
@@ -195,9 +202,19 @@ export function createInformerFromList<T extends KubernetesObject>(
     emit('delete', obj);
   };
 
+  // Each (re)start builds a fresh ListWatch, which lists again: after an error the cache is repaired by a diff
+  // instead of trusting a resume from the last resourceVersion. Callbacks of an older one are ignored.
   const run = () => {
-    if (stopped || !listWatch) return;
-    listWatch.start().catch(onError);
+    if (stopped) return;
+    const gen = ++generation;
+    void listWatch?.stop();
+    const lw = makeListWatch(observedList(gen));
+    listWatch = lw;
+    lw.on('add', (obj: T) => isCurrent(gen) && onUpsert(obj));
+    lw.on('update', (obj: T) => isCurrent(gen) && onUpsert(obj));
+    lw.on('delete', (obj: T) => isCurrent(gen) && onDelete(obj));
+    lw.on('error', (error: unknown) => isCurrent(gen) && onError(error));
+    lw.start().catch((error: unknown) => isCurrent(gen) && onError(error));
   };
 
   const onError = (error: unknown) => {
@@ -214,7 +231,8 @@ export function createInformerFromList<T extends KubernetesObject>(
   const relist = async () => {
     if (stopped || !synced) return;
     try {
-      await observedList();
+      const result = await list();
+      if (!stopped) applyList(result.items ?? [], result.metadata?.resourceVersion, true);
     } catch (error) {
       log?.warn({ err: describeError(error) }, `${label} periodic relist failed`);
     }
@@ -227,11 +245,6 @@ export function createInformerFromList<T extends KubernetesObject>(
         resolveSynced = resolve;
         rejectSynced = reject;
       });
-      listWatch = makeListWatch(observedList);
-      listWatch.on('add', onUpsert);
-      listWatch.on('update', onUpsert);
-      listWatch.on('delete', onDelete);
-      listWatch.on('error', onError);
       if (relistIntervalMs > 0) {
         relistTimer = setInterval(() => void relist(), relistIntervalMs);
         relistTimer.unref();

@@ -1,0 +1,135 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CoreV1Api, ListWatch } from '@kubernetes/client-node';
+import type { Watch } from '@kubernetes/client-node';
+import type { V1Service } from '@kubernetes/client-node';
+import { startKubeSim, waitFor } from '@halo/testing';
+import type { KubeSim } from '@halo/testing';
+import { createInformer, createInformerFromList, loadKubeConfig } from '../src/index.ts';
+import type { Informer } from '../src/index.ts';
+
+const service = (name: string, namespace = 'shop'): V1Service => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name, namespace, labels: { app: name } },
+  spec: { ports: [{ name: 'http', port: 80, protocol: 'TCP' }], selector: { app: name } },
+});
+
+describe('createInformer against kube-sim', () => {
+  let sim: KubeSim;
+  let core: CoreV1Api;
+  const informers: Informer<V1Service>[] = [];
+
+  beforeAll(async () => {
+    sim = await startKubeSim({ port: 0 });
+    core = loadKubeConfig({ kubeServer: sim.url }).makeApiClient(CoreV1Api);
+    for (const ns of ['shop', 'other']) await core.createNamespace({ body: { metadata: { name: ns } } });
+    await core.createNamespacedService({ namespace: 'shop', body: service('web') });
+  });
+  afterEach(async () => {
+    await Promise.all(informers.splice(0).map((i) => i.stop()));
+  });
+  afterAll(async () => {
+    await sim?.close();
+  });
+
+  const track = (informer: Informer<V1Service>) => {
+    informers.push(informer);
+    const events: string[] = [];
+    informer.on('add', (s) => events.push(`add ${s.metadata?.namespace}/${s.metadata?.name}`));
+    informer.on('update', (s) => events.push(`update ${s.metadata?.namespace}/${s.metadata?.name}`));
+    informer.on('delete', (s) => events.push(`delete ${s.metadata?.namespace}/${s.metadata?.name}`));
+    return events;
+  };
+
+  it('start resolves after the first list; add, update, delete follow the watch', async () => {
+    const informer = createInformer<V1Service>(loadKubeConfig({ kubeServer: sim.url }), 'services', { namespace: 'shop' });
+    const events = track(informer);
+    expect(informer.synced).toBe(false);
+    await informer.start();
+    expect(informer.synced).toBe(true);
+    expect(informer.get('shop/web')?.spec?.ports?.[0]?.port).toBe(80);
+    expect(events).toEqual(['add shop/web']);
+
+    await core.createNamespacedService({ namespace: 'shop', body: service('db') });
+    await core.createNamespacedService({ namespace: 'other', body: service('elsewhere', 'other') });
+    await waitFor(() => informer.get('shop/db'));
+    const db = await core.readNamespacedService({ name: 'db', namespace: 'shop' });
+    db.metadata = { ...db.metadata, labels: { app: 'db', tier: 'data' } };
+    await core.replaceNamespacedService({ name: 'db', namespace: 'shop', body: db });
+    await waitFor(() => informer.get('shop/db')?.metadata?.labels?.tier === 'data');
+    await core.deleteNamespacedService({ name: 'db', namespace: 'shop' });
+    await waitFor(() => informer.get('shop/db') === undefined);
+
+    expect(events).toEqual(['add shop/web', 'add shop/db', 'update shop/db', 'delete shop/db']);
+    expect(informer.list().map((s) => s.metadata?.name)).toEqual(['web']);
+  });
+
+  it('label selectors narrow the watch', async () => {
+    const informer = createInformer<V1Service>(loadKubeConfig({ kubeServer: sim.url }), 'services', { labelSelector: 'app=elsewhere' });
+    track(informer);
+    await informer.start();
+    expect(informer.list().map((s) => s.metadata?.name)).toEqual(['elsewhere']);
+  });
+
+  it('after 410 Gone it relists and reports what it missed', async () => {
+    const informer = createInformer<V1Service>(loadKubeConfig({ kubeServer: sim.url }), 'services', { namespace: 'shop' });
+    const events = track(informer);
+    await informer.start();
+    await core.createNamespacedService({ namespace: 'shop', body: service('cache') });
+    await waitFor(() => informer.get('shop/cache'));
+    // No history left and every watch closed: the re-watch from the old resourceVersion gets 410 Gone.
+    sim.compact();
+    sim.closeWatches();
+    await core.deleteNamespacedService({ name: 'cache', namespace: 'shop' });
+    await waitFor(() => informer.get('shop/cache') === undefined, { message: 'delete seen after the relist' });
+    expect(events).toEqual(['add shop/web', 'add shop/cache', 'delete shop/cache']);
+  });
+
+  it('restarts after the API server was away (client-node stops for good on such errors)', async () => {
+    const port = sim.port;
+    const informer = createInformer<V1Service>(loadKubeConfig({ kubeServer: sim.url }), 'services', {
+      namespace: 'shop',
+      backoffInitialMs: 50,
+      backoffMaxMs: 200,
+    });
+    const events = track(informer);
+    await informer.start();
+    await sim.close();
+    // A new, empty API server on the same port: the informer must relist and see web gone, api new.
+    sim = await startKubeSim({ port });
+    core = loadKubeConfig({ kubeServer: sim.url }).makeApiClient(CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name: 'shop' } } });
+    await core.createNamespacedService({ namespace: 'shop', body: service('api') });
+    await waitFor(() => informer.get('shop/api'), { timeoutMs: 15_000, message: 'informer came back' });
+    expect(informer.get('shop/web')).toBeUndefined();
+    expect(events).toEqual(['add shop/web', 'delete shop/web', 'add shop/api']);
+  });
+
+  it('periodic relist finds changes a watch never delivered', async () => {
+    const kc = loadKubeConfig({ kubeServer: sim.url });
+    // A watch that connects and then says nothing, as a stuck connection would.
+    const silentWatch = { watch: async () => new AbortController() } as unknown as Watch;
+    const informer = createInformerFromList<V1Service>(
+      () => kc.makeApiClient(CoreV1Api).listNamespacedService({ namespace: 'shop' }),
+      (listFn) => new ListWatch<V1Service>('/api/v1/namespaces/shop/services', silentWatch, listFn, false),
+      { relistIntervalMs: 50 },
+      'services',
+    );
+    const events = track(informer);
+    await informer.start();
+    await core.createNamespacedService({ namespace: 'shop', body: service('relisted') });
+    await core.deleteNamespacedService({ name: 'api', namespace: 'shop' });
+    await waitFor(() => informer.get('shop/relisted') && !informer.get('shop/api'));
+    expect(events[0]).toBe('add shop/api');
+    expect(events.slice(1).sort()).toEqual(['add shop/relisted', 'delete shop/api']);
+  });
+
+  it('stop before the first list rejects start with a coded error', async () => {
+    const informer = createInformer<V1Service>(loadKubeConfig({ kubeServer: 'http://127.0.0.1:1' }), 'services', {
+      backoffInitialMs: 20,
+    });
+    const started = informer.start();
+    await informer.stop();
+    await expect(started).rejects.toMatchObject({ code: 'stopped' });
+  });
+});
