@@ -4,7 +4,7 @@ import type { Answer } from 'dns-packet';
 import type { DnsRequest, DnsResponse, Handler, Logger, Next } from '../../plugin.ts';
 import { inZone } from '../forward/handler.ts';
 import type { HostsMetrics } from './metrics.ts';
-import { addEntry, addressOfReverseName, emptyTable, expandIPv6, parseHostsText, type HostsTable } from './table.ts';
+import { addEntry, addressOfReverseName, emptyTable, expandIPv6, namesOfTable, parseHostsText, type HostsTable } from './table.ts';
 
 export interface HostsConfig {
   /** null: inline entries only (the file could not be read is not an error: CoreDNS only warns). */
@@ -28,10 +28,14 @@ export class HostsHandler implements Handler {
   private readonly metrics: HostsMetrics;
   private readonly logger: Logger | undefined;
 
-  constructor(config: HostsConfig, metrics: HostsMetrics, logger?: Logger) {
+  private readonly invalidate: ((names: string[]) => void) | undefined;
+
+  /** `invalidate` drops the server's pre-encoded answers of names a reload changed. */
+  constructor(config: HostsConfig, metrics: HostsMetrics, logger?: Logger, invalidate?: (names: string[]) => void) {
     this.config = config;
     this.metrics = metrics;
     this.logger = logger;
+    this.invalidate = invalidate;
     this.reload();
     if (config.file && config.reloadMs > 0) {
       this.timer = setInterval(() => this.reload(), config.reloadMs);
@@ -60,7 +64,9 @@ export class HostsHandler implements Handler {
     const table = emptyTable();
     for (const e of this.config.inline) addEntry(table, e.ip, e.names, this.inZones);
     parseHostsText(text, table, this.inZones);
+    const before = this.fileStamp === '' ? [] : namesOfTable(this.table);
     this.table = table;
+    if (this.fileStamp !== '') this.invalidate?.([...new Set([...before, ...namesOfTable(table)])]);
     this.fileStamp = stamp;
     this.metrics.entries.set(table.size);
     this.metrics.reloadTimestamp.set(Date.now() / 1000);

@@ -74,12 +74,17 @@ describe('hosts: question → answer', () => {
     const file = join(dir, 'reloading');
     writeFileSync(file, '192.0.2.1 a.example\n');
     const metrics = new Registry();
-    const h = setup(`hosts ${file} {\n reload 20ms\n}`, metrics);
+    const invalidated: string[] = [];
+    const { directive, ctx, closers: cs } = directiveFrom(`hosts ${file} {\n reload 20ms\n}`, { metrics });
+    const h = plugin.setup(directive, { ...ctx, invalidate: (names) => invalidated.push(...names) }) as HostsHandler;
+    closers.push(...cs);
     expect(summary(await h.serve(request('a.example'), nextMarker))).toBe('NOERROR | a.example 3600 A 192.0.2.1');
     expect(await metrics.metrics()).toContain('coredns_hosts_entries 1');
     writeFileSync(file, '192.0.2.2 a.example\n192.0.2.3 b.example c.example\n');
     await expect.poll(async () => summary(await h.serve(request('a.example'), nextMarker)), { timeout: 5000 }).toBe('NOERROR | a.example 3600 A 192.0.2.2');
     expect(await metrics.metrics()).toContain('coredns_hosts_entries 3');
+    // The server's pre-encoded answers of every name the reload touched are dropped.
+    expect(invalidated).toEqual(expect.arrayContaining(['a.example', 'b.example', 'c.example', '1.2.0.192.in-addr.arpa', '2.2.0.192.in-addr.arpa']));
   });
 });
 

@@ -75,7 +75,7 @@ export const plugin: PluginSetup = {
   setup(d, ctx) {
     const config = parseHosts(d, ctx);
     if (Array.isArray(config)) return config;
-    const handler = new HostsHandler(config, hostsMetrics(ctx.shared.metrics), ctx.shared.logger);
+    const handler = new HostsHandler(config, hostsMetrics(ctx.shared.metrics), ctx.shared.logger, ctx.invalidate);
     ctx.onClose(() => handler.close());
     return handler;
   },

@@ -67,3 +67,16 @@ export function addressOfReverseName(name: string): string | null {
   }
   return null;
 }
+
+/** Every name a table answers for, reverse names of its addresses included: what a reload may change. */
+export function namesOfTable(table: HostsTable): string[] {
+  const names = new Set<string>([...table.v4.keys(), ...table.v6.keys()]);
+  for (const ip of table.names.keys()) names.add(reverseNameOf(ip));
+  return [...names];
+}
+
+/** `1.2.3.4` → `4.3.2.1.in-addr.arpa`; an expanded IPv6 address → its ip6.arpa nibble name. */
+export function reverseNameOf(ip: string): string {
+  if (net.isIPv4(ip)) return `${ip.split('.').reverse().join('.')}.in-addr.arpa`;
+  return `${expandIPv6(ip).replace(/:/g, '').split('').reverse().join('.')}.ip6.arpa`;
+}
