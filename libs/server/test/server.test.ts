@@ -2,7 +2,7 @@ import { promises as dnsPromises } from 'node:dns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { loadServer, validateCorefile, type DnsServer } from '../src/index.ts';
-import { decode, freePort, MemoryRecordSets, opt, query, service, tcpExchange, udpExchange } from './helpers.ts';
+import { decode, MemoryRecordSets, opt, query, service, tcpExchange, udpExchange } from './helpers.ts';
 
 const many = Array.from({ length: 60 }, (_, i) => `10.1.${i >> 8}.${i & 255}`);
 const source = new MemoryRecordSets([

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import type { RecordSet } from '@halo/zone';
+import type { DnsResponse, Handler, RecordSetSource } from '../../types.ts';
+import { request, setupOf } from '../plugins.test.ts';
+import { plugin } from './setup.ts';
+import type { KubernetesHandler } from './handler.ts';
+
+describe('kubernetes setup', () => {
+  const cases: [string, string, string[] | null][] = [
+    ['kubeadm', 'kubernetes cluster.local in-addr.arpa ip6.arpa {\n pods insecure\n fallthrough in-addr.arpa ip6.arpa\n ttl 30\n}', null],
+    ['no zones in a root block', 'kubernetes', ['2:1 kubernetes: name the cluster zones (e.g. kubernetes cluster.local in-addr.arpa ip6.arpa): the server block is the root zone']],
+    ['every option', 'kubernetes cluster.local {\n pods verified\n namespaces a b\n labels app=web,tier!=db\n ignore empty_service\n noendpoints\n endpoint_pod_names\n kubeconfig /k user\n endpoint https://x\n fallthrough\n}', null],
+    ['ttl too high', 'kubernetes {\n ttl 3601\n}', ['3:6 kubernetes: ttl must be an integer from 0 to 3600, not "3601"']],
+    ['ttl not a number', 'kubernetes {\n ttl soon\n}', ['3:6 kubernetes: ttl must be an integer from 0 to 3600, not "soon"']],
+    ['pods unknown', 'kubernetes {\n pods maybe\n}', ['3:7 kubernetes: pods must be insecure, verified or disabled, not "maybe"']],
+    ['pods without a mode', 'kubernetes {\n pods\n}', ['3:2 kubernetes: pods takes exactly one argument']],
+    ['unknown property', 'kubernetes {\n frobnicate\n}', ['3:2 kubernetes: unknown property "frobnicate"']],
+    ['ignore something else', 'kubernetes {\n ignore everything\n}', ['3:9 kubernetes: unknown ignore option "everything" (only empty_service)']],
+  ];
+  it.each(cases)('%s', (_label, line, expected) => {
+    const r = setupOf(plugin, line);
+    if (expected === null) expect(Array.isArray(r) ? r : 'handler').toBe('handler');
+    else expect(r).toEqual(expected);
+  });
+});
+
+class Source implements RecordSetSource {
+  sets = new Map<string, RecordSet>();
+  listeners: ((key: string, rs: RecordSet | null) => void)[] = [];
+  synced = false;
+  entries() {
+    return this.sets.entries();
+  }
+  subscribe(l: (key: string, rs: RecordSet | null) => void) {
+    this.listeners.push(l);
+    return () => (this.listeners = this.listeners.filter((x) => x !== l));
+  }
+  put(key: string, rs: RecordSet | null) {
+    if (rs) this.sets.set(key, rs);
+    else this.sets.delete(key);
+    for (const l of this.listeners) l(key, rs);
+  }
+}
+
+describe('kubernetes answers', () => {
+  const source = new Source();
+  source.put('svc.shop.web', { kind: 'Service', namespace: 'shop', name: 'web', type: 'ClusterIP', clusterIPs: ['10.96.0.10'], ports: [], publishNotReadyAddresses: false, labels: {}, endpoints: [] });
+  const invalidated: string[][] = [];
+  const sb = { keys: [], addresses: [{ zone: '.', port: 53, transport: 'dns' as const }], directives: [], pos: { file: 'Corefile', line: 1, column: 1 } };
+  const made = plugin.setup(
+    { name: 'kubernetes', args: ['cluster.local', 'in-addr.arpa'].map((text) => ({ text, pos: sb.pos })), block: [{ name: 'fallthrough', args: [{ text: 'in-addr.arpa', pos: sb.pos }], block: null, pos: sb.pos }, { name: 'ttl', args: [{ text: '30', pos: sb.pos }], block: null, pos: sb.pos }], pos: sb.pos },
+    { file: 'Corefile', serverBlock: sb, shared: { recordSets: source }, onClose: () => undefined, invalidate: (names) => invalidated.push(names) },
+  );
+  const h = made as KubernetesHandler;
+  const passed: DnsResponse = { rcode: 'REFUSED', answers: [], authorities: [], additionals: [] };
+  const next = async () => passed;
+
+  const cases: [string, string, string, { rcode: string; answers?: unknown[]; passed?: boolean }][] = [
+    ['A of a service', 'web.shop.svc.cluster.local', 'A', { rcode: 'NOERROR', answers: [{ type: 'A', name: 'web.shop.svc.cluster.local', ttl: 30, class: 'IN', data: '10.96.0.10' }] }],
+    ['case kept as asked', 'Web.Shop.svc.cluster.local', 'A', { rcode: 'NOERROR', answers: [{ type: 'A', name: 'Web.Shop.svc.cluster.local', ttl: 30, class: 'IN', data: '10.96.0.10' }] }],
+    ['missing service: NXDOMAIN', 'nope.shop.svc.cluster.local', 'A', { rcode: 'NXDOMAIN', answers: [] }],
+    ['unknown reverse: falls through', '9.9.9.9.in-addr.arpa', 'PTR', { rcode: 'REFUSED', passed: true }],
+    ['outside the zones: passed on', 'example.org', 'A', { rcode: 'REFUSED', passed: true }],
+  ];
+  it.each(cases)('%s', async (_label, qname, qtype, expected) => {
+    expect(Array.isArray(made)).toBe(false);
+    const res = await h.serve(request(qname, qtype), next);
+    if (expected.passed) {
+      expect(res).toBe(passed);
+      return;
+    }
+    expect(res.rcode).toBe(expected.rcode);
+    expect(res.authoritative).toBe(true);
+    if (expected.answers) expect(res.answers).toEqual(expected.answers);
+  });
+
+  it('follows the source and invalidates the names a change touched', async () => {
+    source.put('svc.shop.new', { kind: 'Service', namespace: 'shop', name: 'new', type: 'ClusterIP', clusterIPs: ['10.96.0.11'], ports: [], publishNotReadyAddresses: false, labels: {}, endpoints: [] });
+    expect((await h.serve(request('new.shop.svc.cluster.local'), next)).answers).toHaveLength(1);
+    expect(invalidated.at(-1)).toContain('new.shop.svc.cluster.local');
+    source.put('svc.shop.new', null);
+    expect((await h.serve(request('new.shop.svc.cluster.local'), next)).rcode).toBe('NXDOMAIN');
+  });
+
+  it('is ready once the source has synced', () => {
+    expect((h as Handler).ready?.()).toBe(false);
+    source.synced = true;
+    expect((h as Handler).ready?.()).toBe(true);
+  });
+});
