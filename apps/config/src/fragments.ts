@@ -1,0 +1,112 @@
+// What the API and the ConfigMap source do with fragments: validate whole, write a version, publish
+// the effective config of every target the change touches. Nothing changes when a step says no.
+import { configTargets, type ConfigTarget, type EffectiveConfigV1, type FragmentSource, type FragmentStore, type FragmentV1 } from '@halo/bus';
+import { composeCorefile, validateFragment } from '@halo/fragments';
+import type { CorefileError } from '@halo/corefile';
+
+export type ChangeResult =
+  | { ok: true; fragment: FragmentV1; effective: EffectiveConfigV1[] }
+  | { ok: false; status: 404 | 409 | 403 | 422; message: string; errors?: CorefileError[]; current?: number };
+
+export interface FragmentChange {
+  name: string;
+  author: string;
+  /** The version the writer read (0: the fragment must not exist); null: no check (ConfigMaps). */
+  ifMatch: number | null;
+  source?: FragmentSource;
+}
+
+export class Fragments {
+  readonly #store: FragmentStore;
+  readonly #clusterZone: string;
+
+  constructor(store: FragmentStore, options: { clusterZone: string }) {
+    this.#store = store;
+    this.#clusterZone = options.clusterZone;
+  }
+
+  async list(): Promise<FragmentV1[]> {
+    return (await this.#store.list()).filter((f) => !f.deleted);
+  }
+
+  async get(name: string): Promise<FragmentV1 | null> {
+    const found = await this.#store.get(name);
+    return found && !found.fragment.deleted ? found.fragment : null;
+  }
+
+  versions(name: string): Promise<FragmentV1[]> {
+    return this.#store.versions(name);
+  }
+
+  async effective(target: ConfigTarget): Promise<EffectiveConfigV1 | null> {
+    return (await this.#store.effective(target))?.config ?? null;
+  }
+
+  /** Every error of the fragment against the live ones; empty when it may be applied. */
+  async validate(name: string, text: string, targets: ConfigTarget[]): Promise<CorefileError[]> {
+    const others = (await this.list()).filter((f) => f.name !== name && f.targets.some((t) => targets.includes(t)));
+    return validateFragment({ name, text, targets }, { clusterZone: this.#clusterZone, others });
+  }
+
+  async put(change: FragmentChange & { text: string; targets: ConfigTarget[] }): Promise<ChangeResult> {
+    const current = await this.#store.get(change.name);
+    const readOnly = this.#readOnly(current?.fragment, change.source);
+    if (readOnly) return readOnly;
+    const errors = await this.validate(change.name, change.text, change.targets);
+    if (errors.length > 0) return { ok: false, status: 422, message: `fragment "${change.name}" has ${errors.length} error(s); nothing was changed`, errors };
+    if (current && !current.fragment.deleted && current.fragment.text === change.text && sameTargets(current.fragment.targets, change.targets) && change.ifMatch === null) {
+      return { ok: true, fragment: current.fragment, effective: [] };
+    }
+    return this.#write(change, { text: change.text, targets: change.targets, change: 'put', deleted: false }, current?.fragment);
+  }
+
+  async delete(change: FragmentChange): Promise<ChangeResult> {
+    const current = await this.#store.get(change.name);
+    if (!current || current.fragment.deleted) return { ok: false, status: 404, message: `no fragment named "${change.name}"` };
+    const readOnly = this.#readOnly(current.fragment, change.source);
+    if (readOnly) return readOnly;
+    return this.#write(change, { text: current.fragment.text, targets: current.fragment.targets, change: 'delete', deleted: true }, current.fragment);
+  }
+
+  async rollback(change: FragmentChange & { version: number }): Promise<ChangeResult> {
+    const current = await this.#store.get(change.name);
+    const readOnly = this.#readOnly(current?.fragment, change.source);
+    if (readOnly) return readOnly;
+    const target = await this.#store.version(change.name, change.version);
+    if (!target) return { ok: false, status: 404, message: `fragment "${change.name}" has no version ${change.version}` };
+    if (target.deleted) return { ok: false, status: 422, message: `version ${change.version} of "${change.name}" is a deletion; roll back to a version that has text` };
+    const errors = await this.validate(change.name, target.text, target.targets);
+    if (errors.length > 0) return { ok: false, status: 422, message: `version ${change.version} no longer validates; nothing was changed`, errors };
+    return this.#write(change, { text: target.text, targets: target.targets, change: 'rollback', rolledBackTo: change.version, deleted: false }, current?.fragment);
+  }
+
+  /** Publishes the effective config of every target again (at start, and after a ConfigMap sync). */
+  async publish(targets: readonly ConfigTarget[] = configTargets): Promise<EffectiveConfigV1[]> {
+    return Promise.all(targets.map((t) => this.#store.publishEffective(t, (live) => composeCorefile(live))));
+  }
+
+  #readOnly(current: FragmentV1 | undefined, source: FragmentSource | undefined): ChangeResult | null {
+    if (current && !current.deleted && current.source.kind === 'configmap' && source?.kind !== 'configmap') {
+      return { ok: false, status: 403, message: `fragment "${current.name}" comes from ConfigMap ${current.source.configMap} (key ${current.source.key}) and is read-only here: edit the ConfigMap` };
+    }
+    return null;
+  }
+
+  async #write(
+    change: FragmentChange,
+    body: Pick<FragmentV1, 'text' | 'targets' | 'change' | 'deleted'> & { rolledBackTo?: number },
+    previous: FragmentV1 | undefined,
+  ): Promise<ChangeResult> {
+    const written = await this.#store.write(
+      { name: change.name, author: change.author, source: change.source ?? { kind: 'api' }, ...body },
+      change.ifMatch,
+    );
+    if (!written.ok) {
+      return { ok: false, status: 409, current: written.current, message: `fragment "${change.name}" is at version ${written.current}, not ${change.ifMatch}: read it again and retry` };
+    }
+    const targets = configTargets.filter((t) => body.targets.includes(t) || previous?.targets.includes(t));
+    return { ok: true, fragment: written.fragment, effective: await this.publish(targets) };
+  }
+}
+
+const sameTargets = (a: ConfigTarget[], b: ConfigTarget[]) => a.length === b.length && a.every((t) => b.includes(t));

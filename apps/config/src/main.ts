@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// The config service: Corefile fragments in (REST API, ConfigMaps), validated whole, out to KV halo-config.
+import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
+import { connectBus, FragmentStore, listInstanceStatus } from '@halo/bus';
+import { createInformer, loadKubeConfig } from '@halo/kube';
+import { createLogger, createMetricsRegistry, startAdminServer, startTelemetry } from '@halo/telemetry';
+import { buildApp } from './app.ts';
+import { readConfig } from './config.ts';
+import { ConfigMapSource } from './configmap-source.ts';
+import { extraConfigMaps } from './configmaps.ts';
+import { Fragments } from './fragments.ts';
+import { readTokensFile, tokensFromSecret, type Tokens } from './tokens.ts';
+
+const parsed = readConfig(process.argv.slice(2), process.env);
+if (!parsed.ok) {
+  console.error(parsed.message);
+  process.exit(2);
+}
+const config = parsed.config;
+
+let fileTokens: Tokens = new Map();
+if (config.tokensFile) {
+  const read = readTokensFile(config.tokensFile);
+  if (!read.ok) {
+    console.error(read.message);
+    process.exit(2);
+  }
+  fileTokens = read.tokens;
+}
+
+const telemetry = await startTelemetry({ serviceName: 'halo-config' });
+const logger = createLogger('config');
+const registry = createMetricsRegistry();
+const nc = await connectBus({ servers: config.nats, name: 'halo-config' });
+const fragments = new Fragments(await FragmentStore.open(nc), { clusterZone: config.clusterZone });
+await fragments.publish();
+
+const kc = config.watchConfigMaps || config.tokensSecret ? loadKubeConfig({ kubeServer: config.kubeServer, kubeconfig: config.kubeconfig }) : null;
+let secretTokens: Tokens = new Map();
+const stops: (() => Promise<void>)[] = [];
+if (kc && config.tokensSecret) {
+  const [namespace, name] = config.tokensSecret.split('/');
+  const secrets = createInformer<V1Secret>(kc, 'secrets', { namespace, fieldSelector: `metadata.name=${name}`, logger });
+  const reload = () => (secretTokens = tokensFromSecret(secrets.list()[0]?.data));
+  for (const ev of ['add', 'update', 'delete'] as const) secrets.on(ev, reload);
+  await secrets.start();
+  reload();
+  stops.push(() => secrets.stop());
+}
+const tokens = (): Tokens => {
+  const all = new Map([...fileTokens, ...secretTokens]);
+  if (config.token) all.set(config.token, { name: 'operator', role: 'write' });
+  return all;
+};
+
+let source: ConfigMapSource | null = null;
+if (kc && config.watchConfigMaps) {
+  const configMaps = createInformer<V1ConfigMap>(kc, 'configmaps', { namespace: 'kube-system', logger });
+  source = new ConfigMapSource(fragments, () => configMaps.list().filter((cm) => (cm.metadata?.name ?? '') in extraConfigMaps), logger);
+  for (const ev of ['add', 'update', 'delete'] as const) {
+    configMaps.on(ev, (cm) => {
+      if (cm.metadata?.name && cm.metadata.name in extraConfigMaps) void source!.sync();
+    });
+  }
+  await configMaps.start();
+  await source.sync();
+  stops.push(() => configMaps.stop());
+}
+
+const app = await buildApp({ fragments, statuses: () => listInstanceStatus(nc), rejected: () => source?.rejected() ?? [], tokens, logger });
+await app.listen({ host: config.host, port: config.port });
+const address = app.server.address();
+const port = typeof address === 'object' && address ? address.port : config.port;
+const admin = await startAdminServer({ host: config.adminHost, port: config.adminPort, registry, logger, isReady: () => !nc.isClosed() });
+console.log(JSON.stringify({ ready: true, app: 'config', port, admin: admin.port }));
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'stopping');
+  await app.close();
+  for (const stop of stops) await stop();
+  await nc.drain().catch(() => undefined);
+  await admin.close();
+  await telemetry.shutdown();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,0 +1,79 @@
+// /v1/validate (a dry run), /v1/config (the effective Corefile of a target), /v1/status (the rollout).
+import type { FastifyInstance } from 'fastify';
+import { configTargets, type ConfigTarget, type InstanceStatusV1 } from '@halo/bus';
+import type { Fragments } from '../fragments.ts';
+import { parseTargets } from './fragments.ts';
+import type { RejectedConfigMap } from '../configmap-source.ts';
+import { problem, targetsQuery } from './schemas.ts';
+
+export function configRoutes(fragments: Fragments, statuses: () => Promise<InstanceStatusV1[]>, rejected: () => RejectedConfigMap[]) {
+  return async function routes(app: FastifyInstance) {
+    app.post<{ Querystring: { name?: string; targets?: string }; Body: string }>('/v1/validate', {
+      config: { role: 'read' },
+      schema: {
+        summary: 'Validate a fragment without applying it (Corefile text, content-type text/plain)',
+        querystring: { type: 'object', properties: { name: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$' }, targets: targetsQuery } },
+        body: { type: 'string', maxLength: 65536 },
+        response: {
+          200: { type: 'object', required: ['ok', 'errors'], properties: { ok: { type: 'boolean' }, errors: { type: 'array', items: { $ref: 'CorefileError#' } } } },
+          422: { type: 'object', required: ['ok', 'errors'], properties: { ok: { type: 'boolean' }, errors: { type: 'array', items: { $ref: 'CorefileError#' } } } },
+        },
+      },
+    }, async (request, reply) => {
+      const errors = await fragments.validate(request.query.name ?? 'draft', request.body ?? '', parseTargets(request.query.targets));
+      return reply.code(errors.length ? 422 : 200).send({ ok: errors.length === 0, errors });
+    });
+
+    app.get<{ Querystring: { target: ConfigTarget } }>('/v1/config', {
+      config: { role: 'read' },
+      schema: {
+        summary: 'The effective Corefile a target appends to its own',
+        querystring: { type: 'object', required: ['target'], properties: { target: { type: 'string', enum: [...configTargets] } } },
+        response: { 200: { $ref: 'EffectiveConfig#' }, 400: problem },
+      },
+    }, async (request) => {
+      const effective = await fragments.effective(request.query.target);
+      return effective ?? { target: request.query.target, version: 0, corefile: '', fragments: [] };
+    });
+
+    app.get('/v1/status', {
+      config: { role: 'read' },
+      schema: {
+        summary: 'Every answerer and node cache: the config version it runs, when it applied it, its last error',
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              effective: { type: 'object', properties: { answerer: { type: 'integer' }, 'node-cache': { type: 'integer' } } },
+              rejected: {
+                type: 'array',
+                description: 'ConfigMap fragments refused by validation; their last good version keeps running.',
+                items: { type: 'object', properties: { fragment: { type: 'string' }, configMap: { type: 'string' }, key: { type: 'string' }, message: { type: 'string' }, errors: { type: 'array', items: { $ref: 'CorefileError#' } } } },
+              },
+              instances: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    target: { type: 'string' },
+                    instance: { type: 'string' },
+                    version: { type: 'integer' },
+                    appliedAt: { type: 'string' },
+                    error: { type: ['string', 'null'] },
+                    errorVersion: { type: ['integer', 'null'] },
+                    heartbeatAt: { type: 'string' },
+                    current: { type: 'boolean', description: 'It runs the newest effective version of its target.' },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    }, async () => {
+      const [answerer, nodeCache, instances] = await Promise.all([fragments.effective('answerer'), fragments.effective('node-cache'), statuses()]);
+      const effective = { answerer: answerer?.version ?? 0, 'node-cache': nodeCache?.version ?? 0 };
+      return { effective, rejected: rejected(), instances: instances.map((i) => ({ ...i, current: i.version === effective[i.target] })) };
+    });
+  };
+}
