@@ -125,3 +125,20 @@ describe('namesOf', () => {
     expect(namesOf(rs, defaultZoneOptions()).sort()).toEqual(['ext.shop.svc.cluster.local', 'shop.svc.cluster.local']);
   });
 });
+
+describe('prepared answers', () => {
+  it('serve every spelling of a name, and go when the name changes', () => {
+    const idx = new ZoneIndex(defaultZoneOptions(), clock);
+    idx.put('svc.shop.web', svcSet({ name: 'web', clusterIP: '10.96.0.10' }));
+    expect(show(idx.answer(q('WEB.shop.svc.cluster.local')))?.answers).toEqual(['WEB.shop.svc.cluster.local 5 A 10.96.0.10']);
+    expect(show(idx.answer(q('web.shop.svc.cluster.local')))?.answers).toEqual(['web.shop.svc.cluster.local 5 A 10.96.0.10']);
+    expect(show(idx.answer(q('Web.shop.svc.cluster.local.')))?.answers).toEqual(['Web.shop.svc.cluster.local 5 A 10.96.0.10']);
+    idx.put('svc.shop.web', svcSet({ name: 'web', clusterIP: '10.96.0.20' }));
+    expect(show(idx.answer(q('web.shop.svc.cluster.local')))?.answers).toEqual(['web.shop.svc.cluster.local 5 A 10.96.0.20']);
+    expect(show(idx.answer(q('20.0.96.10.in-addr.arpa', 'PTR')))?.answers).toEqual(['20.0.96.10.in-addr.arpa 5 PTR web.shop.svc.cluster.local']);
+    expect(idx.answer(q('10.0.96.10.in-addr.arpa', 'PTR'))?.rcode).toBe('NXDOMAIN');
+    idx.delete('svc.shop.web');
+    expect(idx.answer(q('WEB.shop.svc.cluster.local'))?.rcode).toBe('NXDOMAIN');
+    expect(idx.answer(q('20.0.96.10.in-addr.arpa', 'PTR'))?.rcode).toBe('NXDOMAIN');
+  });
+});
