@@ -140,6 +140,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   let serverAddress = '';
 
   function serveWatch(req: IncomingMessage, res: ServerResponse, target: Target, params: URLSearchParams, sel: Selection): void {
+    const rv = params.get('resourceVersion') ?? '';
+    if (!/^\d*$/.test(rv)) return sendStatus(res, badRequest(`resourceVersion: Invalid value: "${rv}": must be a non-negative integer`));
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
     res.flushHeaders();
     const write = (event: WatchEvent): void => {
