@@ -1,8 +1,8 @@
 // Table tests of the small plugins: their setup (Corefile → handler or errors) and their answers.
 import { describe, expect, it } from 'vitest';
 import type { Answer } from 'dns-packet';
-import { parseCorefile } from '@halo/corefile';
-import type { DnsRequest, DnsResponse, Handler, PluginSetup } from '../types.ts';
+import type { DnsResponse, Handler, PluginSetup } from '../types.ts';
+import { request, setupOf } from '../../test/plugin-helpers.ts';
 import { plugin as errors } from './errors/setup.ts';
 import { plugin as health } from './health/setup.ts';
 import { plugin as loadbalance } from './loadbalance/setup.ts';
@@ -16,18 +16,6 @@ import { notReady } from './ready/handler.ts';
 import { plugin as reload } from './reload/setup.ts';
 import { plugin as whoami } from './whoami/setup.ts';
 import { parseDurationMs } from './args.ts';
-
-export function setupOf(p: PluginSetup, line: string): Handler | string[] {
-  const parsed = parseCorefile(`.:53 {\n${line}\n}\n`, 'Corefile');
-  if (!parsed.ok) return parsed.errors.map((e) => e.message);
-  const sb = parsed.corefile.blocks[0];
-  const r = p.setup(sb.directives[0], { file: 'Corefile', serverBlock: sb, shared: {}, onClose: () => undefined });
-  return Array.isArray(r) ? r.map((e) => `${e.line}:${e.column} ${e.message}`) : r;
-}
-
-export function request(qname: string, qtype = 'A', extra: Partial<DnsRequest> = {}): DnsRequest {
-  return { id: 1, qname, qnameLower: qname.toLowerCase(), qtype, qclass: 'IN', query: {}, transport: 'udp', remote: { address: '10.0.0.9', port: 5353 }, udpSize: 512, edns: false, dnssecOk: false, zone: '.', ...extra };
-}
 
 const answered = (answers: Answer[]): DnsResponse => ({ rcode: 'NOERROR', authoritative: true, answers, authorities: [], additionals: [] });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RecordSet } from '@halo/zone';
 import type { DnsResponse, Handler, RecordSetSource } from '../../types.ts';
-import { request, setupOf } from '../plugins.test.ts';
+import { request, setupOf } from '../../../test/plugin-helpers.ts';
 import { plugin } from './setup.ts';
 import type { KubernetesHandler } from './handler.ts';
 
@@ -10,12 +10,12 @@ describe('kubernetes setup', () => {
     ['kubeadm', 'kubernetes cluster.local in-addr.arpa ip6.arpa {\n pods insecure\n fallthrough in-addr.arpa ip6.arpa\n ttl 30\n}', null],
     ['no zones in a root block', 'kubernetes', ['2:1 kubernetes: name the cluster zones (e.g. kubernetes cluster.local in-addr.arpa ip6.arpa): the server block is the root zone']],
     ['every option', 'kubernetes cluster.local {\n pods verified\n namespaces a b\n labels app=web,tier!=db\n ignore empty_service\n noendpoints\n endpoint_pod_names\n kubeconfig /k user\n endpoint https://x\n fallthrough\n}', null],
-    ['ttl too high', 'kubernetes {\n ttl 3601\n}', ['3:6 kubernetes: ttl must be an integer from 0 to 3600, not "3601"']],
-    ['ttl not a number', 'kubernetes {\n ttl soon\n}', ['3:6 kubernetes: ttl must be an integer from 0 to 3600, not "soon"']],
-    ['pods unknown', 'kubernetes {\n pods maybe\n}', ['3:7 kubernetes: pods must be insecure, verified or disabled, not "maybe"']],
-    ['pods without a mode', 'kubernetes {\n pods\n}', ['3:2 kubernetes: pods takes exactly one argument']],
-    ['unknown property', 'kubernetes {\n frobnicate\n}', ['3:2 kubernetes: unknown property "frobnicate"']],
-    ['ignore something else', 'kubernetes {\n ignore everything\n}', ['3:9 kubernetes: unknown ignore option "everything" (only empty_service)']],
+    ['ttl too high', 'kubernetes cluster.local {\n ttl 3601\n}', ['3:6 kubernetes: ttl must be an integer from 0 to 3600, not "3601"']],
+    ['ttl not a number', 'kubernetes cluster.local {\n ttl soon\n}', ['3:6 kubernetes: ttl must be an integer from 0 to 3600, not "soon"']],
+    ['pods unknown', 'kubernetes cluster.local {\n pods maybe\n}', ['3:7 kubernetes: pods must be insecure, verified or disabled, not "maybe"']],
+    ['pods without a mode', 'kubernetes cluster.local {\n pods\n}', ['3:2 kubernetes: pods takes exactly one argument']],
+    ['unknown property', 'kubernetes cluster.local {\n frobnicate\n}', ['3:2 kubernetes: unknown property "frobnicate"']],
+    ['ignore something else', 'kubernetes cluster.local {\n ignore everything\n}', ['3:9 kubernetes: unknown ignore option "everything" (only empty_service)']],
   ];
   it.each(cases)('%s', (_label, line, expected) => {
     const r = setupOf(plugin, line);
