@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The answerer: KV halo-zone in, DNS answers out, on UDP and TCP, as one of a stateless pool.
 import { Counter } from 'prom-client';
-import { connectBus, ZoneStore } from '@halo/bus';
+import { ConfigFollower, connectBus, ZoneStore, type EffectiveConfigV1 } from '@halo/bus';
 import { loadServer, validateCorefile } from '@halo/server';
 import { createLogger, createMetricsRegistry, startAdminServer, startTelemetry } from '@halo/telemetry';
 import { defaultZoneOptions, namesOf } from '@halo/zone';
@@ -37,17 +37,36 @@ const admin = await startAdminServer({ host: config.adminHost, port: config.admi
 
 // No answer before the whole zone is in: an empty index would answer NXDOMAIN for every name.
 await store.whenSynced;
-const loaded = await loadServer(config.corefile.text, {
-  file: config.corefile.file,
-  context: { recordSets: store, logger, metrics: registry },
-  listen: config.listen,
-  reusePort: true,
-});
+
+// The operators' fragments (KV halo-config) run after this instance's own Corefile; the last good ones
+// are in the bucket, so a restart comes back on them even while the config service is down.
+const compose = (effective: EffectiveConfigV1 | null) => (effective ? `${config.corefile.text}\n${effective.corefile}` : config.corefile.text);
+const formatErrors = (errors: { file: string; line: number; column: number; message: string }[]) => errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`).join('; ');
+const load = (text: string) => loadServer(text, { file: config.corefile.file, context: { recordSets: store, logger, metrics: registry }, listen: config.listen, reusePort: true });
+let running = await ConfigFollower.read(nc, 'answerer');
+let loaded = await load(compose(running));
+if (!loaded.ok && running) {
+  logger.error({ version: running.version, errors: formatErrors(loaded.errors) }, 'the stored fragments do not load here; starting on the own Corefile alone');
+  running = null;
+  loaded = await load(compose(null));
+}
 if (!loaded.ok) {
-  for (const e of loaded.errors) console.error(`${e.file}:${e.line}:${e.column}: ${e.message}`);
+  console.error(formatErrors(loaded.errors));
   process.exit(2);
 }
 const server = loaded.server;
+const follower = await ConfigFollower.open(nc, {
+  target: 'answerer',
+  instance: config.instance,
+  running,
+  apply: async (effective) => {
+    const result = await server.reload(compose(effective));
+    if (result.ok) logger.info({ version: effective.version }, 'applied config');
+    else logger.warn({ version: effective.version, errors: formatErrors(result.errors) }, 'config refused; keeping the last good one');
+    return result.ok ? { ok: true } : { ok: false, error: formatErrors(result.errors) };
+  },
+  onInvalid: (error) => logger.warn({ error }, 'skipping an invalid config entry'),
+});
 
 // The names a change touched lose their pre-encoded answers (the store runs this in the change's trace).
 const zoneOptions = defaultZoneOptions({ zones: [config.zone, 'in-addr.arpa', 'ip6.arpa'], endpointPodNames: true });
@@ -66,6 +85,7 @@ async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'stopping');
+  await follower.close();
   await server.close();
   await store.close();
   await nc.drain().catch(() => undefined);
