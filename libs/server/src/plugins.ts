@@ -9,6 +9,8 @@ import { plugin as errors } from './plugins/errors/setup.ts';
 import { plugin as log } from './plugins/log/setup.ts';
 import { plugin as loadbalance } from './plugins/loadbalance/setup.ts';
 import { plugin as cache } from './plugins/cache/setup.ts';
+import { plugin as rewrite } from './plugins/rewrite/setup.ts';
+import { plugin as template } from './plugins/template/setup.ts';
 import { plugin as hosts } from './plugins/hosts/setup.ts';
 import { plugin as kubernetes } from './plugins/kubernetes/setup.ts';
 import { plugin as loop } from './plugins/loop/setup.ts';
@@ -17,4 +19,4 @@ import { plugin as whoami } from './plugins/whoami/setup.ts';
 
 // plugin.cfg: ... reload, ..., ready, health, pprof, prometheus, errors, log, ..., loadbalance, ...,
 // cache, rewrite, ..., template, ..., hosts, ..., kubernetes, ..., loop, forward, ..., whoami
-export const plugins: readonly PluginSetup[] = [reload, ready, health, prometheus, errors, log, loadbalance, cache, hosts, kubernetes, loop, forward, whoami];
+export const plugins: readonly PluginSetup[] = [reload, ready, health, prometheus, errors, log, loadbalance, cache, rewrite, template, hosts, kubernetes, loop, forward, whoami];

@@ -46,7 +46,8 @@ describe('kubernetes answers', () => {
   const source = new Source();
   source.put('svc.shop.web', { kind: 'Service', namespace: 'shop', name: 'web', type: 'ClusterIP', clusterIPs: ['10.96.0.10'], ports: [], publishNotReadyAddresses: false, labels: {}, endpoints: [] });
   const invalidated: string[][] = [];
-  const sb = { keys: [], addresses: [{ zone: '.', port: 53, transport: 'dns' as const }], directives: [], pos: { file: 'Corefile', line: 1, column: 1 } };
+  const pos = { file: 'Corefile', line: 1, column: 1 };
+  const sb = { keys: [], addresses: [{ zone: '.', port: 53, transport: 'dns' as const, key: { text: '.:53', pos } }], directives: [], pos };
   const made = plugin.setup(
     { name: 'kubernetes', args: ['cluster.local', 'in-addr.arpa'].map((text) => ({ text, pos: sb.pos })), block: [{ name: 'fallthrough', args: [{ text: 'in-addr.arpa', pos: sb.pos }], block: null, pos: sb.pos }, { name: 'ttl', args: [{ text: '30', pos: sb.pos }], block: null, pos: sb.pos }], pos: sb.pos },
     { file: 'Corefile', serverBlock: sb, shared: { recordSets: source }, onClose: () => undefined, invalidate: (names) => invalidated.push(names) },
