@@ -1,0 +1,92 @@
+// `npm run bench -- answerer`: the answerer pool serving a big cluster, against knot serving the same
+// names from a zone file, under the same dnsperf workload, one after the other in one run.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startStack, type Stack } from '@halo/stack';
+import { dnsperfInput, questionsOf, zoneFileOf } from './cluster.ts';
+import { runDnsperf, type DnsperfOptions } from './dnsperf.ts';
+import { peakMemory } from './memory.ts';
+import { binaries, startKnot, type RunningServer, type ServerAddress } from './reference-servers.ts';
+import { formatBytes, ratioLines, throughputTable, type Measured } from './report.ts';
+import { prepareCluster, requireTool, waitForCluster, type Log } from './workspace.ts';
+
+export interface AnswererBenchOptions {
+  durationSeconds: number;
+  answerers: number;
+  services: number;
+  endpoints: number;
+  /** Seconds of load before each measured run, so Node's JIT is warm (and knot's caches alike). */
+  warmupSeconds: number;
+  outstanding: number;
+  /** Skip knot even where it is installed. */
+  noKnot?: boolean;
+}
+
+export interface AnswererBenchReport {
+  ours: Measured;
+  knot?: Measured;
+  answererPeakBytes: (number | undefined)[];
+}
+
+async function measure(name: string, dnsperf: string, server: ServerAddress, queryFile: string, options: AnswererBenchOptions, log: Log): Promise<Measured> {
+  const base: Omit<DnsperfOptions, 'durationSeconds'> = { binary: dnsperf, server, queryFile, outstanding: options.outstanding };
+  if (options.warmupSeconds > 0) {
+    log(`${name}: warming up for ${options.warmupSeconds} s`);
+    await runDnsperf({ ...base, durationSeconds: options.warmupSeconds, verbose: false });
+  }
+  log(`${name}: dnsperf for ${options.durationSeconds} s against ${server.host}:${server.port}`);
+  return { name, result: await runDnsperf({ ...base, durationSeconds: options.durationSeconds }) };
+}
+
+export async function benchAnswerer(options: AnswererBenchOptions, log: Log): Promise<AnswererBenchReport> {
+  const dnsperf = requireTool('dnsperf', binaries.dnsperf(), 'dnsperf');
+  const knotd = options.noKnot ? undefined : binaries.knotd();
+  if (!knotd && !options.noKnot) log('knotd is not installed (Debian package knot): measuring the answerer pool alone');
+
+  const prepared = await prepareCluster({ services: options.services, endpoints: options.endpoints }, log);
+  const queryFile = join(prepared.dir, 'queries.txt');
+  const questions = questionsOf(prepared.cluster);
+  await writeFile(queryFile, dnsperfInput(questions));
+  log(`query file: ${questions.length} questions (A, AAAA, SRV, endpoint names, NXDOMAIN): ${queryFile}`);
+
+  let stack: Stack | undefined;
+  let knot: RunningServer | undefined;
+  try {
+    log(`starting the stack with ${options.answerers} answerer(s)…`);
+    const started = Date.now();
+    stack = await startStack({ manifests: prepared.manifests, answerers: options.answerers });
+    log(`the stack is up in ${((Date.now() - started) / 1000).toFixed(1)} s; waiting for the whole cluster to answer`);
+    await waitForCluster(stack.dns, prepared.cluster, log);
+
+    const answererPids = [...stack.processes.values()].filter((p) => p.name.startsWith('answerer')).map((p) => p.handle.pid);
+    const ours = await measure(`halo answerer ×${options.answerers}`, dnsperf, stack.dns, queryFile, options, log);
+    const answererPeakBytes = await Promise.all(answererPids.map((pid) => peakMemory(pid)));
+    ours.peakBytes = Math.max(...answererPeakBytes.map((b) => b ?? 0)) || undefined;
+    ours.note = `peak memory is the largest of ${answererPids.length} answerer process(es): ${answererPeakBytes.map(formatBytes).join(', ')}`;
+
+    let knotMeasured: Measured | undefined;
+    if (knotd) {
+      const zoneFile = join(prepared.dir, `${prepared.cluster.zone}.zone`);
+      await writeFile(zoneFile, zoneFileOf(prepared.cluster));
+      knot = await startKnot(knotd, { dir: prepared.dir, zone: prepared.cluster.zone, zoneFile });
+      log(`knot serves the same names from ${zoneFile}, one worker each (udp, tcp, background)`);
+      knotMeasured = await measure('knot (1 udp worker)', dnsperf, knot.address, queryFile, options, log);
+      knotMeasured.peakBytes = await peakMemory(knot.handle.pid);
+    }
+    return { ours, knot: knotMeasured, answererPeakBytes };
+  } finally {
+    await knot?.stop();
+    await stack?.stop();
+  }
+}
+
+export function printAnswererReport(report: AnswererBenchReport, options: AnswererBenchOptions, log: Log): void {
+  const rows = [report.ours, ...(report.knot ? [report.knot] : [])];
+  log('');
+  log(`answerer benchmark: ${options.services} Services, ${options.endpoints} endpoints, ${options.durationSeconds} s each, ${options.outstanding} outstanding queries`);
+  log(throughputTable(rows));
+  if (report.knot) log(ratioLines(report.ours, [report.knot], options.answerers === 1 ? 0.8 : undefined));
+  const peak = report.ours.peakBytes;
+  if (peak !== undefined) log(`answerer peak memory ${formatBytes(peak)} (target < 300 MB: ${peak < 300 * 1024 * 1024 ? 'met' : 'NOT met'})`);
+  if (options.answerers !== 1) log('(the ratio target ≥ 0.8 is for one worker each: run with --answerers 1)');
+}

@@ -1,0 +1,134 @@
+// `npm run bench -- cache`: a workload that the caches answer from memory (a hot set of names asked
+// over and over), against our node cache and, in the same run, unbound and dnsmasq forwarding to the
+// same answerer pool, one thread each; then the time from a Kubernetes API write to the new answer.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { freePort } from '@halo/testing';
+import { startStack, type Stack } from '@halo/stack';
+import { dnsperfInput, questionsOf } from './cluster.ts';
+import { measureChangeLatency, type ChangeLatencyResult } from './change-latency.ts';
+import { runDnsperf } from './dnsperf.ts';
+import { peakMemory } from './memory.ts';
+import { binaries, startDnsmasq, startUnbound, type RunningServer, type ServerAddress } from './reference-servers.ts';
+import { formatMs, ratioLines, throughputTable, type Measured } from './report.ts';
+import { prepareCluster, requireTool, waitForCluster, type Log } from './workspace.ts';
+
+export interface CacheBenchOptions {
+  durationSeconds: number;
+  warmupSeconds: number;
+  services: number;
+  endpoints: number;
+  /** How many questions make the hot set. */
+  hot: number;
+  outstanding: number;
+  changes: number;
+  answerers: number;
+}
+
+export interface CacheBenchReport {
+  nodeCache?: Measured;
+  others: Measured[];
+  change?: ChangeLatencyResult;
+  /** Where the change latency was read: the node cache, or the answerer pool when there is none. */
+  changeTarget: string;
+  missing: string[];
+}
+
+/**
+ * The node cache's address in the stack. tools/stack takes `cachePort`; once it starts a node cache it
+ * names the process `node-cache` (or exposes `cache`), and that is what is measured.
+ */
+export function nodeCacheAddress(stack: Stack, cachePort: number): ServerAddress | undefined {
+  const withCache = stack as Stack & { cache?: ServerAddress };
+  if (withCache.cache) return withCache.cache;
+  const names = [...stack.processes.keys()];
+  if (names.some((n) => n.includes('cache'))) return { host: stack.dns.host, port: cachePort };
+  return undefined;
+}
+
+export async function benchCache(options: CacheBenchOptions, log: Log): Promise<CacheBenchReport> {
+  const dnsperf = requireTool('dnsperf', binaries.dnsperf(), 'dnsperf');
+  const missing: string[] = [];
+  const unbound = binaries.unbound();
+  const dnsmasq = binaries.dnsmasq();
+  if (!unbound) missing.push('unbound (Debian package unbound)');
+  if (!dnsmasq) missing.push('dnsmasq (Debian package dnsmasq-base)');
+
+  const prepared = await prepareCluster({ services: options.services, endpoints: options.endpoints }, log);
+  const queryFile = join(prepared.dir, 'hot-queries.txt');
+  const hot = questionsOf(prepared.cluster).slice(0, options.hot);
+  await writeFile(queryFile, dnsperfInput(hot));
+  log(`hot set: ${hot.length} questions, asked over and over: ${queryFile}`);
+
+  let stack: Stack | undefined;
+  const running: RunningServer[] = [];
+  try {
+    const cachePort = await freePort({ udp: true });
+    stack = await startStack({ manifests: prepared.manifests, answerers: options.answerers, cachePort });
+    await waitForCluster(stack.dns, prepared.cluster, log);
+    const zone = prepared.cluster.zone;
+
+    const measure = async (name: string, server: ServerAddress, pid?: number): Promise<Measured> => {
+      const base = { binary: dnsperf, server, queryFile, outstanding: options.outstanding };
+      // The warm-up fills the cache; the measured run then asks what it holds (negative entries, capped at 5 s, expire as they would).
+      log(`${name}: warming up for ${options.warmupSeconds} s, then dnsperf for ${options.durationSeconds} s`);
+      await runDnsperf({ ...base, durationSeconds: Math.max(1, options.warmupSeconds), verbose: false });
+      const result = await runDnsperf({ ...base, durationSeconds: options.durationSeconds });
+      return { name, result, peakBytes: pid === undefined ? undefined : await peakMemory(pid) };
+    };
+
+    const cacheAddress = nodeCacheAddress(stack, cachePort);
+    let nodeCache: Measured | undefined;
+    if (cacheAddress) {
+      const pid = [...stack.processes.values()].find((p) => p.name.includes('cache'))?.handle.pid;
+      nodeCache = await measure('halo node-cache', cacheAddress, pid);
+    } else {
+      missing.push('our node cache (tools/stack does not start apps/node-cache yet): only the reference caches are measured');
+    }
+
+    const others: Measured[] = [];
+    if (unbound) {
+      const server = await startUnbound(unbound, { dir: prepared.dir, zone, upstream: stack.dns });
+      running.push(server);
+      others.push(await measure('unbound (1 thread)', server.address, server.handle.pid));
+      await server.stop();
+    }
+    if (dnsmasq) {
+      const server = await startDnsmasq(dnsmasq, { dir: prepared.dir, zone, upstream: stack.dns });
+      running.push(server);
+      others.push(await measure('dnsmasq', server.address, server.handle.pid));
+      await server.stop();
+    }
+
+    let change: ChangeLatencyResult | undefined;
+    const changeTarget = cacheAddress ? 'the node cache' : 'the answerer pool (no node cache in the stack yet)';
+    if (options.changes > 0) {
+      change = await measureChangeLatency({ kubeUrl: stack.kubeUrl, target: cacheAddress ?? stack.dns, changes: options.changes, zone }, log);
+    }
+    return { nodeCache, others, change, changeTarget, missing };
+  } finally {
+    for (const server of running) await server.stop().catch(() => undefined);
+    await stack?.stop();
+  }
+}
+
+export function printCacheReport(report: CacheBenchReport, options: CacheBenchOptions, log: Log): void {
+  log('');
+  log(`cache benchmark: ${options.hot} hot questions over ${options.services} Services, ${options.durationSeconds} s each, ${options.outstanding} outstanding queries`);
+  for (const line of report.missing) log(`not measured: ${line}`);
+  const rows = [...(report.nodeCache ? [report.nodeCache] : []), ...report.others];
+  if (rows.length > 0) log(throughputTable(rows));
+  if (report.nodeCache && report.others.length > 0) {
+    const unbound = report.others.filter((m) => m.name.startsWith('unbound'));
+    const rest = report.others.filter((m) => !m.name.startsWith('unbound'));
+    if (unbound.length > 0) log(ratioLines(report.nodeCache, unbound, 0.8));
+    if (rest.length > 0) log(ratioLines(report.nodeCache, rest));
+  }
+  if (report.change) {
+    const p = report.change.percentiles;
+    log(`change to answer at ${report.changeTarget}: ${report.change.samples.length} changes seen, ${report.change.missed} missed`);
+    if (p) {
+      log(`  p50 ${formatMs(p.p50)}, p90 ${formatMs(p.p90)}, p99 ${formatMs(p.p99)}, max ${formatMs(p.max)} (target p99 < 100 ms: ${p.p99 < 0.1 ? 'met' : 'NOT met'})`);
+    }
+  }
+}

@@ -1,0 +1,49 @@
+export {
+  generateCluster,
+  endpointCounts,
+  manifestsOf,
+  questionsOf,
+  dnsperfInput,
+  zoneFileOf,
+  serviceName,
+  endpointName,
+  namespacesOf,
+  random,
+  type BenchCluster,
+  type BenchService,
+  type BenchEndpoint,
+  type BenchPort,
+  type ClusterOptions,
+  type Question,
+  type QueryMix,
+} from './cluster.ts';
+export {
+  runDnsperf,
+  dnsperfArgs,
+  parseDnsperfSummary,
+  parseVerboseLine,
+  percentiles,
+  DnsperfError,
+  type DnsperfOptions,
+  type DnsperfResult,
+  type DnsperfSummary,
+  type Percentiles,
+} from './dnsperf.ts';
+export { peakMemory, parseStatusKb } from './memory.ts';
+export {
+  binaries,
+  findBinary,
+  knotConfig,
+  unboundConfig,
+  dnsmasqArgs,
+  startKnot,
+  startUnbound,
+  startDnsmasq,
+  type RunningServer,
+  type ServerAddress,
+} from './reference-servers.ts';
+export { measureChangeLatency, kubeConfigFor, movingAddress, type ChangeLatencyOptions, type ChangeLatencyResult } from './change-latency.ts';
+export { benchAnswerer, printAnswererReport, type AnswererBenchOptions, type AnswererBenchReport } from './answerer-bench.ts';
+export { benchCache, printCacheReport, nodeCacheAddress, type CacheBenchOptions, type CacheBenchReport } from './cache-bench.ts';
+export { throughputTable, ratioLines, type Measured } from './report.ts';
+export { BenchError, prepareCluster, waitForCluster, type Log, type PreparedCluster } from './workspace.ts';
