@@ -38,7 +38,8 @@ export async function acquireRoute(host: string, port: number, path: string, rou
     });
     const listening = new Promise<number>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, host, () => {
+      // SO_REUSEPORT as CoreDNS: the answerers of a pool on one machine share :8080, :8181 and :9153.
+      server.listen({ port, host, reusePort: true }, () => {
         server.off('error', reject);
         const addr = server.address();
         resolve(typeof addr === 'object' && addr ? addr.port : port);
