@@ -203,6 +203,17 @@ describe('UpstreamPool', () => {
     ]);
   });
 
+  it('start() health-checks healthy upstreams too, and counts failed checks', async () => {
+    const dead = await upstream(() => 'drop');
+    const failures: string[] = [];
+    const pool = new UpstreamPool([{ host: '127.0.0.1', port: dead.port }], { attemptTimeoutMs: 20, maxFails: 2, healthCheckIntervalMs: 20 }, { healthCheckFailure: (to) => failures.push(to) });
+    cleanups.push(() => pool.close());
+    pool.start();
+    await expect.poll(() => pool.status()[0].down, { timeout: 5000 }).toBe(true);
+    expect(failures[0]).toBe(`127.0.0.1:${dead.port}`);
+    expect(dead.seen[0]).toMatchObject({ name: '.', type: 'NS', rd: true });
+  });
+
   it('says TIMEOUT when nobody answers within the deadline', async () => {
     const dead = await upstream(() => 'drop');
     const pool = new UpstreamPool([{ host: '127.0.0.1', port: dead.port }], { attemptTimeoutMs: 30, deadlineMs: 100, healthCheckIntervalMs: 0 });
@@ -218,7 +229,7 @@ describe('UpstreamPool', () => {
     cleanups.push(() => pool.close());
     await pool.exchange(query('a.example'));
     expect(pool.status()[0].down).toBe(true);
-    pool.start();
+    // The failed query started the probe: no start() needed.
     await expect.poll(() => pool.status()[0].down, { timeout: 5000 }).toBe(false);
     expect(u.seen.find((s) => s.type === 'NS')).toMatchObject({ name: '.', type: 'NS', rd: false });
     expect(failures).toEqual([]);

@@ -40,6 +40,17 @@ export function responseFromWire(reply: Buffer): DnsResponse {
   };
 }
 
+/** The client's query on the wire; an EDNS option dns-packet cannot write is dropped rather than failing the query. */
+function encodeQuery(req: DnsRequest): Buffer {
+  const query = { ...req.query, type: 'query' as const, id: req.id };
+  try {
+    return dnsPacket.encode(query);
+  } catch {
+    const additionals = (query.additionals ?? []).map((a) => (a.type === 'OPT' ? { ...a, options: [] } : a));
+    return dnsPacket.encode({ ...query, additionals });
+  }
+}
+
 export class ForwardHandler implements Handler {
   readonly name = 'forward';
   readonly config: ForwardConfig;
@@ -60,7 +71,6 @@ export class ForwardHandler implements Handler {
       },
       healthCheckFailure: (to) => metrics.healthcheckFailures.inc({ to }),
     });
-    this.pool.start();
   }
 
   async serve(req: DnsRequest, next: Next): Promise<DnsResponse> {
@@ -71,7 +81,7 @@ export class ForwardHandler implements Handler {
     }
     this.inFlight++;
     try {
-      const message = dnsPacket.encode({ ...req.query, type: 'query', id: req.id });
+      const message = encodeQuery(req);
       const result = await this.pool.exchange(message, req.transport);
       if (!result.ok) {
         this.logger?.warn({ plugin: 'forward', qname: req.qname, qtype: req.qtype, code: result.error.code }, result.error.message);

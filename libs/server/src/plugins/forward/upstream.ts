@@ -152,6 +152,8 @@ interface Upstream {
   name: string;
   fails: number;
   checking: boolean;
+  /** Probing after a failure, until a check succeeds. */
+  probe: NodeJS.Timeout | null;
 }
 
 function withId(message: Buffer, id: number): Buffer {
@@ -166,14 +168,19 @@ export class UpstreamPool {
   private readonly observer: UpstreamObserver;
   private next = 0;
   private timer: NodeJS.Timeout | null = null;
+  private closed = false;
 
   constructor(addresses: UpstreamAddress[], options: Partial<UpstreamPoolOptions> = {}, observer: UpstreamObserver = {}) {
     this.options = { ...defaultUpstreamPoolOptions, ...options };
-    this.upstreams = addresses.map((address) => ({ address, name: upstreamName(address), fails: 0, checking: false }));
+    this.upstreams = addresses.map((address) => ({ address, name: upstreamName(address), fails: 0, checking: false, probe: null }));
     this.observer = observer;
   }
 
-  /** Starts the periodic health checks (idempotent; the timer does not keep the process alive). */
+  /**
+   * Health-checks every upstream all the time, not only after a failure (CoreDNS's way, which the pool
+   * does without start()): for callers that want to know an upstream is down before a query finds out.
+   * Idempotent; the timer does not keep the process alive.
+   */
   start(): void {
     if (this.timer || this.options.healthCheckIntervalMs <= 0) return;
     this.timer = setInterval(() => {
@@ -183,8 +190,26 @@ export class UpstreamPool {
   }
 
   close(): void {
+    this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    for (const u of this.upstreams) this.stopProbe(u);
+  }
+
+  /** After a failure, check the upstream every interval until it answers again (as CoreDNS does). */
+  private startProbe(u: Upstream): void {
+    if (u.probe || this.closed || this.options.healthCheckIntervalMs <= 0) return;
+    u.probe = setInterval(() => {
+      void this.healthCheck(u).then(() => {
+        if (u.fails === 0) this.stopProbe(u);
+      });
+    }, this.options.healthCheckIntervalMs);
+    u.probe.unref();
+  }
+
+  private stopProbe(u: Upstream): void {
+    if (u.probe) clearInterval(u.probe);
+    u.probe = null;
   }
 
   status(): UpstreamStatus[] {
@@ -273,6 +298,7 @@ export class UpstreamPool {
         lastReply = result;
       } catch (err) {
         u.fails++;
+        this.startProbe(u);
         lastError = err instanceof ExchangeFailure ? { code: err.code, message: err.message } : { code: 'NETWORK', message: String(err) };
       }
     }
