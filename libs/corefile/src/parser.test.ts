@@ -131,6 +131,7 @@ describe('parseCorefile: trees', () => {
       text: '(common) {\n  errors\n  cache 30\n}\n.:53 {\n  import common\n  log\n}',
       want: [{ keys: ['.:53'], addresses: ['.:53'], directives: [{ name: 'errors', args: [] }, { name: 'cache', args: ['30'] }, { name: 'log', args: [] }] }],
     },
+    { name: "a server block's brace on the next line", text: 'example.org\n{\n  log\n}', want: [{ keys: ['example.org'], addresses: ['example.org:'], directives: [{ name: 'log', args: [] }] }] },
     { name: 'one block without braces', text: '.:53\nerrors\nlog', want: [{ keys: ['.:53'], addresses: ['.:53'], directives: [{ name: 'errors', args: [] }, { name: 'log', args: [] }] }] },
     {
       name: 'same zone on other ports is fine',

@@ -57,7 +57,8 @@ class Parser {
       }
       const last = keyTokens[keyTokens.length - 1];
       let body: LexToken[];
-      if (i < tokens.length && isBrace(tokens[i], '{') && tokens[i].pos.line === last.endLine) {
+      // As in Caddy, a server block's '{' may also stand on the next line (a directive's may not).
+      if (i < tokens.length && isBrace(tokens[i], '{')) {
         const open = tokens[i];
         const close = matchBrace(tokens, i);
         if (close < 0) {
