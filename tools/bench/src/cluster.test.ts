@@ -30,7 +30,7 @@ describe('manifestsOf', () => {
     const parsed = objectsFromYaml(manifestsOf(cluster));
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
-    const kinds = (kind: string) => parsed.objects.filter((o) => (o as { kind: string }).kind === kind) as Array<Record<string, never>>;
+    const kinds = (kind: string) => parsed.objects.filter((o) => (o as { kind: string }).kind === kind) as unknown[];
     expect(kinds('Namespace')).toHaveLength(4);
     expect(kinds('Service')).toHaveLength(20);
     const slices = kinds('EndpointSlice') as Array<{ endpoints: unknown[] }>;
