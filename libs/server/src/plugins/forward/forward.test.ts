@@ -214,6 +214,21 @@ describe('UpstreamPool', () => {
     expect(dead.seen[0]).toMatchObject({ name: '.', type: 'NS', rd: true });
   });
 
+  it('shares one UDP socket among concurrent queries and gives each its own reply (and works without reuse)', async () => {
+    const u = await upstream((q) => {
+      const n = Number(/^q([0-9]+)\./.exec(qname(q))?.[1]);
+      return reply(q, [{ name: qname(q), type: 'A', class: 'IN', ttl: 60, data: `192.0.2.${n}` }]);
+    });
+    for (const expireMs of [10_000, 0]) {
+      const pool = new UpstreamPool([{ host: '127.0.0.1', port: u.port }], { healthCheckIntervalMs: 0, expireMs });
+      cleanups.push(() => pool.close());
+      const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => pool.exchange(query(`q${i}.example`))));
+      const ips = replies.map((r) => (r.ok ? (dnsPacket.decode(r.response).answers?.[0] as { data: string }).data : r.error.code));
+      expect([expireMs, ips]).toEqual([expireMs, Array.from({ length: 20 }, (_, i) => `192.0.2.${i}`)]);
+      expect(replies.every((r) => r.ok && r.response.readUInt16BE(0) === 777)).toBe(true);
+    }
+  });
+
   it('says TIMEOUT when nobody answers within the deadline', async () => {
     const dead = await upstream(() => 'drop');
     const pool = new UpstreamPool([{ host: '127.0.0.1', port: dead.port }], { attemptTimeoutMs: 30, deadlineMs: 100, healthCheckIntervalMs: 0 });

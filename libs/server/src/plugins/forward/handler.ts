@@ -11,8 +11,6 @@ export interface ForwardConfig {
   pool: UpstreamPoolOptions;
   /** 0: no limit. */
   maxConcurrent: number;
-  /** Accepted for CoreDNS compatibility; connections are not reused yet, so nothing expires. */
-  expireMs: number;
 }
 
 const rcodes: DnsResponse['rcode'][] = ['NOERROR', 'NXDOMAIN', 'SERVFAIL', 'REFUSED', 'FORMERR', 'NOTIMP'];

@@ -78,7 +78,6 @@ export function parseForward(d: Directive, ctx: Pick<SetupContext, 'shared'>): F
     upstreams,
     pool: { ...defaultUpstreamPoolOptions },
     maxConcurrent: 0,
-    expireMs: 10_000,
   };
   let forceTcpAt: Directive | null = null;
   let preferUdpAt: Directive | null = null;
@@ -108,7 +107,7 @@ export function parseForward(d: Directive, ctx: Pick<SetupContext, 'shared'>): F
       case 'expire': {
         const ms = o.args.length === 1 ? parseDuration(o.args[0].text) : null;
         if (ms === null) errors.push(fail(o.args[0] ?? o, 'expire needs one duration, e.g. "expire 10s"'));
-        else config.expireMs = ms;
+        else config.pool.expireMs = ms;
         break;
       }
       case 'max_fails': {

@@ -29,6 +29,8 @@ export interface UpstreamPoolOptions {
   attemptTimeoutMs: number;
   /** How long the whole exchange may take, all tries together. */
   deadlineMs: number;
+  /** A UDP socket per upstream is reused for queries until it has been idle this long; 0: a fresh socket per query. */
+  expireMs: number;
 }
 
 export const defaultUpstreamPoolOptions: UpstreamPoolOptions = {
@@ -41,6 +43,7 @@ export const defaultUpstreamPoolOptions: UpstreamPoolOptions = {
   healthCheckDomain: '.',
   attemptTimeoutMs: 2000,
   deadlineMs: 5000,
+  expireMs: 10_000,
 };
 
 /** What the pool tells whoever counts (the forward plugin's metrics). */
@@ -147,7 +150,98 @@ export function exchangeTcp(to: UpstreamAddress, message: Buffer, timeoutMs: num
   });
 }
 
+interface Pending {
+  resolve(reply: Buffer): void;
+  reject(err: ExchangeFailure): void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * One UDP socket to one upstream, shared by concurrent queries told apart by message ID, closed
+ * after `expireMs` without queries (CoreDNS's `expire` for its cached connections).
+ */
+export class UdpChannel {
+  private socket: dgram.Socket | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private idle: NodeJS.Timeout | null = null;
+  private readonly to: UpstreamAddress;
+  private readonly expireMs: number;
+
+  constructor(to: UpstreamAddress, expireMs: number) {
+    this.to = to;
+    this.expireMs = expireMs;
+  }
+
+  private open(): dgram.Socket {
+    if (this.socket) return this.socket;
+    const socket = dgram.createSocket(net.isIPv6(this.to.host) ? 'udp6' : 'udp4');
+    socket.unref();
+    socket.on('message', (reply, rinfo) => {
+      if (reply.length < 12 || rinfo.port !== this.to.port) return;
+      const p = this.pending.get(reply.readUInt16BE(0));
+      if (!p) return;
+      this.pending.delete(reply.readUInt16BE(0));
+      clearTimeout(p.timer);
+      p.resolve(reply);
+      this.armIdle();
+    });
+    socket.on('error', (err) => this.fail(new ExchangeFailure('NETWORK', `UDP to ${upstreamName(this.to)}: ${err.message}`)));
+    this.socket = socket;
+    return socket;
+  }
+
+  private armIdle(): void {
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = null;
+    if (this.pending.size > 0) return;
+    this.idle = setTimeout(() => this.close(), this.expireMs);
+    this.idle.unref();
+  }
+
+  /** Rejects everything in flight and drops the socket; the next query opens a new one. */
+  private fail(err: ExchangeFailure): void {
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(err);
+    }
+    this.pending.clear();
+    this.close();
+  }
+
+  close(): void {
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = null;
+    this.socket?.close();
+    this.socket = null;
+  }
+
+  /** Sends the message under an ID no other query in flight uses; the reply carries that ID. */
+  exchange(message: Buffer, timeoutMs: number): Promise<Buffer> {
+    const socket = this.open();
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = null;
+    let id = randomInt(0, 65536);
+    while (this.pending.has(id)) id = randomInt(0, 65536);
+    const wire = withId(message, id);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        this.armIdle();
+        reject(new ExchangeFailure('TIMEOUT', `no UDP reply from ${upstreamName(this.to)} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      socket.send(wire, this.to.port, this.to.host, (err) => {
+        if (!err || !this.pending.has(id)) return;
+        this.pending.delete(id);
+        clearTimeout(timer);
+        reject(new ExchangeFailure('NETWORK', `UDP to ${upstreamName(this.to)}: ${err.message}`));
+      });
+    });
+  }
+}
+
 interface Upstream {
+  udp: UdpChannel | null;
   address: UpstreamAddress;
   name: string;
   fails: number;
@@ -172,7 +266,14 @@ export class UpstreamPool {
 
   constructor(addresses: UpstreamAddress[], options: Partial<UpstreamPoolOptions> = {}, observer: UpstreamObserver = {}) {
     this.options = { ...defaultUpstreamPoolOptions, ...options };
-    this.upstreams = addresses.map((address) => ({ address, name: upstreamName(address), fails: 0, checking: false, probe: null }));
+    this.upstreams = addresses.map((address) => ({
+      address,
+      name: upstreamName(address),
+      fails: 0,
+      checking: false,
+      probe: null,
+      udp: this.options.expireMs > 0 ? new UdpChannel(address, this.options.expireMs) : null,
+    }));
     this.observer = observer;
   }
 
@@ -193,7 +294,10 @@ export class UpstreamPool {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    for (const u of this.upstreams) this.stopProbe(u);
+    for (const u of this.upstreams) {
+      this.stopProbe(u);
+      u.udp?.close();
+    }
   }
 
   /** After a failure, check the upstream every interval until it answers again (as CoreDNS does). */
@@ -284,7 +388,7 @@ export class UpstreamPool {
       this.observer.request?.(u.name);
       try {
         let used: 'udp' | 'tcp' = useTcp ? 'tcp' : 'udp';
-        let reply = useTcp ? await exchangeTcp(u.address, wire, timeout) : await exchangeUdp(u.address, wire, timeout);
+        let reply = useTcp ? await exchangeTcp(u.address, wire, timeout) : u.udp ? await u.udp.exchange(wire, timeout) : await exchangeUdp(u.address, wire, timeout);
         if (!useTcp && truncated(reply)) {
           // The answer did not fit in UDP: ask the same upstream again over TCP.
           reply = await exchangeTcp(u.address, wire, Math.max(1, deadline - Date.now()));
