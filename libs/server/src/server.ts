@@ -78,6 +78,7 @@ class Server implements DnsServer {
   private fast = new FastPath();
   private closed = false;
   private applying: Promise<unknown> = Promise.resolve();
+  private readonly children = new Map<string, MetricChildren>();
 
   constructor(options: LoadOptions) {
     this.options = options;
@@ -332,16 +333,39 @@ class Server implements DnsServer {
   }
 
   private observe(listenKey: string, port: number, zone: string, proto: 'udp' | 'tcp', address: string, type: string, requestSize: number, reply: Buffer, rcode: string, plugin: string, started: number): void {
-    const host = listenKey.slice(0, listenKey.lastIndexOf(':'));
-    const server = `dns://${host === '0.0.0.0' || host === '::' ? '' : host}:${port}`;
-    const m = this.metrics;
-    const zoneLabel = zone === '.' ? '.' : `${zone}.`;
-    m.requests.inc({ server, zone: zoneLabel, view: '', proto, family: net.isIPv6(address) ? '2' : '1', type });
-    m.responses.inc({ server, zone: zoneLabel, view: '', rcode, plugin });
-    m.duration.observe({ server, zone: zoneLabel, view: '', type }, (performance.now() - started) / 1000);
-    m.requestSize.observe({ server, zone: zoneLabel, view: '', proto }, requestSize);
-    m.responseSize.observe({ server, zone: zoneLabel, view: '', proto }, reply.length);
+    const family = address.includes(':') && !address.startsWith('::ffff:') ? '2' : '1';
+    // prom-client hashes label objects on every call: keep the children per label set instead.
+    const key = `${listenKey}|${port}|${zone}|${proto}|${family}|${type}|${rcode}|${plugin}`;
+    let c = this.children.get(key);
+    if (!c) {
+      const host = listenKey.slice(0, listenKey.lastIndexOf(':'));
+      const server = `dns://${host === '0.0.0.0' || host === '::' ? '' : host}:${port}`;
+      const m = this.metrics;
+      const z = zone === '.' ? '.' : `${zone}.`;
+      c = {
+        requests: m.requests.labels({ server, zone: z, view: '', proto, family, type }),
+        responses: m.responses.labels({ server, zone: z, view: '', rcode, plugin }),
+        duration: m.duration.labels({ server, zone: z, view: '', type }),
+        requestSize: m.requestSize.labels({ server, zone: z, view: '', proto }),
+        responseSize: m.responseSize.labels({ server, zone: z, view: '', proto }),
+      };
+      if (this.children.size > 10_000) this.children.clear();
+      this.children.set(key, c);
+    }
+    c.requests.inc();
+    c.responses.inc();
+    c.duration.observe((performance.now() - started) / 1000);
+    c.requestSize.observe(requestSize);
+    c.responseSize.observe(reply.length);
   }
+}
+
+interface MetricChildren {
+  requests: { inc(): void };
+  responses: { inc(): void };
+  duration: { observe(v: number): void };
+  requestSize: { observe(v: number): void };
+  responseSize: { observe(v: number): void };
 }
 
 // Metric labels of a pre-encoded answer, without a second map to keep in step.
