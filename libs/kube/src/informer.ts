@@ -30,6 +30,16 @@ export interface InformerOptions {
   logger?: Logger;
 }
 
+/**
+ * A Watch that asks for bookmarks, which ListWatch never does: a quiet resource then still gets a fresh
+ * resourceVersion, and a re-watch after the inactivity timeout resumes instead of running into 410 Gone.
+ */
+class BookmarkWatch extends Watch {
+  override watch(...[path, queryParams, callback, done]: Parameters<Watch['watch']>): ReturnType<Watch['watch']> {
+    return super.watch(path, { ...queryParams, allowWatchBookmarks: true }, callback, done);
+  }
+}
+
 export function objectKey(obj: KubernetesObject): string {
   const name = obj.metadata?.name ?? '';
   const namespace = obj.metadata?.namespace;
@@ -103,7 +113,14 @@ export function createInformer<T extends KubernetesObject>(
   return createInformerFromList(
     list,
     (listFn) =>
-      new ListWatch<T>(resourcePath(resource, options.namespace), new Watch(kc), listFn, false, options.labelSelector, options.fieldSelector),
+      new ListWatch<T>(
+        resourcePath(resource, options.namespace),
+        new BookmarkWatch(kc),
+        listFn,
+        false,
+        options.labelSelector,
+        options.fieldSelector,
+      ),
     { ...options, logger: log },
     resource,
   );
