@@ -66,7 +66,7 @@ if (!config.corefile) {
   }
 }
 const corefile = config.corefile ?? {
-  text: generateCorefile({ zone: config.zone, pool: { host: "127.0.0.1", port: relay?.port ?? 0 }, upstreams: config.upstreams, resolvConf: config.resolvConf, port: config.listen[0]?.port ?? 53 }),
+  text: generateCorefile({ zone: config.zone, pool: { host: '127.0.0.1', port: relay?.port ?? 0 }, upstreams: config.upstreams, resolvConf: config.resolvConf, port: config.listen[0]?.port ?? 53 }),
   file: 'generated Corefile',
 };
 
