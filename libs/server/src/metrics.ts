@@ -7,6 +7,8 @@ export interface ServerMetrics {
   duration: Histogram<'server' | 'zone' | 'view' | 'type'>;
   requestSize: Histogram<'server' | 'zone' | 'view' | 'proto'>;
   responseSize: Histogram<'server' | 'zone' | 'view' | 'proto'>;
+  /** Ours, not CoreDNS's: answers copied out of the fast path (cache hits counted in metrics, not spans). */
+  fastPathAnswers: Counter;
 }
 
 // CoreDNS: plugin.TimeBuckets = prometheus.ExponentialBuckets(0.00025, 2, 16).
@@ -26,6 +28,7 @@ export function serverMetrics(registry: Registry): ServerMetrics {
     duration: new Histogram({ name: 'coredns_dns_request_duration_seconds', help: 'Histogram of the time (in seconds) each request took per zone.', labelNames: ['server', 'zone', 'view', 'type'], buckets: timeBuckets, registers }),
     requestSize: new Histogram({ name: 'coredns_dns_request_size_bytes', help: 'Size of the EDNS0 UDP buffer in bytes (64K for TCP) per zone and protocol.', labelNames: ['server', 'zone', 'view', 'proto'], buckets: sizeBuckets, registers }),
     responseSize: new Histogram({ name: 'coredns_dns_response_size_bytes', help: 'Size of the returned response in bytes.', labelNames: ['server', 'zone', 'view', 'proto'], buckets: sizeBuckets, registers }),
+    fastPathAnswers: new Counter({ name: 'halo_dns_fast_path_answers_total', help: 'Answers copied out of pre-encoded responses without running the plugin chain.', registers }),
   };
   byRegistry.set(registry, m);
   return m;

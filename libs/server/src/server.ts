@@ -46,6 +46,7 @@ export interface DnsServer {
 
 /** Plugins whose authoritative answers may be pre-encoded. */
 const FAST_PATH_WRITERS = new Set(['kubernetes', 'hosts']);
+const MAX_TCP_INFLIGHT = 128;
 
 interface Listener {
   spec: ListenSpec;
@@ -229,6 +230,12 @@ class Server implements DnsServer {
       socket.on('close', () => l.connections.delete(socket));
       const reader = new TcpMessageReader();
       const remote = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+      // Back-pressure: a client that pipelines faster than we answer stops being read for a while.
+      let inflight = 0;
+      const settle = () => {
+        inflight--;
+        if (inflight < MAX_TCP_INFLIGHT && socket.isPaused()) socket.resume();
+      };
       socket.on('data', (chunk: Buffer) => {
         // Pipelined queries are answered as each completes (RFC 7766 6.2.1.1 allows any order).
         for (const msg of reader.push(chunk)) {
@@ -237,14 +244,20 @@ class Server implements DnsServer {
             socket.write(frameTcp(fast));
             continue;
           }
+          inflight++;
           this.answer(msg, 'tcp', key, l.port, remote).then(
             (reply) => {
+              settle();
               if (reply && !socket.destroyed) socket.write(frameTcp(reply));
               else if (!reply) socket.destroy();
             },
-            () => socket.destroy(),
+            () => {
+              settle();
+              socket.destroy();
+            },
           );
         }
+        if (inflight >= MAX_TCP_INFLIGHT) socket.pause();
       });
     });
   }
@@ -262,6 +275,7 @@ class Server implements DnsServer {
     if (!encoded) return null;
     const started = performance.now();
     const out = answerFromEncoded(encoded, wire, q);
+    this.metrics.fastPathAnswers.inc();
     // The labels need the zone and type: read them back from the pre-encoded message's tags.
     const tags = fastTags.get(encoded);
     if (tags) this.observe(listenKey, port, tags.zone, transport, remote.address, tags.type, wire.length, out, tags.rcode, tags.plugin, started);

@@ -130,6 +130,17 @@ describe('fast path and invalidation', () => {
     expect((await ask('fast.shop.svc.cluster.local')).rcode).toBe('NXDOMAIN');
   });
 
+  it('answers repeated questions from the fast path', async () => {
+    const hits = async () => (await registry.getSingleMetric('halo_dns_fast_path_answers_total')?.get())?.values[0]?.value ?? 0;
+    const before = await hits();
+    for (let i = 0; i < 3; i++) expect(decode(await udpExchange(port, query('web.shop.svc.cluster.local', 'SRV'))).rcode).toBe('NOERROR');
+    expect(await hits()).toBeGreaterThanOrEqual(before + 2);
+    // A NODATA answer is authoritative too; a REFUSED one never is.
+    const refusedBefore = await hits();
+    for (let i = 0; i < 3; i++) await udpExchange(port, query('example.com', 'A'));
+    expect(await hits()).toBe(refusedBefore);
+  });
+
   it('invalidate() drops pre-encoded answers', async () => {
     await udpExchange(port, query('web.shop.svc.cluster.local', 'A'));
     server.invalidate(['web.shop.svc.cluster.local.']);
