@@ -81,7 +81,7 @@ beforeAll(async () => {
   args[args.indexOf('--instance') + 1] = 'answerer-x';
   await stack.spawn('answerer-x', a0.entry, args);
   cachePort = await freePort({ udp: true });
-  const proc = await startCache('node-cache', cachePort, `127.0.0.1:${stack.dns.port},127.0.0.1:${extraAnswererPort}`);
+  const proc = await startCache('test-cache', cachePort, `127.0.0.1:${stack.dns.port},127.0.0.1:${extraAnswererPort}`);
   await proc.handle.waitForLine(/"bus":"connected"/, 20_000);
 }, 180_000);
 

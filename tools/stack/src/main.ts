@@ -61,6 +61,7 @@ const stack = await startStack({
 const { host, port: dnsPort } = stack.dns;
 console.log('ready');
 console.log(`  DNS (answerer pool)  ${host}:${dnsPort}   try: dig @${host} -p ${dnsPort} web.shop.svc.cluster.local`);
+console.log(`  DNS (node cache)     ${host}:${stack.cachePort}   try: dig @${host} -p ${stack.cachePort} web.shop.svc.cluster.local`);
 console.log(`  kube-sim             ${stack.kubeUrl}   try: kubectl --server ${stack.kubeUrl} get services -A`);
 console.log(`  NATS                 ${stack.natsUrl}`);
 console.log('Ctrl-C stops everything.');

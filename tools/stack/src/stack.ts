@@ -34,6 +34,8 @@ export interface Stack {
   natsUrl: string;
   kubeUrl: string;
   dns: { host: string; port: number };
+  /** The node cache, in front of the answerers. */
+  cachePort: number;
   nats: NatsServer;
   workDir: string;
   corefile: string;
@@ -110,10 +112,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       { timeoutMs: 30_000, message: 'the answerer pool did not answer kubernetes.default.svc.cluster.local' },
     );
 
+    // One node cache in front of the pool, as on a node (issue 4).
+    const cachePort = options.cachePort ?? (await freePort({ udp: true }));
+    await spawn('node-cache', entry('apps/node-cache/src/main.ts'), ['--listen', `${host}:${cachePort}`, '--answerers', `${host}:${dnsPort}`, '--nats', nats.url, '--instance', 'node-cache-0']);
+
     return {
       natsUrl: nats.url,
       kubeUrl,
       dns: { host, port: dnsPort },
+      cachePort,
       nats,
       workDir,
       corefile,
