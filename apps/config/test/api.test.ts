@@ -1,0 +1,171 @@
+// The config API over a real nats-server, through fastify's inject: what an operator's client sees.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { connectBus, ConfigFollower, FragmentStore, listInstanceStatus, type EffectiveConfigV1 } from '@halo/bus';
+import { startNatsServer, waitFor, type NatsServer } from '@halo/testing';
+import { buildApp } from '../src/app.ts';
+import { Fragments } from '../src/fragments.ts';
+import type { Tokens } from '../src/tokens.ts';
+
+const writer = 'write-token-123';
+const reader = 'read-token-456';
+const tokens: Tokens = new Map([
+  [writer, { name: 'alice', role: 'write' }],
+  [reader, { name: 'dashboards', role: 'read' }],
+]);
+const hostsFragment = 'example.internal {\n  hosts {\n    10.1.2.3 app.example.internal\n  }\n}\n';
+
+let nats: NatsServer;
+let nc: NatsConnection;
+let app: FastifyInstance;
+
+const as = (token: string | null, headers: Record<string, string> = {}) => ({ ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers });
+const put = (name: string, text: string, ifMatch?: string, token = writer) =>
+  app.inject({ method: 'PUT', url: `/v1/fragments/${name}`, payload: text, headers: as(token, { 'content-type': 'text/plain', ...(ifMatch !== undefined ? { 'if-match': ifMatch } : {}) }) });
+
+beforeAll(async () => {
+  nats = await startNatsServer({ jetstream: true });
+  nc = await connectBus({ servers: nats.url, name: 'config-test' });
+  const fragments = new Fragments(await FragmentStore.open(nc), { clusterZone: 'cluster.local' });
+  app = await buildApp({ fragments, statuses: () => listInstanceStatus(nc), tokens: () => tokens });
+});
+afterAll(async () => {
+  await app?.close();
+  await nc?.close();
+  await nats?.stop();
+});
+
+describe('authentication', () => {
+  it.each([
+    ['GET', '/v1/fragments', null, 401],
+    ['GET', '/v1/fragments', 'not-a-token', 401],
+    ['GET', '/v1/fragments', reader, 200],
+    ['PUT', '/v1/fragments/x', reader, 403],
+    ['DELETE', '/v1/fragments/x', reader, 403],
+    ['POST', '/v1/validate', reader, 200],
+    ['GET', '/v1/status', reader, 200],
+  ] as const)('%s %s with %s → %i', async (method, url, token, status) => {
+    const response = await app.inject({ method, url, headers: as(token, { 'content-type': 'text/plain' }), payload: method === 'GET' ? undefined : hostsFragment });
+    expect(response.statusCode).toBe(status);
+    if (status === 401) expect(response.headers['www-authenticate']).toMatch(/^Bearer/);
+  });
+});
+
+describe('fragments', () => {
+  it('creates, reads and lists a fragment, recording who wrote it', async () => {
+    const created = await put('extra-hosts', hostsFragment);
+    expect(created.statusCode).toBe(200);
+    expect(created.headers.etag).toBe('"1"');
+    expect(created.json().fragment).toMatchObject({ name: 'extra-hosts', version: 1, author: 'alice', targets: ['answerer', 'node-cache'] });
+    const read = await app.inject({ url: '/v1/fragments/extra-hosts', headers: as(reader) });
+    expect(read.json()).toMatchObject({ name: 'extra-hosts', version: 1, text: hostsFragment, readOnly: false });
+    const list = await app.inject({ url: '/v1/fragments', headers: as(reader) });
+    expect(list.json().fragments.map((f: { name: string }) => f.name)).toContain('extra-hosts');
+  });
+
+  it('rejects a fragment with a typo whole, with line and column, and changes nothing', async () => {
+    const before = await app.inject({ url: '/v1/config?target=answerer', headers: as(reader) });
+    const response = await put('typo', 'typo.internal {\n  hostz {\n    10.9.9.9 a.typo.internal\n  }\n}\n');
+    expect(response.statusCode).toBe(422);
+    expect(response.json().errors).toEqual([expect.objectContaining({ line: 2, column: 3, message: expect.stringContaining('hostz') })]);
+    expect((await app.inject({ url: '/v1/fragments/typo', headers: as(reader) })).statusCode).toBe(404);
+    const after = await app.inject({ url: '/v1/config?target=answerer', headers: as(reader) });
+    expect(after.json()).toEqual(before.json());
+  });
+
+  it('lists every error of a fragment', async () => {
+    const response = await put('many', 'cluster.local {\n  prometheus :9153\n}\nother.internal {\n  forward . not-an-address\n}\n');
+    expect(response.statusCode).toBe(422);
+    expect(response.json().errors.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('refuses a second fragment for a zone another claims, naming both', async () => {
+    const response = await put('dupe', 'example.internal {\n  forward . 10.0.0.53\n}\n');
+    expect(response.statusCode).toBe(422);
+    expect(response.json().errors[0].message).toMatch(/extra-hosts/);
+    expect(response.json().errors[0].message).toMatch(/dupe/);
+  });
+
+  it('needs the version you read to replace, and answers 409 to a stale one', async () => {
+    const changed = 'example.internal {\n  hosts {\n    10.1.2.4 app.example.internal\n  }\n}\n';
+    expect((await put('extra-hosts', changed)).statusCode).toBe(428);
+    expect((await put('extra-hosts', changed, '"1"')).statusCode).toBe(200);
+    const stale = await put('extra-hosts', hostsFragment, '"1"');
+    expect(stale.statusCode).toBe(409);
+    expect(stale.json()).toMatchObject({ current: 2 });
+  });
+
+  it('keeps every version, and rolls back to one as a new version', async () => {
+    const versions = await app.inject({ url: '/v1/fragments/extra-hosts/versions', headers: as(reader) });
+    expect(versions.json().versions.map((v: { version: number; author: string }) => [v.version, v.author])).toEqual([[1, 'alice'], [2, 'alice']]);
+    const rollback = await app.inject({ method: 'POST', url: '/v1/fragments/extra-hosts/rollback', payload: { version: 1 }, headers: as(writer) });
+    expect(rollback.statusCode).toBe(200);
+    expect(rollback.json().fragment).toMatchObject({ version: 3, change: 'rollback', rolledBackTo: 1, text: hostsFragment });
+  });
+
+  it('publishes the effective Corefile of each target', async () => {
+    const effective = await app.inject({ url: '/v1/config?target=node-cache', headers: as(reader) });
+    expect(effective.json()).toMatchObject({ target: 'node-cache', fragments: [{ name: 'extra-hosts', version: 3 }] });
+    expect(effective.json().corefile).toContain('10.1.2.3 app.example.internal');
+  });
+
+  it('deletes with the version you read', async () => {
+    expect((await put('gone', 'gone.internal {\n  whoami\n}\n')).statusCode).toBe(200);
+    expect((await app.inject({ method: 'DELETE', url: '/v1/fragments/gone', headers: as(writer, { 'if-match': '"7"' }) })).statusCode).toBe(409);
+    expect((await app.inject({ method: 'DELETE', url: '/v1/fragments/gone', headers: as(writer, { 'if-match': '"1"' }) })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/v1/fragments/gone', headers: as(reader) })).statusCode).toBe(404);
+    const versions = await app.inject({ url: '/v1/fragments/gone/versions', headers: as(reader) });
+    expect(versions.json().versions.map((v: { change: string }) => v.change)).toEqual(['put', 'delete']);
+  });
+
+  it('validates without applying', async () => {
+    const ok = await app.inject({ method: 'POST', url: '/v1/validate?name=draft', payload: 'draft.internal {\n  whoami\n}\n', headers: as(reader, { 'content-type': 'text/plain' }) });
+    expect(ok.json()).toEqual({ ok: true, errors: [] });
+    const bad = await app.inject({ method: 'POST', url: '/v1/validate', payload: 'draft.internal {\n', headers: as(reader, { 'content-type': 'text/plain' }) });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().errors[0]).toMatchObject({ line: 1 });
+    expect((await app.inject({ url: '/v1/fragments/draft', headers: as(reader) })).statusCode).toBe(404);
+  });
+
+  it('refuses a bad name and a bad target by schema', async () => {
+    expect((await put('Bad_Name', hostsFragment)).statusCode).toBe(400);
+    expect((await app.inject({ url: '/v1/config?target=everything', headers: as(reader) })).statusCode).toBe(400);
+  });
+});
+
+describe('status and OpenAPI', () => {
+  it('shows each instance with the version it runs', async () => {
+    const applied: number[] = [];
+    const follower = await ConfigFollower.open(nc, {
+      target: 'answerer',
+      instance: 'answerer-test.0',
+      running: null,
+      apply: async (config: EffectiveConfigV1) => {
+        applied.push(config.version);
+        return { ok: true };
+      },
+    });
+    await waitFor(() => applied.length > 0);
+    const status = await waitFor(async () => {
+      const response = (await app.inject({ url: '/v1/status', headers: as(reader) })).json();
+      return response.instances.find((i: { instance: string; current: boolean }) => i.instance === 'answerer-test.0' && i.current) ? response : null;
+    });
+    expect(status.instances.find((i: { instance: string }) => i.instance === 'answerer-test.0')).toMatchObject({ target: 'answerer', version: status.effective.answerer, error: null });
+    await follower.close();
+  });
+
+  it('serves an OpenAPI document covering every route', async () => {
+    const doc = (await app.inject({ url: '/openapi.json' })).json();
+    expect(doc.openapi).toMatch(/^3\./);
+    for (const path of ['/v1/fragments', '/v1/fragments/{name}', '/v1/fragments/{name}/versions', '/v1/fragments/{name}/rollback', '/v1/validate', '/v1/config', '/v1/status']) {
+      expect(Object.keys(doc.paths)).toContain(path);
+    }
+  });
+
+  it('serves the page', async () => {
+    const page = await app.inject({ url: '/' });
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect(page.body).toContain('Corefile fragments');
+  });
+});
