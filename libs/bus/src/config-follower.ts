@@ -1,11 +1,11 @@
 // An answerer's or node cache's side of KV `halo-config`: the effective config of its target, and its
 // own status in KV `halo-status` (what it runs, or the error that kept it on its last good config).
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { KV, KvWatchEntry } from '@nats-io/kv';
+import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
 import type { QueuedIterator } from '@nats-io/nats-core';
 import { buckets } from './names.ts';
 import { openBucket } from './connect.ts';
-import { decodeEffectiveConfig, encodeJson, type ConfigTarget, type EffectiveConfigV1, type InstanceStatusV1 } from './config-schemas.ts';
+import { decodeEffectiveConfig, decodeInstanceStatus, encodeJson, type ConfigTarget, type EffectiveConfigV1, type InstanceStatusV1 } from './config-schemas.ts';
 import type { BusError } from './schemas.ts';
 
 export type ApplyResult = { ok: true } | { ok: false; error: string };
@@ -26,7 +26,6 @@ export interface ConfigFollowerOptions {
 export const statusTtlMs = 30_000;
 
 export async function openStatusBucket(nc: NatsConnection): Promise<KV> {
-  const { Kvm } = await import('@nats-io/kv');
   return new Kvm(nc).create(buckets.status, { history: 1, ttl: statusTtlMs });
 }
 
@@ -137,4 +136,20 @@ export class ConfigFollower {
     const status: InstanceStatusV1 = { ...this.#state, heartbeatAt: new Date().toISOString() };
     await this.#status.put(this.#statusKey, encodeJson(status)).catch(() => undefined);
   }
+}
+
+/** Every instance's status, as the instances last wrote it (entries of stopped instances expire). */
+export async function listInstanceStatus(nc: NatsConnection): Promise<InstanceStatusV1[]> {
+  const kv = await openStatusBucket(nc);
+  const keys: string[] = [];
+  for await (const key of await kv.keys()) keys.push(key);
+  const statuses = await Promise.all(
+    keys.sort().map(async (key) => {
+      const entry = await kv.get(key);
+      if (!entry || entry.operation !== 'PUT') return null;
+      const decoded = decodeInstanceStatus(entry.value);
+      return decoded.ok ? decoded.value : null;
+    }),
+  );
+  return statuses.filter((s): s is InstanceStatusV1 => s !== null);
 }

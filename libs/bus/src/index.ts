@@ -25,5 +25,5 @@ export {
   type EffectiveConfigV1,
   type InstanceStatusV1,
 } from './config-schemas.ts';
-export { ConfigFollower, openStatusBucket, statusTtlMs, type ApplyResult, type ConfigFollowerOptions } from './config-follower.ts';
+export { ConfigFollower, listInstanceStatus, openStatusBucket, statusTtlMs, type ApplyResult, type ConfigFollowerOptions } from './config-follower.ts';
 export { FragmentStore, fragmentNamePattern, type FragmentWrite, type WriteResult } from './fragment-store.ts';
