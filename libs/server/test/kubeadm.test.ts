@@ -1,0 +1,55 @@
+import net from 'node:net';
+import { promises as dnsPromises } from 'node:dns';
+import { expect, it } from 'vitest';
+import { loadServer } from '../src/index.ts';
+import { MemoryRecordSets, service } from './helpers.ts';
+
+const kubeadm = `.:53 {
+    errors
+    health {
+       lameduck 5s
+    }
+    ready
+    kubernetes cluster.local in-addr.arpa ip6.arpa {
+       pods insecure
+       fallthrough in-addr.arpa ip6.arpa
+       ttl 30
+    }
+    prometheus :9153
+    forward . /etc/resolv.conf {
+       max_concurrent 1000
+    }
+    cache 30
+    loop
+    reload
+    loadbalance
+}
+`;
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '0.0.0.0', () => s.close(() => resolve(true)));
+  });
+}
+
+// The Corefile binds fixed ports (8080, 8181, 9153): when something else holds one, skip.
+const free = (await Promise.all([8080, 8181, 9153].map(portFree))).every(Boolean);
+
+it.skipIf(!free)('loads the kubeadm Corefile unchanged, answers, serves health/ready/metrics, reloads', async () => {
+  const r = await loadServer(kubeadm, { context: { recordSets: new MemoryRecordSets([service('shop', 'web', { clusterIPs: ['10.96.0.10'] })]) }, listen: { host: '127.0.0.1', port: 0 } });
+  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  try {
+    const resolver = new dnsPromises.Resolver({ timeout: 1000, tries: 1 });
+    resolver.setServers([`127.0.0.1:${r.server.addresses()[0].port}`]);
+    expect(await resolver.resolve4('web.shop.svc.cluster.local')).toEqual(['10.96.0.10']);
+    expect((await fetch('http://127.0.0.1:8080/health')).status).toBe(200);
+    expect((await fetch('http://127.0.0.1:8181/ready')).status).toBe(200);
+    expect(await (await fetch('http://127.0.0.1:9153/metrics')).text()).toContain('plugin="kubernetes"');
+    expect((await r.server.reload(kubeadm)).ok).toBe(true);
+    expect(await resolver.resolve4('web.shop.svc.cluster.local')).toEqual(['10.96.0.10']);
+  } finally {
+    await r.server.close();
+  }
+});
