@@ -8,7 +8,9 @@ const usage = `Usage: npm start -- [options]
   --kube-port N                       kube-sim's port (default 16443)
   --dns-port N                        the answerer pool's port (default 1053)
   --cache-port N                      the node cache's port (default 1054)
-  --pods insecure|verified|disabled   the kubernetes plugin's pods mode (default insecure)`;
+  --config-port N                     the config service's API and page (default 18080)
+  --pods insecure|verified|disabled   the kubernetes plugin's pods mode (default insecure)
+  env HALO_CONFIG_TOKEN               the config service's write token (default: generated and printed)`;
 
 let values;
 try {
@@ -20,6 +22,7 @@ try {
       'kube-port': { type: 'string', default: '16443' },
       'dns-port': { type: 'string', default: '1053' },
       'cache-port': { type: 'string', default: '1054' },
+      'config-port': { type: 'string', default: '18080' },
       pods: { type: 'string', default: 'insecure' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -46,12 +49,13 @@ if (pods !== 'insecure' && pods !== 'verified' && pods !== 'disabled') {
   process.exit(2);
 }
 
-console.log('starting nats-server, kube-sim, the watcher and two answerers…');
+console.log('starting nats-server, kube-sim, the watcher, two answerers, the node cache and the config service…');
 const stack = await startStack({
   manifests: values.manifests,
   kubePort: port('kube-port', values['kube-port']),
   dnsPort: port('dns-port', values['dns-port']),
   cachePort: port('cache-port', values['cache-port']),
+  configPort: port('config-port', values['config-port']),
   pods: pods as PodsMode,
 }).catch((err: Error) => {
   console.error(`the stack did not start: ${err.message}`);
@@ -63,6 +67,7 @@ console.log('ready');
 console.log(`  DNS (answerer pool)  ${host}:${dnsPort}   try: dig @${host} -p ${dnsPort} web.shop.svc.cluster.local`);
 console.log(`  DNS (node cache)     ${host}:${stack.cachePort}   try: dig @${host} -p ${stack.cachePort} web.shop.svc.cluster.local`);
 console.log(`  kube-sim             ${stack.kubeUrl}   try: kubectl --server ${stack.kubeUrl} get services -A`);
+console.log(`  config service       ${stack.config.url}   token (write role): ${stack.config.token}`);
 console.log(`  NATS                 ${stack.natsUrl}`);
 console.log('Ctrl-C stops everything.');
 

@@ -1,5 +1,6 @@
 // The whole system on one machine: nats-server, kube-sim, the watcher, the answerer pool (and more as
 // it exists), each a real process, started in order and stopped in reverse.
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,10 @@ export interface StackOptions {
   kubePort?: number;
   dnsPort?: number;
   cachePort?: number;
+  /** The config service's API port (0 or absent: a free one). */
+  configPort?: number;
+  /** The config service's write token (default: $HALO_CONFIG_TOKEN, else generated). */
+  configToken?: string;
   pods?: PodsMode;
   answerers?: number;
   /** The address every process listens on (default 127.0.0.1). */
@@ -28,6 +33,7 @@ export interface StackProcess {
   handle: ChildHandle;
   args: string[];
   entry: string;
+  env: NodeJS.ProcessEnv;
 }
 
 export interface Stack {
@@ -36,6 +42,8 @@ export interface Stack {
   dns: { host: string; port: number };
   /** The node cache, in front of the answerers. */
   cachePort: number;
+  /** The config service: its API and its write-role token. */
+  config: { url: string; token: string };
   nats: NatsServer;
   workDir: string;
   corefile: string;
@@ -58,9 +66,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const started: string[] = [];
   let nats: NatsServer | undefined;
 
-  const spawn = async (name: string, entryPath: string, args: string[], readyLine = /"ready":true/): Promise<StackProcess> => {
-    const handle = await spawnProcess(entryPath, args, { readyLine, timeoutMs: 60_000, env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' } });
-    const proc = { name, handle, args, entry: entryPath };
+  const spawn = async (name: string, entryPath: string, args: string[], readyLine = /"ready":true/, env: NodeJS.ProcessEnv = {}): Promise<StackProcess> => {
+    const handle = await spawnProcess(entryPath, args, { readyLine, timeoutMs: 60_000, env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', ...env } });
+    const proc = { name, handle, args, entry: entryPath, env };
     processes.set(name, proc);
     if (!started.includes(name)) started.push(name);
     return proc;
@@ -116,7 +124,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const cachePort = options.cachePort ?? (await freePort({ udp: true }));
     await spawn('node-cache', entry('apps/node-cache/src/main.ts'), ['--listen', `${host}:${cachePort}`, '--answerers', `${host}:${dnsPort}`, '--nats', nats.url, '--instance', 'node-cache-0']);
 
+    // The config service: fragments from its API and from the extra-config ConfigMaps in kube-system.
+    const configPort = options.configPort ?? (await freePort());
+    const configToken = options.configToken ?? process.env.HALO_CONFIG_TOKEN ?? randomBytes(18).toString('base64url');
+    await spawn('config', entry('apps/config/src/main.ts'), [
+      '--nats', nats.url, '--kube-server', kubeUrl, '--host', host, '--port', String(configPort), '--admin-host', host, '--admin-port', '0',
+    ], /"ready":true/, { HALO_CONFIG_TOKEN: configToken });
+
     return {
+      config: { url: `http://${host}:${configPort}`, token: configToken },
       natsUrl: nats.url,
       kubeUrl,
       dns: { host, port: dnsPort },
@@ -129,7 +145,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       restart: async (name) => {
         const proc = processes.get(name);
         if (!proc) throw new Error(`no process named ${name} in the stack`);
-        return spawn(name, proc.entry, proc.args);
+        return spawn(name, proc.entry, proc.args, undefined, proc.env);
       },
       stop,
     };
