@@ -6,8 +6,8 @@ export type Response = DecodedPacket & { rcode?: string };
 
 export interface CompareOptions {
   /**
-   * TTLs may differ by this many seconds: a `cache` plugin counts TTLs down between two questions for
-   * one name. Use a large value where the two sides are configured with different TTLs.
+   * TTLs may differ by this many seconds (default 5): a `cache` plugin counts TTLs down between two
+   * questions for one name. Use a large value where the two sides are configured with different TTLs.
    */
   ttlSlack?: number;
   /** SOA serials differ by design (CoreDNS: a timestamp; ours: a counter); compare them only if asked. */
@@ -83,7 +83,7 @@ function edns(response: Response): string {
 }
 
 function compareSection(section: Section, ours: Answer[], theirs: Answer[], options: CompareOptions): Difference[] {
-  const slack = options.ttlSlack ?? 2;
+  const slack = options.ttlSlack ?? 5;
   const differences: Difference[] = [];
   const group = (records: Answer[]) => {
     const map = new Map<string, Answer[]>();
@@ -103,8 +103,9 @@ function compareSection(section: Section, ours: Answer[], theirs: Answer[], opti
       differences.push({ what: `${section}: ${key}`, ours: x.length === 0 ? 'absent' : `${x.length}×`, theirs: y.length === 0 ? 'absent' : `${y.length}×` });
       continue;
     }
-    const tx = x.map(ttlOf).sort();
-    const ty = y.map(ttlOf).sort();
+    const byNumber = (p: number | undefined, q: number | undefined) => (p ?? 0) - (q ?? 0);
+    const tx = x.map(ttlOf).sort(byNumber);
+    const ty = y.map(ttlOf).sort(byNumber);
     if (tx.some((t, i) => Math.abs((t ?? 0) - (ty[i] ?? 0)) > slack)) {
       differences.push({ what: `${section} TTL: ${key}`, ours: tx.join(','), theirs: ty.join(',') });
     }

@@ -19,7 +19,7 @@ const usage = `Usage: node tools/compare/src/main.ts [options]
   --questions FILE   "name type" a line (default tools/compare/questions.txt)
   --coredns PATH     the coredns binary (default: coredns on PATH, else ~/go/bin/coredns)
   --pods MODE        the kubernetes plugin's pods mode on both sides: insecure|verified|disabled (default insecure)
-  --ttl-slack S      TTLs may differ by S seconds (default 2: cache countdown); large if TTLs are configured differently
+  --ttl-slack S      TTLs may differ by S seconds (default 5: the cache plugin counts TTLs down); large if TTLs are configured differently
   --compare-serial   compare SOA serials too (they differ by design)
   --tcp              ask over TCP instead of UDP
   --edns N           EDNS(0) payload size to advertise (default 1232; 0 for none)
@@ -40,7 +40,7 @@ try {
       questions: { type: 'string', default: defaultQuestions },
       coredns: { type: 'string' },
       pods: { type: 'string', default: 'insecure' },
-      'ttl-slack': { type: 'string', default: '2' },
+      'ttl-slack': { type: 'string', default: '5' },
       'compare-serial': { type: 'boolean', default: false },
       tcp: { type: 'boolean', default: false },
       edns: { type: 'string', default: '1232' },
