@@ -23,8 +23,8 @@ export interface BusInvalidationOptions {
 
 export interface BusInvalidation {
   connected(): boolean;
-  /** Resolves once the bus was connected and the zone subscription is in place. */
-  readonly firstConnect: Promise<void>;
+  /** Resolves once the bus was connected and the zone subscription is in place (null: closed before). */
+  readonly firstConnect: Promise<NatsConnection | null>;
   close(): Promise<void>;
 }
 
@@ -70,7 +70,7 @@ export function startBusInvalidation(o: BusInvalidationOptions): BusInvalidation
     const conn = await (o.connect ?? ((servers, name) => connectBus({ servers, name })))(o.servers, o.name);
     if (closed) {
       await conn.close();
-      return;
+      return null;
     }
     nc = conn;
     subscribeZoneChanges(conn, {
@@ -90,6 +90,7 @@ export function startBusInvalidation(o: BusInvalidationOptions): BusInvalidation
         else if (s.type === 'reconnect') busUp('reconnected');
       }
     })();
+    return conn;
   })();
   firstConnect.catch((err: unknown) => o.logger?.warn({ err }, 'cannot connect to the bus'));
 

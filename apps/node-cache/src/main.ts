@@ -4,6 +4,7 @@
 // names they touch at once.
 import { Counter } from 'prom-client';
 import { loadServer, type DnsServer } from '@halo/server';
+import { ConfigFollower, type EffectiveConfigV1 } from '@halo/bus';
 import { createInterception, type Interception } from '@halo/interception';
 import { createLogger, createMetricsRegistry, startAdminServer, startTelemetry } from '@halo/telemetry';
 import { followAnswerersService } from './answerers-service.ts';
@@ -106,13 +107,42 @@ const admin = config.adminPort !== undefined ? await startAdminServer({ host: co
 const dns = servers.flatMap((s) => s.addresses());
 logger.info({ dns, pool: relay?.status(), corefile: corefile.file }, 'answering');
 console.log(JSON.stringify({ ready: true, app: 'node-cache', instance: config.instance, dns, admin: admin?.port ?? null, relay: relay?.port ?? null }));
-void bus.firstConnect.then(() => console.log(JSON.stringify({ bus: 'connected' })), () => undefined);
+// The operators' fragments (KV halo-config, target node-cache) run after the node cache's own Corefile,
+// applied live on every server; the bucket keeps the last good ones for a restart.
+const compose = (effective: EffectiveConfigV1) => `${corefile.text}\n${effective.corefile}`;
+let follower: ConfigFollower | null = null;
+void bus.firstConnect.then(
+  async (nc) => {
+    console.log(JSON.stringify({ bus: 'connected' }));
+    if (!nc || stopping) return;
+    follower = await ConfigFollower.open(nc, {
+      target: 'node-cache',
+      instance: config.instance,
+      running: null,
+      apply: async (effective) => {
+        for (const server of servers) {
+          const result = await server.reload(compose(effective));
+          if (!result.ok) {
+            const error = result.errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`).join('; ');
+            logger.warn({ version: effective.version, error }, 'config refused; keeping the last good one');
+            return { ok: false, error };
+          }
+        }
+        logger.info({ version: effective.version }, 'applied config');
+        return { ok: true };
+      },
+      onInvalid: (error) => logger.warn({ error }, 'skipping an invalid config entry'),
+    });
+  },
+  () => undefined,
+);
 
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   logger.info({ signal, teardown: interception !== null && !config.skipTeardown }, 'stopping');
+  await follower?.close();
   await cleanup();
   await bus.close();
   await admin?.close();
