@@ -5,6 +5,8 @@ const MAX_ENTRIES = 100_000;
 export class FastPath {
   private readonly answers = new Map<string, Buffer>();
   private readonly keysByName = new Map<string, Set<string>>();
+  /** Bumped by every invalidation: an answer computed before one must not be stored after it. */
+  generation = 0;
 
   get size(): number {
     return this.answers.size;
@@ -29,6 +31,7 @@ export class FastPath {
    * or gone), and of names below them (pods and endpoints under a headless service).
    */
   invalidate(names: readonly string[]): void {
+    this.generation++;
     if (this.answers.size === 0) return;
     const targets = new Set(names.map(canonical));
     const ancestors = new Set<string>();
@@ -56,6 +59,7 @@ export class FastPath {
   }
 
   clear(): void {
+    this.generation++;
     this.answers.clear();
     this.keysByName.clear();
   }

@@ -285,6 +285,8 @@ class Server implements DnsServer {
   private async answer(wire: Buffer, transport: 'udp' | 'tcp', listenKey: string, port: number, remote: { address: string; port: number }): Promise<Buffer | null> {
     const started = performance.now();
     const config = this.config;
+    const fast = this.fast;
+    const generation = fast.generation;
     const decoded = decodeQuery(wire);
     if (!decoded.ok) {
       if (decoded.reply) this.observe(listenKey, port, '.', transport, remote.address, 'other', wire.length, decoded.reply, decoded.error.code === 'BADVERS' ? 'BADVERS' : decoded.error.code, '', started);
@@ -335,11 +337,12 @@ class Server implements DnsServer {
     }
     const zone = block?.zone ?? '.';
     const type = typeLabel(query.qtype);
-    if (fastPathable && config === this.config) {
+    // Store only if nothing changed while the chain ran (a reload or a zone change).
+    if (fastPathable && config === this.config && fast === this.fast && generation === fast.generation) {
       const q = readWireQuestion(wire);
       if (q) {
         fastTags.set(reply.wire, { zone, type, rcode: response.rcode, plugin });
-        this.fast.set(this.fastKey(q, transport, listenKey), query.qnameLower, reply.wire);
+        fast.set(this.fastKey(q, transport, listenKey), query.qnameLower, reply.wire);
       }
     }
     this.observe(listenKey, port, zone, transport, remote.address, type, wire.length, reply.wire, response.rcode, plugin, started);
