@@ -64,6 +64,8 @@ function checkLabel(label: Buffer, name: string): NameError | null {
   return null;
 }
 
+const PLAIN = /^[\x20-\x5b\x5d-\x7e]*$/;
+
 function lowerAscii(label: Buffer): string {
   // Compression compares names case-insensitively, ASCII only (RFC 4343).
   return label.toString('latin1').toLowerCase();
@@ -83,9 +85,45 @@ export class NameWriter {
 
   /** Writes `name` at `offset`; returns the new offset or an error. */
   write(name: string, offset: number, compress: boolean): number | NameError {
+    if (PLAIN.test(name)) return this.writeAscii(name, offset, compress);
     const labels = nameLabels(name);
     if (!Array.isArray(labels)) return labels;
     return this.writeLabels(labels, offset, compress);
+  }
+
+  // The hot case (ASCII, no escapes): no label buffers, the suffix keys are slices of one string.
+  private writeAscii(name: string, offset: number, compress: boolean): number | NameError {
+    let text = name.endsWith('.') ? name.slice(0, -1) : name;
+    if (text.startsWith('.')) text = text.slice(1);
+    const buf = this.buf;
+    if (text === '') {
+      buf[offset] = 0;
+      return offset + 1;
+    }
+    if (text.length + 2 > 255) return { code: 'BAD_NAME', message: `name "${name}" is longer than 255 bytes on the wire` };
+    const lower = text.toLowerCase();
+    let start = 0;
+    for (;;) {
+      const suffix = start === 0 ? lower : lower.slice(start);
+      const seen = compress ? this.offsets.get(suffix) : undefined;
+      if (seen !== undefined) {
+        buf.writeUInt16BE(0xc000 | seen, offset);
+        return offset + 2;
+      }
+      const dot = text.indexOf('.', start);
+      const end = dot < 0 ? text.length : dot;
+      const len = end - start;
+      if (len === 0) return { code: 'BAD_NAME', message: `name "${name}" has an empty label` };
+      if (len > 63) return { code: 'BAD_NAME', message: `name "${name}" has a label longer than 63 bytes` };
+      if (offset < 0x4000 && !this.offsets.has(suffix)) this.offsets.set(suffix, offset);
+      buf[offset] = len;
+      for (let k = 0; k < len; k++) buf[offset + 1 + k] = text.charCodeAt(start + k);
+      offset += len + 1;
+      if (dot < 0) break;
+      start = dot + 1;
+    }
+    buf[offset] = 0;
+    return offset + 1;
   }
 
   writeLabels(labels: Buffer[], offset: number, compress: boolean): number {
