@@ -1,0 +1,28 @@
+import { expect, it } from 'vitest';
+import { loadServer, type DnsServer } from '../src/index.ts';
+import { decode, freePort, MemoryRecordSets, query, service, udpExchange } from './helpers.ts';
+
+it('two servers share one port with reusePort, and both answer while one closes', async () => {
+  const port = await freePort();
+  const source = new MemoryRecordSets([service('shop', 'web', { clusterIPs: ['10.96.0.10'] })]);
+  const servers: DnsServer[] = [];
+  for (let i = 0; i < 2; i++) {
+    const r = await loadServer('cluster.local {\n  kubernetes\n}\n', { context: { recordSets: source }, listen: { host: '127.0.0.1', port }, reusePort: true });
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    servers.push(r.server);
+  }
+  expect(servers.map((s) => s.addresses()[0].port)).toEqual([port, port]);
+  await servers[0].close();
+  expect(decode(await udpExchange(port, query('web.shop.svc.cluster.local', 'A'))).answers).toHaveLength(1);
+  await servers[1].close();
+});
+
+it('without reusePort a taken port is an error value, not a throw', async () => {
+  const port = await freePort();
+  const first = await loadServer('cluster.local {\n  kubernetes\n}\n', { context: {}, listen: { host: '127.0.0.1', port } });
+  if (!first.ok) throw new Error(JSON.stringify(first.errors));
+  const second = await loadServer('cluster.local {\n  kubernetes\n}\n', { context: {}, listen: { host: '127.0.0.1', port } });
+  expect(second.ok).toBe(false);
+  expect(!second.ok && second.errors[0].message).toContain(`cannot listen on 127.0.0.1:${port}`);
+  await first.server.close();
+});
