@@ -2,8 +2,9 @@
 // names from a zone file, under the same dnsperf workload, one after the other in one run.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { query } from '@halo/testing';
 import { startStack, type Stack } from '@halo/stack';
-import { dnsperfInput, questionsOf, zoneFileOf } from './cluster.ts';
+import { dnsperfInput, questionsOf, zoneFileOf, type Question } from './cluster.ts';
 import { runDnsperf, type DnsperfOptions } from './dnsperf.ts';
 import { peakMemory } from './memory.ts';
 import { binaries, startKnot, type RunningServer, type ServerAddress } from './reference-servers.ts';
@@ -26,6 +27,8 @@ export interface AnswererBenchReport {
   ours: Measured;
   knot?: Measured;
   answererPeakBytes: (number | undefined)[];
+  /** Sampled questions the answerer and knot answered differently (rcode or answer count). */
+  mismatches: string[];
 }
 
 async function measure(name: string, dnsperf: string, server: ServerAddress, queryFile: string, options: AnswererBenchOptions, log: Log): Promise<Measured> {
@@ -36,6 +39,22 @@ async function measure(name: string, dnsperf: string, server: ServerAddress, que
   }
   log(`${name}: dnsperf for ${options.durationSeconds} s against ${server.host}:${server.port}`);
   return { name, result: await runDnsperf({ ...base, durationSeconds: options.durationSeconds }) };
+}
+
+/**
+ * Asks both servers a sample of the workload and lists where the rcode or the number of answers differ:
+ * a throughput ratio means something only if both sides answer the same questions the same way.
+ */
+export async function workloadMismatches(questions: readonly Question[], ours: ServerAddress, theirs: ServerAddress, sample = 400): Promise<string[]> {
+  const step = Math.max(1, Math.floor(questions.length / sample));
+  const found: string[] = [];
+  for (let i = 0; i < questions.length; i += step) {
+    const q = questions[i];
+    const [a, b] = await Promise.all([ours, theirs].map((server) => query(server, q.name, q.type, { edns: 4096, timeoutMs: 2_000 }).catch(() => null)));
+    const shape = (r: typeof a) => (r ? `${r.rcode} ${r.answers?.length ?? 0} answer(s)` : 'no answer');
+    if (shape(a) !== shape(b)) found.push(`${q.name} ${q.type}: ours ${shape(a)}, knot ${shape(b)}`);
+  }
+  return found;
 }
 
 export async function benchAnswerer(options: AnswererBenchOptions, log: Log): Promise<AnswererBenchReport> {
@@ -51,12 +70,23 @@ export async function benchAnswerer(options: AnswererBenchOptions, log: Log): Pr
 
   let stack: Stack | undefined;
   let knot: RunningServer | undefined;
+  let mismatches: string[] = [];
   try {
     log(`starting the stack with ${options.answerers} answerer(s)…`);
     const started = Date.now();
     stack = await startStack({ manifests: prepared.manifests, answerers: options.answerers });
     log(`the stack is up in ${((Date.now() - started) / 1000).toFixed(1)} s; waiting for the whole cluster to answer`);
     await waitForCluster(stack.dns, prepared.cluster, log);
+
+    if (knotd) {
+      const zoneFile = join(prepared.dir, `${prepared.cluster.zone}.zone`);
+      await writeFile(zoneFile, zoneFileOf(prepared.cluster));
+      knot = await startKnot(knotd, { dir: prepared.dir, zone: prepared.cluster.zone, zoneFile });
+      log(`knot serves the same names from ${zoneFile}, one worker each (udp, tcp, background)`);
+      mismatches = await workloadMismatches(questions, stack.dns, knot.address);
+      log(`workload check: ${mismatches.length} of a sample of the questions answered differently by the answerer and knot`);
+      for (const line of mismatches.slice(0, 10)) log(`  ${line}`);
+    }
 
     const answererPids = [...stack.processes.values()].filter((p) => p.name.startsWith('answerer')).map((p) => p.handle.pid);
     const ours = await measure(`halo answerer ×${options.answerers}`, dnsperf, stack.dns, queryFile, options, log);
@@ -65,15 +95,11 @@ export async function benchAnswerer(options: AnswererBenchOptions, log: Log): Pr
     ours.note = `peak memory is the largest of ${answererPids.length} answerer process(es): ${answererPeakBytes.map(formatBytes).join(', ')}`;
 
     let knotMeasured: Measured | undefined;
-    if (knotd) {
-      const zoneFile = join(prepared.dir, `${prepared.cluster.zone}.zone`);
-      await writeFile(zoneFile, zoneFileOf(prepared.cluster));
-      knot = await startKnot(knotd, { dir: prepared.dir, zone: prepared.cluster.zone, zoneFile });
-      log(`knot serves the same names from ${zoneFile}, one worker each (udp, tcp, background)`);
+    if (knot) {
       knotMeasured = await measure('knot (1 udp worker)', dnsperf, knot.address, queryFile, options, log);
       knotMeasured.peakBytes = await peakMemory(knot.handle.pid);
     }
-    return { ours, knot: knotMeasured, answererPeakBytes };
+    return { ours, knot: knotMeasured, answererPeakBytes, mismatches };
   } finally {
     await knot?.stop();
     await stack?.stop();
@@ -86,6 +112,7 @@ export function printAnswererReport(report: AnswererBenchReport, options: Answer
   log(`answerer benchmark: ${options.services} Services, ${options.endpoints} endpoints, ${options.durationSeconds} s each, ${options.outstanding} outstanding queries`);
   log(throughputTable(rows));
   if (report.knot) log(ratioLines(report.ours, [report.knot], options.answerers === 1 ? 0.8 : undefined));
+  if (report.knot && report.mismatches.length > 0) log(`workload check: ${report.mismatches.length} sampled questions answered differently (listed above)`);
   const peak = report.ours.peakBytes;
   if (peak !== undefined) log(`answerer peak memory ${formatBytes(peak)} (target < 300 MB: ${peak < 300 * 1024 * 1024 ? 'met' : 'NOT met'})`);
   if (options.answerers !== 1) log('(the ratio target ≥ 0.8 is for one worker each: run with --answerers 1)');

@@ -43,7 +43,7 @@ export {
   type ServerAddress,
 } from './reference-servers.ts';
 export { measureChangeLatency, kubeConfigFor, movingAddress, type ChangeLatencyOptions, type ChangeLatencyResult } from './change-latency.ts';
-export { benchAnswerer, printAnswererReport, type AnswererBenchOptions, type AnswererBenchReport } from './answerer-bench.ts';
+export { benchAnswerer, printAnswererReport, workloadMismatches, type AnswererBenchOptions, type AnswererBenchReport } from './answerer-bench.ts';
 export { benchCache, printCacheReport, nodeCacheAddress, type CacheBenchOptions, type CacheBenchReport } from './cache-bench.ts';
 export { throughputTable, ratioLines, type Measured } from './report.ts';
 export { BenchError, prepareCluster, waitForCluster, type Log, type PreparedCluster } from './workspace.ts';
