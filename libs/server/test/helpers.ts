@@ -95,6 +95,7 @@ export function tcpExchange(port: number, wires: Buffer[], count = wires.length)
       }
     });
     sock.on('error', reject);
+    sock.on('close', () => reject(new Error(`connection closed after ${out.length} of ${count} responses`)));
     sock.setTimeout(3000, () => {
       sock.destroy();
       reject(new Error(`timeout after ${out.length} of ${count} responses`));
