@@ -34,16 +34,10 @@ export interface CacheBenchReport {
   missing: string[];
 }
 
-/**
- * The node cache's address in the stack. tools/stack takes `cachePort`; once it starts a node cache it
- * names the process `node-cache` (or exposes `cache`), and that is what is measured.
- */
-export function nodeCacheAddress(stack: Stack, cachePort: number): ServerAddress | undefined {
-  const withCache = stack as Stack & { cache?: ServerAddress };
-  if (withCache.cache) return withCache.cache;
-  const names = [...stack.processes.keys()];
-  if (names.some((n) => n.includes('cache'))) return { host: stack.dns.host, port: cachePort };
-  return undefined;
+/** The node cache of the stack (the process `node-cache`, on the stack's `cachePort`), if it runs one. */
+export function nodeCacheAddress(stack: Stack): ServerAddress | undefined {
+  if (!stack.processes.has('node-cache')) return undefined;
+  return { host: stack.dns.host, port: stack.cachePort };
 }
 
 export async function benchCache(options: CacheBenchOptions, log: Log): Promise<CacheBenchReport> {
@@ -63,8 +57,7 @@ export async function benchCache(options: CacheBenchOptions, log: Log): Promise<
   let stack: Stack | undefined;
   const running: RunningServer[] = [];
   try {
-    const cachePort = await freePort({ udp: true });
-    stack = await startStack({ manifests: prepared.manifests, answerers: options.answerers, cachePort });
+    stack = await startStack({ manifests: prepared.manifests, answerers: options.answerers, cachePort: await freePort({ udp: true }) });
     await waitForCluster(stack.dns, prepared.cluster, log);
     const zone = prepared.cluster.zone;
 
@@ -77,13 +70,13 @@ export async function benchCache(options: CacheBenchOptions, log: Log): Promise<
       return { name, result, peakBytes: pid === undefined ? undefined : await peakMemory(pid) };
     };
 
-    const cacheAddress = nodeCacheAddress(stack, cachePort);
+    const cacheAddress = nodeCacheAddress(stack);
     let nodeCache: Measured | undefined;
     if (cacheAddress) {
-      const pid = [...stack.processes.values()].find((p) => p.name.includes('cache'))?.handle.pid;
+      const pid = stack.processes.get('node-cache')?.handle.pid;
       nodeCache = await measure('halo node-cache', cacheAddress, pid);
     } else {
-      missing.push('our node cache (tools/stack does not start apps/node-cache yet): only the reference caches are measured');
+      missing.push('our node cache (the stack runs no process named node-cache): only the reference caches are measured');
     }
 
     const others: Measured[] = [];
