@@ -28,7 +28,8 @@ export interface RunningConfig {
 export interface BuildOptions {
   file: string;
   shared: ServerContext;
-  listen?: ListenSpec;
+  /** Replaces every block's address; a list serves each block on every address. */
+  listen?: ListenSpec | readonly ListenSpec[];
   invalidate(names: string[]): void;
   plugins?: readonly PluginSetup[];
 }
@@ -89,17 +90,20 @@ export function buildConfig(text: string, options: BuildOptions): BuildResult {
       }
     }
     for (const addr of sb.addresses) {
-      const listen: ListenSpec = options.listen ?? { host: DEFAULT_HOST, port: addr.port ?? DEFAULT_PORT };
-      const listenKey = `${listen.host}:${listen.port}`;
-      const dup = `${addr.zone}@${listenKey}`;
+      const overrides = options.listen === undefined ? [] : Array.isArray(options.listen) ? options.listen : [options.listen as ListenSpec];
+      const targets: readonly ListenSpec[] = overrides.length > 0 ? overrides : [{ host: DEFAULT_HOST, port: addr.port ?? DEFAULT_PORT }];
       const keyPos = (addr as { key?: { pos: ServerBlock['pos'] } }).key?.pos ?? sb.pos;
-      if (seen.has(dup)) {
-        errors.push(at(keyPos, `zone ${addr.zone} on port ${listen.port} is already defined by another server block`));
-        continue;
+      for (const listen of targets) {
+        const listenKey = `${listen.host}:${listen.port}`;
+        const dup = `${addr.zone}@${listenKey}`;
+        if (seen.has(dup)) {
+          errors.push(at(keyPos, `zone ${addr.zone} on port ${listen.port} is already defined by another server block`));
+          continue;
+        }
+        seen.set(dup, listenKey);
+        listens.set(listenKey, { host: listen.host, port: listen.port });
+        blocks.push({ zone: addr.zone, listenKey, serverBlock: sb, handlers });
       }
-      seen.set(dup, listenKey);
-      listens.set(listenKey, listen);
-      blocks.push({ zone: addr.zone, listenKey, serverBlock: sb, handlers });
     }
   }
   const config: RunningConfig = { blocks, handlers: all, listens, closers };

@@ -12,6 +12,7 @@ export type {
   SetupContext,
 } from './types.ts';
 export type { DnsServer, LoadOptions } from './server.ts';
+export type { ListenSpec } from './config.ts';
 export { loadServer } from './server.ts';
 export { validateCorefile } from './validate.ts';
 export { plugins } from './plugins.ts';

@@ -17,16 +17,21 @@ import {
   type WireQuestion,
 } from '@halo/dns';
 import type { CorefileError } from '@halo/corefile';
+import type { ResponseCache } from '@halo/cache';
 import { buildConfig, closeConfig, matchBlock, runChain, servfail, type ListenSpec, type RunningConfig } from './config.ts';
 import { FastPath } from './fast-path.ts';
+import { CacheHandler } from './plugins/cache/handler.ts';
 import { serverMetrics, typeLabel, type ServerMetrics } from './metrics.ts';
 import type { DnsRequest, DnsResponse, ServerContext } from './types.ts';
 
 export interface LoadOptions {
   file?: string;
   context: ServerContext;
-  /** Overrides every block's port (and the bind address), e.g. the answerer's --dns-port. */
-  listen?: { host: string; port: number };
+  /**
+   * Overrides every block's port and bind address, e.g. the answerer's --dns-port. A list serves every
+   * block on each address with the same plugin chains (one cache for all of them).
+   */
+  listen?: ListenSpec | readonly ListenSpec[];
   /** SO_REUSEPORT, so that several processes share a port (Linux). */
   reusePort?: boolean;
   /** TCP: idle connections close after this long (default 10 s). */
@@ -40,8 +45,13 @@ export interface DnsServer {
   /** Builds the new chain beside the running one and swaps it in; keeps the last good config on error. */
   reload(corefileText: string): Promise<{ ok: true } | { ok: false; errors: CorefileError[] }>;
   close(): Promise<void>;
-  /** Drops fast-path entries for these names. */
-  invalidate(names: string[]): void;
+  /**
+   * Drops these names (every type, negative answers too) from the fast path and from every `cache`
+   * plugin of the running configuration. Returns how many cache entries were dropped.
+   */
+  invalidate(names: string[]): number;
+  /** The response caches of the running configuration's `cache` plugins; new instances after a reload. */
+  caches(): ResponseCache[];
 }
 
 /** Plugins whose authoritative answers may be pre-encoded. */
@@ -96,8 +106,17 @@ class Server implements DnsServer {
     return out;
   }
 
-  invalidate(names: string[]): void {
+  invalidate(names: string[]): number {
     this.fast.invalidate(names);
+    let dropped = 0;
+    for (const cache of this.caches()) dropped += cache.invalidate(names);
+    return dropped;
+  }
+
+  caches(): ResponseCache[] {
+    const out: ResponseCache[] = [];
+    for (const { handler } of this.config?.handlers ?? []) if (handler instanceof CacheHandler) out.push(handler.cache);
+    return out;
   }
 
   reload(corefileText: string): Promise<{ ok: true } | { ok: false; errors: CorefileError[] }> {

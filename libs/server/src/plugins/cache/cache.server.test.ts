@@ -4,7 +4,6 @@ import type { Answer, DecodedPacket, Packet } from 'dns-packet';
 import { query } from '@halo/testing';
 import { loadServer } from '../../server.ts';
 import type { DnsServer } from '../../server.ts';
-import { allCaches } from './handler.ts';
 import { reply, startTestUpstream } from '../forward/test-dns.ts';
 import type { TestUpstream } from '../forward/test-dns.ts';
 
@@ -23,9 +22,9 @@ const SOA: Answer = {
   data: { mname: 'ns.dns.cluster.local', rname: 'hostmaster.cluster.local', serial: 1, refresh: 7200, retry: 1800, expire: 86400, minimum: 5 },
 };
 
-async function start(block: string, answer: (q: DecodedPacket) => Packet) {
+async function start(block: string, answer: (q: DecodedPacket) => Packet, extra = '') {
   upstream = await startTestUpstream((q) => answer(q));
-  const corefile = `.:53 {\n  ${block}\n  forward . 127.0.0.1:${upstream.port}\n}\n`;
+  const corefile = `.:53 {\n  ${block}\n  forward . 127.0.0.1:${upstream.port}\n}\n${extra}`;
   const loaded = await loadServer(corefile, { context: {}, listen: { host: '127.0.0.1', port: 0 } });
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
   server = loaded.server;
@@ -64,19 +63,36 @@ describe('cache plugin in a server', () => {
     }
   });
 
-  // The server copies its ServerContext, so the app's object never sees the wrapped onZoneChange;
-  // allCaches() reaches the caches of the running server until the server forwards its invalidate().
-  it('invalidation drops the names at once', async () => {
+  it('server.invalidate drops the names at once, negative answers too', async () => {
     const { port, seen } = await start('cache 30', byName);
     address = 1;
     const first = await query({ port }, web, 'A');
     expect(first.answers?.map((rr) => (rr.type === 'A' ? rr.data : '')).sort()).toEqual(['10.0.0.1', '10.0.1.1']);
+    expect((await query({ port }, 'gone.shop.svc.cluster.local', 'A')).rcode).toBe('NXDOMAIN');
     address = 2;
-    expect(allCaches()).toHaveLength(1);
-    for (const cache of allCaches()) cache.invalidate([web + '.']);
+    expect(server?.caches()).toHaveLength(1);
+    expect(server?.invalidate([web + '.', 'gone.shop.svc.cluster.local.'])).toBe(2);
     const second = await query({ port }, web, 'A');
     expect(second.answers?.map((rr) => (rr.type === 'A' ? rr.data : '')).sort()).toEqual(['10.0.0.2', '10.0.1.1']);
-    expect(seen).toHaveLength(2);
+    expect((await query({ port }, 'gone.shop.svc.cluster.local', 'A')).rcode).toBe('NXDOMAIN');
+    expect(seen).toHaveLength(4);
+  });
+
+  it('caches() lists every block\'s cache, and the new ones after a reload', async () => {
+    const { port } = await start('cache 30', byName, 'example.org:53 {\n  cache 10\n  forward . 127.0.0.1:9\n}\n');
+    const before = server?.caches() ?? [];
+    expect(before).toHaveLength(2);
+    await query({ port }, web, 'A');
+    expect(before.reduce((n, c) => n + c.size, 0)).toBe(1);
+    before[0].capTtl('cluster.local', 2);
+    const capped = await query({ port }, web, 'A');
+    expect(capped.answers?.every((rr) => rr.type !== 'A' || rr.ttl <= 2)).toBe(true);
+    const reloaded = await server?.reload(`.:53 {\n  cache 30\n  forward . 127.0.0.1:${upstream?.port}\n}\n`);
+    expect(reloaded).toEqual({ ok: true });
+    const after = server?.caches() ?? [];
+    expect(after).toHaveLength(1);
+    expect(before).not.toContain(after[0]);
+    expect(after[0].size).toBe(0);
   });
 
   it('serve_stale answers from an expired entry while the upstream SERVFAILs', async () => {

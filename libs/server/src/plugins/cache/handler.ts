@@ -125,16 +125,10 @@ export class CacheHandler implements Handler {
   }
 }
 
-// The cache handlers of one running server, so that zone changes reach them all. ServerContext.onZoneChange
-// is what the app calls with the names a change touched; the first cache wraps it once.
+// The cache handlers of one running server, so that zone changes the *kubernetes* plugin sees (it calls
+// the server's copy of ServerContext.onZoneChange) reach them all; the first cache wraps it once. From
+// outside the server, `DnsServer.invalidate` and `DnsServer.caches()` reach the caches.
 const cachesByContext = new WeakMap<ServerContext, Set<CacheHandler>>();
-// Every live cache handler of the process, for callers that cannot reach the server's context.
-const liveCaches = new Set<CacheHandler>();
-
-/** Every cache handler of the process that is not closed yet (all servers, all blocks). */
-export function allCaches(): readonly CacheHandler[] {
-  return [...liveCaches];
-}
 
 /** Every cache handler set up with this shared context (all server blocks). */
 export function cachesOf(shared: ServerContext): readonly CacheHandler[] {
@@ -158,9 +152,7 @@ export function registerCache(shared: ServerContext, handler: CacheHandler): () 
     };
   }
   caches.add(handler);
-  liveCaches.add(handler);
   return () => {
     caches.delete(handler);
-    liveCaches.delete(handler);
   };
 }

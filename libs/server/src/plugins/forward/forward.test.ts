@@ -57,6 +57,10 @@ describe('forward setup', () => {
     { text: 'forward . 1.1.1.1 {\n  max_concurrent 0\n}', want: { line: 3, column: 18, message: /not a positive whole number/ } },
     { text: 'forward . 1.1.1.1 {\n  health_check soon\n}', want: { line: 3, column: 16, message: /health_check needs a duration/ } },
     { text: 'forward . 1.1.1.1 {\n  force_tcp\n  prefer_udp\n}', want: { line: 4, column: 3, message: /cannot both be set/ } },
+    { text: 'forward . 1.1.1.1 {\n  try_timeout 50ms\n}', want: '1.1.1.1:53' },
+    { text: 'forward . 1.1.1.1 {\n  try_timeout\n}', want: { line: 3, column: 3, message: /try_timeout needs one duration/ } },
+    { text: 'forward . 1.1.1.1 {\n  try_timeout soon\n}', want: { line: 3, column: 15, message: /try_timeout needs one duration/ } },
+    { text: 'forward . 1.1.1.1 {\n  try_timeout 0\n}', want: { line: 3, column: 15, message: /at least 1ms/ } },
     { text: 'forward . 1.1.1.1 {\n  spread_load\n}', want: { line: 3, column: 3, message: /unknown option "spread_load"/ } },
   ];
   for (const c of cases) {
@@ -74,6 +78,29 @@ describe('forward setup', () => {
       expect(closers.length).toBe(Array.isArray(h) ? 0 : 1);
     });
   }
+});
+
+describe('forward: try_timeout', () => {
+  it.each<[string, number]>([
+    ['', 2000],
+    ['try_timeout 50ms', 50],
+    ['try_timeout 0.2s', 200],
+    ['try_timeout 1m', 5000],
+  ])('"%s" → one try waits %i ms', (option, ms) => {
+    const h = setup(`forward . 127.0.0.1:9 {\n ${option}\n}`) as ForwardHandler;
+    expect(h.pool.options.attemptTimeoutMs).toBe(ms);
+  });
+
+  it('re-sends past a silent upstream to the next one, once per query', async () => {
+    const silent = await upstream(() => 'drop');
+    const good = await answering('192.0.2.9');
+    const h = setup(`forward . 127.0.0.1:${silent.port} 127.0.0.1:${good.port} {\n policy sequential\n try_timeout 30ms\n max_fails 0\n}`);
+    for (let i = 0; i < 5; i++) {
+      const r = await h.serve(request(`q${i}.example`), nextMarker);
+      expect(r.answers).toMatchObject([{ data: '192.0.2.9' }]);
+    }
+    expect([silent.seen.length, good.seen.length]).toEqual([5, 5]);
+  });
 });
 
 describe('forward: question → answer through real upstreams', () => {

@@ -1,4 +1,4 @@
-// forward FROM TO... { except, force_tcp, prefer_udp, expire, max_fails, policy, health_check, max_concurrent }
+// forward FROM TO... { except, force_tcp, prefer_udp, expire, max_fails, policy, health_check, max_concurrent, try_timeout }
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { normalizeZone, type CorefileError, type Directive, type Token } from '@halo/corefile';
@@ -110,6 +110,13 @@ export function parseForward(d: Directive, ctx: Pick<SetupContext, 'shared'>): F
         else config.pool.expireMs = ms;
         break;
       }
+      case 'try_timeout': {
+        // Ours, not CoreDNS's: how long one upstream may take before the query goes to the next one.
+        const ms = o.args.length === 1 ? parseDuration(o.args[0].text) : null;
+        if (ms === null || ms < 1) errors.push(fail(o.args[0] ?? o, 'try_timeout needs one duration of at least 1ms, e.g. "try_timeout 50ms"'));
+        else config.pool.attemptTimeoutMs = Math.min(ms, config.pool.deadlineMs);
+        break;
+      }
       case 'max_fails': {
         const n = integer(o.args[0], o, 'a whole number (0 never marks an upstream down)', 0);
         if (typeof n === 'number') config.pool.maxFails = n;
@@ -152,7 +159,7 @@ export function parseForward(d: Directive, ctx: Pick<SetupContext, 'shared'>): F
         errors.push(fail(o, `${o.name} is not supported: Halo forwards plain DNS over UDP/TCP only`));
         break;
       default:
-        errors.push(fail(o, `unknown option "${o.name}" (expected except, force_tcp, prefer_udp, expire, max_fails, policy, health_check, max_concurrent)`));
+        errors.push(fail(o, `unknown option "${o.name}" (expected except, force_tcp, prefer_udp, expire, max_fails, policy, health_check, max_concurrent, try_timeout)`));
     }
   }
   if (forceTcpAt && preferUdpAt) errors.push(fail(preferUdpAt, 'force_tcp and prefer_udp cannot both be set'));
