@@ -109,6 +109,9 @@ try {
     console.log(`    ours:\n${indent(show(o.ours))}`);
     if (o.theirs) console.log(`    coredns:\n${indent(show(o.theirs))}`);
   }
+  // client-go's complaints (a list or watch kube-sim does not serve) would explain answers missing on CoreDNS's side.
+  const complaints = coredns?.handle.lines.filter((line) => /\[(ERROR|WARNING)\]|^E\d{4}|failed to (list|watch)/.test(line)) ?? [];
+  if (complaints.length > 0) console.log(`\nCoreDNS reported (last ${Math.min(10, complaints.length)} of ${complaints.length}):\n${complaints.slice(-10).join('\n')}`);
   if (coredns) {
     console.log(`\n${differing} of ${outcomes.length} questions answered differently by our stack and CoreDNS`);
     exitCode = differing > 0 ? 1 : 0;
