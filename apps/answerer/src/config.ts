@@ -1,6 +1,6 @@
 // The answerer's configuration: flags first, then environment, then defaults. Read once, in one place.
 import { parseArgs } from 'node:util';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 
 export interface AnswererConfig {
@@ -14,6 +14,8 @@ export interface AnswererConfig {
   adminHost: string;
   adminPort: number;
   instance: string;
+  /** Answerer processes sharing the DNS port, one per core by default. */
+  workers: number;
 }
 
 export const defaultCorefileFile = new URL('./kubeadm.Corefile', import.meta.url);
@@ -26,7 +28,8 @@ export const usage = `Usage: halo-answerer [options]
   --zone NAME           cluster domain (default cluster.local)
   --admin-host HOST     admin address (default 0.0.0.0)
   --admin-port N        admin port for /healthz, /readyz, /metrics (default 8081; 0 picks a free one)
-  --instance ID         this instance's name (env POD_NAME, default the host name and PID)`;
+  --instance ID         this instance's name (env POD_NAME, default the host name and PID)
+  --workers N           answerer processes sharing the DNS port (env HALO_WORKERS, default one per core)`;
 
 export type ConfigResult = { ok: true; config: AnswererConfig } | { ok: false; message: string };
 
@@ -50,6 +53,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
         'admin-host': { type: 'string' },
         'admin-port': { type: 'string' },
         instance: { type: 'string' },
+        workers: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -65,6 +69,9 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
     if (typeof dnsPort === 'string') return { ok: false, message: dnsPort };
     listen = { host: values['dns-host'] ?? '0.0.0.0', port: dnsPort };
   }
+  const workersText = values.workers ?? env.HALO_WORKERS;
+  const workers = workersText === undefined ? availableParallelism() : Number(workersText);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256) return { ok: false, message: `--workers: a number from 1 to 256, not ${workersText}` };
   const file = values.corefile ?? defaultCorefileFile.pathname;
   let text: string;
   try {
@@ -82,6 +89,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
       adminHost: values['admin-host'] ?? '0.0.0.0',
       adminPort,
       instance: values.instance ?? env.POD_NAME ?? `${hostname()}-${process.pid}`,
+      workers,
     },
   };
 }

@@ -2,7 +2,6 @@ import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
 
 export interface AdminServerOptions {
   /** Default 0.0.0.0: probes and scrapers come from outside the pod. */
@@ -10,7 +9,8 @@ export interface AdminServerOptions {
   /** 0 picks a free port. */
   port: number;
   isReady: () => boolean;
-  registry: Registry;
+  /** Where /metrics reads from: a registry, or anything with its `metrics()` and `contentType` (e.g. a cluster's sum). */
+  registry: { metrics(): Promise<string>; contentType: string };
   logger?: Logger;
 }
 

@@ -107,7 +107,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       Array.from({ length: answerers }, (_, i) =>
         spawn(`answerer-${i}`, entry('apps/answerer/src/main.ts'), [
           '--nats', nats!.url, '--corefile', corefile, '--dns-host', host, '--dns-port', String(dnsPort),
-          '--admin-host', host, '--admin-port', '0', '--instance', `answerer-${i}`,
+          '--admin-host', host, '--admin-port', '0', '--instance', `answerer-${i}`, '--workers', '1',
         ]),
       ),
     );

@@ -1,0 +1,99 @@
+// One answerer process: KV halo-zone in, DNS answers out, its fragments from KV halo-config.
+import { AggregatorRegistry, Counter } from 'prom-client';
+import { ConfigFollower, connectBus, ZoneStore, type EffectiveConfigV1 } from '@halo/bus';
+import { loadServer } from '@halo/server';
+import { createLogger, createMetricsRegistry, startAdminServer, startTelemetry } from '@halo/telemetry';
+import { defaultZoneOptions, namesOf } from '@halo/zone';
+import type { AnswererConfig } from './config.ts';
+
+export interface RunOptions {
+  /** Called once the zone is synced and DNS is bound. */
+  onReady(info: { dns: { host: string; port: number; transport: string }[]; admin: number | null }): void;
+  /** Serve the admin port here (a single process), or leave it to the primary (workers). */
+  admin: boolean;
+}
+
+export async function runAnswerer(config: AnswererConfig, options: RunOptions): Promise<{ shutdown(signal: string): Promise<void> }> {
+  const telemetry = await startTelemetry({ serviceName: 'halo-answerer', serviceInstanceId: config.instance });
+  const logger = createLogger('answerer', { instance: config.instance });
+  const registry = createMetricsRegistry();
+  // A worker's metrics reach the primary's /metrics, which sums the workers.
+  if (!options.admin) {
+    AggregatorRegistry.setRegistries([registry]);
+    // prom-client answers the primary's requests once an AggregatorRegistry exists in the worker.
+    void new AggregatorRegistry();
+  }
+  const invalidEntries = new Counter({ name: 'halo_answerer_invalid_zone_entries_total', help: 'KV entries skipped because they failed validation.', registers: [registry] });
+  const applied = new Counter({ name: 'halo_answerer_zone_changes_total', help: 'Zone changes applied after the initial sync.', registers: [registry] });
+
+  const nc = await connectBus({ servers: config.nats, name: `halo-answerer-${config.instance}` });
+  const store = await ZoneStore.open(nc, {
+    onInvalid: (key, error) => {
+      invalidEntries.inc();
+      logger.warn({ key, error }, 'skipping an invalid zone entry');
+    },
+  });
+
+  let ready = false;
+  const admin = options.admin ? await startAdminServer({ host: config.adminHost, port: config.adminPort, registry, logger, isReady: () => ready }) : null;
+
+  // No answer before the whole zone is in: an empty index would answer NXDOMAIN for every name.
+  await store.whenSynced;
+
+  // The operators' fragments (KV halo-config) run after this instance's own Corefile; the last good ones
+  // are in the bucket, so a restart comes back on them even while the config service is down.
+  const compose = (effective: EffectiveConfigV1 | null) => (effective ? `${config.corefile.text}\n${effective.corefile}` : config.corefile.text);
+  const formatErrors = (errors: { file: string; line: number; column: number; message: string }[]) => errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`).join('; ');
+  const load = (text: string) => loadServer(text, { file: config.corefile.file, context: { recordSets: store, logger, metrics: registry }, listen: config.listen, reusePort: true });
+  let running = await ConfigFollower.read(nc, 'answerer');
+  let loaded = await load(compose(running));
+  if (!loaded.ok && running) {
+    logger.error({ version: running.version, errors: formatErrors(loaded.errors) }, 'the stored fragments do not load here; starting on the own Corefile alone');
+    running = null;
+    loaded = await load(compose(null));
+  }
+  if (!loaded.ok) {
+    console.error(formatErrors(loaded.errors));
+    process.exit(2);
+  }
+  const server = loaded.server;
+  const follower = await ConfigFollower.open(nc, {
+    target: 'answerer',
+    instance: config.instance,
+    running,
+    apply: async (effective) => {
+      const result = await server.reload(compose(effective));
+      if (result.ok) logger.info({ version: effective.version }, 'applied config');
+      else logger.warn({ version: effective.version, errors: formatErrors(result.errors) }, 'config refused; keeping the last good one');
+      return result.ok ? { ok: true } : { ok: false, error: formatErrors(result.errors) };
+    },
+    onInvalid: (error) => logger.warn({ error }, 'skipping an invalid config entry'),
+  });
+
+  // The names a change touched lose their pre-encoded answers (the store runs this in the change's trace).
+  const zoneOptions = defaultZoneOptions({ zones: [config.zone, 'in-addr.arpa', 'ip6.arpa'], endpointPodNames: true });
+  store.subscribe((_key, recordSet, update) => {
+    if (update.initial) return;
+    server.invalidate([...(update.previous ? namesOf(update.previous, zoneOptions) : []), ...(recordSet ? namesOf(recordSet, zoneOptions) : [])]);
+    applied.inc();
+  });
+
+  ready = true;
+  logger.info({ records: store.size, dns: server.addresses(), admin: admin?.port ?? null }, 'zone synced; answering');
+  options.onReady({ dns: server.addresses(), admin: admin?.port ?? null });
+
+  let stopping = false;
+  return {
+    async shutdown(signal: string) {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'stopping');
+      await follower.close();
+      await server.close();
+      await store.close();
+      await nc.drain().catch(() => undefined);
+      await admin?.close();
+      await telemetry.shutdown();
+    },
+  };
+}
