@@ -129,6 +129,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const configToken = options.configToken ?? process.env.HALO_CONFIG_TOKEN ?? randomBytes(18).toString('base64url');
     await spawn('config', entry('apps/config/src/main.ts'), [
       '--nats', nats.url, '--kube-server', kubeUrl, '--host', host, '--port', String(configPort), '--admin-host', host, '--admin-port', '0',
+      // More tokens can be given in this Secret (keys <role>.<name>), as in a cluster.
+      '--tokens-secret', 'kube-system/halo-config-tokens',
     ], /"ready":true/, { HALO_CONFIG_TOKEN: configToken });
 
     return {

@@ -72,6 +72,14 @@ describe('the config service, live', () => {
     expect((await api('PUT', '/v1/fragments/example', hosts('10.1.2.5'), { 'if-match': '"0"' })).status).toBe(409);
   });
 
+  it('takes read and write tokens from a Kubernetes Secret', async () => {
+    const b64 = (s: string) => Buffer.from(s).toString('base64');
+    await core.createNamespacedSecret({ namespace: 'kube-system', body: { metadata: { name: 'halo-config-tokens', namespace: 'kube-system' }, data: { 'read.grafana': b64('grafana-read-token') } } });
+    const asGrafana = (method: string) => fetch(`${stack.config.url}/v1/fragments${method === 'PUT' ? '/x' : ''}`, { method, headers: { authorization: 'Bearer grafana-read-token', 'content-type': 'text/plain' }, body: method === 'PUT' ? hosts('10.0.0.1') : undefined });
+    await waitFor(async () => (await asGrafana('GET')).status === 200, { timeoutMs: 10_000, message: 'the Secret token never worked' });
+    expect((await asGrafana('PUT')).status).toBe(403);
+  });
+
   it('rolls back to the earlier answers', async () => {
     expect((await api('PUT', '/v1/fragments/example', hosts('10.1.2.4'), { 'if-match': '"1"' })).status).toBe(200);
     await everywhere('app.example.internal', '10.1.2.4');
@@ -128,5 +136,17 @@ describe('the config service, live', () => {
       return onNew.length >= 3 ? s : null;
     }, { timeoutMs: 15_000, message: 'not every instance reported the new version' });
     expect(status.instances.map((i) => i.instance).sort()).toEqual(['answerer-0', 'answerer-1', 'node-cache-0']);
+  });
+
+  it('comes back up on the last good config after a restart while the config service is down', async () => {
+    await stack.processes.get('config')!.handle.kill('SIGTERM');
+    for (const name of ['answerer-0', 'answerer-1', 'node-cache']) {
+      await stack.processes.get(name)!.handle.kill('SIGTERM');
+      await stack.restart(name);
+    }
+    // Both answerers share the port: ask often enough to reach each.
+    for (let i = 0; i < 20; i++) expect(await addressOf(pool(), 'app.example.internal')).toBe('10.1.3.10');
+    await everywhere('app.example.internal', '10.1.3.10');
+    await stack.restart('config');
   });
 });
