@@ -86,7 +86,10 @@ describe('cache plugin in a server', () => {
     expect(before.reduce((n, c) => n + c.size, 0)).toBe(1);
     before[0].capTtl('cluster.local', 2);
     const capped = await query({ port }, web, 'A');
-    expect(capped.answers?.every((rr) => rr.type !== 'A' || rr.ttl <= 2)).toBe(true);
+    expect(capped.answers?.every((rr) => rr.type !== 'A' || (rr.ttl ?? 0) <= 2)).toBe(true);
+    // A miss under the cap: the reply that fills the cache carries the capped TTL too.
+    const miss = await query({ port }, 'api.shop.svc.cluster.local', 'A');
+    expect(miss.answers?.map((rr) => (rr.type === 'A' ? rr.ttl : 'other'))).toEqual([2, 2]);
     const reloaded = await server?.reload(`.:53 {\n  cache 30\n  forward . 127.0.0.1:${upstream?.port}\n}\n`);
     expect(reloaded).toEqual({ ok: true });
     const after = server?.caches() ?? [];

@@ -1,6 +1,6 @@
 // The cache handler: answers from @halo/cache, calls next on a miss and stores what it returns,
 // refreshes hot entries behind the answer (prefetch), and falls back to stale entries when next fails.
-import { isUnderZone, ResponseCache } from '@halo/cache';
+import { isUnderZone, normalizeName, ResponseCache } from '@halo/cache';
 import type { Answer } from 'dns-packet';
 import type { CachedAnswer, CacheMetricsOptions, CacheQuestion } from '@halo/cache';
 import type { DnsRequest, DnsResponse, Handler, Next, ServerContext } from '../../plugin.ts';
@@ -35,16 +35,38 @@ function responseOf(hit: CachedAnswer): DnsResponse {
   };
 }
 
+/**
+ * The plugin's ResponseCache, which also remembers the TTL caps set on it (`capTtl`, e.g. by the node
+ * cache while its bus is down): `set` reports the TTL before caps, and the reply to a miss must carry
+ * the capped one.
+ */
+class PluginCache extends ResponseCache {
+  readonly #caps = new Map<string, number>();
+
+  override capTtl(zone: string, seconds: number | null): void {
+    super.capTtl(zone, seconds);
+    if (seconds === null) this.#caps.delete(normalizeName(zone));
+    else this.#caps.set(normalizeName(zone), Math.max(0, seconds));
+  }
+
+  /** The TTL of an answer stored just now: `ttl`, lowered by the caps over `name` (counted from now). */
+  capped(name: string, ttl: number): number {
+    let out = ttl;
+    for (const [zone, seconds] of this.#caps) if (isUnderZone(normalizeName(name), zone)) out = Math.min(out, seconds);
+    return out;
+  }
+}
+
 export class CacheHandler implements Handler {
   readonly name = 'cache';
-  readonly cache: ResponseCache;
+  readonly cache: PluginCache;
   readonly config: CacheConfig;
   readonly #staleAfterMs: number;
 
   constructor(config: CacheConfig, options: CacheHandlerOptions = {}) {
     this.config = config;
     this.#staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
-    this.cache = new ResponseCache({
+    this.cache = new PluginCache({
       success: config.success,
       denial: config.denial,
       prefetch: config.prefetch,
@@ -98,7 +120,7 @@ export class CacheHandler implements Handler {
       const stored = this.cache.set(q, response);
       if (!stored.stored || this.config.keepTtl) return response;
       // As CoreDNS does: the first reply already carries the capped TTL, so clients do not see 1800 then 5.
-      const ttl = stored.ttl;
+      const ttl = this.cache.capped(q.name, stored.ttl);
       const capped = (rr: Answer): Answer => (rr.type === 'OPT' ? rr : { ...rr, ttl });
       return { ...response, answers: response.answers.map(capped), authorities: response.authorities.map(capped), additionals: response.additionals.map(capped) };
     });
