@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { availableParallelism, hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
+import { kubeadmCorefile } from '@halo/corefile';
 
 export interface AnswererConfig {
   nats: string[];
@@ -18,7 +19,6 @@ export interface AnswererConfig {
   workers: number;
 }
 
-export const defaultCorefileFile = new URL('./kubeadm.Corefile', import.meta.url);
 
 export const usage = `Usage: halo-answerer [options]
   --nats URL[,URL]      NATS servers (env NATS_URL, default nats://127.0.0.1:4222)
@@ -72,18 +72,19 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
   const workersText = values.workers ?? env.HALO_WORKERS;
   const workers = workersText === undefined ? availableParallelism() : Number(workersText);
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) return { ok: false, message: `--workers: a number from 1 to 256, not ${workersText}` };
-  const file = values.corefile ?? defaultCorefileFile.pathname;
-  let text: string;
-  try {
-    text = readFileSync(values.corefile ?? defaultCorefileFile, 'utf8');
-  } catch (err) {
-    return { ok: false, message: `--corefile: cannot read ${file}: ${(err as Error).message}` };
+  let corefile = { text: kubeadmCorefile, file: "kubeadm's Corefile" };
+  if (values.corefile !== undefined) {
+    try {
+      corefile = { text: readFileSync(values.corefile, 'utf8'), file: values.corefile };
+    } catch (err) {
+      return { ok: false, message: `--corefile: cannot read ${values.corefile}: ${(err as Error).message}` };
+    }
   }
   return {
     ok: true,
     config: {
       nats: (values.nats ?? env.NATS_URL ?? 'nats://127.0.0.1:4222').split(',').map((s) => s.trim()).filter(Boolean),
-      corefile: { text, file },
+      corefile,
       listen,
       zone: (values.zone ?? 'cluster.local').toLowerCase().replace(/\.$/, ''),
       adminHost: values['admin-host'] ?? '0.0.0.0',

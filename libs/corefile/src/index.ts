@@ -2,3 +2,4 @@ export type { Corefile, CorefileError, Directive, ParseOptions, ParseResult, Pos
 export { parseCorefile } from './parser.ts';
 export { printCorefile, quoteToken } from './printer.ts';
 export { parseServerKey, normalizeZone, reverseZones } from './address.ts';
+export { kubeadmCorefile } from './well-known.ts';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { kubeadmCorefile } from './well-known.ts';
 import { parseCorefile, printCorefile, type Corefile, type Directive } from './index.ts';
 
 // The tree without positions, to compare shapes in tables.
@@ -19,27 +20,7 @@ function parsed(text: string, env: Record<string, string> = {}) {
   return blocks(r.corefile);
 }
 
-const kubeadm = `.:53 {
-    errors
-    health {
-       lameduck 5s
-    }
-    ready
-    kubernetes cluster.local in-addr.arpa ip6.arpa {
-       pods insecure
-       fallthrough in-addr.arpa ip6.arpa
-       ttl 30
-    }
-    prometheus :9153
-    forward . /etc/resolv.conf {
-       max_concurrent 1000
-    }
-    cache 30
-    loop
-    reload
-    loadbalance
-}
-`;
+const kubeadm = kubeadmCorefile;
 
 // NodeLocal DNSCache's Corefile as its DaemonSet ships it (the __PILLAR__ placeholders filled in).
 const nodeLocal = `cluster.local:53 {

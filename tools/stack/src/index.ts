@@ -1,1 +1,1 @@
-export { startStack, defaultManifests, kubeadmCorefile, type Stack, type StackOptions, type StackProcess, type PodsMode } from './stack.ts';
+export { startStack, defaultManifests, type Stack, type StackOptions, type StackProcess, type PodsMode } from './stack.ts';

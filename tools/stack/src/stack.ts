@@ -1,10 +1,11 @@
 // The whole system on one machine: nats-server, kube-sim, the watcher, the answerer pool (and more as
 // it exists), each a real process, started in order and stopped in reverse.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { kubeadmCorefile } from '@halo/corefile';
 import { freePort, query, spawnProcess, startNatsServer, waitFor, type ChildHandle, type NatsServer } from '@halo/testing';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -56,7 +57,6 @@ export interface Stack {
 }
 
 export const defaultManifests = entry('deploy/examples/demo-cluster.yaml');
-export const kubeadmCorefile = entry('apps/answerer/src/kubeadm.Corefile');
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const host = options.host ?? '127.0.0.1';
@@ -95,8 +95,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     // kubeadm's Corefile for CoreDNS, unchanged but for the `pods` mode asked for.
     const corefile = join(workDir, 'Corefile');
-    const text = await readFile(kubeadmCorefile, 'utf8');
-    await writeFile(corefile, text.replace('pods insecure', `pods ${pods}`));
+    await writeFile(corefile, kubeadmCorefile.replace('pods insecure', `pods ${pods}`));
 
     await spawn('watcher', entry('apps/watcher/src/main.ts'), [
       '--nats', nats.url, '--kube-server', kubeUrl, '--admin-host', host, '--admin-port', '0', '--identity', 'watcher-0',

@@ -1,6 +1,7 @@
 // The config service end to end: fragments applied live on every answerer and the node cache.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { loadKubeConfig } from '@halo/kube';
 import { query, waitFor } from '@halo/testing';
 import { startStack, type Stack } from '../src/index.ts';
 
@@ -36,13 +37,7 @@ const hosts = (ip: string) => `example.internal {\n  hosts {\n    ${ip} app.exam
 
 beforeAll(async () => {
   stack = await startStack({ answerers: 2 });
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'sim', server: stack.kubeUrl, skipTLSVerify: true }],
-    users: [{ name: 'u' }],
-    contexts: [{ name: 'c', cluster: 'sim', user: 'u' }],
-    currentContext: 'c',
-  });
+  const kc = loadKubeConfig({ kubeServer: stack.kubeUrl });
   core = kc.makeApiClient(CoreV1Api);
 }, 120_000);
 

@@ -2,7 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
+import { kubeadmCorefile } from '@halo/corefile';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 let kubectl: string | null = null;
@@ -17,6 +19,12 @@ type Obj = { kind: string; metadata: { name: string }; spec?: { replicas?: numbe
 const build = (overlay: string): Obj[] =>
   parseAllDocuments(execFileSync(kubectl!, ['kustomize', `${root}deploy/overlays/${overlay}`], { encoding: 'utf8' })).map((d) => d.toJS() as Obj);
 const names = (objs: Obj[], kind: string) => objs.filter((o) => o.kind === kind).map((o) => o.metadata.name).sort();
+
+describe('deploy base', () => {
+  it("runs the answerers on kubeadm's Corefile, unchanged", () => {
+    expect(readFileSync(`${root}deploy/base/Corefile`, 'utf8')).toBe(kubeadmCorefile);
+  });
+});
 
 describe.skipIf(!kubectl)('deploy overlays', () => {
   it.each([

@@ -1,6 +1,7 @@
 // The foundation end to end: kube-sim → watcher → NATS → answerer pool, with real processes and a real DNS client.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CoreV1Api, DiscoveryV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, DiscoveryV1Api } from '@kubernetes/client-node';
+import { loadKubeConfig } from '@halo/kube';
 import { connect } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 import { query, waitFor } from '@halo/testing';
@@ -31,13 +32,7 @@ function service(name: string, clusterIP: string) {
 
 beforeAll(async () => {
   stack = await startStack({ answerers: 2 });
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'sim', server: stack.kubeUrl, skipTLSVerify: true }],
-    users: [{ name: 'u' }],
-    contexts: [{ name: 'c', cluster: 'sim', user: 'u' }],
-    currentContext: 'c',
-  });
+  const kc = loadKubeConfig({ kubeServer: stack.kubeUrl });
   core = kc.makeApiClient(CoreV1Api);
   discovery = kc.makeApiClient(DiscoveryV1Api);
 }, 120_000);
