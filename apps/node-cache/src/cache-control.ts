@@ -1,78 +1,58 @@
-// Reaches every ResponseCache of this process: the `cache` plugin's instances, made inside libs/server,
-// to drop names on a zone change, cap cluster-zone TTLs while the bus is down and drop the zone when it
-// returns.
-//
-// Why this way: libs/server keeps its cache handlers to itself (it copies the ServerContext, so the
-// handlers' onZoneChange hook is out of reach, and nothing reaches capTtl / invalidateZone). Until it
-// offers such a hook, the caches are found by watching ResponseCache's own methods: a cache is known
-// from the first time it is read or written (an unused cache holds nothing to drop), and learns the
-// current caps then. `clear()` (what the handler does when it closes) forgets it.
-import { ResponseCache } from '@halo/cache';
+// What the bus side of the node cache does to the running server's caches: drop the names a change
+// touched, cap cluster-zone TTLs while the bus is down, drop the cluster zones when it is back. Through
+// the server's own API (`invalidate`, `caches()`); a reload makes new caches, so the caps in force are
+// given to every cache not seen before (call `sync()` right after a reload; every operation does it too).
+import type { ResponseCache } from '@halo/cache';
+import type { DnsServer } from '@halo/server';
 
 export interface CacheControl {
   /** Drops every entry of these names (all types, negative ones too). Returns how many were dropped. */
   invalidate(names: string[]): number;
   /** Drops every entry under the zones. */
   invalidateZones(zones: string[]): number;
-  /** Caps the TTL of entries under the zones (null lifts it); caches found later get it too. */
+  /** Caps the TTL of entries under the zones (null lifts it); caches made later get it too. */
   capTtl(zones: string[], seconds: number | null): void;
-  /** How many live caches are known. */
+  /** Gives the caps in force to caches made since the last call (after a reload). */
+  sync(): void;
+  /** How many caches the running configuration has. */
   size(): number;
 }
 
-const known = new Set<ResponseCache>();
-const caps = new Map<string, number>();
-let installed = false;
+export type CacheServer = Pick<DnsServer, 'invalidate' | 'caches'>;
 
-function track(cache: ResponseCache): void {
-  if (known.has(cache)) return;
-  known.add(cache);
-  for (const [zone, seconds] of caps) cache.capTtl(zone, seconds);
-}
-
-function install(): void {
-  if (installed) return;
-  installed = true;
-  const proto = ResponseCache.prototype;
-  const { get, getStale, set, clear } = proto;
-  proto.get = function (this: ResponseCache, ...args: Parameters<typeof get>) {
-    track(this);
-    return get.apply(this, args);
+export function cacheControl(server: CacheServer): CacheControl {
+  const caps = new Map<string, number>();
+  let known = new WeakSet<ResponseCache>();
+  const sync = (): ResponseCache[] => {
+    const caches = server.caches();
+    for (const c of caches) {
+      if (known.has(c)) continue;
+      known.add(c);
+      for (const [zone, seconds] of caps) c.capTtl(zone, seconds);
+    }
+    return caches;
   };
-  proto.getStale = function (this: ResponseCache, ...args: Parameters<typeof getStale>) {
-    track(this);
-    return getStale.apply(this, args);
-  };
-  proto.set = function (this: ResponseCache, ...args: Parameters<typeof set>) {
-    track(this);
-    return set.apply(this, args);
-  };
-  proto.clear = function (this: ResponseCache) {
-    known.delete(this);
-    return clear.apply(this);
-  };
-}
-
-export function cacheControl(): CacheControl {
-  install();
   return {
     invalidate: (names) => {
-      let n = 0;
-      for (const c of known) n += c.invalidate(names);
-      return n;
+      sync();
+      return server.invalidate(names);
     },
     invalidateZones: (zones) => {
       let n = 0;
-      for (const c of known) for (const z of zones) n += c.invalidateZone(z);
+      for (const c of sync()) for (const z of zones) n += c.invalidateZone(z);
       return n;
     },
     capTtl: (zones, seconds) => {
+      const caches = sync();
       for (const z of zones) {
         if (seconds === null) caps.delete(z);
         else caps.set(z, seconds);
-        for (const c of known) c.capTtl(z, seconds);
+        for (const c of caches) c.capTtl(z, seconds);
       }
+      // Forget which caches were seen: those made later must learn the caps from scratch anyway.
+      known = new WeakSet(caches);
     },
-    size: () => known.size,
+    sync: () => void sync(),
+    size: () => server.caches().length,
   };
 }

@@ -24,7 +24,6 @@ export interface NodeCacheConfig {
   resolvConf: string;
   forceTcp: boolean;
   tryTimeoutMs: number;
-  poolDeadlineMs: number;
   /** A Corefile given whole; then the flags above that shape the Corefile are ignored. */
   corefile?: { text: string; file: string };
   nats: string[];
@@ -49,7 +48,6 @@ export const usage = `Usage: halo-node-cache [options]
   --resolv-conf FILE           default /etc/resolv.conf
   --force-tcp                  TCP to the answerer pool
   --try-timeout DURATION       ask the next answerer after this long (default 50ms)
-  --pool-deadline DURATION     SERVFAIL after this long without an answer from the pool (default 1500ms)
   --corefile FILE              use this Corefile instead of generating one
   --nats URL[,URL]             NATS servers (env NATS_URL, default nats://127.0.0.1:4222)
   --bus-down-ttl SECONDS       cap cluster-zone answers to this TTL while the bus is down (default 5)
@@ -113,7 +111,6 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
         'resolv-conf': { type: 'string' },
         'force-tcp': { type: 'boolean' },
         'try-timeout': { type: 'string' },
-        'pool-deadline': { type: 'string' },
         corefile: { type: 'string' },
         nats: { type: 'string' },
         'bus-down-ttl': { type: 'string' },
@@ -147,8 +144,6 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
   if (typeof upstreams === 'string') return { ok: false, message: upstreams };
   const tryTimeoutMs = parseMs(values['try-timeout'] ?? '50ms');
   if (tryTimeoutMs === null || tryTimeoutMs < 1) return { ok: false, message: `--try-timeout: a duration like 50ms, got ${values['try-timeout']}` };
-  const poolDeadlineMs = parseMs(values['pool-deadline'] ?? '1500ms');
-  if (poolDeadlineMs === null || poolDeadlineMs < tryTimeoutMs) return { ok: false, message: `--pool-deadline: a duration of at least --try-timeout, got ${values['pool-deadline']}` };
   const busDownTtl = Number(values['bus-down-ttl'] ?? '5');
   if (!Number.isInteger(busDownTtl) || busDownTtl < 0) return { ok: false, message: `--bus-down-ttl: whole seconds, got ${values['bus-down-ttl']}` };
   let corefile: NodeCacheConfig['corefile'];
@@ -181,7 +176,6 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
       resolvConf: values['resolv-conf'] ?? '/etc/resolv.conf',
       forceTcp: values['force-tcp'] === true,
       tryTimeoutMs,
-      poolDeadlineMs,
       corefile,
       nats: (values.nats ?? env.NATS_URL ?? 'nats://127.0.0.1:4222').split(',').map((s) => s.trim()).filter(Boolean),
       busDownTtl,

@@ -1,28 +1,59 @@
 import { describe, expect, it } from 'vitest';
 import { parseCorefile } from '@halo/corefile';
 import { validateCorefile } from '@halo/server';
-import { generateCorefile, clusterZones } from './corefile.ts';
+import { generateCorefile, clusterZones, pickAnswerers, MAX_ANSWERERS } from './corefile.ts';
 import { readConfig } from './config.ts';
 
 describe('generateCorefile', () => {
-  const text = generateCorefile({ zone: 'cluster.local', pool: { host: '127.0.0.1', port: 5300 }, upstreams: [], resolvConf: '/etc/resolv.conf', port: 53 });
+  const base = { zone: 'cluster.local', answerers: [{ host: '10.244.1.5', port: 53 }, { host: 'fd00::7', port: 5353 }], tryTimeoutMs: 50, forceTcp: false, upstreams: [], resolvConf: '/etc/resolv.conf', port: 53 };
+  const text = generateCorefile(base);
+  const directive = (t: string, zone: string, plugin: string) => {
+    const parsed = parseCorefile(t);
+    if (!parsed.ok) throw new Error('unparsable');
+    const block = parsed.corefile.blocks.find((b) => b.addresses.some((a) => a.zone === zone));
+    return block?.directives.find((x) => x.name === plugin);
+  };
+  const options = (t: string) => Object.fromEntries((directive(t, 'cluster.local', 'forward')?.block ?? []).map((d) => [d.name, d.args.map((a) => a.text).join(' ')]));
 
   it('is a Corefile libs/server accepts', () => {
     expect(validateCorefile(text, 'generated')).toEqual([]);
   });
 
   it.each([
-    ['cluster.local', 'forward', ['.', '127.0.0.1:5300']],
+    ['cluster.local', 'forward', ['.', '10.244.1.5:53', '[fd00::7]:5353']],
     ['cluster.local', 'cache', []],
     ['.', 'forward', ['.', '/etc/resolv.conf']],
     ['.', 'cache', ['30']],
     ['node-cache.halo.invalid', 'whoami', []],
   ])('block %s has %s %j', (zone, plugin, args) => {
-    const parsed = parseCorefile(text);
-    if (!parsed.ok) throw new Error('unparsable');
-    const block = parsed.corefile.blocks.find((b) => b.addresses.some((a) => a.zone === zone));
-    const d = block?.directives.find((x) => x.name === plugin);
-    expect(d?.args.map((a) => a.text)).toEqual(args);
+    expect(directive(text, zone, plugin)?.args.map((a) => a.text)).toEqual(args);
+  });
+
+  it.each<[string, Partial<typeof base>, Record<string, string>]>([
+    ['defaults', {}, { policy: 'round_robin', try_timeout: '50ms', health_check: '0.5s' }],
+    ['--try-timeout 120ms', { tryTimeoutMs: 120 }, { policy: 'round_robin', try_timeout: '120ms', health_check: '0.5s' }],
+    ['--force-tcp', { forceTcp: true }, { policy: 'round_robin', try_timeout: '50ms', health_check: '0.5s', force_tcp: '' }],
+  ])('the pool forward with %s', (_name, change, want) => {
+    const t = generateCorefile({ ...base, ...change });
+    expect(validateCorefile(t, 'generated')).toEqual([]);
+    expect(options(t)).toEqual(want);
+  });
+
+  it('without a known answerer: no forward (misses SERVFAIL, stale answers still served), still valid', () => {
+    const t = generateCorefile({ ...base, answerers: [] });
+    expect(validateCorefile(t, 'generated')).toEqual([]);
+    expect(directive(t, 'cluster.local', 'forward')).toBeUndefined();
+    expect(directive(t, 'cluster.local', 'cache')).toBeDefined();
+  });
+
+  it('takes at most what forward takes from a big pool, the same ones for one node, others for another', () => {
+    const pool = Array.from({ length: 40 }, (_, i) => ({ host: `10.244.${i}.1`, port: 53 }));
+    const a = pickAnswerers(pool, 'node-a');
+    expect(a).toHaveLength(MAX_ANSWERERS);
+    expect(pickAnswerers([...pool].reverse(), 'node-a')).toEqual(a);
+    expect(pickAnswerers(pool, 'node-b')).not.toEqual(a);
+    expect(validateCorefile(generateCorefile({ ...base, answerers: pool, spreadKey: 'node-a' }), 'generated')).toEqual([]);
+    expect(pickAnswerers(pool.slice(0, 3), 'node-a')).toEqual(pool.slice(0, 3));
   });
 
   it('caps as NodeLocal DNSCache does and serves stale', () => {
@@ -37,7 +68,7 @@ describe('generateCorefile', () => {
   });
 
   it('takes explicit upstreams', () => {
-    const t = generateCorefile({ zone: 'cluster.local', pool: { host: '127.0.0.1', port: 1 }, upstreams: [{ host: '9.9.9.9', port: 53 }, { host: '2620:fe::fe', port: 53 }], resolvConf: '/x', port: 53 });
+    const t = generateCorefile({ ...base, upstreams: [{ host: '9.9.9.9', port: 53 }, { host: '2620:fe::fe', port: 53 }], resolvConf: '/x' });
     expect(t).toContain('forward . 9.9.9.9:53 [2620:fe::fe]:53');
   });
 });

@@ -3,16 +3,15 @@
 // misses to the answerer pool, other names to the node's resolvers; zone changes from the bus drop the
 // names they touch at once.
 import { Counter } from 'prom-client';
-import { loadServer, type DnsServer } from '@halo/server';
+import { loadServer, type CorefileError, type DnsServer } from '@halo/server';
 import { ConfigFollower, type EffectiveConfigV1 } from '@halo/bus';
 import { createInterception, type Interception } from '@halo/interception';
 import { createLogger, createMetricsRegistry, startAdminServer, startTelemetry } from '@halo/telemetry';
 import { followAnswerersService } from './answerers-service.ts';
-import { cacheControl } from './cache-control.ts';
-import { readConfig } from './config.ts';
+import { cacheControl, type CacheControl } from './cache-control.ts';
+import { readConfig, type HostPort } from './config.ts';
 import { clusterZones, generateCorefile } from './corefile.ts';
 import { startBusInvalidation } from './invalidation.ts';
-import { startPoolRelay, type PoolRelay } from './pool-relay.ts';
 
 const parsed = readConfig(process.argv.slice(2), process.env);
 if (!parsed.ok) {
@@ -25,7 +24,6 @@ const logger = createLogger('node-cache', { instance: config.instance });
 const registry = createMetricsRegistry();
 const invalidations = new Counter({ name: 'halo_node_cache_zone_changes_total', help: 'Zone changes heard from the bus.', registers: [registry] });
 const dropped = new Counter({ name: 'halo_node_cache_invalidated_entries_total', help: 'Cache entries dropped because a zone change touched them.', registers: [registry] });
-const control = cacheControl();
 
 async function fail(message: string): Promise<never> {
   logger.error({}, message);
@@ -34,61 +32,90 @@ async function fail(message: string): Promise<never> {
   process.exit(1);
 }
 
-let relay: PoolRelay | null = null;
 let stopService: (() => Promise<void>) | null = null;
-const servers: DnsServer[] = [];
+let server: DnsServer | null = null;
 let interception: Interception | null = null;
 
 async function cleanup(): Promise<void> {
   // Rules first: traffic to the Service IP falls through to kube-proxy before the sockets close.
   if (interception && !config.skipTeardown) await interception.removeRules();
-  for (const s of servers) await s.close();
+  await server?.close();
   if (interception && !config.skipTeardown) await interception.tearDown();
-  await relay?.close();
   await stopService?.();
 }
 
-if (!config.corefile) {
-  relay = await startPoolRelay({ answerers: config.answerers, tryTimeoutMs: config.tryTimeoutMs, deadlineMs: config.poolDeadlineMs, forceTcp: config.forceTcp });
-  if (config.answerersService) {
-    const svc = config.answerersService;
-    const r = relay;
-    const follower = await followAnswerersService({
-      ...svc,
-      kubeServer: config.kubeServer,
-      kubeconfig: config.kubeconfig,
-      logger,
-      onChange: (answerers) => {
-        r.setAnswerers(answerers);
-        logger.info({ answerers }, 'answerer pool changed');
-      },
-    }).catch((err: unknown) => fail(`--answerers-service: ${err instanceof Error ? err.message : String(err)}`));
-    stopService = follower.stop;
-  }
+const formatErrors = (errors: CorefileError[]) => errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`).join('\n');
+
+// The answerer pool: given, or the ready endpoints of a headless Service (then it changes at runtime and
+// the Corefile is generated again and reloaded live).
+let answerers: HostPort[] = config.answerers;
+let onAnswerers: ((next: HostPort[]) => void) | null = null;
+if (!config.corefile && config.answerersService) {
+  const svc = config.answerersService;
+  const follower = await followAnswerersService({
+    ...svc,
+    kubeServer: config.kubeServer,
+    kubeconfig: config.kubeconfig,
+    logger,
+    onChange: (next) => {
+      answerers = next;
+      onAnswerers?.(next);
+    },
+  }).catch((err: unknown) => fail(`--answerers-service: ${err instanceof Error ? err.message : String(err)}`));
+  stopService = follower.stop;
 }
-const corefile = config.corefile ?? {
-  text: generateCorefile({ zone: config.zone, pool: { host: '127.0.0.1', port: relay?.port ?? 0 }, upstreams: config.upstreams, resolvConf: config.resolvConf, port: config.listen[0]?.port ?? 53 }),
-  file: 'generated Corefile',
-};
+const port = config.listen[0]?.port ?? 53;
+const ownCorefile = (): { text: string; file: string } =>
+  config.corefile ?? {
+    text: generateCorefile({ zone: config.zone, answerers, tryTimeoutMs: config.tryTimeoutMs, forceTcp: config.forceTcp, upstreams: config.upstreams, resolvConf: config.resolvConf, port, spreadKey: config.instance }),
+    file: 'generated Corefile',
+  };
+const corefile = ownCorefile();
 
 if (config.setupInterface) {
-  interception = createInterception({ interfaceName: config.interfaceName, addresses: [...new Set(config.listen.map((l) => l.host))], port: config.listen[0]?.port ?? 53 });
+  interception = createInterception({ interfaceName: config.interfaceName, addresses: [...new Set(config.listen.map((l) => l.host))], port });
   const made = await interception.ensureInterface();
   if (!made.ok) await fail(made.error.message);
 }
 
-// One server per address: the server binds one address per load. Two instances share them (SO_REUSEPORT).
-for (const listen of config.listen) {
-  const loaded = await loadServer(corefile.text, { file: corefile.file, context: { logger, metrics: registry, resolvConf: config.resolvConf }, listen, reusePort: true });
-  if (!loaded.ok) await fail(loaded.errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`).join('\n'));
-  else servers.push(loaded.server);
-}
+// One server on every address (the link-local one and the Service IP), so one cache serves them all.
+// Two instances share the addresses (SO_REUSEPORT).
+const loaded = await loadServer(corefile.text, { file: corefile.file, context: { logger, metrics: registry, resolvConf: config.resolvConf }, listen: config.listen, reusePort: true });
+const running = loaded.ok ? loaded.server : await fail(formatErrors(loaded.errors));
+server = running;
+const control: CacheControl = cacheControl(running);
 
 // Only now that the sockets are bound does the node send its DNS here.
 if (interception) {
   const ruled = await interception.addRules();
   if (!ruled.ok) await fail(ruled.error.message);
 }
+
+// The operators' fragments (KV halo-config, target node-cache) run after the node cache's own Corefile;
+// the last good ones stay when the answerer pool changes. Reloads run one at a time, each composed when
+// its turn comes, so a pool change never brings back fragments a later apply replaced.
+let fragments = '';
+let reloads: Promise<unknown> = Promise.resolve();
+function reload(extra?: string): Promise<{ ok: true } | { ok: false; errors: CorefileError[] }> {
+  const run = reloads.then(async () => {
+    const candidate = extra ?? fragments;
+    const result = await running.reload(`${ownCorefile().text}\n${candidate}`);
+    // A reload makes new caches: they get the TTL caps in force (the bus may be down).
+    control.sync();
+    if (result.ok) fragments = candidate;
+    return result;
+  });
+  reloads = run.catch(() => undefined);
+  return run;
+}
+onAnswerers = (next) => {
+  logger.info({ answerers: next }, 'answerer pool changed');
+  void reload().then((result) => {
+    if (!result.ok) logger.error({ error: formatErrors(result.errors) }, 'cannot apply the new answerer pool');
+  });
+};
+// The pool may have changed while the server started.
+if (ownCorefile().text !== corefile.text) onAnswerers(answerers);
 
 const bus = startBusInvalidation({
   servers: config.nats,
@@ -102,14 +129,11 @@ const bus = startBusInvalidation({
     dropped.inc(n);
   },
 });
-const admin = config.adminPort !== undefined ? await startAdminServer({ host: config.adminHost, port: config.adminPort, registry, logger, isReady: () => servers.length > 0 }) : null;
+const admin = config.adminPort !== undefined ? await startAdminServer({ host: config.adminHost, port: config.adminPort, registry, logger, isReady: () => server !== null }) : null;
 
-const dns = servers.flatMap((s) => s.addresses());
-logger.info({ dns, pool: relay?.status(), corefile: corefile.file }, 'answering');
-console.log(JSON.stringify({ ready: true, app: 'node-cache', instance: config.instance, dns, admin: admin?.port ?? null, relay: relay?.port ?? null }));
-// The operators' fragments (KV halo-config, target node-cache) run after the node cache's own Corefile,
-// applied live on every server; the bucket keeps the last good ones for a restart.
-const compose = (effective: EffectiveConfigV1) => `${corefile.text}\n${effective.corefile}`;
+const dns = running.addresses();
+logger.info({ dns, answerers, corefile: corefile.file }, 'answering');
+console.log(JSON.stringify({ ready: true, app: 'node-cache', instance: config.instance, dns, admin: admin?.port ?? null }));
 let follower: ConfigFollower | null = null;
 void bus.firstConnect.then(
   async (nc) => {
@@ -119,14 +143,12 @@ void bus.firstConnect.then(
       target: 'node-cache',
       instance: config.instance,
       running: null,
-      apply: async (effective) => {
-        for (const server of servers) {
-          const result = await server.reload(compose(effective));
-          if (!result.ok) {
-            const error = result.errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`).join('; ');
-            logger.warn({ version: effective.version, error }, 'config refused; keeping the last good one');
-            return { ok: false, error };
-          }
+      apply: async (effective: EffectiveConfigV1) => {
+        const result = await reload(effective.corefile);
+        if (!result.ok) {
+          const error = formatErrors(result.errors).replaceAll('\n', '; ');
+          logger.warn({ version: effective.version, error }, 'config refused; keeping the last good one');
+          return { ok: false, error };
         }
         logger.info({ version: effective.version }, 'applied config');
         return { ok: true };
