@@ -22,6 +22,8 @@ export interface CacheBenchOptions {
   hot: number;
   outstanding: number;
   changes: number;
+  /** Changes timed at unbound and dnsmasq too, to show how long a TTL-bound cache stays stale (slow: up to 30 s each). */
+  staleChanges: number;
   answerers: number;
 }
 
@@ -31,6 +33,8 @@ export interface CacheBenchReport {
   change?: ChangeLatencyResult;
   /** Where the change latency was read: the node cache, or the answerer pool when there is none. */
   changeTarget: string;
+  /** The same changes read at the reference caches. */
+  staleness: { name: string; result: ChangeLatencyResult }[];
   missing: string[];
 }
 
@@ -84,13 +88,11 @@ export async function benchCache(options: CacheBenchOptions, log: Log): Promise<
       const server = await startUnbound(unbound, { dir: prepared.dir, zone, upstream: stack.dns });
       running.push(server);
       others.push(await measure('unbound (1 thread)', server.address, server.handle.pid));
-      await server.stop();
     }
     if (dnsmasq) {
       const server = await startDnsmasq(dnsmasq, { dir: prepared.dir, zone, upstream: stack.dns });
       running.push(server);
       others.push(await measure('dnsmasq', server.address, server.handle.pid));
-      await server.stop();
     }
 
     let change: ChangeLatencyResult | undefined;
@@ -98,7 +100,14 @@ export async function benchCache(options: CacheBenchOptions, log: Log): Promise<
     if (options.changes > 0) {
       change = await measureChangeLatency({ kubeUrl: stack.kubeUrl, target: cacheAddress ?? stack.dns, changes: options.changes, zone }, log);
     }
-    return { nodeCache, others, change, changeTarget, missing };
+    const staleness: CacheBenchReport['staleness'] = [];
+    if (options.staleChanges > 0) {
+      for (const server of running) {
+        const result = await measureChangeLatency({ kubeUrl: stack.kubeUrl, target: server.address, changes: options.staleChanges, zone, perChangeTimeoutMs: 45_000 }, log);
+        staleness.push({ name: server.name, result });
+      }
+    }
+    return { nodeCache, others, change, changeTarget, staleness, missing };
   } finally {
     for (const server of running) await server.stop().catch(() => undefined);
     await stack?.stop();
@@ -123,5 +132,9 @@ export function printCacheReport(report: CacheBenchReport, options: CacheBenchOp
     if (p) {
       log(`  p50 ${formatMs(p.p50)}, p90 ${formatMs(p.p90)}, p99 ${formatMs(p.p99)}, max ${formatMs(p.max)} (target p99 < 100 ms: ${p.p99 < 0.1 ? 'met' : 'NOT met'})`);
     }
+  }
+  for (const { name, result } of report.staleness) {
+    const p = result.percentiles;
+    log(`change to answer at ${name} (TTL-bound, for contrast): ${result.samples.length} seen, ${result.missed} missed${p ? `; p50 ${formatMs(p.p50)}, max ${formatMs(p.max)}` : ''}`);
   }
 }

@@ -19,6 +19,8 @@ const usage = `Usage: npm run bench -- <answerer|cache> [options]
   --outstanding N   dnsperf's outstanding queries (-q, default 100)
   --hot N           cache: questions in the hot set (default 2000)
   --changes N       cache: Kubernetes API writes timed to the new answer (default 200; 0 skips)
+  --stale-changes N cache: the same changes timed at unbound and dnsmasq, for contrast (default 3;
+                    each may take up to their 30 s TTL cap)
   --no-knot         answerer: do not run knot even where it is installed`;
 
 function fail(message: string, code = 2): never {
@@ -41,6 +43,7 @@ try {
       outstanding: { type: 'string', default: '100' },
       hot: { type: 'string', default: '2000' },
       changes: { type: 'string', default: '200' },
+      'stale-changes': { type: 'string', default: '3' },
       'no-knot': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
@@ -92,6 +95,7 @@ try {
       outstanding: count('outstanding', values.outstanding, 100, 1),
       hot: count('hot', values.hot, 2_000, 1),
       changes: count('changes', values.changes, 200),
+      staleChanges: count('stale-changes', values['stale-changes'], 3),
     };
     printCacheReport(await benchCache(options, log), options, log);
   } else {
