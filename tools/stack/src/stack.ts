@@ -27,6 +27,8 @@ export interface StackOptions {
   answerers?: number;
   /** The address every process listens on (default 127.0.0.1). */
   host?: string;
+  /** How long each process may take to say it is ready (default 120 s: a large cluster takes a while to seed and sync). */
+  readyTimeoutMs?: number;
 }
 
 export interface StackProcess {
@@ -67,7 +69,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let nats: NatsServer | undefined;
 
   const spawn = async (name: string, entryPath: string, args: string[], readyLine = /"ready":true/, env: NodeJS.ProcessEnv = {}): Promise<StackProcess> => {
-    const handle = await spawnProcess(entryPath, args, { readyLine, timeoutMs: 60_000, env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', ...env } });
+    const handle = await spawnProcess(entryPath, args, { readyLine, timeoutMs: options.readyTimeoutMs ?? 120_000, env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', ...env } });
     const proc = { name, handle, args, entry: entryPath, env };
     processes.set(name, proc);
     if (!started.includes(name)) started.push(name);
@@ -116,7 +118,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         const response = await query({ host, port: dnsPort }, 'kubernetes.default.svc.cluster.local', 'A', { timeoutMs: 500 }).catch(() => null);
         return response && (response.answers?.length ?? 0) > 0;
       },
-      { timeoutMs: 30_000, message: 'the answerer pool did not answer kubernetes.default.svc.cluster.local' },
+      { timeoutMs: options.readyTimeoutMs ?? 120_000, message: 'the answerer pool did not answer kubernetes.default.svc.cluster.local' },
     );
 
     // One node cache in front of the pool, as on a node (issue 4).
