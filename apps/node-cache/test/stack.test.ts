@@ -12,6 +12,12 @@ let discovery: DiscoveryV1Api;
 let cachePort: number;
 let extraAnswererPort: number;
 
+/** A process of the stack by name; a test that names one the stack lacks fails here, saying which. */
+function processOf(name: string): StackProcess {
+  const p = stack.processes.get(name);
+  if (!p) throw new Error(`the stack has no process ${name}`);
+  return p;
+}
 const cache = () => ({ host: '127.0.0.1', port: cachePort });
 const ask = (name: string, type = 'A', timeoutMs = 3_000) => query(cache(), name, type, { timeoutMs });
 const addresses = (r: Awaited<ReturnType<typeof ask>>) => (r.answers ?? []).flatMap((a) => (a.type === 'A' ? [String(a.data)] : [])).sort();
@@ -75,7 +81,7 @@ beforeAll(async () => {
   discovery = kc.makeApiClient(DiscoveryV1Api);
   // One more answerer on a port of its own, so that the cache knows two addresses.
   extraAnswererPort = await freePort({ udp: true });
-  const a0 = stack.processes.get('answerer-0')!;
+  const a0 = processOf('answerer-0');
   const args = [...a0.args];
   args[args.indexOf('--dns-port') + 1] = String(extraAnswererPort);
   args[args.indexOf('--instance') + 1] = 'answerer-x';
@@ -127,7 +133,7 @@ describe('node cache: the pool', () => {
   it('loses no query while one of two answerer addresses stops', async () => {
     const names = ['web.shop.svc.cluster.local', 'kubernetes.default.svc.cluster.local'];
     const failures = await stream(names, 5_000, async () => {
-      await stack.processes.get('answerer-x')!.handle.kill('SIGKILL');
+      await processOf('answerer-x').handle.kill('SIGKILL');
     });
     expect(failures).toEqual([]);
     await stack.restart('answerer-x');
@@ -137,7 +143,7 @@ describe('node cache: the pool', () => {
     const cached = 'web.shop.svc.cluster.local';
     expect(addresses(await ask(cached))).toEqual(['10.96.10.10']);
     const answerers = ['answerer-0', 'answerer-1', 'answerer-x'];
-    for (const a of answerers) await stack.processes.get(a)!.handle.kill('SIGKILL');
+    for (const a of answerers) await processOf(a).handle.kill('SIGKILL');
     const stale = await ask(cached, 'A', 5_000);
     expect(stale.rcode).toBe('NOERROR');
     expect(addresses(stale)).toEqual(['10.96.10.10']);
