@@ -57,6 +57,8 @@ export interface DnsServer {
 /** Plugins whose authoritative answers may be pre-encoded. */
 const FAST_PATH_WRITERS = new Set(['kubernetes', 'hosts']);
 const MAX_TCP_INFLIGHT = 128;
+/** After a reload, how long the old chains may take to finish their queries before they are closed anyway. */
+const DRAIN_MS = 5_000;
 
 interface Listener {
   spec: ListenSpec;
@@ -90,6 +92,8 @@ class Server implements DnsServer {
   private closed = false;
   private applying: Promise<unknown> = Promise.resolve();
   private readonly children = new Map<string, MetricChildren>();
+  /** Queries running on each configuration, so a reload closes the old plugins only once they are done. */
+  private readonly inflight = new Map<RunningConfig, { count: number; drained: (() => void) | null }>();
 
   constructor(options: LoadOptions) {
     this.options = options;
@@ -167,8 +171,42 @@ class Server implements DnsServer {
     this.config = next;
     this.fast = new FastPath();
     for (const key of [...this.listeners.keys()]) if (!next.listens.has(key)) await this.unlisten(key);
-    if (previous) await closeConfig(previous);
+    if (previous) {
+      // Closing a forward mid-query would lose that query: let the old chains finish first.
+      await this.drain(previous, DRAIN_MS);
+      await closeConfig(previous);
+    }
     return { ok: true };
+  }
+
+  private drain(config: RunningConfig, timeoutMs: number): Promise<void> {
+    const state = this.inflight.get(config);
+    if (!state || state.count === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        state.drained = null;
+        resolve();
+      }, timeoutMs);
+      state.drained = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private enter(config: RunningConfig): void {
+    const state = this.inflight.get(config);
+    if (state) state.count++;
+    else this.inflight.set(config, { count: 1, drained: null });
+  }
+
+  private leave(config: RunningConfig): void {
+    const state = this.inflight.get(config);
+    if (!state) return;
+    state.count--;
+    if (state.count > 0) return;
+    this.inflight.delete(config);
+    state.drained?.();
   }
 
   async close(): Promise<void> {
@@ -336,6 +374,7 @@ class Server implements DnsServer {
         dnssecOk: query.edns?.dnssecOk ?? false,
         zone: block.zone,
       };
+      if (config) this.enter(config);
       try {
         const result = await runChain(block.handlers, req);
         response = result.response;
@@ -345,6 +384,8 @@ class Server implements DnsServer {
       } catch (err) {
         this.shared.logger?.error({ err, qname: query.qname, qtype: query.qtype }, 'plugin chain failed');
         response = servfail();
+      } finally {
+        if (config) this.leave(config);
       }
     }
     let reply = encode(query, response, maxSize);
