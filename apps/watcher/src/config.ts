@@ -1,6 +1,6 @@
 // The watcher's configuration: flags first, then environment, then defaults. Read once, in one place.
-import { parseArgs } from 'node:util';
 import { hostname } from 'node:os';
+import { parseNatsServers, parsePort, readFlags } from '@halo/cli';
 
 export interface WatcherConfig {
   nats: string[];
@@ -34,45 +34,42 @@ export const usage = `Usage: halo-watcher [options]
 export type ConfigResult = { ok: true; config: WatcherConfig } | { ok: false; message: string };
 
 export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        nats: { type: 'string' },
-        'kube-server': { type: 'string' },
-        kubeconfig: { type: 'string' },
-        zone: { type: 'string' },
-        'watch-pods': { type: 'boolean' },
-        'admin-host': { type: 'string' },
-        'admin-port': { type: 'string' },
-        'lease-namespace': { type: 'string' },
-        'lease-name': { type: 'string' },
-        'lease-duration': { type: 'string' },
-        identity: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    return { ok: false, message: `${(err as Error).message}\n${usage}` };
-  }
-  if (values.help) return { ok: false, message: usage };
-  const adminPort = Number(values['admin-port'] ?? env.ADMIN_PORT ?? 8080);
+  const flags = readFlags(
+    argv,
+    {
+      nats: { type: 'string' },
+      'kube-server': { type: 'string' },
+      kubeconfig: { type: 'string' },
+      zone: { type: 'string' },
+      'watch-pods': { type: 'boolean' },
+      'admin-host': { type: 'string' },
+      'admin-port': { type: 'string' },
+      'lease-namespace': { type: 'string' },
+      'lease-name': { type: 'string' },
+      'lease-duration': { type: 'string' },
+      identity: { type: 'string' },
+    },
+    usage,
+  );
+  if (!flags.ok) return flags;
+  const { values } = flags;
+  const nats = parseNatsServers(values.nats ?? env.NATS_URL ?? 'nats://127.0.0.1:4222', '--nats');
+  if (!nats.ok) return nats;
+  const adminPort = parsePort(values['admin-port'] ?? env.ADMIN_PORT ?? '8080', '--admin-port');
+  if (!adminPort.ok) return adminPort;
   const leaseDurationSeconds = Number(values['lease-duration'] ?? 15);
-  if (!Number.isInteger(adminPort) || adminPort < 0 || adminPort > 65535) return { ok: false, message: `--admin-port: not a port: ${values['admin-port']}` };
   if (!Number.isFinite(leaseDurationSeconds) || leaseDurationSeconds < 1) return { ok: false, message: `--lease-duration: must be at least 1 second` };
   const zone = (values.zone ?? 'cluster.local').toLowerCase().replace(/\.$/, '');
   return {
     ok: true,
     config: {
-      nats: (values.nats ?? env.NATS_URL ?? 'nats://127.0.0.1:4222').split(',').map((s) => s.trim()).filter(Boolean),
+      nats: nats.value,
       kubeServer: values['kube-server'],
       kubeconfig: values.kubeconfig ?? env.KUBECONFIG,
       zone,
       watchPods: values['watch-pods'] ?? false,
       adminHost: values['admin-host'] ?? '0.0.0.0',
-      adminPort,
+      adminPort: adminPort.value,
       leaseNamespace: values['lease-namespace'] ?? env.POD_NAMESPACE ?? 'kube-system',
       leaseName: values['lease-name'] ?? 'halo-watcher',
       leaseDurationSeconds,

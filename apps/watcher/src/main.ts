@@ -3,6 +3,7 @@
 import type { KubernetesObject, V1EndpointSlice, V1Namespace, V1Pod, V1Service } from '@kubernetes/client-node';
 import { Counter, Gauge } from 'prom-client';
 import { connectBus } from '@halo/bus';
+import { configOrExit, onStop } from '@halo/cli';
 import { createInformer, createLeaderElection, loadKubeConfig } from '@halo/kube';
 import { createLogger, createMetricsRegistry, startAdminServer, startTelemetry } from '@halo/telemetry';
 import { defaultZoneOptions } from '@halo/zone';
@@ -10,12 +11,7 @@ import { readConfig } from './config.ts';
 import { InformerState, type EventType } from './cluster-state.ts';
 import { ZoneSync } from './zone-sync.ts';
 
-const parsed = readConfig(process.argv.slice(2), process.env);
-if (!parsed.ok) {
-  console.error(parsed.message);
-  process.exit(2);
-}
-const config = parsed.config;
+const config = configOrExit(readConfig(process.argv.slice(2), process.env));
 const telemetry = await startTelemetry({ serviceName: 'halo-watcher', serviceInstanceId: config.identity });
 const logger = createLogger('watcher', { identity: config.identity });
 const registry = createMetricsRegistry();
@@ -83,10 +79,7 @@ const election = createLeaderElection(kc, {
 election.start();
 console.log(JSON.stringify({ ready: true, app: 'watcher', admin: admin.port, identity: config.identity }));
 
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
+onStop(async (signal) => {
   logger.info({ signal }, 'stopping');
   await sync.idle();
   sync.close();
@@ -95,7 +88,4 @@ async function shutdown(signal: string) {
   await nc.drain().catch(() => undefined);
   await admin.close();
   await telemetry.shutdown();
-  process.exit(0);
-}
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+});
