@@ -1,5 +1,5 @@
 // The config service's configuration: flags first, then environment, then defaults.
-import { parseArgs } from 'node:util';
+import { parseNatsServers, parsePort, readFlags } from '@halo/cli';
 
 export interface ConfigServiceConfig {
   nats: string[];
@@ -36,35 +36,31 @@ export const usage = `Usage: halo-config [options]
 export type ConfigResult = { ok: true; config: ConfigServiceConfig } | { ok: false; message: string };
 
 export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        nats: { type: 'string' },
-        host: { type: 'string' },
-        port: { type: 'string' },
-        'admin-host': { type: 'string' },
-        'admin-port': { type: 'string' },
-        'kube-server': { type: 'string' },
-        kubeconfig: { type: 'string' },
-        'no-configmaps': { type: 'boolean' },
-        tokens: { type: 'string' },
-        'tokens-secret': { type: 'string' },
-        'cluster-zone': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    return { ok: false, message: `${(err as Error).message}\n${usage}` };
-  }
-  if (values.help) return { ok: false, message: usage };
-  const port = Number(values.port ?? 18080);
-  const adminPort = Number(values['admin-port'] ?? 8082);
-  for (const [flag, n] of [['--port', port], ['--admin-port', adminPort]] as const) {
-    if (!Number.isInteger(n) || n < 0 || n > 65535) return { ok: false, message: `${flag}: not a port` };
-  }
+  const flags = readFlags(
+    argv,
+    {
+      nats: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'admin-host': { type: 'string' },
+      'admin-port': { type: 'string' },
+      'kube-server': { type: 'string' },
+      kubeconfig: { type: 'string' },
+      'no-configmaps': { type: 'boolean' },
+      tokens: { type: 'string' },
+      'tokens-secret': { type: 'string' },
+      'cluster-zone': { type: 'string' },
+    },
+    usage,
+  );
+  if (!flags.ok) return flags;
+  const { values } = flags;
+  const nats = parseNatsServers(values.nats ?? env.NATS_URL ?? 'nats://127.0.0.1:4222', '--nats');
+  if (!nats.ok) return nats;
+  const port = parsePort(values.port ?? '18080', '--port');
+  if (!port.ok) return port;
+  const adminPort = parsePort(values['admin-port'] ?? '8082', '--admin-port');
+  if (!adminPort.ok) return adminPort;
   if (values['tokens-secret'] && !/^[a-z0-9-]+\/[a-z0-9.-]+$/.test(values['tokens-secret'])) {
     return { ok: false, message: '--tokens-secret: give NAMESPACE/NAME' };
   }
@@ -75,11 +71,11 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
   return {
     ok: true,
     config: {
-      nats: (values.nats ?? env.NATS_URL ?? 'nats://127.0.0.1:4222').split(',').map((s) => s.trim()).filter(Boolean),
+      nats: nats.value,
       host: values.host ?? '0.0.0.0',
-      port,
+      port: port.value,
       adminHost: values['admin-host'] ?? '0.0.0.0',
-      adminPort,
+      adminPort: adminPort.value,
       kubeServer: values['kube-server'],
       kubeconfig: values.kubeconfig ?? env.KUBECONFIG,
       watchConfigMaps: !values['no-configmaps'],

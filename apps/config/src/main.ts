@@ -2,6 +2,7 @@
 // The config service: Corefile fragments in (REST API, ConfigMaps), validated whole, out to KV halo-config.
 import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import { connectBus, FragmentStore, listInstanceStatus } from '@halo/bus';
+import { configOrExit, onStop } from '@halo/cli';
 import { createInformer, loadKubeConfig } from '@halo/kube';
 import { createLogger, createMetricsRegistry, startAdminServer, startTelemetry } from '@halo/telemetry';
 import { buildApp } from './app.ts';
@@ -11,12 +12,7 @@ import { extraConfigMaps } from './configmaps.ts';
 import { Fragments } from './fragments.ts';
 import { readTokensFile, tokensFromSecret, type Tokens } from './tokens.ts';
 
-const parsed = readConfig(process.argv.slice(2), process.env);
-if (!parsed.ok) {
-  console.error(parsed.message);
-  process.exit(2);
-}
-const config = parsed.config;
+const config = configOrExit(readConfig(process.argv.slice(2), process.env));
 
 let fileTokens: Tokens = new Map();
 if (config.tokensFile) {
@@ -74,17 +70,11 @@ const port = typeof address === 'object' && address ? address.port : config.port
 const admin = await startAdminServer({ host: config.adminHost, port: config.adminPort, registry, logger, isReady: () => !nc.isClosed() });
 console.log(JSON.stringify({ ready: true, app: 'config', port, admin: admin.port }));
 
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
+onStop(async (signal) => {
   logger.info({ signal }, 'stopping');
   await app.close();
   for (const stop of stops) await stop();
   await nc.drain().catch(() => undefined);
   await admin.close();
   await telemetry.shutdown();
-  process.exit(0);
-}
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+});
