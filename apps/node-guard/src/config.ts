@@ -1,6 +1,6 @@
 // The guard's configuration: flags first, then environment, then defaults. Read once, in one place.
-import { parseArgs } from 'node:util';
 import net from 'node:net';
+import { parseDurationMs, parseHostPort, parsePort, parseWholeNumber, readFlags, splitList } from '@halo/cli';
 import type { ProbeTarget } from './probe.ts';
 
 export interface GuardConfig {
@@ -36,88 +36,61 @@ export const usage = `Usage: halo-node-guard [options]
 
 export type ConfigResult = { ok: true; config: GuardConfig } | { ok: false; message: string };
 
-/** `250ms`, `1s`, `0.5s` or a number of milliseconds. */
-export function parseMs(text: string): number | null {
-  const m = /^([0-9]+(?:\.[0-9]+)?)(ms|s)?$/.exec(text.trim());
-  if (!m) return null;
-  return Math.round(Number(m[1]) * (m[2] === 's' ? 1000 : 1));
-}
-
-export function parseHostPort(text: string, defaultPort: number): { host: string; port: number } | null {
-  let host = text;
-  let port = defaultPort;
-  const bracketed = /^\[([^\]]+)\](?::([0-9]+))?$/.exec(text);
-  if (bracketed) {
-    host = bracketed[1];
-    if (bracketed[2]) port = Number(bracketed[2]);
-  } else if (!net.isIPv6(text) && text.includes(':')) {
-    host = text.slice(0, text.lastIndexOf(':'));
-    port = Number(text.slice(text.lastIndexOf(':') + 1));
-  }
-  if (net.isIP(host) === 0 || !Number.isInteger(port) || port < 1 || port > 65535) return null;
-  return { host, port };
-}
-
 export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        probe: { type: 'string' },
-        'probe-name': { type: 'string' },
-        'probe-type': { type: 'string' },
-        interval: { type: 'string' },
-        timeout: { type: 'string' },
-        failures: { type: 'string' },
-        successes: { type: 'string' },
-        interface: { type: 'string' },
-        addresses: { type: 'string' },
-        port: { type: 'string' },
-        'admin-host': { type: 'string' },
-        'admin-port': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    return { ok: false, message: `${(err as Error).message}\n${usage}` };
-  }
-  if (values.help) return { ok: false, message: usage };
-  const port = Number(values.port ?? '53');
-  if (!Number.isInteger(port) || port < 1 || port > 65535) return { ok: false, message: `--port: not a port: ${values.port}` };
-  const probeAt = parseHostPort(values.probe ?? env.HALO_GUARD_PROBE ?? '169.254.20.10', port);
-  if (!probeAt) return { ok: false, message: `--probe: not an IP[:port]: ${values.probe}` };
+  const flags = readFlags(
+    argv,
+    {
+      probe: { type: 'string' },
+      'probe-name': { type: 'string' },
+      'probe-type': { type: 'string' },
+      interval: { type: 'string' },
+      timeout: { type: 'string' },
+      failures: { type: 'string' },
+      successes: { type: 'string' },
+      interface: { type: 'string' },
+      addresses: { type: 'string' },
+      port: { type: 'string' },
+      'admin-host': { type: 'string' },
+      'admin-port': { type: 'string' },
+    },
+    usage,
+  );
+  if (!flags.ok) return flags;
+  const { values } = flags;
+  const port = parsePort(values.port ?? '53', '--port', { min: 1 });
+  if (!port.ok) return port;
+  const probeAt = parseHostPort(values.probe ?? env.HALO_GUARD_PROBE ?? '169.254.20.10', port.value, '--probe', { minPort: 1 });
+  if (!probeAt.ok) return probeAt;
   const type = (values['probe-type'] ?? 'A').toUpperCase();
   if (!['A', 'AAAA', 'SOA', 'NS', 'TXT'].includes(type)) return { ok: false, message: `--probe-type: one of A, AAAA, SOA, NS, TXT, got ${type}` };
-  const intervalMs = parseMs(values.interval ?? '200ms');
-  const timeoutMs = parseMs(values.timeout ?? '250ms');
-  if (intervalMs === null || intervalMs < 10) return { ok: false, message: `--interval: a duration of at least 10ms, got ${values.interval}` };
-  if (timeoutMs === null || timeoutMs < 10) return { ok: false, message: `--timeout: a duration of at least 10ms, got ${values.timeout}` };
-  const failures = Number(values.failures ?? '2');
-  const successes = Number(values.successes ?? '2');
-  if (!Number.isInteger(failures) || failures < 1) return { ok: false, message: `--failures: a whole number ≥ 1, got ${values.failures}` };
-  if (!Number.isInteger(successes) || successes < 1) return { ok: false, message: `--successes: a whole number ≥ 1, got ${values.successes}` };
-  const addresses = (values.addresses ?? env.HALO_INTERCEPT_ADDRESSES ?? '169.254.20.10').split(',').map((s) => s.trim()).filter(Boolean);
+  const intervalMs = parseDurationMs(values.interval ?? '200ms', '--interval', { min: 10 });
+  if (!intervalMs.ok) return intervalMs;
+  const timeoutMs = parseDurationMs(values.timeout ?? '250ms', '--timeout', { min: 10 });
+  if (!timeoutMs.ok) return timeoutMs;
+  const failures = parseWholeNumber(values.failures ?? '2', '--failures', { min: 1 });
+  if (!failures.ok) return failures;
+  const successes = parseWholeNumber(values.successes ?? '2', '--successes', { min: 1 });
+  if (!successes.ok) return successes;
+  const addresses = splitList(values.addresses ?? env.HALO_INTERCEPT_ADDRESSES ?? '169.254.20.10');
   const bad = addresses.find((a) => net.isIP(a) === 0);
   if (bad !== undefined) return { ok: false, message: `--addresses: "${bad}" is not an IP address` };
   let admin: GuardConfig['admin'];
   if (values['admin-port'] !== undefined) {
-    const p = Number(values['admin-port']);
-    if (!Number.isInteger(p) || p < 0 || p > 65535) return { ok: false, message: `--admin-port: not a port: ${values['admin-port']}` };
-    admin = { host: values['admin-host'] ?? '0.0.0.0', port: p };
+    const adminPort = parsePort(values['admin-port'], '--admin-port');
+    if (!adminPort.ok) return adminPort;
+    admin = { host: values['admin-host'] ?? '0.0.0.0', port: adminPort.value };
   }
   return {
     ok: true,
     config: {
-      target: { ...probeAt, name: values['probe-name'] ?? 'node-cache.halo.invalid', type: type as ProbeTarget['type'] },
-      intervalMs,
-      timeoutMs,
-      failures,
-      successes,
+      target: { ...probeAt.value, name: values['probe-name'] ?? 'node-cache.halo.invalid', type: type as ProbeTarget['type'] },
+      intervalMs: intervalMs.value,
+      timeoutMs: timeoutMs.value,
+      failures: failures.value,
+      successes: successes.value,
       interfaceName: values.interface ?? 'halo-dns0',
       addresses,
-      port,
+      port: port.value,
       admin,
     },
   };

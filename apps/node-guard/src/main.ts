@@ -2,17 +2,13 @@
 // The node guard: asks the node cache several times a second; takes the interception rules away while it
 // does not answer (queries to the Service IP then reach the pool through kube-proxy), puts them back after.
 import { Counter, Gauge } from 'prom-client';
+import { configOrExit, onStop } from '@halo/cli';
 import { createInterception } from '@halo/interception';
 import { createLogger, createMetricsRegistry, startAdminServer } from '@halo/telemetry';
 import { readConfig } from './config.ts';
 import { startGuard } from './guard.ts';
 
-const parsed = readConfig(process.argv.slice(2), process.env);
-if (!parsed.ok) {
-  console.error(parsed.message);
-  process.exit(2);
-}
-const config = parsed.config;
+const config = configOrExit(readConfig(process.argv.slice(2), process.env));
 const logger = createLogger('node-guard');
 const registry = createMetricsRegistry();
 const intercepting = new Gauge({ name: 'halo_node_guard_intercepting', help: '1 while the interception rules are in place, 0 while removed.', registers: [registry] });
@@ -41,14 +37,8 @@ const admin = config.admin ? await startAdminServer({ ...config.admin, registry,
 logger.info({ probe: config.target, addresses: config.addresses, intervalMs: config.intervalMs }, 'guarding the node cache');
 console.log(JSON.stringify({ ready: true, app: 'node-guard', admin: admin?.port ?? null }));
 
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
+onStop(async (signal) => {
   logger.info({ signal }, 'stopping; the interception stays as it is');
   await guard.stop();
   await admin?.close();
-  process.exit(0);
-}
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+});
