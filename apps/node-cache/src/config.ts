@@ -1,13 +1,10 @@
 // The node cache's configuration: flags first, then environment, then defaults. Read once, in one place.
-import { parseArgs } from 'node:util';
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import { parseDurationMs, parseHostPorts, parseNatsServers, parsePort, parseWholeNumber, readFlags, type HostPort } from '@halo/cli';
 
-export interface HostPort {
-  host: string;
-  port: number;
-}
+export type { HostPort };
 
 export interface NodeCacheConfig {
   listen: HostPort[];
@@ -60,92 +57,58 @@ export const usage = `Usage: halo-node-cache [options]
 
 export type ConfigResult = { ok: true; config: NodeCacheConfig } | { ok: false; message: string };
 
-/** `IP`, `IP:PORT`, `[IPv6]:PORT`. */
-export function parseHostPort(text: string, defaultPort: number): HostPort | null {
-  let host = text.trim();
-  let port = defaultPort;
-  const bracketed = /^\[([^\]]+)\](?::([0-9]+))?$/.exec(host);
-  if (bracketed) {
-    host = bracketed[1];
-    if (bracketed[2]) port = Number(bracketed[2]);
-  } else if (!net.isIPv6(host) && host.includes(':')) {
-    port = Number(host.slice(host.lastIndexOf(':') + 1));
-    host = host.slice(0, host.lastIndexOf(':'));
-  }
-  if (net.isIP(host) === 0 || !Number.isInteger(port) || port < 0 || port > 65535) return null;
-  return { host, port };
-}
-
-function hostPorts(text: string | undefined, defaultPort: number, flag: string): HostPort[] | string {
-  if (!text) return [];
-  const out: HostPort[] = [];
-  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const hp = parseHostPort(part, defaultPort);
-    if (!hp) return `${flag}: "${part}" is not IP, IP:PORT or [IPv6]:PORT`;
-    out.push(hp);
-  }
-  return out;
-}
-
-/** `50ms`, `1.5s`, or milliseconds. */
-export function parseMs(text: string): number | null {
-  const m = /^([0-9]+(?:\.[0-9]+)?)(ms|s)?$/.exec(text.trim());
-  return m ? Math.round(Number(m[1]) * (m[2] === 's' ? 1000 : 1)) : null;
-}
-
 export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        listen: { type: 'string' },
-        'service-ip': { type: 'string' },
-        answerers: { type: 'string' },
-        'answerers-service': { type: 'string' },
-        'kube-server': { type: 'string' },
-        kubeconfig: { type: 'string' },
-        zone: { type: 'string' },
-        upstream: { type: 'string' },
-        'resolv-conf': { type: 'string' },
-        'force-tcp': { type: 'boolean' },
-        'try-timeout': { type: 'string' },
-        corefile: { type: 'string' },
-        nats: { type: 'string' },
-        'bus-down-ttl': { type: 'string' },
-        'setup-interface': { type: 'boolean' },
-        interface: { type: 'string' },
-        'skip-teardown': { type: 'boolean' },
-        'admin-host': { type: 'string' },
-        'admin-port': { type: 'string' },
-        instance: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    return { ok: false, message: `${(err as Error).message}\n${usage}` };
-  }
-  if (values.help) return { ok: false, message: usage };
-  const listen = hostPorts(values.listen ?? '169.254.20.10:53', 53, '--listen');
-  if (typeof listen === 'string') return { ok: false, message: listen };
+  const flags = readFlags(
+    argv,
+    {
+      listen: { type: 'string' },
+      'service-ip': { type: 'string' },
+      answerers: { type: 'string' },
+      'answerers-service': { type: 'string' },
+      'kube-server': { type: 'string' },
+      kubeconfig: { type: 'string' },
+      zone: { type: 'string' },
+      upstream: { type: 'string' },
+      'resolv-conf': { type: 'string' },
+      'force-tcp': { type: 'boolean' },
+      'try-timeout': { type: 'string' },
+      corefile: { type: 'string' },
+      nats: { type: 'string' },
+      'bus-down-ttl': { type: 'string' },
+      'setup-interface': { type: 'boolean' },
+      interface: { type: 'string' },
+      'skip-teardown': { type: 'boolean' },
+      'admin-host': { type: 'string' },
+      'admin-port': { type: 'string' },
+      instance: { type: 'string' },
+    },
+    usage,
+  );
+  if (!flags.ok) return flags;
+  const { values } = flags;
+  const parsedListen = parseHostPorts(values.listen ?? '169.254.20.10:53', 53, '--listen');
+  if (!parsedListen.ok) return parsedListen;
+  const listen = parsedListen.value;
   const serviceIp = values['service-ip'];
   if (serviceIp !== undefined && net.isIP(serviceIp) === 0) return { ok: false, message: `--service-ip: "${serviceIp}" is not an IP address` };
   if (serviceIp && !listen.some((l) => l.host === serviceIp)) listen.push({ host: serviceIp, port: listen[0]?.port ?? 53 });
-  const answerers = hostPorts(values.answerers ?? env.HALO_ANSWERERS, 53, '--answerers');
-  if (typeof answerers === 'string') return { ok: false, message: answerers };
+  const parsedAnswerers = parseHostPorts(values.answerers ?? env.HALO_ANSWERERS, 53, '--answerers');
+  if (!parsedAnswerers.ok) return parsedAnswerers;
+  const answerers = parsedAnswerers.value;
   let answerersService: NodeCacheConfig['answerersService'];
   if (values['answerers-service']) {
     const m = /^([a-z0-9-]+)\/([a-z0-9-]+)(?::([0-9]+))?$/.exec(values['answerers-service']);
     if (!m) return { ok: false, message: `--answerers-service: NAMESPACE/NAME[:PORT], got "${values['answerers-service']}"` };
     answerersService = { namespace: m[1], name: m[2], port: m[3] ? Number(m[3]) : 53 };
   }
-  const upstreams = hostPorts(values.upstream, 53, '--upstream');
-  if (typeof upstreams === 'string') return { ok: false, message: upstreams };
-  const tryTimeoutMs = parseMs(values['try-timeout'] ?? '50ms');
-  if (tryTimeoutMs === null || tryTimeoutMs < 1) return { ok: false, message: `--try-timeout: a duration like 50ms, got ${values['try-timeout']}` };
-  const busDownTtl = Number(values['bus-down-ttl'] ?? '5');
-  if (!Number.isInteger(busDownTtl) || busDownTtl < 0) return { ok: false, message: `--bus-down-ttl: whole seconds, got ${values['bus-down-ttl']}` };
+  const upstreams = parseHostPorts(values.upstream, 53, '--upstream');
+  if (!upstreams.ok) return upstreams;
+  const tryTimeoutMs = parseDurationMs(values['try-timeout'] ?? '50ms', '--try-timeout', { min: 1 });
+  if (!tryTimeoutMs.ok) return tryTimeoutMs;
+  const busDownTtl = parseWholeNumber(values['bus-down-ttl'] ?? '5', '--bus-down-ttl');
+  if (!busDownTtl.ok) return busDownTtl;
+  const nats = parseNatsServers(values.nats ?? env.NATS_URL ?? 'nats://127.0.0.1:4222', '--nats');
+  if (!nats.ok) return nats;
   let corefile: NodeCacheConfig['corefile'];
   if (values.corefile) {
     try {
@@ -156,11 +119,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
   } else if (answerers.length === 0 && !answerersService) {
     return { ok: false, message: `give the answerer pool: --answerers IP:PORT,... or --answerers-service NS/NAME (or a whole --corefile)\n${usage}` };
   }
-  let adminPort: number | undefined;
-  if (values['admin-port'] !== undefined) {
-    adminPort = Number(values['admin-port']);
-    if (!Number.isInteger(adminPort) || adminPort < 0 || adminPort > 65535) return { ok: false, message: `--admin-port: not a port: ${values['admin-port']}` };
-  }
+  const adminPort = values['admin-port'] === undefined ? undefined : parsePort(values['admin-port'], '--admin-port');
+  if (adminPort && !adminPort.ok) return adminPort;
   const interfaceName = values.interface ?? 'halo-dns0';
   return {
     ok: true,
@@ -172,18 +132,18 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
       kubeServer: values['kube-server'],
       kubeconfig: values.kubeconfig,
       zone: (values.zone ?? 'cluster.local').toLowerCase().replace(/\.$/, ''),
-      upstreams,
+      upstreams: upstreams.value,
       resolvConf: values['resolv-conf'] ?? '/etc/resolv.conf',
       forceTcp: values['force-tcp'] === true,
-      tryTimeoutMs,
+      tryTimeoutMs: tryTimeoutMs.value,
       corefile,
-      nats: (values.nats ?? env.NATS_URL ?? 'nats://127.0.0.1:4222').split(',').map((s) => s.trim()).filter(Boolean),
-      busDownTtl,
+      nats: nats.value,
+      busDownTtl: busDownTtl.value,
       setupInterface: values['setup-interface'] === true,
       interfaceName,
       skipTeardown: values['skip-teardown'] === true,
       adminHost: values['admin-host'] ?? '0.0.0.0',
-      adminPort,
+      adminPort: adminPort?.value,
       instance: values.instance ?? env.POD_NAME ?? `${hostname()}-${process.pid}`,
     },
   };

@@ -82,6 +82,12 @@ describe('readConfig', () => {
     [[], 'give the answerer pool'],
     [['--answerers', 'nope'], '--answerers: "nope"'],
     [['--answerers', '10.0.0.1', '--service-ip', '10.96.0'], '--service-ip'],
+    [['--answerers', '10.0.0.1', '--try-timeout', '0ms'], '--try-timeout: a duration'],
+    [['--answerers', '10.0.0.1', '--bus-down-ttl', '1.5'], '--bus-down-ttl: a whole number'],
+    [['--answerers', '10.0.0.1', '--admin-port', 'http'], '--admin-port: not a port: http'],
+    [['--answerers', '10.0.0.1', '--admin-port', '0'], { adminPort: 0 }],
+    [['--answerers', '10.0.0.1', '--nats', 'nats://a:4222,nats://b:4222'], { nats: ['nats://a:4222', 'nats://b:4222'] }],
+    [['--bogus'], "Unknown option '--bogus'"],
   ])('%j', (argv, expected) => {
     const r = readConfig(argv, {});
     if (typeof expected === 'string') {

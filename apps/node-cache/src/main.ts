@@ -5,6 +5,7 @@
 import { Counter } from 'prom-client';
 import { loadServer, type CorefileError, type DnsServer } from '@halo/server';
 import { ConfigFollower, type EffectiveConfigV1 } from '@halo/bus';
+import { configOrExit, onStop } from '@halo/cli';
 import { createInterception, type Interception } from '@halo/interception';
 import { createLogger, createMetricsRegistry, startAdminServer, startTelemetry } from '@halo/telemetry';
 import { followAnswerersService } from './answerers-service.ts';
@@ -13,12 +14,7 @@ import { readConfig, type HostPort } from './config.ts';
 import { clusterZones, generateCorefile } from './corefile.ts';
 import { startBusInvalidation } from './invalidation.ts';
 
-const parsed = readConfig(process.argv.slice(2), process.env);
-if (!parsed.ok) {
-  console.error(parsed.message);
-  process.exit(2);
-}
-const config = parsed.config;
+const config = configOrExit(readConfig(process.argv.slice(2), process.env));
 const telemetry = await startTelemetry({ serviceName: 'halo-node-cache', serviceInstanceId: config.instance });
 const logger = createLogger('node-cache', { instance: config.instance });
 const registry = createMetricsRegistry();
@@ -138,7 +134,7 @@ let follower: ConfigFollower | null = null;
 void bus.firstConnect.then(
   async (nc) => {
     console.log(JSON.stringify({ bus: 'connected' }));
-    if (!nc || stopping) return;
+    if (!nc || stop.stopping) return;
     follower = await ConfigFollower.open(nc, {
       target: 'node-cache',
       instance: config.instance,
@@ -159,17 +155,11 @@ void bus.firstConnect.then(
   () => undefined,
 );
 
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
+const stop = onStop(async (signal) => {
   logger.info({ signal, teardown: interception !== null && !config.skipTeardown }, 'stopping');
   await follower?.close();
   await cleanup();
   await bus.close();
   await admin?.close();
   await telemetry.shutdown();
-  process.exit(0);
-}
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+});
