@@ -134,6 +134,23 @@ describe('fragments', () => {
   });
 });
 
+describe('two replicas, no leader', () => {
+  it('lets exactly one of two concurrent writers of the same version win', async () => {
+    const second = await buildApp({ fragments: new Fragments(await FragmentStore.open(nc), { clusterZone: 'cluster.local' }), statuses: () => listInstanceStatus(nc), tokens: () => tokens });
+    try {
+      expect((await put('race', 'race.internal {\n  whoami\n}\n')).statusCode).toBe(200);
+      const write = (target: FastifyInstance, ip: string) =>
+        target.inject({ method: 'PUT', url: '/v1/fragments/race', payload: `race.internal {\n  hosts {\n    ${ip} a.race.internal\n  }\n}\n`, headers: as(writer, { 'content-type': 'text/plain', 'if-match': '"1"' }) });
+      const results = await Promise.all([write(app, '10.0.0.1'), write(second, '10.0.0.2')]);
+      expect(results.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+      const versions = await app.inject({ url: '/v1/fragments/race/versions', headers: as(reader) });
+      expect(versions.json().versions.map((v: { version: number }) => v.version)).toEqual([1, 2]);
+    } finally {
+      await second.close();
+    }
+  });
+});
+
 describe('status and OpenAPI', () => {
   it('shows each instance with the version it runs', async () => {
     const applied: number[] = [];
