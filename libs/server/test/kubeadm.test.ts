@@ -1,30 +1,11 @@
 import net from 'node:net';
 import { promises as dnsPromises } from 'node:dns';
 import { expect, it } from 'vitest';
+import { kubeadmCorefile } from '@halo/corefile';
 import { loadServer } from '../src/index.ts';
 import { MemoryRecordSets, service } from './helpers.ts';
 
-const kubeadm = `.:53 {
-    errors
-    health {
-       lameduck 5s
-    }
-    ready
-    kubernetes cluster.local in-addr.arpa ip6.arpa {
-       pods insecure
-       fallthrough in-addr.arpa ip6.arpa
-       ttl 30
-    }
-    prometheus :9153
-    forward . /etc/resolv.conf {
-       max_concurrent 1000
-    }
-    cache 30
-    loop
-    reload
-    loadbalance
-}
-`;
+const kubeadm = kubeadmCorefile;
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -1,6 +1,7 @@
 import { promises as dnsPromises } from 'node:dns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
+import { kubeadmCorefile } from '@halo/corefile';
 import { loadServer, validateCorefile, type DnsServer } from '../src/index.ts';
 import { decode, MemoryRecordSets, opt, query, service, tcpExchange, udpExchange } from './helpers.ts';
 
@@ -192,27 +193,7 @@ describe('reload', () => {
 
 describe('validateCorefile', () => {
   it('accepts the kubeadm Corefile unchanged', () => {
-    const kubeadm = `.:53 {
-    errors
-    health {
-       lameduck 5s
-    }
-    ready
-    kubernetes cluster.local in-addr.arpa ip6.arpa {
-       pods insecure
-       fallthrough in-addr.arpa ip6.arpa
-       ttl 30
-    }
-    prometheus :9153
-    forward . /etc/resolv.conf {
-       max_concurrent 1000
-    }
-    cache 30
-    loop
-    reload
-    loadbalance
-}
-`;
+    const kubeadm = kubeadmCorefile;
     expect(validateCorefile(kubeadm)).toEqual([]);
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Answer } from 'dns-packet';
+import { kubeadmCorefile } from '@halo/corefile';
 import { compareResponses, recordKey, type Response } from './diff.ts';
 import { parseQuestions } from './questions.ts';
 import { corednsCorefile } from './coredns.ts';
@@ -125,23 +126,7 @@ describe('parseQuestions', () => {
 
 describe('corednsCorefile', () => {
   it("runs kubeadm's Corefile beside ours: own ports, bound to the host, pointed at kube-sim", () => {
-    const kubeadm = `.:53 {
-    errors
-    health {
-       lameduck 5s
-    }
-    ready
-    kubernetes cluster.local in-addr.arpa ip6.arpa {
-       pods insecure
-       fallthrough in-addr.arpa ip6.arpa
-       ttl 30
-    }
-    prometheus :9153
-    forward . /etc/resolv.conf {
-       max_concurrent 1000
-    }
-    cache 30
-}`;
+    const kubeadm = kubeadmCorefile;
     const text = corednsCorefile(kubeadm, { kubeUrl: 'http://127.0.0.1:16443', host: '127.0.0.1', ports: { dns: 5300, health: 8081, ready: 8182, metrics: 9154 } });
     expect(text).toBe(`.:5300 {
     bind 127.0.0.1
@@ -161,6 +146,10 @@ describe('corednsCorefile', () => {
        max_concurrent 1000
     }
     cache 30
-}`);
+    loop
+    reload
+    loadbalance
+}
+`);
   });
 });
