@@ -9,7 +9,9 @@ import {
   rcodeName,
   rcodeNumber,
   readWireQuestion,
+  shuffleAnswersOnWire,
   TcpMessageReader,
+  uniformAnswers,
   type ResponseMessage,
 } from './index.ts';
 
@@ -231,5 +233,49 @@ describe('fuzz', () => {
         expect(typeof enc.ok).toBe('boolean');
       }
     }
+  });
+});
+
+describe('answers shuffled on the wire', () => {
+  const a = (data: string, name = 'db.shop.svc.cluster.local'): Answer => ({ type: 'A', name, ttl: 30, class: 'IN', data });
+  const encoded = (answers: Answer[], type = 'A') => {
+    const enc = encodeResponse(response(answers, { question: { name: 'db.shop.svc.cluster.local', type } }));
+    if (!enc.ok) throw new Error(enc.error.message);
+    return enc.wire;
+  };
+  it.each([
+    ['three A records', [a('10.0.0.1'), a('10.0.0.2'), a('10.0.0.3')], 'A', { count: 3, size: 16 }],
+    ['two AAAA records', [{ type: 'AAAA', name: 'db.shop.svc.cluster.local', ttl: 30, class: 'IN', data: 'fd00::1' }, { type: 'AAAA', name: 'db.shop.svc.cluster.local', ttl: 30, class: 'IN', data: 'fd00::2' }] as Answer[], 'AAAA', { count: 2, size: 28 }],
+    ['one A record', [a('10.0.0.1')], 'A', null],
+    ['SRV records', [{ type: 'SRV', name: 'db.shop.svc.cluster.local', ttl: 30, class: 'IN', data: { priority: 0, weight: 50, port: 80, target: 'a.db.shop.svc.cluster.local' } }, { type: 'SRV', name: 'db.shop.svc.cluster.local', ttl: 30, class: 'IN', data: { priority: 0, weight: 50, port: 80, target: 'b.db.shop.svc.cluster.local' } }] as Answer[], 'SRV', null],
+    ['a CNAME before addresses', [{ type: 'CNAME', name: 'db.shop.svc.cluster.local', ttl: 30, class: 'IN', data: 'x.shop.svc.cluster.local' }, a('10.0.0.1', 'x.shop.svc.cluster.local'), a('10.0.0.2', 'x.shop.svc.cluster.local')] as Answer[], 'A', null],
+  ])('%s', (_l, answers, type, expected) => {
+    const layout = uniformAnswers(encoded(answers, type));
+    if (expected === null) expect(layout).toBeNull();
+    else expect(layout).toMatchObject(expected);
+  });
+
+  it('reorders whole records and keeps the message valid', () => {
+    const addrs = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4'];
+    const wire = encoded(addrs.map((ip) => a(ip)));
+    const layout = uniformAnswers(wire);
+    if (!layout) throw new Error('no layout');
+    let draw = 0;
+    shuffleAnswersOnWire(wire, layout, () => [0.1, 0.9, 0.4][draw++ % 3]);
+    const out = dnsPacket.decode(wire);
+    const data = (out.answers ?? []).map((rr) => String((rr as { data?: unknown }).data));
+    expect(data).not.toEqual(addrs);
+    expect([...data].sort()).toEqual(addrs);
+    expect((out.answers ?? []).every((rr) => rr.name === 'db.shop.svc.cluster.local')).toBe(true);
+  });
+
+  it('keys types that differ only in what would be a letter apart (HTTPS 65 and 97)', () => {
+    const wire = Buffer.from(q('a.b', 'A'));
+    const nameEnd = readWireQuestion(wire)?.nameEnd ?? 0;
+    wire.writeUInt16BE(65, nameEnd);
+    const https = readWireQuestion(wire);
+    wire.writeUInt16BE(97, nameEnd);
+    const other = readWireQuestion(wire);
+    expect(https && other && https.key !== other.key).toBe(true);
   });
 });
