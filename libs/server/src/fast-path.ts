@@ -2,8 +2,9 @@
 
 const MAX_ENTRIES = 100_000;
 
-export class FastPath {
-  private readonly answers = new Map<string, Buffer>();
+/** `T` is what the server keeps per answer: the encoded message and what it needs to copy it out. */
+export class FastPath<T = Buffer> {
+  private readonly answers = new Map<string, T>();
   private readonly keysByName = new Map<string, Set<string>>();
   /** Bumped by every invalidation: an answer computed before one must not be stored after it. */
   generation = 0;
@@ -12,14 +13,14 @@ export class FastPath {
     return this.answers.size;
   }
 
-  get(key: string): Buffer | undefined {
+  get(key: string): T | undefined {
     return this.answers.get(key);
   }
 
-  set(key: string, qnameLower: string, wire: Buffer): void {
+  set(key: string, qnameLower: string, value: T): void {
     // A full table starts over: simpler than LRU, and the table refills from the next queries.
     if (this.answers.size >= MAX_ENTRIES) this.clear();
-    this.answers.set(key, wire);
+    this.answers.set(key, value);
     const name = canonical(qnameLower);
     let keys = this.keysByName.get(name);
     if (!keys) this.keysByName.set(name, (keys = new Set()));

@@ -1,5 +1,6 @@
 // The DNS server: UDP and TCP on each configured port, the fast path, the plugin chains, reload.
 import dgram from 'node:dgram';
+import dns from 'node:dns';
 import net from 'node:net';
 import { Registry } from 'prom-client';
 import type { Answer } from 'dns-packet';
@@ -12,13 +13,16 @@ import {
   frameTcp,
   MAX_MESSAGE_SIZE,
   readWireQuestion,
+  shuffleAnswersOnWire,
   TcpMessageReader,
+  uniformAnswers,
+  type UniformAnswers,
   type DnsQuery,
   type WireQuestion,
 } from '@halo/dns';
 import type { CorefileError } from '@halo/corefile';
 import type { ResponseCache } from '@halo/cache';
-import { buildConfig, closeConfig, matchBlock, runChain, servfail, type ListenSpec, type RunningConfig } from './config.ts';
+import { buildConfig, closeConfig, matchBlock, runChain, servfail, type BlockChain, type ListenSpec, type RunningConfig } from './config.ts';
 import { FastPath } from './fast-path.ts';
 import { CacheHandler } from './plugins/cache/handler.ts';
 import { serverMetrics, typeLabel, type ServerMetrics } from './metrics.ts';
@@ -56,6 +60,12 @@ export interface DnsServer {
 
 /** Plugins whose authoritative answers may be pre-encoded. */
 const FAST_PATH_WRITERS = new Set(['kubernetes', 'hosts']);
+/**
+ * Plugins that leave a fresh answer from downstream as the next identical question would get it again:
+ * `cache` only caps TTLs on a miss (the same caps every time), `loadbalance` shuffles (the fast path
+ * shuffles its copies too). A block with any other plugin (rewrite, log, …) keeps replaced answers off it.
+ */
+const FAST_PATH_TRANSPARENT = new Set(['errors', 'health', 'ready', 'prometheus', 'loop', 'reload', 'cache', 'loadbalance', 'forward', 'kubernetes', 'hosts', 'template', 'whoami']);
 const MAX_TCP_INFLIGHT = 128;
 /** After a reload, how long the old chains may take to finish their queries before they are closed anyway. */
 const DRAIN_MS = 5_000;
@@ -88,7 +98,7 @@ class Server implements DnsServer {
   private readonly metrics: ServerMetrics;
   private readonly listeners = new Map<string, Listener>();
   private config: RunningConfig | null = null;
-  private fast = new FastPath();
+  private fast = new FastPath<FastAnswer>();
   private closed = false;
   private applying: Promise<unknown> = Promise.resolve();
   private readonly children = new Map<string, MetricChildren>();
@@ -169,7 +179,7 @@ class Server implements DnsServer {
     // The swap: queries already running finish on the old chain, new ones take the new one.
     const previous = this.config;
     this.config = next;
-    this.fast = new FastPath();
+    this.fast = new FastPath<FastAnswer>();
     for (const key of [...this.listeners.keys()]) if (!next.listens.has(key)) await this.unlisten(key);
     if (previous) {
       // Closing a forward mid-query would lose that query: let the old chains finish first.
@@ -223,7 +233,7 @@ class Server implements DnsServer {
     const key = `${spec.host}:${spec.port}`;
     // With port 0, UDP picks the port and TCP follows; another process may hold it on TCP: retry.
     for (let attempt = 0; ; attempt++) {
-      const udp = dgram.createSocket({ type: net.isIPv6(spec.host) ? 'udp6' : 'udp4', reuseAddr: reusePort, reusePort });
+      const udp = dgram.createSocket({ type: net.isIPv6(spec.host) ? 'udp6' : 'udp4', reuseAddr: reusePort, reusePort, lookup: addressLookup });
       const port = await new Promise<number>((resolve, reject) => {
         udp.once('error', reject);
         udp.bind(spec.port, spec.host, () => {
@@ -264,7 +274,7 @@ class Server implements DnsServer {
     const log = this.shared.logger;
     l.udp.on('error', (err) => log?.error({ err, listen: key }, 'udp socket error'));
     l.udp.on('message', (msg, rinfo) => {
-      const remote = { address: rinfo.address, port: rinfo.port };
+      const remote = rinfo;
       const fast = this.answerFast(msg, 'udp', key, l.port, remote);
       if (fast) {
         l.udp.send(fast, rinfo.port, rinfo.address);
@@ -328,14 +338,21 @@ class Server implements DnsServer {
     if (this.fast.size === 0) return null;
     const q = readWireQuestion(wire);
     if (!q) return null;
-    const encoded = this.fast.get(this.fastKey(q, transport, listenKey));
-    if (!encoded) return null;
+    const entry = this.fast.get(this.fastKey(q, transport, listenKey));
+    if (!entry) return null;
     const started = performance.now();
-    const out = answerFromEncoded(encoded, wire, q);
+    const out = answerFromEncoded(entry.wire, wire, q);
+    if (entry.shuffle) shuffleAnswersOnWire(out, entry.shuffle);
     this.metrics.fastPathAnswers.inc();
-    // The labels need the zone and type: read them back from the pre-encoded message's tags.
-    const tags = fastTags.get(encoded);
-    if (tags) this.observe(listenKey, port, tags.zone, transport, remote.address, tags.type, wire.length, out, tags.rcode, tags.plugin, started);
+    // The metric children of this answer, per address family, found once.
+    const family = familyOf(remote.address);
+    let c = family === '1' ? entry.children4 : entry.children6;
+    if (!c) {
+      c = this.childrenOf(listenKey, port, entry.zone, transport, family, entry.type, entry.rcode, entry.plugin);
+      if (family === '1') entry.children4 = c;
+      else entry.children6 = c;
+    }
+    record(c, wire.length, out.length, started);
     return out;
   }
 
@@ -380,7 +397,7 @@ class Server implements DnsServer {
         response = result.response;
         plugin = result.plugin;
         // A logged block must see every query, so it never answers from the fast path.
-        fastPathable = FAST_PATH_WRITERS.has(plugin) && !result.replaced && !block.handlers.some((h) => h.name === 'log') && response.authoritative === true && (response.rcode === 'NOERROR' || response.rcode === 'NXDOMAIN');
+        fastPathable = FAST_PATH_WRITERS.has(plugin) && (!result.replaced || transparent(block)) && !block.handlers.some((h) => h.name === 'log') && response.authoritative === true && (response.rcode === 'NOERROR' || response.rcode === 'NXDOMAIN');
       } catch (err) {
         this.shared.logger?.error({ err, qname: query.qname, qtype: query.qtype }, 'plugin chain failed');
         response = servfail();
@@ -400,17 +417,20 @@ class Server implements DnsServer {
     // Store only if nothing changed while the chain ran (a reload or a zone change).
     if (fastPathable && config === this.config && fast === this.fast && generation === fast.generation) {
       const q = readWireQuestion(wire);
-      if (q) {
-        fastTags.set(reply.wire, { zone, type, rcode: response.rcode, plugin });
-        fast.set(this.fastKey(q, transport, listenKey), query.qnameLower, reply.wire);
-      }
+      // Answers `loadbalance` shuffles are stored only if the copies can be shuffled on the wire.
+      const reordered = block !== null && shuffledByLoadbalance(response.answers) && block.handlers.some((h) => h.name === 'loadbalance');
+      const shuffle = reordered ? uniformAnswers(reply.wire) : null;
+      if (q && (!reordered || shuffle)) fast.set(this.fastKey(q, transport, listenKey), query.qnameLower, { wire: reply.wire, zone, type, rcode: response.rcode, plugin, shuffle, children4: null, children6: null });
     }
     this.observe(listenKey, port, zone, transport, remote.address, type, wire.length, reply.wire, response.rcode, plugin, started);
     return reply.wire;
   }
 
   private observe(listenKey: string, port: number, zone: string, proto: 'udp' | 'tcp', address: string, type: string, requestSize: number, reply: Buffer, rcode: string, plugin: string, started: number): void {
-    const family = address.includes(':') && !address.startsWith('::ffff:') ? '2' : '1';
+    record(this.childrenOf(listenKey, port, zone, proto, familyOf(address), type, rcode, plugin), requestSize, reply.length, started);
+  }
+
+  private childrenOf(listenKey: string, port: number, zone: string, proto: 'udp' | 'tcp', family: '1' | '2', type: string, rcode: string, plugin: string): MetricChildren {
     // prom-client hashes label objects on every call: keep the children per label set instead.
     const key = `${listenKey}|${port}|${zone}|${proto}|${family}|${type}|${rcode}|${plugin}`;
     let c = this.children.get(key);
@@ -429,12 +449,37 @@ class Server implements DnsServer {
       if (this.children.size > 10_000) this.children.clear();
       this.children.set(key, c);
     }
-    c.requests.inc();
-    c.responses.inc();
-    c.duration.observe((performance.now() - started) / 1000);
-    c.requestSize.observe(requestSize);
-    c.responseSize.observe(reply.length);
+    return c;
   }
+}
+
+/** True when `loadbalance` would reorder these answers (two or more A, AAAA or MX records). */
+function shuffledByLoadbalance(answers: readonly Answer[]): boolean {
+  let n = 0;
+  for (const a of answers) if ((a.type === 'A' || a.type === 'AAAA' || a.type === 'MX') && ++n > 1) return true;
+  return false;
+}
+
+function familyOf(address: string): '1' | '2' {
+  return address.includes(':') && !address.startsWith('::ffff:') ? '2' : '1';
+}
+
+function record(c: MetricChildren, requestSize: number, replySize: number, started: number): void {
+  c.requests.inc();
+  c.responses.inc();
+  c.duration.observe((performance.now() - started) / 1000);
+  c.requestSize.observe(requestSize);
+  c.responseSize.observe(replySize);
+}
+
+/**
+ * UDP replies go to the address a query came from, always an IP: answering the socket's lookup at once
+ * saves dns.lookup and a tick per reply. Anything else goes to dns.lookup as usual.
+ */
+function addressLookup(address: string, family: unknown, callback: (err: Error | null, address: string, family: number) => void): void {
+  const f = net.isIP(address);
+  if (f !== 0) callback(null, address, f);
+  else dns.lookup(address, family as number, callback);
 }
 
 interface MetricChildren {
@@ -445,8 +490,29 @@ interface MetricChildren {
   responseSize: { observe(v: number): void };
 }
 
-// Metric labels of a pre-encoded answer, without a second map to keep in step.
-const fastTags = new WeakMap<Buffer, { zone: string; type: string; rcode: string; plugin: string }>();
+/** A pre-encoded answer with its metric labels and, for `loadbalance`, how to shuffle its copies. */
+interface FastAnswer {
+  wire: Buffer;
+  zone: string;
+  type: string;
+  rcode: string;
+  plugin: string;
+  shuffle: UniformAnswers | null;
+  children4: MetricChildren | null;
+  children6: MetricChildren | null;
+}
+
+const transparentBlocks = new WeakMap<BlockChain, boolean>();
+
+/** True when every plugin of the block is one that leaves fresh answers from downstream as they are (or shuffled). */
+function transparent(block: BlockChain): boolean {
+  let known = transparentBlocks.get(block);
+  if (known === undefined) {
+    known = block.handlers.every((h) => FAST_PATH_TRANSPARENT.has(h.name));
+    transparentBlocks.set(block, known);
+  }
+  return known;
+}
 
 function encode(query: DnsQuery, response: DnsResponse, maxSize: number) {
   return encodeResponse(

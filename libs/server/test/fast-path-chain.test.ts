@@ -1,0 +1,88 @@
+// The fast path behind the plugins kubeadm's Corefile puts around `kubernetes` (cache, loadbalance, …).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Registry } from 'prom-client';
+import { loadServer, type DnsServer } from '../src/index.ts';
+import { decode, MemoryRecordSets, query, service, udpExchange } from './helpers.ts';
+
+const addrs = ['10.1.0.1', '10.1.0.2', '10.1.0.3', '10.1.0.4', '10.1.0.5', '10.1.0.6'];
+const source = new MemoryRecordSets([
+  service('shop', 'web', { clusterIPs: ['10.96.0.10'], ports: [{ name: 'http', protocol: 'TCP', port: 80 }] }),
+  service('shop', 'db', { type: 'Headless', endpoints: [{ addresses: addrs, ready: true, ports: [{ name: 'sql', protocol: 'TCP', port: 5432 }] }] }),
+]);
+
+const corefile = (extra = '') => `cluster.local:53 {
+    errors
+    ready 127.0.0.1:0
+    kubernetes cluster.local {
+        ttl 30
+    }
+    cache 30
+    loop
+    loadbalance
+    ${extra}
+}
+`;
+
+const registry = new Registry();
+let server: DnsServer;
+let port: number;
+const hits = async () => (await registry.getSingleMetric('halo_dns_fast_path_answers_total')?.get())?.values[0]?.value ?? 0;
+
+beforeAll(async () => {
+  const r = await loadServer(corefile(), { context: { recordSets: source, metrics: registry }, listen: { host: '127.0.0.1', port: 0 } });
+  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  server = r.server;
+  port = server.addresses()[0].port;
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+describe('fast path behind cache and loadbalance', () => {
+  const cases: [string, string, string, { rcode: string; answers: number }][] = [
+    ['A of a ClusterIP service', 'web.shop.svc.cluster.local', 'A', { rcode: 'NOERROR', answers: 1 }],
+    ['SRV of a named port', '_http._tcp.web.shop.svc.cluster.local', 'SRV', { rcode: 'NOERROR', answers: 1 }],
+    ['SRV of a headless service (not shuffled)', 'db.shop.svc.cluster.local', 'SRV', { rcode: 'NOERROR', answers: 6 }],
+    ['A of a headless service (shuffled on the wire)', 'db.shop.svc.cluster.local', 'A', { rcode: 'NOERROR', answers: 6 }],
+    ['NODATA', 'web.shop.svc.cluster.local', 'AAAA', { rcode: 'NOERROR', answers: 0 }],
+    ['NXDOMAIN', 'nope.shop.svc.cluster.local', 'A', { rcode: 'NXDOMAIN', answers: 0 }],
+  ];
+  it.each(cases)('%s: the second answer comes from the fast path, the same as the first', async (_label, name, type, expected) => {
+    const first = decode(await udpExchange(port, query(name, type)));
+    expect(first.rcode).toBe(expected.rcode);
+    expect(first.answers ?? []).toHaveLength(expected.answers);
+    const before = await hits();
+    const second = decode(await udpExchange(port, query(name, type)));
+    expect(await hits()).toBe(before + 1);
+    expect(second.rcode).toBe(expected.rcode);
+    expect(second.flag_aa).toBe(true);
+    const sorted = (p: typeof first) => (p.answers ?? []).map((a) => JSON.stringify(a)).sort();
+    expect(sorted(second)).toEqual(sorted(first));
+  });
+
+  it('shuffles the addresses of pre-encoded answers as loadbalance does', async () => {
+    const orders = new Set<string>();
+    for (let i = 0; i < 20; i++) {
+      const res = decode(await udpExchange(port, query('db.shop.svc.cluster.local', 'A')));
+      const data = (res.answers ?? []).map((a) => String((a as { data?: unknown }).data));
+      expect([...data].sort()).toEqual(addrs);
+      orders.add(data.join(','));
+    }
+    // 20 draws of 720 orders: all equal would mean no shuffle at all.
+    expect(orders.size).toBeGreaterThan(1);
+  });
+
+  it('a block with rewrite keeps replaced answers off the fast path', async () => {
+    const r = await loadServer(corefile('rewrite name exact alias.shop.svc.cluster.local web.shop.svc.cluster.local'), { context: { recordSets: source, metrics: new Registry() }, listen: { host: '127.0.0.1', port: 0 } });
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    try {
+      const other = r.server.addresses()[0].port;
+      for (let i = 0; i < 3; i++) {
+        const res = decode(await udpExchange(other, query('alias.shop.svc.cluster.local', 'A')));
+        expect(res.answers?.[0]).toMatchObject({ name: 'alias.shop.svc.cluster.local', data: '10.96.0.10' });
+      }
+    } finally {
+      await r.server.close();
+    }
+  });
+});
