@@ -2,7 +2,8 @@
 // controller writes) to the new answer at a DNS server: a headless Service whose one endpoint moves to
 // a new address, over and over, with the old answer asked for (and so cached) just before each move.
 import { performance } from 'node:perf_hooks';
-import { CoreV1Api, DiscoveryV1Api, KubeConfig, type V1EndpointSlice } from '@kubernetes/client-node';
+import { CoreV1Api, DiscoveryV1Api, type V1EndpointSlice } from '@kubernetes/client-node';
+import { loadKubeConfig } from '@halo/kube';
 import { query, waitFor } from '@halo/testing';
 import { percentiles, type Percentiles } from './dnsperf.ts';
 import type { ServerAddress } from './reference-servers.ts';
@@ -22,17 +23,6 @@ export interface ChangeLatencyResult {
   samples: number[];
   percentiles?: Percentiles;
   missed: number;
-}
-
-export function kubeConfigFor(url: string): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'kube-sim', server: url, skipTLSVerify: true }],
-    users: [{ name: 'bench' }],
-    contexts: [{ name: 'kube-sim', cluster: 'kube-sim', user: 'bench' }],
-    currentContext: 'kube-sim',
-  });
-  return kc;
 }
 
 /** The n-th address of 10.250.0.0/16 (outside the generated cluster's pod range). */
@@ -63,7 +53,7 @@ async function answersWith(target: ServerAddress, name: string, ip: string): Pro
 }
 
 export async function measureChangeLatency(options: ChangeLatencyOptions, log: Log): Promise<ChangeLatencyResult> {
-  const kc = kubeConfigFor(options.kubeUrl);
+  const kc = loadKubeConfig({ kubeServer: options.kubeUrl });
   const core = kc.makeApiClient(CoreV1Api);
   const discovery = kc.makeApiClient(DiscoveryV1Api);
   const name = `${service}.${namespace}.svc.${options.zone ?? 'cluster.local'}`;

@@ -42,7 +42,7 @@ export {
   type RunningServer,
   type ServerAddress,
 } from './reference-servers.ts';
-export { measureChangeLatency, kubeConfigFor, movingAddress, type ChangeLatencyOptions, type ChangeLatencyResult } from './change-latency.ts';
+export { measureChangeLatency, movingAddress, type ChangeLatencyOptions, type ChangeLatencyResult } from './change-latency.ts';
 export { benchAnswerer, printAnswererReport, workloadMismatches, type AnswererBenchOptions, type AnswererBenchReport } from './answerer-bench.ts';
 export { benchCache, printCacheReport, nodeCacheAddress, type CacheBenchOptions, type CacheBenchReport } from './cache-bench.ts';
 export { throughputTable, ratioLines, type Measured } from './report.ts';
