@@ -121,7 +121,9 @@ function serviceContribution(owner: string, rs: ServiceRecordSet, ctx: Contribut
     put(svcRel, { addrs: clusterIPs, srvTargets: [self] });
     namedPorts = rs.ports.filter((p) => p.name !== '');
     for (const p of namedPorts) {
+      // CoreDNS answers A/AAAA of `_port._proto.<service>` with the Service's addresses.
       put(`_${p.name}._${p.protocol.toLowerCase()}.${svcRel}`, {
+        addrs: clusterIPs,
         srvTargets: [self],
         srvPort: { name: p.name, protocol: p.protocol.toLowerCase() },
       });
@@ -143,7 +145,10 @@ function serviceContribution(owner: string, rs: ServiceRecordSet, ctx: Contribut
         if (p.name === '' || seen.has(k)) continue;
         seen.add(k);
         namedPorts.push(p);
+        // A/AAAA here: the endpoints that serve this port, as CoreDNS answers them.
+        const serving = targets.filter((x) => x.ports.some((q) => q.name === p.name && q.protocol === p.protocol));
         put(`_${p.name}._${p.protocol.toLowerCase()}.${svcRel}`, {
+          addrs: [...new Set(serving.map((x) => x.addrs[0] as string))],
           srvTargets: targets,
           srvPort: { name: p.name, protocol: p.protocol.toLowerCase() },
         });

@@ -67,7 +67,14 @@ table('SRV (2.3.2, 2.4.2)', {}, [
   [`_HTTP._TCP.web.${S}`, 'SRV', ok([`_HTTP._TCP.web.${S} 5 SRV 0 100 80 web.${S}`], [`web.${S} 5 A 10.96.0.10`])],
   [`_http._udp.web.${S}`, 'SRV', NXDOMAIN],
   [`_smtp._tcp.web.${S}`, 'SRV', NXDOMAIN],
-  [`_http._tcp.web.${S}`, 'A', NODATA],
+  // CoreDNS answers the addresses of a `_port._proto` name too: the Service's, or the endpoints' that serve the port.
+  [`_http._tcp.web.${S}`, 'A', ok([`_http._tcp.web.${S} 5 A 10.96.0.10`])],
+  [`_HTTP._tcp.web.${S}`, 'A', ok([`_HTTP._tcp.web.${S} 5 A 10.96.0.10`])],
+  [`_http._tcp.web.${S}`, 'AAAA', NODATA],
+  [`_dns._udp.dual.${S}`, 'AAAA', ok([`_dns._udp.dual.${S} 5 AAAA fd00::11`])],
+  [`_mysql._tcp.db.${S}`, 'A', ok([`_mysql._tcp.db.${S} 5 A 10.0.2.1`, `_mysql._tcp.db.${S} 5 A 10.0.2.2`, `_mysql._tcp.db.${S} 5 A 10.0.2.3`])],
+  [`_mysql._tcp.db.${S}`, 'AAAA', ok([`_mysql._tcp.db.${S} 5 AAAA fd00::2:1`])],
+  [`_http._udp.web.${S}`, 'A', NXDOMAIN],
   // Empty non-terminal below the Service.
   [`_tcp.web.${S}`, 'SRV', NODATA],
   [`_udp.web.${S}`, 'SRV', NXDOMAIN],
