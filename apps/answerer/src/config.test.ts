@@ -23,6 +23,15 @@ describe('readConfig', () => {
     expect(readConfig(['--corefile', join(dir, 'Corefile')], {})).toMatchObject({ ok: true, config: { corefile: { text: '.:53 {\n  whoami\n}\n' } } });
   });
   it.each([
+    ['--ns-address', ['--ns-address', '10.244.0.7,fd00::7'], {}, ['10.244.0.7', 'fd00::7']],
+    ['env POD_IPS', [], { POD_IPS: '10.244.0.8,fd00::8', POD_IP: '10.244.0.9' }, ['10.244.0.8', 'fd00::8']],
+    ['env POD_IP', [], { POD_IP: '10.244.0.9' }, ['10.244.0.9']],
+    ['the one --dns-host', ['--dns-port', '1053', '--dns-host', '127.0.0.1'], {}, ['127.0.0.1']],
+  ])('name server addresses from %s', (_label, argv, env, expected) => {
+    expect(readConfig(argv, env)).toMatchObject({ ok: true, config: { nsAddresses: expected } });
+  });
+  it.each([
+    [['--ns-address', 'ns.example'], /--ns-address: not an IP address: ns.example/],
     [['--dns-port', '70000'], /--dns-port: not a port/],
     [['--corefile', '/nonexistent/Corefile'], /--corefile: cannot read/],
     [['--admin-port', 'x'], /--admin-port/],

@@ -1,6 +1,7 @@
 // The answerer's configuration: flags first, then environment, then defaults. Read once, in one place.
 import { parseArgs } from 'node:util';
-import { availableParallelism, hostname } from 'node:os';
+import { isIP } from 'node:net';
+import { availableParallelism, hostname, networkInterfaces } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { kubeadmCorefile } from '@halo/corefile';
 
@@ -17,6 +18,8 @@ export interface AnswererConfig {
   instance: string;
   /** Answerer processes sharing the DNS port, one per core by default. */
   workers: number;
+  /** The addresses `ns.dns.<zone>` answers (the zone's NS target), as CoreDNS answers its own. */
+  nsAddresses: string[];
 }
 
 
@@ -29,7 +32,9 @@ export const usage = `Usage: halo-answerer [options]
   --admin-host HOST     admin address (default 0.0.0.0)
   --admin-port N        admin port for /healthz, /readyz, /metrics (default 8081; 0 picks a free one)
   --instance ID         this instance's name (env POD_NAME, default the host name and PID)
-  --workers N           answerer processes sharing the DNS port (env HALO_WORKERS, default one per core)`;
+  --workers N           answerer processes sharing the DNS port (env HALO_WORKERS, default one per core)
+  --ns-address IP[,IP]  addresses of ns.dns.<zone>, the zone's name server (env POD_IPS or POD_IP;
+                        default --dns-host when it is one address, else this host's non-loopback addresses)`;
 
 export type ConfigResult = { ok: true; config: AnswererConfig } | { ok: false; message: string };
 
@@ -54,6 +59,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
         'admin-port': { type: 'string' },
         instance: { type: 'string' },
         workers: { type: 'string' },
+        'ns-address': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -80,6 +86,17 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
       return { ok: false, message: `--corefile: cannot read ${values.corefile}: ${(err as Error).message}` };
     }
   }
+  const nsText = values['ns-address'] ?? env.POD_IPS ?? env.POD_IP;
+  let nsAddresses: string[];
+  if (nsText !== undefined) {
+    nsAddresses = nsText.split(',').map((s) => s.trim()).filter(Boolean);
+    const bad = nsAddresses.find((ip) => isIP(ip) === 0);
+    if (bad !== undefined) return { ok: false, message: `--ns-address: not an IP address: ${bad}` };
+  } else if (listen && isIP(listen.host) !== 0 && listen.host !== '0.0.0.0' && listen.host !== '::') {
+    nsAddresses = [listen.host];
+  } else {
+    nsAddresses = hostAddresses();
+  }
   return {
     ok: true,
     config: {
@@ -91,6 +108,19 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
       adminPort,
       instance: values.instance ?? env.POD_NAME ?? `${hostname()}-${process.pid}`,
       workers,
+      nsAddresses,
     },
   };
+}
+
+/** This host's addresses other than loopback and link-local, one per family at most (what a pod has). */
+function hostAddresses(): string[] {
+  const out: string[] = [];
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) {
+      if (a.internal || a.address.startsWith('fe80:')) continue;
+      if (!out.some((x) => isIP(x) === isIP(a.address))) out.push(a.address);
+    }
+  }
+  return out;
 }

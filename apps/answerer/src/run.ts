@@ -44,7 +44,9 @@ export async function runAnswerer(config: AnswererConfig, options: RunOptions): 
   // are in the bucket, so a restart comes back on them even while the config service is down.
   const compose = (effective: EffectiveConfigV1 | null) => (effective ? `${config.corefile.text}\n${effective.corefile}` : config.corefile.text);
   const formatErrors = (errors: { file: string; line: number; column: number; message: string }[]) => errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`).join('; ');
-  const load = (text: string) => loadServer(text, { file: config.corefile.file, context: { recordSets: store, logger, metrics: registry }, listen: config.listen, reusePort: true });
+  // nsAddresses: what the kubernetes plugin answers for ns.dns.<zone> (its NameServerContext).
+  const context = { recordSets: store, logger, metrics: registry, nsAddresses: config.nsAddresses };
+  const load = (text: string) => loadServer(text, { file: config.corefile.file, context, listen: config.listen, reusePort: true });
   let running = await ConfigFollower.read(nc, 'answerer');
   let loaded = await load(compose(running));
   if (!loaded.ok && running) {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { parseLabelSelector } from './labels.ts';
 import { canonicalName } from './names.ts';
 import { isZoneError, zoneError } from './types.ts';
@@ -18,6 +19,9 @@ export function validateZoneOptions(o: ZoneOptions): ZoneError | null {
   if (o.labels !== undefined) {
     const sel = parseLabelSelector(o.labels);
     if (isZoneError(sel)) return sel;
+  }
+  for (const ip of o.nsAddresses) {
+    if (isIP(ip) === 0) return zoneError('InvalidOptions', `kubernetes: the name server address "${ip}" is not an IP address`);
   }
   return null;
 }

@@ -4,6 +4,7 @@ import type { DnsResponse, Handler, RecordSetSource } from '../../types.ts';
 import { request, setupOf } from '../../../test/plugin-helpers.ts';
 import { plugin } from './setup.ts';
 import type { KubernetesHandler } from './handler.ts';
+import type { NameServerContext } from './setup.ts';
 
 describe('kubernetes setup', () => {
   const cases: [string, string, string[] | null][] = [
@@ -87,5 +88,33 @@ describe('kubernetes answers', () => {
     expect((h as Handler).ready?.()).toBe(false);
     source.synced = true;
     expect((h as Handler).ready?.()).toBe(true);
+  });
+});
+
+describe('kubernetes name server addresses', () => {
+  const pos = { file: 'Corefile', line: 1, column: 1 };
+  const sb = { keys: [], addresses: [{ zone: '.', port: 53, transport: 'dns' as const, key: { text: '.:53', pos } }], directives: [], pos };
+  const setup = (nsAddresses?: string[]) =>
+    plugin.setup(
+      { name: 'kubernetes', args: [{ text: 'cluster.local', pos }], block: [], pos },
+      { file: 'Corefile', serverBlock: sb, shared: { recordSets: new Source(), nsAddresses } as NameServerContext, onClose: () => undefined },
+    );
+  const next = async (): Promise<DnsResponse> => ({ rcode: 'REFUSED', answers: [], authorities: [], additionals: [] });
+  const cases: [string, string, string, string[], { answers: string[]; additionals: string[] }][] = [
+    ['A of ns.dns from the context', 'ns.dns.cluster.local', 'A', ['10.244.0.7', 'fd00::7'], { answers: ['A 10.244.0.7'], additionals: [] }],
+    ['AAAA of ns.dns from the context', 'ns.dns.cluster.local', 'AAAA', ['10.244.0.7', 'fd00::7'], { answers: ['AAAA fd00::7'], additionals: [] }],
+    ['NS with the addresses as additionals', 'cluster.local', 'NS', ['10.244.0.7'], { answers: ['NS ns.dns.cluster.local'], additionals: ['A 10.244.0.7'] }],
+    ['without addresses: NODATA', 'ns.dns.cluster.local', 'A', [], { answers: [], additionals: [] }],
+  ];
+  it.each(cases)('%s', async (_label, qname, qtype, addrs, expected) => {
+    const h = setup(addrs) as KubernetesHandler;
+    const res = await h.serve(request(qname, qtype), next);
+    const show = (rrs: DnsResponse['answers']) => rrs.map((a) => `${a.type} ${String((a as { data?: unknown }).data)}`);
+    expect(res.rcode).toBe('NOERROR');
+    expect(show(res.answers)).toEqual(expected.answers);
+    expect(show(res.additionals)).toEqual(expected.additionals);
+  });
+  it('refuses an address that is no IP', () => {
+    expect(setup(['ns.example'])).toEqual([{ file: 'Corefile', line: 1, column: 1, message: 'kubernetes: the name server address "ns.example" is not an IP address' }]);
   });
 });
