@@ -25,6 +25,7 @@ import type { ResponseCache } from '@halo/cache';
 import { buildConfig, closeConfig, matchBlock, runChain, servfail, type BlockChain, type ListenSpec, type RunningConfig } from './config.ts';
 import { FastPath } from './fast-path.ts';
 import { CacheHandler } from './plugins/cache/handler.ts';
+import type { KubernetesHandler } from './plugins/kubernetes/handler.ts';
 import { serverMetrics, typeLabel, type ServerMetrics } from './metrics.ts';
 import type { DnsRequest, DnsResponse, ServerContext } from './types.ts';
 
@@ -375,7 +376,7 @@ class Server implements DnsServer {
     if (!block) {
       response = { rcode: 'REFUSED', answers: [], authorities: [], additionals: [] };
     } else if (query.qtype === 'ANY') {
-      response = rfc8482(query);
+      response = rfc8482(query, authoritativeFor(block, query.qnameLower));
     } else {
       const req: DnsRequest = {
         id: query.id,
@@ -533,8 +534,13 @@ function encode(query: DnsQuery, response: DnsResponse, maxSize: number) {
   );
 }
 
-/** RFC 8482 4.2: answer ANY with one synthesized HINFO instead of everything. */
-function rfc8482(query: DnsQuery): DnsResponse {
+/** RFC 8482 4.2: answer ANY with one synthesized HINFO instead of everything; AA in our own zones, as CoreDNS. */
+function rfc8482(query: DnsQuery, authoritative: boolean): DnsResponse {
   const hinfo: Answer = { type: 'HINFO', name: query.qname, ttl: 8482, class: 'IN', data: { cpu: 'RFC8482', os: '' } };
-  return { rcode: 'NOERROR', answers: [hinfo], authorities: [], additionals: [] };
+  return { rcode: 'NOERROR', authoritative, answers: [hinfo], authorities: [], additionals: [] };
+}
+
+/** True when the block's `kubernetes` plugin serves a zone that holds the name. */
+function authoritativeFor(block: BlockChain, qnameLower: string): boolean {
+  return block.handlers.some((h) => h.name === 'kubernetes' && (h as KubernetesHandler).index.zoneOf(qnameLower) !== null);
 }

@@ -86,3 +86,27 @@ describe('fast path behind cache and loadbalance', () => {
     }
   });
 });
+
+describe('ANY (RFC 8482)', () => {
+  it.each([
+    ['a name in the cluster zone: AA', 'web.shop.svc.cluster.local', true],
+    ['the zone apex: AA', 'cluster.local', true],
+  ])('%s', async (_label, name, aa) => {
+    const res = decode(await udpExchange(port, query(name, 'ANY')));
+    expect(res.rcode).toBe('NOERROR');
+    expect(res.answers?.[0]).toMatchObject({ type: 'HINFO', data: { cpu: 'RFC8482' } });
+    expect(res.flag_aa).toBe(aa);
+  });
+
+  it('a name outside our zones: no AA', async () => {
+    const r = await loadServer('.:53 {\n    kubernetes cluster.local\n    whoami\n}\n', { context: { recordSets: source, metrics: new Registry() }, listen: { host: '127.0.0.1', port: 0 } });
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    try {
+      const res = decode(await udpExchange(r.server.addresses()[0].port, query('example.org', 'ANY')));
+      expect(res.answers?.[0]).toMatchObject({ type: 'HINFO' });
+      expect(res.flag_aa).toBe(false);
+    } finally {
+      await r.server.close();
+    }
+  });
+});
