@@ -20,9 +20,13 @@ export interface AnswerOptions {
   fallthrough?: boolean;
 }
 
+/** What a key put in the index: its record set and the names to take out again, not the contribution's maps. */
 interface Held {
   rs: RecordSet;
-  c: Contribution;
+  forward: string[];
+  reverse: string[];
+  namespace: string | null;
+  podKeys: string[];
 }
 
 function addRef(map: Map<string, number>, key: string): void {
@@ -54,7 +58,7 @@ function removeFrom<T extends { owner: string }>(map: Map<string, T[]>, key: str
 }
 
 /** Names with prepared answers kept at most; past it the whole set starts over. */
-const preparedLimit = 200_000;
+const preparedLimit = 5_000;
 
 /** The same answer with the question's spelling as owner name (0x20 clients compare it). */
 function asAsked(a: ZoneAnswer, name: string, asked: string): ZoneAnswer {
@@ -118,17 +122,17 @@ export class ZoneIndex {
   put(key: string, rs: RecordSet): void {
     const old = this.#held.get(key);
     if (old && recordSetsEqual(old.rs, rs)) return;
-    if (old) this.#remove(key, old.c);
+    if (old) this.#remove(key, old);
     const c = contributionOf(key, rs, { options: this.options, selector: this.#selector, filter: true });
     this.#add(c);
-    this.#held.set(key, { rs, c });
+    this.#held.set(key, { rs, forward: [...c.forward.keys()], reverse: [...c.reverse.keys()], namespace: c.namespace, podKeys: c.podKeys });
     this.#changed();
   }
 
   delete(key: string): void {
     const old = this.#held.get(key);
     if (!old) return;
-    this.#remove(key, old.c);
+    this.#remove(key, old);
     this.#held.delete(key);
     this.#changed();
   }
@@ -144,23 +148,24 @@ export class ZoneIndex {
     if (had) this.#changed();
   }
 
-  #forget(c: Contribution): void {
-    for (const rel of c.forward.keys()) for (const z of this.#forwardZones) this.#prepared.delete(`${rel}.${z}`);
-    for (const name of c.reverse.keys()) this.#prepared.delete(name);
+  #forget(forward: Iterable<string>, reverse: Iterable<string>): void {
+    if (this.#prepared.size === 0) return;
+    for (const rel of forward) for (const z of this.#forwardZones) this.#prepared.delete(`${rel}.${z}`);
+    for (const name of reverse) this.#prepared.delete(name);
   }
 
   #add(c: Contribution): void {
-    this.#forget(c);
+    this.#forget(c.forward.keys(), c.reverse.keys());
     for (const [rel, e] of c.forward) addTo(this.#forward, rel, e);
     for (const [name, e] of c.reverse) addTo(this.#reverse, name, e);
     if (c.namespace !== null) addRef(this.#namespaces, c.namespace);
     for (const k of c.podKeys) addRef(this.#podIPs, k);
   }
 
-  #remove(owner: string, c: Contribution): void {
-    this.#forget(c);
-    for (const rel of c.forward.keys()) removeFrom(this.#forward, rel, owner);
-    for (const name of c.reverse.keys()) removeFrom(this.#reverse, name, owner);
+  #remove(owner: string, c: Held): void {
+    this.#forget(c.forward, c.reverse);
+    for (const rel of c.forward) removeFrom(this.#forward, rel, owner);
+    for (const name of c.reverse) removeFrom(this.#reverse, name, owner);
     if (c.namespace !== null) dropRef(this.#namespaces, c.namespace);
     for (const k of c.podKeys) dropRef(this.#podIPs, k);
   }
