@@ -1,6 +1,30 @@
 // Pre-encoded answers keyed by the case-folded wire question (plus the EDNS/size class).
 
 const MAX_ENTRIES = 100_000;
+const SLAB_SIZE = 64 * 1024;
+
+/**
+ * Copies long-lived messages into slabs of their own. A small Buffer from Buffer.from/allocUnsafe is a
+ * slice of Node's shared 8 KiB pool and keeps all of it alive: pre-encoded answers stored from there
+ * pinned kilobytes each.
+ */
+export class WireSlab {
+  private slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+  private used = 0;
+
+  copy(wire: Buffer): Buffer {
+    if (wire.length > SLAB_SIZE / 4) return Buffer.from(Uint8Array.prototype.slice.call(wire).buffer);
+    if (this.used + wire.length > SLAB_SIZE) {
+      this.slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+      this.used = 0;
+    }
+    const out = this.slab.subarray(this.used, this.used + wire.length);
+    wire.copy(out);
+    // Keep slices 8-byte aligned, as Node's pool does.
+    this.used += (wire.length + 7) & ~7;
+    return out;
+  }
+}
 
 /** `T` is what the server keeps per answer: the encoded message and what it needs to copy it out. */
 export class FastPath<T = Buffer> {

@@ -23,7 +23,7 @@ import {
 import type { CorefileError } from '@halo/corefile';
 import type { ResponseCache } from '@halo/cache';
 import { buildConfig, closeConfig, matchBlock, runChain, servfail, type BlockChain, type ListenSpec, type RunningConfig } from './config.ts';
-import { FastPath } from './fast-path.ts';
+import { FastPath, WireSlab } from './fast-path.ts';
 import { CacheHandler } from './plugins/cache/handler.ts';
 import type { KubernetesHandler } from './plugins/kubernetes/handler.ts';
 import { serverMetrics, typeLabel, type ServerMetrics } from './metrics.ts';
@@ -421,7 +421,7 @@ class Server implements DnsServer {
       // Answers `loadbalance` shuffles are stored only if the copies can be shuffled on the wire.
       const reordered = block !== null && shuffledByLoadbalance(response.answers) && block.handlers.some((h) => h.name === 'loadbalance');
       const shuffle = reordered ? uniformAnswers(reply.wire) : null;
-      if (q && (!reordered || shuffle)) fast.set(this.fastKey(q, transport, listenKey), query.qnameLower, { wire: reply.wire, zone, type, rcode: response.rcode, plugin, shuffle, children4: null, children6: null });
+      if (q && (!reordered || shuffle)) fast.set(this.fastKey(q, transport, listenKey), query.qnameLower, { wire: wireSlab.copy(reply.wire), zone, type, rcode: response.rcode, plugin, shuffle, children4: null, children6: null });
     }
     this.observe(listenKey, port, zone, transport, remote.address, type, wire.length, reply.wire, response.rcode, plugin, started);
     return reply.wire;
@@ -504,6 +504,7 @@ interface FastAnswer {
 }
 
 const transparentBlocks = new WeakMap<BlockChain, boolean>();
+const wireSlab = new WireSlab();
 
 /** True when every plugin of the block is one that leaves fresh answers from downstream as they are (or shuffled). */
 function transparent(block: BlockChain): boolean {
