@@ -2,6 +2,8 @@
 // The answerer: KV halo-zone in, DNS answers out, on UDP and TCP, as one of a stateless pool. With
 // --workers N it forks N answerers sharing the DNS port (SO_REUSEPORT), one per core, and serves the
 // admin port itself: ready once every worker is, metrics summed over the workers.
+// First: re-executes with the answerer's V8 flags before anything else loads.
+import './with-v8-flags.ts';
 import cluster from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import { validateCorefile } from '@halo/server';
