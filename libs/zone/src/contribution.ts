@@ -94,7 +94,7 @@ function serviceContribution(owner: string, rs: ServiceRecordSet, ctx: Contribut
 
   // One SRV target per endpoint address; endpoints that share a hostname share a name.
   const targets: SrvTarget[] = [];
-  const byHostname = new Map<string, { addrs: string[]; targets: SrvTarget[] }>();
+  const byHostname = new Map<string, { addrs: readonly string[]; targets: SrvTarget[]; shared: boolean }>();
   if (!options.noEndpoints) {
     for (const ep of rs.endpoints) {
       if (!ep.ready && !rs.publishNotReadyAddresses) continue;
@@ -105,10 +105,17 @@ function serviceContribution(owner: string, rs: ServiceRecordSet, ctx: Contribut
         const rel = `${endpointHostname(ep, addr, options.endpointPodNames)}.${svcRel}`;
         const target: SrvTarget = { rel, addrs: [addr], ports: ep.ports };
         targets.push(target);
-        let group = byHostname.get(rel);
-        if (!group) byHostname.set(rel, (group = { addrs: [], targets: [] }));
-        if (!group.addrs.includes(addr)) group.addrs.push(addr);
-        group.targets.push(target);
+        const group = byHostname.get(rel);
+        // The usual one address per name shares the target's arrays (100 000 endpoints: that counts).
+        if (!group) byHostname.set(rel, { addrs: target.addrs, targets: [target], shared: true });
+        else {
+          if (group.shared) {
+            group.addrs = [...group.addrs];
+            group.shared = false;
+          }
+          if (!group.addrs.includes(addr)) (group.addrs as string[]).push(addr);
+          group.targets.push(target);
+        }
       }
     }
   }

@@ -39,22 +39,30 @@ function dropRef(map: Map<string, number>, key: string): void {
   else map.set(key, n);
 }
 
-function addTo<T>(map: Map<string, T[]>, key: string, value: T): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
+/** Most names have one owner: the entry alone, not a one-element array (hundreds of thousands of them). */
+type OneOrMore<T> = T | T[];
+
+function addTo<T>(map: Map<string, OneOrMore<T>>, key: string, value: T): void {
+  const had = map.get(key);
+  if (had === undefined) map.set(key, value);
+  else if (Array.isArray(had)) had.push(value);
+  else map.set(key, [had, value]);
 }
 
-function removeFrom<T extends { owner: string }>(map: Map<string, T[]>, key: string, owner: string): void {
-  const list = map.get(key);
-  if (!list) return;
-  if (list.length === 1) {
-    if (list[0]?.owner === owner) map.delete(key);
+function removeFrom<T extends { owner: string }>(map: Map<string, OneOrMore<T>>, key: string, owner: string): void {
+  const had = map.get(key);
+  if (had === undefined) return;
+  if (!Array.isArray(had)) {
+    if (had.owner === owner) map.delete(key);
     return;
   }
-  const rest = list.filter((e) => e.owner !== owner);
+  const rest = had.filter((e) => e.owner !== owner);
   if (rest.length === 0) map.delete(key);
-  else map.set(key, rest);
+  else map.set(key, rest.length === 1 ? (rest[0] as T) : rest);
+}
+
+function listOf<T>(e: OneOrMore<T> | undefined): T[] | undefined {
+  return e === undefined ? undefined : Array.isArray(e) ? e : [e];
 }
 
 /** Names with prepared answers kept at most; past it the whole set starts over. */
@@ -78,8 +86,8 @@ export class ZoneIndex {
   #zones: string[];
   #clusterDomain: string;
   #held = new Map<string, Held>();
-  #forward = new Map<string, NameEntry[]>();
-  #reverse = new Map<string, PtrEntry[]>();
+  #forward = new Map<string, OneOrMore<NameEntry>>();
+  #reverse = new Map<string, OneOrMore<PtrEntry>>();
   #namespaces = new Map<string, number>();
   #podIPs = new Map<string, number>();
   #serial: number;
@@ -199,7 +207,7 @@ export class ZoneIndex {
       keep = true;
     } else {
       const rel = name.slice(0, name.length - zone.length - 1);
-      const entries = this.#forward.get(rel);
+      const entries = listOf(this.#forward.get(rel));
       keep = entries !== undefined;
       a = entries ? this.#records(name, entries, zone, type) : this.#forwardAnswer(name, rel, zone, type);
     }
@@ -273,7 +281,7 @@ export class ZoneIndex {
 
   #reverseAnswer(name: string, zone: string, type: string): ZoneAnswer {
     const asked = name;
-    const entries = this.#reverse.get(name);
+    const entries = listOf(this.#reverse.get(name));
     // Unknown addresses are NXDOMAIN (no empty non-terminals here), so `fallthrough in-addr.arpa` works.
     if (!entries) return this.#nxdomain(zone);
     if (type !== 'PTR' && type !== 'ANY') return this.#ok(zone, []);
