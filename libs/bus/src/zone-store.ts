@@ -2,7 +2,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { KV, KvWatchEntry } from '@nats-io/kv';
 import type { QueuedIterator } from '@nats-io/nats-core';
-import type { RecordSet } from '@halo/zone';
+import type { Endpoint, RecordSet } from '@halo/zone';
 import { SpanKind, context as otelContext, trace as otelTrace } from '@opentelemetry/api';
 import { extractTrace, tracer } from '@halo/telemetry';
 import { buckets } from './names.ts';
@@ -127,7 +127,7 @@ export class ZoneStore {
     if (entry.operation === 'PUT') {
       const decoded = decodeZoneEntry(entry.value);
       if (decoded.ok) {
-        recordSet = decoded.value.recordSet;
+        recordSet = sharePorts(decoded.value.recordSet);
         trace = decoded.value.trace;
         this.#records.set(entry.key, recordSet);
       } else {
@@ -144,4 +144,20 @@ export class ZoneStore {
     }
     if (entry.isUpdate || entry.delta === 0) this.#markSynced();
   }
+}
+
+/**
+ * Endpoints of one EndpointSlice carry equal port lists, each its own parsed copy: let them share one
+ * (100 000 endpoints hold a few hundred distinct lists). The record set is not otherwise changed.
+ */
+export function sharePorts(rs: RecordSet): RecordSet {
+  if (rs.kind !== 'Service' || rs.endpoints.length < 2) return rs;
+  const seen = new Map<string, Endpoint['ports']>();
+  for (const ep of rs.endpoints) {
+    const key = JSON.stringify(ep.ports);
+    const known = seen.get(key);
+    if (known) ep.ports = known;
+    else seen.set(key, ep.ports);
+  }
+  return rs;
 }
