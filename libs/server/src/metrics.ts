@@ -40,3 +40,78 @@ const monitoredTypes = new Set(['A', 'AAAA', 'NS', 'PTR', 'SOA', 'CNAME', 'MX', 
 export function typeLabel(qtype: string): string {
   return monitoredTypes.has(qtype) ? qtype : 'other';
 }
+
+interface ValueEntry {
+  labels: Record<string, string | number>;
+  value?: number;
+  bucketValues?: Record<number, number>;
+  sum?: number;
+  count?: number;
+}
+
+interface MetricInternals {
+  hashMap: Record<string, ValueEntry>;
+  upperBounds?: number[];
+}
+
+function sameLabels(a: Record<string, string | number>, b: Record<string, string | number>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => String(a[k]) === String(b[k]));
+}
+
+/**
+ * prom-client hashes a child's labels on every inc/observe (three histograms and two counters per query
+ * add up). These children find their value entry once and update it in place, as prom-client would; after
+ * a reset (or anything unexpected) they take prom-client's own path and find the entry again.
+ */
+function directChild(metric: Counter<string> | Histogram<string>, labels: Record<string, string>, first: (v: number) => void): (v: number) => void {
+  const internals = metric as unknown as MetricInternals;
+  if (typeof internals.hashMap !== 'object' || internals.hashMap === null) return first;
+  let key: string | null = null;
+  let entry: ValueEntry | null = null;
+  const bounds = internals.upperBounds;
+  return (v: number) => {
+    if (entry === null || key === null || internals.hashMap[key] !== entry) {
+      first(v);
+      key = null;
+      entry = null;
+      for (const [k, e] of Object.entries(internals.hashMap)) {
+        if (sameLabels(e.labels, labels)) {
+          key = k;
+          entry = e;
+          break;
+        }
+      }
+      return;
+    }
+    if (bounds === undefined) {
+      entry.value = (entry.value ?? 0) + v;
+      return;
+    }
+    entry.sum = (entry.sum ?? 0) + v;
+    entry.count = (entry.count ?? 0) + 1;
+    const buckets = entry.bucketValues;
+    if (!buckets) return;
+    for (let i = 0; i < bounds.length; i++) {
+      const bound = bounds[i] as number;
+      if (v <= bound) {
+        buckets[bound] = (buckets[bound] ?? 0) + 1;
+        return;
+      }
+    }
+  };
+}
+
+/** A counter child whose inc() does not hash its labels each time. */
+export function counterChild(counter: Counter<string>, labels: Record<string, string>): { inc(): void } {
+  const child = counter.labels(labels);
+  const inc = directChild(counter, labels, (v) => child.inc(v));
+  return { inc: () => inc(1) };
+}
+
+/** A histogram child whose observe() does not hash its labels each time. */
+export function histogramChild(histogram: Histogram<string>, labels: Record<string, string>): { observe(v: number): void } {
+  const child = histogram.labels(labels);
+  const observe = directChild(histogram, labels, (v) => child.observe(v));
+  return { observe: (v: number) => observe(v) };
+}

@@ -26,7 +26,7 @@ import { buildConfig, closeConfig, matchBlock, runChain, servfail, type BlockCha
 import { FastPath, WireSlab } from './fast-path.ts';
 import { CacheHandler } from './plugins/cache/handler.ts';
 import type { KubernetesHandler } from './plugins/kubernetes/handler.ts';
-import { serverMetrics, typeLabel, type ServerMetrics } from './metrics.ts';
+import { counterChild, histogramChild, serverMetrics, typeLabel, type ServerMetrics } from './metrics.ts';
 import type { DnsRequest, DnsResponse, ServerContext } from './types.ts';
 
 export interface LoadOptions {
@@ -441,11 +441,11 @@ class Server implements DnsServer {
       const m = this.metrics;
       const z = zone === '.' ? '.' : `${zone}.`;
       c = {
-        requests: m.requests.labels({ server, zone: z, view: '', proto, family, type }),
-        responses: m.responses.labels({ server, zone: z, view: '', rcode, plugin }),
-        duration: m.duration.labels({ server, zone: z, view: '', type }),
-        requestSize: m.requestSize.labels({ server, zone: z, view: '', proto }),
-        responseSize: m.responseSize.labels({ server, zone: z, view: '', proto }),
+        requests: counterChild(m.requests, { server, zone: z, view: '', proto, family, type }),
+        responses: counterChild(m.responses, { server, zone: z, view: '', rcode, plugin }),
+        duration: histogramChild(m.duration, { server, zone: z, view: '', type }),
+        requestSize: histogramChild(m.requestSize, { server, zone: z, view: '', proto }),
+        responseSize: histogramChild(m.responseSize, { server, zone: z, view: '', proto }),
       };
       if (this.children.size > 10_000) this.children.clear();
       this.children.set(key, c);
