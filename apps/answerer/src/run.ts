@@ -3,7 +3,6 @@ import { AggregatorRegistry, Counter } from 'prom-client';
 import { ConfigFollower, connectBus, ZoneStore, type EffectiveConfigV1 } from '@halo/bus';
 import { loadServer } from '@halo/server';
 import { createLogger, createMetricsRegistry, startAdminServer, startTelemetry } from '@halo/telemetry';
-import { defaultZoneOptions, namesOf } from '@halo/zone';
 import type { AnswererConfig } from './config.ts';
 
 export interface RunOptions {
@@ -72,12 +71,10 @@ export async function runAnswerer(config: AnswererConfig, options: RunOptions): 
     onInvalid: (error) => logger.warn({ error }, 'skipping an invalid config entry'),
   });
 
-  // The names a change touched lose their pre-encoded answers (the store runs this in the change's trace).
-  const zoneOptions = defaultZoneOptions({ zones: [config.zone, 'in-addr.arpa', 'ip6.arpa'], endpointPodNames: true });
-  store.subscribe((_key, recordSet, update) => {
-    if (update.initial) return;
-    server.invalidate([...(update.previous ? namesOf(update.previous, zoneOptions) : []), ...(recordSet ? namesOf(recordSet, zoneOptions) : [])]);
-    applied.inc();
+  // The kubernetes plugin drops the pre-encoded and cached answers of the names a change touched, in the
+  // same turn as its index update (and in the change's trace): here the change is only counted.
+  store.subscribe((_key, _recordSet, update) => {
+    if (!update.initial) applied.inc();
   });
 
   ready = true;
