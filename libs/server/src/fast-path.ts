@@ -1,6 +1,7 @@
 // Pre-encoded answers keyed by the case-folded wire question (plus the EDNS/size class).
 
-const MAX_ENTRIES = 100_000;
+/** About 550 bytes each (key, entry, message): at most ~30 MB. CoreDNS's cache holds 9 984 per kind. */
+const MAX_ENTRIES = 50_000;
 const SLAB_SIZE = 64 * 1024;
 
 /**
@@ -29,7 +30,8 @@ export class WireSlab {
 /** `T` is what the server keeps per answer: the encoded message and what it needs to copy it out. */
 export class FastPath<T = Buffer> {
   private readonly answers = new Map<string, T>();
-  private readonly keysByName = new Map<string, Set<string>>();
+  /** The keys of each name: one (usual) or several (types, EDNS classes), not a Set per name. */
+  private readonly keysByName = new Map<string, string | string[]>();
   /** Bumped by every invalidation: an answer computed before one must not be stored after it. */
   generation = 0;
 
@@ -44,11 +46,14 @@ export class FastPath<T = Buffer> {
   set(key: string, qnameLower: string, value: T): void {
     // A full table starts over: simpler than LRU, and the table refills from the next queries.
     if (this.answers.size >= MAX_ENTRIES) this.clear();
+    const had = this.answers.has(key);
     this.answers.set(key, value);
+    if (had) return;
     const name = canonical(qnameLower);
-    let keys = this.keysByName.get(name);
-    if (!keys) this.keysByName.set(name, (keys = new Set()));
-    keys.add(key);
+    const keys = this.keysByName.get(name);
+    if (keys === undefined) this.keysByName.set(name, key);
+    else if (typeof keys === 'string') this.keysByName.set(name, [keys, key]);
+    else keys.push(key);
   }
 
   /**
@@ -78,7 +83,8 @@ export class FastPath<T = Buffer> {
         }
       }
       if (!hit) continue;
-      for (const k of keys) this.answers.delete(k);
+      if (typeof keys === 'string') this.answers.delete(keys);
+      else for (const k of keys) this.answers.delete(k);
       this.keysByName.delete(name);
     }
   }
