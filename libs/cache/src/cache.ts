@@ -130,6 +130,16 @@ interface Entry {
   hitCount: number;
   lastHitAt: number;
   prefetchTold: boolean;
+  /** Keys under which callers attached values to this entry (`attach`); dropped with it. */
+  aliases: string[] | null;
+}
+
+/** A fresh hit found by `getAttached`. One object per cache, overwritten by the next call. */
+export interface AttachedHit<W> {
+  value: W;
+  /** Seconds left, as `get` would write into the records. */
+  ttl: number;
+  kind: ResponseKind;
 }
 
 interface TtlCap {
@@ -144,7 +154,7 @@ export function questionKey(q: CacheQuestion): string {
 
 const ENTRY_OVERHEAD_BYTES = 64;
 
-export class ResponseCache {
+export class ResponseCache<W = unknown> {
   readonly limits: Readonly<Record<ResponseKind, TtlLimits>>;
   readonly maxBytes: number;
   readonly prefetchOptions: PrefetchOptions | undefined;
@@ -158,6 +168,8 @@ export class ResponseCache {
   readonly #lru: Record<ResponseKind, LruList> = { success: new LruList(), denial: new LruList() };
   readonly #byName = new Map<string, Set<string>>();
   readonly #caps = new Map<string, TtlCap>();
+  readonly #aliases = new Map<string, { entry: Entry; value: W | null }>();
+  readonly #attachedHit: AttachedHit<W | null> = { value: null, ttl: 0, kind: 'success' };
   #bytes = 0;
   #tick = 0;
   readonly #counts = { hits: 0, misses: 0, prefetches: 0, servedStale: 0, evictions: 0, drops: 0 };
@@ -221,6 +233,60 @@ export class ResponseCache {
     return this.#answer(entry, q.name, this.serveStaleOptions.ttl ?? DEFAULT_STALE_TTL, true, false);
   }
 
+  /**
+   * Ties `alias` (e.g. the wire form of the question and the client's EDNS class) and a value (e.g. the
+   * answer pre-encoded) to the entry `q` finds. Both go when the entry goes (expiry, eviction,
+   * invalidation, replacement). A null value marks the alias as known but of no use to `getAttached`.
+   * Returns false when `q` has no entry.
+   */
+  attach(q: CacheQuestion, alias: string, value: W | null): boolean {
+    const entry = this.#find(questionKey(q));
+    if (entry === undefined) return false;
+    const known = this.#aliases.get(alias);
+    if (known !== undefined && known.entry !== entry) this.#unalias(alias, known.entry);
+    this.#aliases.set(alias, { entry, value });
+    if (known?.entry !== entry) (entry.aliases ??= []).push(alias);
+    return true;
+  }
+
+  /** True when `alias` is attached to a live entry (whatever its value). */
+  isAttached(alias: string): boolean {
+    return this.#aliases.has(alias);
+  }
+
+  /**
+   * A fresh hit by alias, counted exactly as `get` counts it (requests, hits, recency, hotness for
+   * prefetch). Undefined, with nothing counted, when the alias is unknown or its value is null, the
+   * entry has expired, or a prefetch is due: the caller then asks `get`, which handles all of those.
+   * The returned object is reused by the next call.
+   */
+  getAttached(alias: string): AttachedHit<W> | undefined {
+    const found = this.#aliases.get(alias);
+    if (found === undefined || found.value === null) return undefined;
+    const entry = found.entry;
+    const now = this.#now();
+    const expiry = this.#expiry(entry);
+    if (now >= expiry) return undefined;
+    const ttl = Math.ceil((expiry - now) / 1000);
+    const p = this.prefetchOptions;
+    if (p !== undefined && p.amount > 0) {
+      // #prefetchDue's decision, without its side effects when it says yes (get will take it again).
+      const hitCount = now - entry.lastHitAt >= p.durationMs ? 1 : entry.hitCount + 1;
+      if (!entry.prefetchTold && hitCount >= p.amount && ttl <= Math.ceil((p.percentage / 100) * entry.ttl)) return undefined;
+      entry.hitCount = hitCount;
+      entry.lastHitAt = now;
+    }
+    this.#metrics.requests.inc();
+    this.#touch(entry);
+    this.#counts.hits++;
+    this.#metrics.hits[entry.kind].inc();
+    const hit = this.#attachedHit;
+    hit.value = found.value;
+    hit.ttl = ttl;
+    hit.kind = entry.kind;
+    return hit as AttachedHit<W>;
+  }
+
   /** Stores a response (replacing what the question had). Rcodes other than NOERROR/NXDOMAIN are not cached. */
   set(q: CacheQuestion, response: CacheableResponse): SetResult {
     const name = normalizeName(q.name);
@@ -270,6 +336,7 @@ export class ResponseCache {
       hitCount: previous?.hitCount ?? 1,
       lastHitAt: previous?.lastHitAt ?? now,
       prefetchTold: false,
+      aliases: null,
     };
     entry.runs = rrsetRuns(entry.answers);
     if (previous) this.#remove(previous);
@@ -329,6 +396,7 @@ export class ResponseCache {
     for (const kind of ['success', 'denial'] as const) this.#lru[kind].clear();
     this.#entries.clear();
     this.#byName.clear();
+    this.#aliases.clear();
     this.#bytes = 0;
     this.#metrics.entries.success.set(0);
     this.#metrics.entries.denial.set(0);
@@ -444,7 +512,12 @@ export class ResponseCache {
       keys.delete(entry.key);
       if (keys.size === 0) this.#byName.delete(n);
     }
+    if (entry.aliases !== null) for (const alias of entry.aliases) this.#unalias(alias, entry);
     this.#metrics.entries[entry.kind].set(this.#lru[entry.kind].size);
+  }
+
+  #unalias(alias: string, entry: Entry): void {
+    if (this.#aliases.get(alias)?.entry === entry) this.#aliases.delete(alias);
   }
 
   #evictOne(kind: ResponseKind): void {

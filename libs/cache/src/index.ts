@@ -1,4 +1,5 @@
 export type {
+  AttachedHit,
   CacheableResponse,
   CachedAnswer,
   CacheQuestion,
@@ -12,4 +13,4 @@ export type {
 export { DEFAULT_DENIAL, DEFAULT_STALE_TTL, DEFAULT_SUCCESS, questionKey, ResponseCache } from './cache.ts';
 export type { CacheMetricLabels, CacheMetricsOptions } from './metrics.ts';
 export type { ResponseKind } from './records.ts';
-export { cappedTtl, classifyResponse, isUnderZone, normalizeName, rawResponseTtl } from './records.ts';
+export { cappedTtl, classifyResponse, isUnderZone, normalizeName, rawResponseTtl, rrsetRuns, shuffleRun } from './records.ts';

@@ -132,3 +132,77 @@ export function shuffleAnswersOnWire(wire: Buffer, layout: UniformAnswers, rando
     }
   }
 }
+
+/**
+ * The key `readWireQuestion` gives a question, built from a case-folded name (no trailing dot, '.'
+ * for the root) and numeric type and class. Null for names this cannot spell exactly (anything but
+ * plain ASCII labels), which then never match a wire key.
+ */
+export function wireQuestionKey(nameLower: string, qtype: number, qclass: number): string | null {
+  if (!/^[\x21-\x2d\x2f-\x5b\x5d-\x7e]+(\.[\x21-\x2d\x2f-\x5b\x5d-\x7e]+)*$/.test(nameLower) && nameLower !== '.') return null;
+  if (nameLower !== nameLower.toLowerCase() || qtype < 0 || qtype > 0xffff || qclass < 0 || qclass > 0xffff) return null;
+  let key = '';
+  if (nameLower !== '.') {
+    for (const label of nameLower.split('.')) {
+      if (label.length > 63) return null;
+      key += String.fromCharCode(label.length) + label;
+    }
+  }
+  if (key.length + 1 > 255) return null;
+  return key + '\0' + String.fromCharCode(qtype >> 8, qtype & 0xff, qclass >> 8, qclass & 0xff);
+}
+
+/** The case-folded question name of a wire question, without the trailing dot ('.' for the root). */
+export function wireQuestionName(q: WireQuestion): string {
+  const key = q.key;
+  const end = key.length - 5;
+  if (end <= 0) return '.';
+  let name = '';
+  let at = 0;
+  while (at < end) {
+    const len = key.charCodeAt(at);
+    name += (at === 0 ? '' : '.') + key.slice(at + 1, at + 1 + len);
+    at += 1 + len;
+  }
+  return name;
+}
+
+/** One resource record of an encoded message. */
+export interface WireRecord {
+  /** 0 answer, 1 authority, 2 additional. */
+  section: 0 | 1 | 2;
+  start: number;
+  end: number;
+  type: number;
+  /** Offset of its 32-bit TTL. */
+  ttlAt: number;
+  /** True when its owner name is a single compression pointer. */
+  ownerIsPointer: boolean;
+}
+
+/** The records of an encoded message (one question at most), or null when it does not parse. */
+export function wireRecords(wire: Buffer): WireRecord[] | null {
+  if (wire.length < 12) return null;
+  const qdcount = wire.readUInt16BE(4);
+  if (qdcount > 1) return null;
+  let at = 12;
+  if (qdcount === 1) {
+    at = skipName(wire, at);
+    if (at < 0 || at + 4 > wire.length) return null;
+    at += 4;
+  }
+  const out: WireRecord[] = [];
+  const counts = [wire.readUInt16BE(6), wire.readUInt16BE(8), wire.readUInt16BE(10)];
+  for (let s = 0; s < 3; s++) {
+    for (let i = 0; i < counts[s]; i++) {
+      const start = at;
+      const nameEnd = skipName(wire, at);
+      if (nameEnd < 0 || nameEnd + 10 > wire.length) return null;
+      const end = nameEnd + 10 + wire.readUInt16BE(nameEnd + 8);
+      if (end > wire.length) return null;
+      out.push({ section: s as 0 | 1 | 2, start, end, type: wire.readUInt16BE(nameEnd), ttlAt: nameEnd + 4, ownerIsPointer: nameEnd === start + 2 && (wire[start] & 0xc0) === 0xc0 });
+      at = end;
+    }
+  }
+  return at === wire.length ? out : null;
+}

@@ -25,6 +25,7 @@ import type { ResponseCache } from '@halo/cache';
 import { buildConfig, closeConfig, matchBlock, runChain, servfail, type BlockChain, type ListenSpec, type RunningConfig } from './config.ts';
 import { FastPath, WireSlab } from './fast-path.ts';
 import { CacheHandler } from './plugins/cache/handler.ts';
+import { cachedReply } from './plugins/cache/wire.ts';
 import type { KubernetesHandler } from './plugins/kubernetes/handler.ts';
 import { counterChild, histogramChild, serverMetrics, typeLabel, type ServerMetrics } from './metrics.ts';
 import type { DnsRequest, DnsResponse, ServerContext } from './types.ts';
@@ -276,7 +277,7 @@ class Server implements DnsServer {
     l.udp.on('error', (err) => log?.error({ err, listen: key }, 'udp socket error'));
     l.udp.on('message', (msg, rinfo) => {
       const remote = rinfo;
-      const fast = this.answerFast(msg, 'udp', key, l.port, remote);
+      const fast = this.answerFast(msg, 'udp', key, l.port, remote) ?? this.answerCached(msg, 'udp', key, l.port, remote);
       if (fast) {
         l.udp.send(fast, rinfo.port, rinfo.address);
         return;
@@ -307,7 +308,7 @@ class Server implements DnsServer {
       socket.on('data', (chunk: Buffer) => {
         // Pipelined queries are answered as each completes (RFC 7766 6.2.1.1 allows any order).
         for (const msg of reader.push(chunk)) {
-          const fast = this.answerFast(msg, 'tcp', key, l.port, remote);
+          const fast = this.answerFast(msg, 'tcp', key, l.port, remote) ?? this.answerCached(msg, 'tcp', key, l.port, remote);
           if (fast) {
             socket.write(frameTcp(fast));
             continue;
@@ -355,6 +356,16 @@ class Server implements DnsServer {
     }
     record(c, wire.length, out.length, started);
     return out;
+  }
+
+  /** A `cache` plugin's hit copied from its pre-encoded reply (plugins/cache/wire.ts), or null. */
+  private answerCached(wire: Buffer, transport: 'udp' | 'tcp', listenKey: string, port: number, remote: { address: string }): Buffer | null {
+    if (this.config === null) return null;
+    const started = performance.now();
+    const hit = cachedReply(this.config.blocks, listenKey, wire, transport);
+    if (hit === null) return null;
+    record(this.childrenOf(listenKey, port, hit.zone, transport, familyOf(remote.address), hit.type, hit.rcode, 'cache'), wire.length, hit.reply.length, started);
+    return hit.reply;
   }
 
   private async answer(wire: Buffer, transport: 'udp' | 'tcp', listenKey: string, port: number, remote: { address: string; port: number }): Promise<Buffer | null> {

@@ -3,8 +3,11 @@
 import { isUnderZone, normalizeName, ResponseCache } from '@halo/cache';
 import type { Answer } from 'dns-packet';
 import type { CachedAnswer, CacheMetricsOptions, CacheQuestion } from '@halo/cache';
-import type { DnsRequest, DnsResponse, Handler, Next, ServerContext } from '../../plugin.ts';
+import type { WireQuestion } from '@halo/dns';
+import type { DnsRequest, DnsResponse, Next, ServerContext } from '../../plugin.ts';
+import { typeLabel } from '../../metrics.ts';
 import type { CacheConfig } from './setup.ts';
+import { buildTemplate, replyFrom, requestAlias, wireAliasOf, type WireAnswering, type WireTemplate } from './wire.ts';
 
 export interface CacheHandlerOptions {
   metrics?: CacheMetricsOptions;
@@ -40,7 +43,7 @@ function responseOf(hit: CachedAnswer): DnsResponse {
  * cache while its bus is down): `set` reports the TTL before caps, and the reply to a miss must carry
  * the capped one.
  */
-class PluginCache extends ResponseCache {
+class PluginCache extends ResponseCache<WireTemplate> {
   readonly #caps = new Map<string, number>();
 
   override capTtl(zone: string, seconds: number | null): void {
@@ -57,15 +60,20 @@ class PluginCache extends ResponseCache {
   }
 }
 
-export class CacheHandler implements Handler {
+export class CacheHandler implements WireAnswering {
   readonly name = 'cache';
   readonly cache: PluginCache;
   readonly config: CacheConfig;
   readonly #staleAfterMs: number;
+  readonly #random: () => number;
+  /** Hits answered from pre-encoded replies (wire.ts), for tests and debugging; `cache.stats()` counts them as hits too. */
+  wireHits = 0;
+  readonly #wireResult: { reply: Buffer; template: WireTemplate | null } = { reply: Buffer.alloc(0), template: null };
 
   constructor(config: CacheConfig, options: CacheHandlerOptions = {}) {
     this.config = config;
     this.#staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+    this.#random = options.random ?? Math.random;
     this.cache = new PluginCache({
       success: config.success,
       denial: config.denial,
@@ -90,6 +98,7 @@ export class CacheHandler implements Handler {
     const hit = this.cache.get(q);
     if (hit) {
       if (hit.prefetch) this.#fetch(req, next, q).catch(() => undefined);
+      this.#attachWire(req, q, hit);
       return responseOf(hit);
     }
     const upstream = this.#fetch(req, next, q);
@@ -104,6 +113,27 @@ export class CacheHandler implements Handler {
       if (stale) return responseOf(stale);
       throw err;
     }
+  }
+
+  /**
+   * A fresh hit straight from its pre-encoded reply (see wire.ts), counted as a hit; null when there is
+   * none for this question and client class (the whole way then runs `serve`).
+   */
+  wireReply(query: Buffer, q: WireQuestion, transport: 'udp' | 'tcp'): { reply: Buffer; template: WireTemplate } | null {
+    const hit = this.cache.getAttached(wireAliasOf(q, transport));
+    if (hit === undefined) return null;
+    this.wireHits++;
+    const out = this.#wireResult;
+    out.reply = replyFrom(hit.value, query, q, this.config.keepTtl ? null : hit.ttl, this.#random);
+    out.template = hit.value;
+    return out as { reply: Buffer; template: WireTemplate };
+  }
+
+  /** Leaves the reply to this hit pre-encoded on its entry, once per client class. */
+  #attachWire(req: DnsRequest, q: CacheQuestion, hit: CachedAnswer): void {
+    const alias = requestAlias(req);
+    if (alias === null || this.cache.isAttached(alias)) return;
+    this.cache.attach(q, alias, buildTemplate(req, hit, typeLabel(req.qtype), this.#random));
   }
 
   /** Drops every cached answer of these names (every type, negative ones too). */

@@ -1,0 +1,199 @@
+// Cache hits straight from pre-encoded replies. The first hit of an entry (per EDNS class of client)
+// goes the whole way (decode, chain, encode) and leaves its reply, encoded, attached to the cache entry;
+// later hits copy it out with the client's id, flags and question case, the TTL left written into every
+// record, and the answers shuffled. The entry's expiry, TTL caps, invalidation and eviction rule the
+// copies too, since they hang off the entry; expired entries, stale answers and due prefetches take
+// the whole way, where the cache handler deals with them.
+import { classNumber, DEFAULT_UDP_SIZE, encodeResponse, MAX_MESSAGE_SIZE, answerFromEncoded, readWireQuestion, shuffleAnswersOnWire, typeNumber, wireQuestionKey, wireQuestionName, wireRecords } from '@halo/dns';
+import type { UniformAnswers, WireQuestion } from '@halo/dns';
+import { rrsetRuns, shuffleRun } from '@halo/cache';
+import type { CachedAnswer } from '@halo/cache';
+import type { Answer } from 'dns-packet';
+import { matchBlock, type BlockChain } from '../../config.ts';
+import { WireSlab } from '../../fast-path.ts';
+import type { DnsRequest, Handler } from '../../types.ts';
+
+/** One encoding of a cached reply and where its record TTLs lie. */
+interface WireVariant {
+  wire: Buffer;
+  ttlAt: number[];
+}
+
+/** What a cache entry keeps per EDNS class of client: its reply, ready to copy. */
+export interface WireTemplate {
+  /** One encoding; or, when an RRset cannot be shuffled in place, several in different orders. */
+  variants: WireVariant[];
+  /** RRsets of the answer section shuffled in place on each copy (A/AAAA behind a pointer). */
+  runs: UniformAnswers[];
+  /** Metric labels of the reply. */
+  rcode: string;
+  type: string;
+}
+
+/** Orders pre-encoded for answers whose RRsets cannot be shuffled in place (e.g. SRV with targets). */
+const VARIANTS = 8;
+const MOVABLE = new Set(['A', 'AAAA', 'MX']);
+const slab = new WireSlab();
+
+/** The EDNS class of a client: what, besides the question, decides the bytes of the reply. */
+function clientClass(transport: 'udp' | 'tcp', edns: { udpSize: number; dnssecOk: boolean } | null): string {
+  const size = transport === 'tcp' ? 't' : edns ? String(Math.min(edns.udpSize, DEFAULT_UDP_SIZE)) : 'u';
+  return `\0${edns ? (edns.dnssecOk ? 'D' : 'E') : 'N'}${size}`;
+}
+
+/** The alias of a wire question, as `wireReply` looks it up. */
+export function wireAliasOf(q: WireQuestion, transport: 'udp' | 'tcp'): string {
+  return q.key + clientClass(transport, q.edns);
+}
+
+/** The same alias from a decoded request; null when its name has no exact wire key. */
+export function requestAlias(req: DnsRequest): string | null {
+  const qtype = typeNumber(req.qtype);
+  const qclass = classNumber(req.qclass);
+  if (qtype === 0 || qclass === 0) return null;
+  const key = wireQuestionKey(req.qnameLower, qtype, qclass);
+  if (key === null) return null;
+  return key + clientClass(req.transport, req.edns ? { udpSize: req.udpSize, dnssecOk: req.dnssecOk } : null);
+}
+
+/**
+ * The reply to `req` from a cache hit, encoded as the server would, with its layout; null when it
+ * cannot be copied out faithfully (truncated, unencodable, or answers `loadbalance` would reorder
+ * across RRsets).
+ */
+export function buildTemplate(req: DnsRequest, hit: CachedAnswer, typeLabel: string, random: () => number): WireTemplate | null {
+  const qtype = typeNumber(req.qtype);
+  const qclass = classNumber(req.qclass);
+  const runs = rrsetRuns(hit.answers);
+  // `loadbalance` (ahead of the cache) shuffles A/AAAA/MX across the whole answer: only copy out
+  // replies where that is the same as shuffling their one RRset.
+  let movable = 0;
+  for (const a of hit.answers) if (MOVABLE.has(a.type)) movable++;
+  if (movable > 1 && !(runs.length === 1 && runs[0][1] - runs[0][0] === movable && MOVABLE.has(hit.answers[runs[0][0]].type))) return null;
+  const maxSize = req.transport === 'tcp' ? MAX_MESSAGE_SIZE : req.edns ? Math.min(req.udpSize, DEFAULT_UDP_SIZE) : 512;
+  const encode = (answers: readonly Answer[]): { wire: Buffer; records: NonNullable<ReturnType<typeof wireRecords>> } | null => {
+    const out = encodeResponse(
+      {
+        id: 0,
+        rcode: hit.rcode,
+        aa: hit.authoritative,
+        ra: hit.recursionAvailable,
+        question: { name: req.qname, type: qtype, class: qclass },
+        answers,
+        authorities: hit.authorities,
+        additionals: hit.additionals.filter((a) => a.type !== 'OPT'),
+        edns: req.edns ? { dnssecOk: req.dnssecOk } : null,
+      },
+      maxSize,
+    );
+    if (!out.ok || out.truncated) return null;
+    const records = wireRecords(out.wire);
+    return records === null ? null : { wire: out.wire, records };
+  };
+  const variant = (wire: Buffer, records: NonNullable<ReturnType<typeof wireRecords>>): WireVariant => ({
+    wire: slab.copy(wire),
+    // OPT's "TTL" is the extended rcode and flags, not a TTL.
+    ttlAt: records.filter((r) => r.type !== 41).map((r) => r.ttlAt),
+  });
+  const first = encode(hit.answers);
+  if (first === null) return null;
+  const answersOnWire = first.records.filter((r) => r.section === 0);
+  if (answersOnWire.length !== hit.answers.length) return null;
+  const inPlace: UniformAnswers[] = [];
+  let needsVariants = false;
+  for (const [start, end] of runs) {
+    const recs = answersOnWire.slice(start, end);
+    const size = recs[0].end - recs[0].start;
+    // Records that are a pointer and an address hold no name anything could point into: swappable.
+    if (recs.every((r) => r.ownerIsPointer && (r.type === 1 || r.type === 28) && r.end - r.start === size)) inPlace.push({ start: recs[0].start, count: end - start, size });
+    else needsVariants = true;
+  }
+  const template: WireTemplate = { variants: [variant(first.wire, first.records)], runs: inPlace, rcode: hit.rcode, type: typeLabel };
+  if (!needsVariants) return template;
+  template.runs = [];
+  for (let k = 1; k < VARIANTS; k++) {
+    const answers = hit.answers.slice();
+    for (const [start, end] of runs) shuffleRun(answers, start, end, random);
+    const next = encode(answers);
+    if (next === null) return null;
+    template.variants.push(variant(next.wire, next.records));
+  }
+  return template;
+}
+
+/** A copy of the template for this query: its id, flags and question case, `ttl` in every record (unless null), shuffled. */
+export function replyFrom(template: WireTemplate, query: Buffer, q: WireQuestion, ttl: number | null, random: () => number): Buffer {
+  const variants = template.variants;
+  const v = variants.length === 1 ? variants[0] : variants[Math.floor(random() * variants.length)];
+  const out = answerFromEncoded(v.wire, query, q);
+  if (ttl !== null) for (let i = 0; i < v.ttlAt.length; i++) out.writeUInt32BE(ttl, v.ttlAt[i]);
+  for (let i = 0; i < template.runs.length; i++) shuffleAnswersOnWire(out, template.runs[i], random);
+  return out;
+}
+
+/** What a cache handler answering from the wire offers the server. */
+export interface WireAnswering extends Handler {
+  covers(qnameLower: string): boolean;
+  /** The reply to a hit, or null: the query takes the whole way. */
+  wireReply(query: Buffer, q: WireQuestion, transport: 'udp' | 'tcp'): { reply: Buffer; template: WireTemplate } | null;
+}
+
+/**
+ * Plugins that may run ahead of the cache and leave its hits as they are: the rest (log, or anything
+ * added later) must see every query, so such blocks never answer from the wire.
+ */
+const PASS_HITS = new Set(['reload', 'ready', 'health', 'prometheus', 'errors', 'loadbalance']);
+const wireCaches = new WeakMap<BlockChain, WireAnswering | null>();
+
+function isWireAnswering(h: Handler): h is WireAnswering {
+  return h.name === 'cache' && typeof (h as Partial<WireAnswering>).wireReply === 'function';
+}
+
+/** The block's cache when the plugins ahead of it pass hits through untouched; null otherwise. */
+function wireCacheOf(block: BlockChain): WireAnswering | null {
+  let known = wireCaches.get(block);
+  if (known === undefined) {
+    known = null;
+    for (const h of block.handlers) {
+      if (isWireAnswering(h)) {
+        known = h;
+        break;
+      }
+      if (!PASS_HITS.has(h.name)) break;
+    }
+    wireCaches.set(block, known);
+  }
+  return known;
+}
+
+/** A cache hit answered from the wire, with the labels the server's metrics need. */
+export interface CachedReply {
+  reply: Buffer;
+  zone: string;
+  rcode: string;
+  type: string;
+}
+
+const result: CachedReply = { reply: Buffer.alloc(0), zone: '', rcode: '', type: '' };
+
+/**
+ * The reply to a query from a `cache` plugin's pre-encoded hits, or null (not a plain query, no such
+ * hit, or a block where the cache is not the first plugin to answer). The returned object is reused.
+ */
+export function cachedReply(blocks: readonly BlockChain[], listenKey: string, query: Buffer, transport: 'udp' | 'tcp'): CachedReply | null {
+  const q = readWireQuestion(query);
+  // ANY is answered by the server itself (RFC 8482), never from a cache.
+  if (q === null || q.qtype === 255) return null;
+  const name = wireQuestionName(q);
+  const block = matchBlock(blocks, listenKey, name);
+  if (block === null) return null;
+  const cache = wireCacheOf(block);
+  if (cache === null || !cache.covers(name)) return null;
+  const hit = cache.wireReply(query, q, transport);
+  if (hit === null) return null;
+  result.reply = hit.reply;
+  result.zone = block.zone;
+  result.rcode = hit.template.rcode;
+  result.type = hit.template.type;
+  return result;
+}
