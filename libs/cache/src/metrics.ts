@@ -20,13 +20,13 @@ export interface CacheMetricsOptions extends Partial<CacheMetricLabels> {
 interface Inc {
   inc(value?: number): void;
 }
-interface Set {
+interface SetValue {
   set(value: number): void;
 }
 
 /** The children of every metric for one cache's label values, resolved once. */
 export interface CacheMetrics {
-  entries: Record<ResponseKind, Set>;
+  entries: Record<ResponseKind, SetValue>;
   hits: Record<ResponseKind, Inc>;
   evictions: Record<ResponseKind, Inc>;
   requests: Inc;
@@ -39,10 +39,69 @@ export interface CacheMetrics {
 type WithType = 'server' | 'type' | 'zones' | 'view';
 type WithoutType = 'server' | 'zones' | 'view';
 
+/**
+ * Counts of one label set not yet added to their counter. prom-client hashes the labels on every
+ * `inc` of a child, too dear per cache hit: a child here only bumps a number, and the counter takes
+ * the sum when it is scraped (its `collect`), or when the child is garbage collected.
+ */
+interface PendingCount {
+  labels: Record<string, string>;
+  n: number;
+}
+
+const pendingOf = new WeakMap<Counter<string>, Set<PendingCount>>();
+/** Counters made here, whose `collect` adds the pending counts. */
+const ours = new WeakSet<Counter<string>>();
+
+function flush(c: Counter<string>, p: PendingCount): void {
+  if (p.n === 0) return;
+  c.inc(p.labels, p.n);
+  p.n = 0;
+}
+
+// A cache dropped by a reload loses no count: its children's pending counts are added when they go.
+const finalizer = new FinalizationRegistry<{ counter: Counter<string>; pending: PendingCount }>(({ counter, pending }) => {
+  flush(counter, pending);
+  pendingOf.get(counter)?.delete(pending);
+});
+
 function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: L[]): Counter<L> {
   const existing = registry.getSingleMetric(name);
   if (existing instanceof Counter) return existing as Counter<L>;
-  return new Counter<L>({ name, help, labelNames, registers: [registry] });
+  const created: Counter<L> = new Counter<L>({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    collect() {
+      for (const p of pendingOf.get(created as Counter<string>) ?? []) flush(created as Counter<string>, p);
+    },
+  });
+  ours.add(created as Counter<string>);
+  return created;
+}
+
+/** A child of `c` for these labels whose `inc` costs an addition. */
+function cheapChild<L extends string>(c: Counter<L>, labels: Record<L, string>): Inc {
+  const counter = c as Counter<string>;
+  // A counter made elsewhere (without our collect): plain children then.
+  if (!ours.has(counter)) return c.labels(labels);
+  let set = pendingOf.get(counter);
+  if (!set) {
+    set = new Set();
+    pendingOf.set(counter, set);
+  }
+  const pending: PendingCount = { labels: { ...labels }, n: 0 };
+  set.add(pending);
+  // Makes the label set appear at 0 at once, as prom-client's children do.
+  c.inc(labels, 0);
+  const child: Inc = {
+    inc(value = 1) {
+      pending.n += value;
+    },
+  };
+  finalizer.register(child, { counter, pending });
+  return child;
 }
 
 function gauge<L extends string>(registry: Registry, name: string, help: string, labelNames: L[]): Gauge<L> {
@@ -69,13 +128,13 @@ export function cacheMetrics(options: CacheMetricsOptions): CacheMetrics {
   const byKind = <T>(make: (type: ResponseKind) => T): Record<ResponseKind, T> => ({ success: make('success'), denial: make('denial') });
   return {
     entries: byKind((type) => entries.labels({ ...base, type })),
-    hits: byKind((type) => hits.labels({ ...base, type })),
-    evictions: byKind((type) => evictions.labels({ ...base, type })),
-    requests: requests.labels(base),
-    misses: misses.labels(base),
-    prefetches: prefetches.labels(base),
-    drops: drops.labels(base),
-    servedStale: servedStale.labels(base),
+    hits: byKind((type) => cheapChild(hits, { ...base, type })),
+    evictions: byKind((type) => cheapChild(evictions, { ...base, type })),
+    requests: cheapChild(requests, base),
+    misses: cheapChild(misses, base),
+    prefetches: cheapChild(prefetches, base),
+    drops: cheapChild(drops, base),
+    servedStale: cheapChild(servedStale, base),
   };
 }
 
