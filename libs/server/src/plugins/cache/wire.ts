@@ -37,9 +37,14 @@ const slab = new WireSlab();
 
 /** The EDNS class of a client: what, besides the question, decides the bytes of the reply. */
 function clientClass(transport: 'udp' | 'tcp', edns: { udpSize: number; dnssecOk: boolean } | null): string {
-  const size = transport === 'tcp' ? 't' : edns ? String(Math.min(edns.udpSize, DEFAULT_UDP_SIZE)) : 'u';
-  return `\0${edns ? (edns.dnssecOk ? 'D' : 'E') : 'N'}${size}`;
+  // Per query: the common classes are constants, no string built.
+  if (edns === null) return transport === 'tcp' ? '\0Nt' : '\0Nu';
+  if (transport === 'tcp') return edns.dnssecOk ? '\0Dt' : '\0Et';
+  if (edns.udpSize >= DEFAULT_UDP_SIZE) return edns.dnssecOk ? FULL_SIZE_DO : FULL_SIZE;
+  return (edns.dnssecOk ? '\0D' : '\0E') + String(edns.udpSize);
 }
+const FULL_SIZE = `\0E${DEFAULT_UDP_SIZE}`;
+const FULL_SIZE_DO = `\0D${DEFAULT_UDP_SIZE}`;
 
 /** The alias of a wire question, as `wireReply` looks it up. */
 export function wireAliasOf(q: WireQuestion, transport: 'udp' | 'tcp'): string {
