@@ -1,5 +1,5 @@
 // Small helpers every plugin's setup uses to report errors at the offending token.
-import type { CorefileError, Directive, Token } from '@halo/corefile';
+import { normalizeZone, type CorefileError, type Directive, type Token } from '@halo/corefile';
 
 export function errorAt(plugin: string, at: { pos: { file: string; line: number; column: number } }, message: string): CorefileError {
   return { file: at.pos.file, line: at.pos.line, column: at.pos.column, message: `${plugin}: ${message}` };
@@ -39,4 +39,15 @@ export function parseDurationMs(text: string): number | null {
     at = re.lastIndex;
   }
   return at === 0 ? null : total;
+}
+
+/** Zone arguments of a plugin (`hosts FILE ZONES…`, `template CLASS TYPE ZONES…`), each error at its token. */
+export function zonesOf(plugin: string, tokens: Token[], errors: CorefileError[]): string[] {
+  const zones: string[] = [];
+  for (const t of tokens) {
+    const z = normalizeZone(t.text);
+    if (typeof z === 'string') zones.push(z);
+    else errors.push(errorAt(plugin, t, `"${t.text}" is not a zone: ${z.reason}`));
+  }
+  return zones;
 }

@@ -1,28 +1,20 @@
 // hosts [FILE [ZONES...]] { [INLINE...]; ttl SECONDS; no_reverse; reload DURATION; fallthrough [ZONES...] }
 import net from 'node:net';
-import { normalizeZone, type CorefileError, type Directive, type Token } from '@halo/corefile';
+import { normalizeZone, type CorefileError, type Directive } from '@halo/corefile';
 import type { PluginSetup, SetupContext } from '../../plugin.ts';
 import { parseDuration } from '../forward/duration.ts';
+import { errorAt, zonesOf } from '../args.ts';
 import { HostsHandler, type HostsConfig } from './handler.ts';
 import { hostsMetrics } from './metrics.ts';
 
 function fail(at: { pos: { file: string; line: number; column: number } }, message: string): CorefileError {
-  return { file: at.pos.file, line: at.pos.line, column: at.pos.column, message: `hosts: ${message}` };
+  return errorAt('hosts', at, message);
 }
 
-function zonesOf(tokens: Token[], errors: CorefileError[]): string[] {
-  const zones: string[] = [];
-  for (const t of tokens) {
-    const z = normalizeZone(t.text);
-    if (typeof z === 'string') zones.push(z);
-    else errors.push(fail(t, `"${t.text}" is not a zone: ${z.reason}`));
-  }
-  return zones;
-}
 
 export function parseHosts(d: Directive, ctx: Pick<SetupContext, 'serverBlock'>): HostsConfig | CorefileError[] {
   const errors: CorefileError[] = [];
-  const zones = d.args.length > 1 ? zonesOf(d.args.slice(1), errors) : ctx.serverBlock.addresses.map((a) => a.zone);
+  const zones = d.args.length > 1 ? zonesOf('hosts', d.args.slice(1), errors) : ctx.serverBlock.addresses.map((a) => a.zone);
   const config: HostsConfig = {
     file: d.args[0]?.text ?? '/etc/hosts',
     zones: zones.length > 0 ? zones : ['.'],
@@ -60,7 +52,7 @@ export function parseHosts(d: Directive, ctx: Pick<SetupContext, 'serverBlock'>)
         break;
       }
       case 'fallthrough':
-        config.fallthrough = zonesOf(o.args, errors);
+        config.fallthrough = zonesOf('hosts', o.args, errors);
         break;
       default:
         errors.push(fail(o, `unknown option "${o.name}" (expected an inline entry "IP NAME...", ttl, no_reverse, reload or fallthrough)`));

@@ -1,7 +1,8 @@
 // template CLASS TYPE [ZONE...] { match REGEX...; answer RR; additional RR; authority RR; rcode CODE; fallthrough [ZONE...] }
-import { normalizeZone, type CorefileError, type Directive, type Token } from '@halo/corefile';
+import type { CorefileError, Directive } from '@halo/corefile';
 import type { PluginSetup, Rcode, SetupContext } from '../../plugin.ts';
 import { compileRegex } from '../rewrite/rule.ts';
+import { errorAt, zonesOf } from '../args.ts';
 import { TemplateHandler, type TemplateConfig, type TemplateSection } from './handler.ts';
 import { templateMetrics } from './metrics.ts';
 import { parseRecord } from './record.ts';
@@ -12,18 +13,9 @@ const types = ['A', 'AAAA', 'CNAME', 'PTR', 'NS', 'DNAME', 'TXT', 'MX', 'SRV', '
 const rcodes: Rcode[] = ['NOERROR', 'NXDOMAIN', 'SERVFAIL', 'REFUSED', 'FORMERR', 'NOTIMP'];
 
 function fail(at: { pos: { file: string; line: number; column: number } }, message: string): CorefileError {
-  return { file: at.pos.file, line: at.pos.line, column: at.pos.column, message: `template: ${message}` };
+  return errorAt('template', at, message);
 }
 
-function zonesOf(tokens: Token[], errors: CorefileError[]): string[] {
-  const zones: string[] = [];
-  for (const t of tokens) {
-    const z = normalizeZone(t.text);
-    if (typeof z === 'string') zones.push(z);
-    else errors.push(fail(t, `"${t.text}" is not a zone: ${z.reason}`));
-  }
-  return zones;
-}
 
 export function parseTemplate(d: Directive, ctx: Pick<SetupContext, 'serverBlock'>): TemplateConfig | CorefileError[] {
   const errors: CorefileError[] = [];
@@ -31,7 +23,7 @@ export function parseTemplate(d: Directive, ctx: Pick<SetupContext, 'serverBlock
   if (!classTok || !typeTok) return [fail(d, 'needs CLASS and TYPE, e.g. "template IN A example.org"')];
   if (!classes.includes(classTok.text.toUpperCase())) errors.push(fail(classTok, `"${classTok.text}" is not a class (${classes.join(', ')})`));
   if (!types.includes(typeTok.text.toUpperCase())) errors.push(fail(typeTok, `"${typeTok.text}" is not a record type this server knows`));
-  const zones = zoneToks.length > 0 ? zonesOf(zoneToks, errors) : ctx.serverBlock.addresses.map((a) => a.zone);
+  const zones = zoneToks.length > 0 ? zonesOf('template', zoneToks, errors) : ctx.serverBlock.addresses.map((a) => a.zone);
   const first = ctx.serverBlock.addresses[0];
   const config: TemplateConfig = {
     qclass: classTok.text.toUpperCase(),
@@ -76,7 +68,7 @@ export function parseTemplate(d: Directive, ctx: Pick<SetupContext, 'serverBlock
         break;
       }
       case 'fallthrough':
-        config.fallthrough = zonesOf(o.args, errors);
+        config.fallthrough = zonesOf('template', o.args, errors);
         break;
       default:
         errors.push(fail(o, `unknown option "${o.name}" (expected match, answer, additional, authority, rcode, fallthrough)`));
