@@ -1,8 +1,8 @@
 // The fast path behind the plugins kubeadm's Corefile puts around `kubernetes` (cache, loadbalance, …).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
-import { loadServer, type DnsServer } from '../src/index.ts';
-import { decode, MemoryRecordSets, query, service, udpExchange } from './helpers.ts';
+import type { DnsServer } from '../src/index.ts';
+import { decode, fastPathHits, MemoryRecordSets, query, service, startServer, udpExchange } from './helpers.ts';
 
 const addrs = ['10.1.0.1', '10.1.0.2', '10.1.0.3', '10.1.0.4', '10.1.0.5', '10.1.0.6'];
 const source = new MemoryRecordSets([
@@ -26,13 +26,10 @@ const corefile = (extra = '') => `cluster.local:53 {
 const registry = new Registry();
 let server: DnsServer;
 let port: number;
-const hits = async () => (await registry.getSingleMetric('halo_dns_fast_path_answers_total')?.get())?.values[0]?.value ?? 0;
+const hits = () => fastPathHits(registry);
 
 beforeAll(async () => {
-  const r = await loadServer(corefile(), { context: { recordSets: source, metrics: registry }, listen: { host: '127.0.0.1', port: 0 } });
-  if (!r.ok) throw new Error(JSON.stringify(r.errors));
-  server = r.server;
-  port = server.addresses()[0].port;
+  ({ server, port } = await startServer(corefile(), source, registry));
 });
 afterAll(async () => {
   await server?.close();
@@ -73,10 +70,9 @@ describe('fast path behind cache and loadbalance', () => {
   });
 
   it('a block with rewrite keeps replaced answers off the fast path', async () => {
-    const r = await loadServer(corefile('rewrite name exact alias.shop.svc.cluster.local web.shop.svc.cluster.local'), { context: { recordSets: source, metrics: new Registry() }, listen: { host: '127.0.0.1', port: 0 } });
-    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    const r = await startServer(corefile('rewrite name exact alias.shop.svc.cluster.local web.shop.svc.cluster.local'), source);
     try {
-      const other = r.server.addresses()[0].port;
+      const other = r.port;
       for (let i = 0; i < 3; i++) {
         const res = decode(await udpExchange(other, query('alias.shop.svc.cluster.local', 'A')));
         expect(res.answers?.[0]).toMatchObject({ name: 'alias.shop.svc.cluster.local', data: '10.96.0.10' });
@@ -99,10 +95,9 @@ describe('ANY (RFC 8482)', () => {
   });
 
   it('a name outside our zones: no AA', async () => {
-    const r = await loadServer('.:53 {\n    kubernetes cluster.local\n    whoami\n}\n', { context: { recordSets: source, metrics: new Registry() }, listen: { host: '127.0.0.1', port: 0 } });
-    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    const r = await startServer('.:53 {\n    kubernetes cluster.local\n    whoami\n}\n', source);
     try {
-      const res = decode(await udpExchange(r.server.addresses()[0].port, query('example.org', 'ANY')));
+      const res = decode(await udpExchange(r.port, query('example.org', 'ANY')));
       expect(res.answers?.[0]).toMatchObject({ type: 'HINFO' });
       expect(res.flag_aa).toBe(false);
     } finally {

@@ -4,7 +4,8 @@ import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import type { Answer, DecodedPacket, Packet } from 'dns-packet';
 import type { RecordSet, ServiceRecordSet } from '@halo/zone';
-import type { RecordSetSource } from '../src/index.ts';
+import { Registry } from 'prom-client';
+import { loadServer, type DnsServer, type RecordSetSource } from '../src/index.ts';
 
 export class MemoryRecordSets implements RecordSetSource {
   private readonly sets = new Map<string, RecordSet>();
@@ -106,4 +107,16 @@ export function tcpExchange(port: number, wires: Buffer[], count = wires.length)
 export function decode(wire: Buffer | null): DecodedPacket & { rcode: string } {
   if (!wire) throw new Error('no response');
   return dnsPacket.decode(wire) as DecodedPacket & { rcode: string };
+}
+
+/** A server on 127.0.0.1 (a free port) for the given Corefile and record sets; throws on a bad Corefile. */
+export async function startServer(corefile: string, recordSets: RecordSetSource, metrics = new Registry()): Promise<{ server: DnsServer; port: number; metrics: Registry }> {
+  const r = await loadServer(corefile, { context: { recordSets, metrics }, listen: { host: '127.0.0.1', port: 0 } });
+  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  return { server: r.server, port: r.server.addresses()[0]!.port, metrics };
+}
+
+/** How many answers the fast path has copied out so far. */
+export async function fastPathHits(metrics: Registry): Promise<number> {
+  return (await metrics.getSingleMetric('halo_dns_fast_path_answers_total')?.get())?.values[0]?.value ?? 0;
 }

@@ -4,7 +4,7 @@ import type { Answer, DecodedPacket, Packet } from 'dns-packet';
 import { query } from '@halo/testing';
 import { loadServer } from '../../server.ts';
 import type { DnsServer } from '../../server.ts';
-import { reply, startTestUpstream } from '../forward/test-dns.ts';
+import { clusterSoa, reply, startTestUpstream } from '../forward/test-dns.ts';
 import type { TestUpstream } from '../forward/test-dns.ts';
 
 let server: DnsServer | undefined;
@@ -15,12 +15,7 @@ afterEach(async () => {
   server = upstream = undefined;
 });
 
-const SOA: Answer = {
-  name: 'cluster.local',
-  type: 'SOA',
-  ttl: 30,
-  data: { mname: 'ns.dns.cluster.local', rname: 'hostmaster.cluster.local', serial: 1, refresh: 7200, retry: 1800, expire: 86400, minimum: 5 },
-};
+const SOA = clusterSoa;
 
 async function start(block: string, answer: (q: DecodedPacket) => Packet, extra = '') {
   upstream = await startTestUpstream((q) => answer(q));

@@ -7,7 +7,7 @@ import { query } from '@halo/testing';
 import type { DnsResponse as ClientResponse } from '@halo/testing';
 import { loadServer } from '../../server.ts';
 import type { DnsServer } from '../../server.ts';
-import { reply, startTestUpstream } from '../forward/test-dns.ts';
+import { clusterSoa, reply, startTestUpstream } from '../forward/test-dns.ts';
 import type { TestUpstream } from '../forward/test-dns.ts';
 import { CacheHandler } from './handler.ts';
 
@@ -19,12 +19,7 @@ afterEach(async () => {
   server = upstream = undefined;
 });
 
-const SOA: Answer = {
-  name: 'cluster.local',
-  type: 'SOA',
-  ttl: 30,
-  data: { mname: 'ns.dns.cluster.local', rname: 'hostmaster.cluster.local', serial: 1, refresh: 7200, retry: 1800, expire: 86400, minimum: 5 },
-};
+const SOA = clusterSoa;
 
 let generation = 1;
 const answer = (q: DecodedPacket): Packet => {

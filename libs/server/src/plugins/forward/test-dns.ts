@@ -2,7 +2,7 @@
 // server would hand them to a plugin.
 import dgram from 'node:dgram';
 import net from 'node:net';
-import dnsPacket, { type DecodedPacket, type Packet } from 'dns-packet';
+import dnsPacket, { type Answer, type DecodedPacket, type Packet } from 'dns-packet';
 import { parseCorefile, type Directive } from '@halo/corefile';
 import type { DnsRequest, DnsResponse, Next, SetupContext } from '../../plugin.ts';
 
@@ -123,3 +123,11 @@ export const qtype = (q: Packet): string => q.questions?.[0]?.type ?? '';
 export function answerText(a: DnsResponse['answers'][number]): string {
   return `${a.name} ${'ttl' in a ? a.ttl : ''} ${a.type} ${'data' in a ? (typeof a.data === 'object' && !Buffer.isBuffer(a.data) ? JSON.stringify(a.data) : String(a.data)) : ''}`;
 }
+
+/** The cluster zone's SOA, for upstream answers that deny (NXDOMAIN, NODATA). */
+export const clusterSoa: Answer = {
+  name: 'cluster.local',
+  type: 'SOA',
+  ttl: 30,
+  data: { mname: 'ns.dns.cluster.local', rname: 'hostmaster.cluster.local', serial: 1, refresh: 7200, retry: 1800, expire: 86400, minimum: 5 },
+};
