@@ -1,6 +1,4 @@
 // The DNS server: UDP and TCP on each configured port, the fast path, the plugin chains, reload.
-import dgram from 'node:dgram';
-import dns from 'node:dns';
 import net from 'node:net';
 import { Registry } from 'prom-client';
 import type { Answer } from 'dns-packet';
@@ -21,6 +19,7 @@ import {
   type WireQuestion,
 } from '@halo/dns';
 import type { CorefileError } from '@halo/corefile';
+import { bindUdp, udpIo, type UdpEndpoint, type UdpHandler } from '@halo/udp';
 import type { ResponseCache } from '@halo/cache';
 import { buildConfig, closeConfig, matchBlock, runChain, servfail, type BlockChain, type ListenSpec, type RunningConfig } from './config.ts';
 import { FastPath, WireSlab } from './fast-path.ts';
@@ -40,6 +39,11 @@ export interface LoadOptions {
   listen?: ListenSpec | readonly ListenSpec[];
   /** SO_REUSEPORT, so that several processes share a port (Linux). */
   reusePort?: boolean;
+  /**
+   * UDP I/O: `batched` (recvmmsg/sendmmsg, @halo/udp's addon), `dgram` (node:dgram), or `auto` (the
+   * default: batched where the addon is built; HALO_UDP_IO=dgram forces dgram).
+   */
+  udpIo?: 'auto' | 'batched' | 'dgram';
   /** TCP: idle connections close after this long (default 10 s). */
   tcpIdleMs?: number;
   /** TCP: connections beyond this are refused (default 1000). */
@@ -74,7 +78,7 @@ const DRAIN_MS = 5_000;
 
 interface Listener {
   spec: ListenSpec;
-  udp: dgram.Socket;
+  udp: UdpEndpoint;
   tcp: net.Server;
   port: number;
   connections: Set<net.Socket>;
@@ -235,14 +239,13 @@ class Server implements DnsServer {
     const key = `${spec.host}:${spec.port}`;
     // With port 0, UDP picks the port and TCP follows; another process may hold it on TCP: retry.
     for (let attempt = 0; ; attempt++) {
-      const udp = dgram.createSocket({ type: net.isIPv6(spec.host) ? 'udp6' : 'udp4', reuseAddr: reusePort, reusePort, lookup: addressLookup });
-      const port = await new Promise<number>((resolve, reject) => {
-        udp.once('error', reject);
-        udp.bind(spec.port, spec.host, () => {
-          udp.off('error', reject);
-          resolve(udp.address().port);
-        });
-      });
+      const listener = { spec, port: spec.port, connections: new Set<net.Socket>() } as Listener;
+      const io = udpIo(this.options.udpIo);
+      const udp = await bindUdp({ host: spec.host, port: spec.port, reusePort, io: io.io }, this.udpHandler(listener, key));
+      if (io.io === 'dgram' && this.options.udpIo !== 'dgram') this.shared.logger?.warn({ listen: key, reason: io.reason }, 'udp: node:dgram, not the batched I/O');
+      const port = udp.port;
+      listener.udp = udp;
+      listener.port = port;
       const tcp = net.createServer();
       try {
         await new Promise<void>((resolve, reject) => {
@@ -253,11 +256,11 @@ class Server implements DnsServer {
           });
         });
       } catch (err) {
-        udp.close();
+        await udp.close();
         if (spec.port === 0 && attempt < 10) continue;
         throw err;
       }
-      const listener: Listener = { spec, udp, tcp, port, connections: new Set() };
+      listener.tcp = tcp;
       this.wire(listener, key);
       return listener;
     }
@@ -267,28 +270,29 @@ class Server implements DnsServer {
     const l = this.listeners.get(key);
     if (!l) return;
     this.listeners.delete(key);
-    await new Promise<void>((resolve) => l.udp.close(() => resolve()));
+    await l.udp.close();
     for (const s of l.connections) s.destroy();
     await new Promise<void>((resolve) => l.tcp.close(() => resolve()));
   }
 
+  /** UDP queries of one listener: the fast path and cache hits at once, the plugin chain otherwise. */
+  private udpHandler(l: Listener, key: string): UdpHandler {
+    const log = this.shared.logger;
+    return {
+      answerNow: (query, family) => {
+        const f = family === 6 ? '2' : '1';
+        return this.answerFast(query, 'udp', key, l.port, f) ?? this.answerCached(query, 'udp', key, l.port, f);
+      },
+      answer: async (query, peer) => {
+        const reply = await this.answer(query, 'udp', key, l.port, peer);
+        return this.closed ? null : reply;
+      },
+      onError: (err) => log?.error({ err, listen: key }, 'answering a udp query failed'),
+    };
+  }
+
   private wire(l: Listener, key: string): void {
     const log = this.shared.logger;
-    l.udp.on('error', (err) => log?.error({ err, listen: key }, 'udp socket error'));
-    l.udp.on('message', (msg, rinfo) => {
-      const remote = rinfo;
-      const fast = this.answerFast(msg, 'udp', key, l.port, remote) ?? this.answerCached(msg, 'udp', key, l.port, remote);
-      if (fast) {
-        l.udp.send(fast, rinfo.port, rinfo.address);
-        return;
-      }
-      this.answer(msg, 'udp', key, l.port, remote).then(
-        (reply) => {
-          if (reply && !this.closed) l.udp.send(reply, rinfo.port, rinfo.address);
-        },
-        (err: unknown) => log?.error({ err }, 'answering a udp query failed'),
-      );
-    });
     l.tcp.maxConnections = this.options.tcpMaxConnections ?? 1000;
     l.tcp.on('error', (err) => log?.error({ err, listen: key }, 'tcp server error'));
     l.tcp.on('connection', (socket) => {
@@ -299,6 +303,7 @@ class Server implements DnsServer {
       socket.on('close', () => l.connections.delete(socket));
       const reader = new TcpMessageReader();
       const remote = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+      const family = familyOf(remote.address);
       // Back-pressure: a client that pipelines faster than we answer stops being read for a while.
       let inflight = 0;
       const settle = () => {
@@ -308,7 +313,7 @@ class Server implements DnsServer {
       socket.on('data', (chunk: Buffer) => {
         // Pipelined queries are answered as each completes (RFC 7766 6.2.1.1 allows any order).
         for (const msg of reader.push(chunk)) {
-          const fast = this.answerFast(msg, 'tcp', key, l.port, remote) ?? this.answerCached(msg, 'tcp', key, l.port, remote);
+          const fast = this.answerFast(msg, 'tcp', key, l.port, family) ?? this.answerCached(msg, 'tcp', key, l.port, family);
           if (fast) {
             socket.write(frameTcp(fast));
             continue;
@@ -336,7 +341,7 @@ class Server implements DnsServer {
     return `${q.key}\0${q.edns ? (q.edns.dnssecOk ? 'D' : 'E') : 'N'}${size}\0${listenKey}`;
   }
 
-  private answerFast(wire: Buffer, transport: 'udp' | 'tcp', listenKey: string, port: number, remote: { address: string }): Buffer | null {
+  private answerFast(wire: Buffer, transport: 'udp' | 'tcp', listenKey: string, port: number, family: '1' | '2'): Buffer | null {
     if (this.fast.size === 0) return null;
     const q = readWireQuestion(wire);
     if (!q) return null;
@@ -347,7 +352,6 @@ class Server implements DnsServer {
     if (entry.shuffle) shuffleAnswersOnWire(out, entry.shuffle);
     this.metrics.fastPathAnswers.inc();
     // The metric children of this answer, per address family, found once.
-    const family = familyOf(remote.address);
     let c = family === '1' ? entry.children4 : entry.children6;
     if (!c) {
       c = this.childrenOf(listenKey, port, entry.zone, transport, family, entry.type, entry.rcode, entry.plugin);
@@ -359,12 +363,12 @@ class Server implements DnsServer {
   }
 
   /** A `cache` plugin's hit copied from its pre-encoded reply (plugins/cache/wire.ts), or null. */
-  private answerCached(wire: Buffer, transport: 'udp' | 'tcp', listenKey: string, port: number, remote: { address: string }): Buffer | null {
+  private answerCached(wire: Buffer, transport: 'udp' | 'tcp', listenKey: string, port: number, family: '1' | '2'): Buffer | null {
     if (this.config === null) return null;
     const started = performance.now();
     const hit = cachedReply(this.config.blocks, listenKey, wire, transport);
     if (hit === null) return null;
-    record(this.childrenOf(listenKey, port, hit.zone, transport, familyOf(remote.address), hit.type, hit.rcode, 'cache'), wire.length, hit.reply.length, started);
+    record(this.childrenOf(listenKey, port, hit.zone, transport, family, hit.type, hit.rcode, 'cache'), wire.length, hit.reply.length, started);
     return hit.reply;
   }
 
@@ -482,16 +486,6 @@ function record(c: MetricChildren, requestSize: number, replySize: number, start
   c.duration.observe((performance.now() - started) / 1000);
   c.requestSize.observe(requestSize);
   c.responseSize.observe(replySize);
-}
-
-/**
- * UDP replies go to the address a query came from, always an IP: answering the socket's lookup at once
- * saves dns.lookup and a tick per reply. Anything else goes to dns.lookup as usual.
- */
-function addressLookup(address: string, family: unknown, callback: (err: Error | null, address: string, family: number) => void): void {
-  const f = net.isIP(address);
-  if (f !== 0) callback(null, address, f);
-  else dns.lookup(address, family as number, callback);
 }
 
 interface MetricChildren {
