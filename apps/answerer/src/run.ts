@@ -92,7 +92,8 @@ export async function runAnswerer(config: AnswererConfig, options: RunOptions): 
       stopping = true;
       logger.info({ signal }, 'stopping');
       await follower.close();
-      await server.close();
+      // The other workers sharing the port take every new query while this one answers what it has.
+      await server.drain();
       await store.close();
       await nc.drain().catch(() => undefined);
       await admin?.close();

@@ -35,7 +35,9 @@ let interception: Interception | null = null;
 async function cleanup(): Promise<void> {
   // Rules first: traffic to the Service IP falls through to kube-proxy before the sockets close.
   if (interception && !config.skipTeardown) await interception.removeRules();
-  await server?.close();
+  // A second instance on the same addresses (an upgrade) takes every new query while this one answers
+  // what it has already received.
+  await server?.drain();
   if (interception && !config.skipTeardown) await interception.tearDown();
   await stopService?.();
 }

@@ -51,14 +51,14 @@ async function askAsStub(name: string) {
 }
 
 /** Sends up to `count` queries, 4 at a time, and returns the failures (no answer after retries, or not NOERROR). */
-async function stream(names: string[], count: number, during: () => Promise<void>): Promise<string[]> {
+async function stream(names: string[], count: number, during: () => Promise<void>, asker: (name: string) => ReturnType<typeof ask> = askAsStub): Promise<string[]> {
   const failures: string[] = [];
   let stop = false;
   let sent = 0;
   const worker = async () => {
     while (!stop && sent < count) {
       const name = names[sent++ % names.length];
-      const r = await askAsStub(name).catch((e: Error) => e.message);
+      const r = await asker(name).catch((e: Error) => e.message);
       if (typeof r === 'string') failures.push(`${name}: ${r}`);
       else if (r.rcode !== 'NOERROR') failures.push(`${name}: ${r.rcode}`);
     }
@@ -162,6 +162,19 @@ describe('node cache: two instances on one address', () => {
     const failures = await stream(['web.shop.svc.cluster.local', 'api.shop.svc.cluster.local'], 5_000, async () => {
       await second.handle.kill('SIGKILL');
     });
+    expect(failures).toEqual([]);
+  });
+
+  it('a rolling upgrade (SIGTERM to one of them) loses no query, asked once without retry', async () => {
+    const second = await startCache('node-cache-c', cachePort, `127.0.0.1:${stack.dns.port},127.0.0.1:${extraAnswererPort}`);
+    const failures = await stream(
+      ['web.shop.svc.cluster.local', 'api.shop.svc.cluster.local'],
+      5_000,
+      async () => {
+        await second.handle.kill('SIGTERM');
+      },
+      (name) => ask(name, 'A', 1_500),
+    );
     expect(failures).toEqual([]);
   });
 });

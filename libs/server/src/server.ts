@@ -1,5 +1,6 @@
 // The DNS server: UDP and TCP on each configured port, the fast path, the plugin chains, reload.
 import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
 import type { Answer } from 'dns-packet';
 import {
@@ -56,6 +57,13 @@ export interface DnsServer {
   reload(corefileText: string): Promise<{ ok: true } | { ok: false; errors: CorefileError[] }>;
   close(): Promise<void>;
   /**
+   * Stops taking new queries and answers those already received, then closes: UDP sockets leave their
+   * SO_REUSEPORT group (the group's other sockets, e.g. a second node cache on the same address, get
+   * every new query), TCP stops accepting. Waits at most `graceMs` (default 1000) for answers in flight.
+   * With node:dgram, where a socket cannot leave its group, queries queued in it at close are lost.
+   */
+  drain(graceMs?: number): Promise<void>;
+  /**
    * Drops these names (every type, negative answers too) from the fast path and from every `cache`
    * plugin of the running configuration. Returns how many cache entries were dropped.
    */
@@ -75,6 +83,8 @@ const FAST_PATH_TRANSPARENT = new Set(['errors', 'health', 'ready', 'prometheus'
 const MAX_TCP_INFLIGHT = 128;
 /** After a reload, how long the old chains may take to finish their queries before they are closed anyway. */
 const DRAIN_MS = 5_000;
+/** drain(): how long a leaving socket keeps reading before it may close. */
+const DRAIN_SETTLE_MS = 100;
 
 interface Listener {
   spec: ListenSpec;
@@ -103,6 +113,8 @@ class Server implements DnsServer {
   private readonly options: LoadOptions;
   private readonly metrics: ServerMetrics;
   private readonly listeners = new Map<string, Listener>();
+  /** UDP queries in the plugin chain (not answered at once), for drain. */
+  private pendingUdp = 0;
   private config: RunningConfig | null = null;
   private fast = new FastPath<FastAnswer>();
   private closed = false;
@@ -189,13 +201,14 @@ class Server implements DnsServer {
     for (const key of [...this.listeners.keys()]) if (!next.listens.has(key)) await this.unlisten(key);
     if (previous) {
       // Closing a forward mid-query would lose that query: let the old chains finish first.
-      await this.drain(previous, DRAIN_MS);
+      await this.finishQueries(previous, DRAIN_MS);
       await closeConfig(previous);
     }
     return { ok: true };
   }
 
-  private drain(config: RunningConfig, timeoutMs: number): Promise<void> {
+  /** Waits until the queries running on this configuration have finished, at most timeoutMs. */
+  private finishQueries(config: RunningConfig, timeoutMs: number): Promise<void> {
     const state = this.inflight.get(config);
     if (!state || state.count === 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
@@ -223,6 +236,19 @@ class Server implements DnsServer {
     if (state.count > 0) return;
     this.inflight.delete(config);
     state.drained?.();
+  }
+
+  async drain(graceMs = 1_000): Promise<void> {
+    if (this.closed) return;
+    for (const l of this.listeners.values()) {
+      l.udp.leave();
+      l.tcp.close();
+    }
+    const deadline = performance.now() + graceMs;
+    // What the kernel queued before the sockets left is read within the first loop turns.
+    await sleep(Math.min(DRAIN_SETTLE_MS, graceMs));
+    while (this.pendingUdp > 0 && performance.now() < deadline) await sleep(5);
+    await this.close();
   }
 
   async close(): Promise<void> {
@@ -284,8 +310,13 @@ class Server implements DnsServer {
         return this.answerFast(query, 'udp', key, l.port, f) ?? this.answerCached(query, 'udp', key, l.port, f);
       },
       answer: async (query, peer) => {
-        const reply = await this.answer(query, 'udp', key, l.port, peer);
-        return this.closed ? null : reply;
+        this.pendingUdp++;
+        try {
+          const reply = await this.answer(query, 'udp', key, l.port, peer);
+          return this.closed ? null : reply;
+        } finally {
+          this.pendingUdp--;
+        }
       },
       onError: (err) => log?.error({ err, listen: key }, 'answering a udp query failed'),
     };

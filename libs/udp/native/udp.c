@@ -383,6 +383,24 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// leave(): takes the socket out of its SO_REUSEPORT group without closing it, so that what is queued
+// in it can still be read and answered while new queries go to the group's other sockets. Connecting
+// does it: the kernel gives a connected UDP socket only datagrams from its peer (Linux >= 5.0 skips
+// connected sockets when it picks one of a group), and the peer is the discard port of our own
+// address, from which no query comes. Replies still go out with explicit addresses.
+static napi_value js_leave(napi_env env, napi_callback_info info) {
+  size_t argc = 0;
+  udp_socket *s = unwrap(env, info, &argc, NULL);
+  if (!s) return NULL;
+  struct sockaddr_storage self;
+  socklen_t len = sizeof self;
+  if (getsockname(s->fd, (struct sockaddr *)&self, &len) < 0) return throw_errno(env, "getsockname", errno);
+  if (self.ss_family == AF_INET6) ((struct sockaddr_in6 *)&self)->sin6_port = htons(9);
+  else ((struct sockaddr_in *)&self)->sin_port = htons(9);
+  if (connect(s->fd, (struct sockaddr *)&self, len) < 0) return throw_errno(env, "connect", errno);
+  return NULL;
+}
+
 // close(callback): the callback runs once the socket is closed (its port free for others).
 static napi_value js_close(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -507,6 +525,7 @@ static napi_value js_bind(napi_env env, napi_callback_info info) {
       {"sendTo", NULL, js_send_to, NULL, NULL, NULL, napi_default, NULL},
       {"stats", NULL, js_stats, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
+      {"leave", NULL, js_leave, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, obj, sizeof methods / sizeof methods[0], methods);
 

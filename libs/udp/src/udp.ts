@@ -39,6 +39,12 @@ export interface UdpEndpoint {
   readonly io: UdpIo;
   /** Replies dropped because the peer was unreachable or the send queue was full (batched I/O; 0 with dgram). */
   dropped(): number;
+  /**
+   * Stops taking new queries from the port's SO_REUSEPORT group while the socket still answers what
+   * is queued in it (batched I/O: the other sockets of the group get every new query). false where
+   * the I/O cannot (dgram): then only closing stops it.
+   */
+  leave(): boolean;
   close(): Promise<void>;
 }
 
@@ -50,6 +56,7 @@ interface NativeSocket {
   peer(slot: number): Buffer;
   sendTo(reply: Buffer, peer: Buffer): void;
   stats(): [dropped: number, queued: number];
+  leave(): void;
   close(onClosed: () => void): void;
 }
 
@@ -136,6 +143,11 @@ function bindBatched(native: NativeModule, options: UdpOptions, handler: UdpHand
     port: bound.port,
     io: 'batched',
     dropped: () => bound.stats()[0],
+    leave: () => {
+      if (socket === null) return false;
+      socket.leave();
+      return true;
+    },
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
         socket = null;
@@ -179,6 +191,7 @@ function bindDgram(options: UdpOptions, handler: UdpHandler): Promise<UdpEndpoin
         port: udp.address().port,
         io: 'dgram',
         dropped: () => 0,
+        leave: () => false,
         close: () =>
           (closing ??= new Promise<void>((done) => {
             closed = true;

@@ -153,6 +153,35 @@ describe.each(kinds)('%s I/O', (io) => {
   });
 });
 
+describe('batched I/O: leaving a SO_REUSEPORT group', () => {
+  it.runIf(built)('after leave, a port shared with reusePort sends every new query to the other socket', async () => {
+    const counts = { leaving: 0, staying: 0 };
+    const counting = (name: keyof typeof counts): UdpHandler => ({
+      answerNow: () => {
+        counts[name]++;
+        return Buffer.from(name);
+      },
+      answer: async () => null,
+    });
+    const leaving = await bind('batched', counting('leaving'), '127.0.0.1', 0, true);
+    const staying = await bind('batched', counting('staying'), '127.0.0.1', leaving.port, true);
+    const fromManyPorts = async () => {
+      counts.leaving = counts.staying = 0;
+      // The kernel spreads a group's queries by the client's address and port: use many ports.
+      for (let i = 0; i < 40; i++) {
+        const c = await client();
+        expect(await exchange(c, staying.port, [Buffer.from('q')], 1)).toHaveLength(1);
+      }
+      return { ...counts };
+    };
+    const before = await fromManyPorts();
+    expect(before.leaving).toBeGreaterThan(0);
+    expect(before.staying).toBeGreaterThan(0);
+    expect(leaving.leave()).toBe(true);
+    expect(await fromManyPorts()).toEqual({ leaving: 0, staying: 40 });
+  });
+});
+
 describe('choosing the I/O', () => {
   it('HALO_UDP_IO=dgram forces node:dgram', () => {
     expect(udpIo('auto', { HALO_UDP_IO: 'dgram' })).toEqual({ io: 'dgram', reason: 'HALO_UDP_IO=dgram' });
