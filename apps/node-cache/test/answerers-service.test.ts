@@ -55,9 +55,7 @@ const ask = async () => {
   return { rcode: r.rcode, ip: (r.answers ?? []).flatMap((a) => (a.type === 'A' ? [String(a.data)] : []))[0] };
 };
 
-// Known flake, about 1 run in 13: one SERVFAIL while the reload swaps the pool (both answerers up); not yet
-// understood, so the test gets one retry rather than hiding the assertion.
-it('follows the Service endpoints with a live reload, losing no query', { retry: 1 }, async () => {
+it('follows the Service endpoints with a live reload, losing no query', async () => {
   expect(await ask()).toEqual({ rcode: 'NOERROR', ip: POOL_A });
   const current = await discovery.readNamespacedEndpointSlice({ namespace: 'kube-system', name: 'halo-answerers-1' });
   const seen: { rcode: string; ip?: string }[] = [];

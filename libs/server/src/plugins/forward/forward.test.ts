@@ -101,6 +101,25 @@ describe('forward: try_timeout', () => {
     }
     expect([silent.seen.length, good.seen.length]).toEqual([5, 5]);
   });
+
+  it('asks a single upstream again when one try times out, rather than SERVFAIL', async () => {
+    let n = 0;
+    // Silent to every first try, as a briefly stalled answerer.
+    const slow = await upstream((q) => (n++ % 2 === 0 ? 'drop' : reply(q, [{ type: 'A', name: q.questions?.[0]?.name ?? '', ttl: 30, data: '192.0.2.7' }])));
+    const h = setup(`forward . 127.0.0.1:${slow.port} {\n try_timeout 30ms\n}`);
+    for (let i = 0; i < 3; i++) expect((await h.serve(request(`s${i}.example`), nextMarker)).answers).toMatchObject([{ data: '192.0.2.7' }]);
+    expect(slow.seen).toHaveLength(6);
+  });
+
+  it('gives up quickly once every upstream is marked down', async () => {
+    const silent = await upstream(() => 'drop');
+    const h = setup(`forward . 127.0.0.1:${silent.port} {\n try_timeout 30ms\n max_fails 2\n}`);
+    const started = performance.now();
+    expect((await h.serve(request('dead.example'), nextMarker)).rcode).toBe('SERVFAIL');
+    // Two tries of 30 ms mark it down; not the 5 s deadline.
+    expect(silent.seen).toHaveLength(2);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
 });
 
 describe('forward: question → answer through real upstreams', () => {

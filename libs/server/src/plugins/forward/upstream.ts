@@ -1,6 +1,8 @@
 // The forwarder core, usable without the plugin (the node cache uses it too): a pool of upstream
 // resolvers, each health-checked; a query goes to one upstream after another (by policy, healthy ones
-// first) until one answers with something other than SERVFAIL/REFUSED, or the deadline passes.
+// first), round after round, until one answers with something other than SERVFAIL/REFUSED, every
+// upstream is marked down, or the deadline passes.
+import { setTimeout as sleep } from 'node:timers/promises';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { randomInt } from 'node:crypto';
@@ -379,32 +381,44 @@ export class UpstreamPool {
     let lastReply: ExchangeResult | null = null;
     let lastError: ExchangeError = { code: 'TIMEOUT', message: `no upstream answered within ${this.options.deadlineMs} ms` };
     const useTcp = this.options.forceTcp || (transport === 'tcp' && !this.options.preferUdp);
-    for (const u of this.order()) {
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) break;
-      const timeout = Math.min(this.options.attemptTimeoutMs, remaining);
-      const wire = withId(message, randomInt(0, 65536));
-      const started = process.hrtime.bigint();
-      this.observer.request?.(u.name);
-      try {
-        let used: 'udp' | 'tcp' = useTcp ? 'tcp' : 'udp';
-        let reply = useTcp ? await exchangeTcp(u.address, wire, timeout) : u.udp ? await u.udp.exchange(wire, timeout) : await exchangeUdp(u.address, wire, timeout);
-        if (!useTcp && truncated(reply)) {
-          // The answer did not fit in UDP: ask the same upstream again over TCP.
-          reply = await exchangeTcp(u.address, wire, Math.max(1, deadline - Date.now()));
-          used = 'tcp';
+    // Round after round while time is left and some upstream is not marked down, as CoreDNS does: with a
+    // try_timeout of tens of milliseconds, one slow answer must not become a SERVFAIL.
+    for (;;) {
+      const passStarted = Date.now();
+      for (const u of this.order()) {
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) break;
+        const timeout = Math.min(this.options.attemptTimeoutMs, remaining);
+        const wire = withId(message, randomInt(0, 65536));
+        const started = process.hrtime.bigint();
+        this.observer.request?.(u.name);
+        try {
+          let used: 'udp' | 'tcp' = useTcp ? 'tcp' : 'udp';
+          let reply = useTcp ? await exchangeTcp(u.address, wire, timeout) : u.udp ? await u.udp.exchange(wire, timeout) : await exchangeUdp(u.address, wire, timeout);
+          if (!useTcp && truncated(reply)) {
+            // The answer did not fit in UDP: ask the same upstream again over TCP.
+            reply = await exchangeTcp(u.address, wire, Math.max(1, deadline - Date.now()));
+            used = 'tcp';
+          }
+          const rcode = responseRcode(reply);
+          this.observer.response?.(u.name, rcode, Number(process.hrtime.bigint() - started) / 1e9);
+          u.fails = 0;
+          const result: ExchangeResult = { ok: true, response: withId(reply, clientId), rcode, upstream: u.name, transport: used };
+          if (rcode !== 'SERVFAIL' && rcode !== 'REFUSED') return result;
+          lastReply = result;
+        } catch (err) {
+          u.fails++;
+          this.startProbe(u);
+          lastError = err instanceof ExchangeFailure ? { code: err.code, message: err.message } : { code: 'NETWORK', message: String(err) };
         }
-        const rcode = responseRcode(reply);
-        this.observer.response?.(u.name, rcode, Number(process.hrtime.bigint() - started) / 1e9);
-        u.fails = 0;
-        const result: ExchangeResult = { ok: true, response: withId(reply, clientId), rcode, upstream: u.name, transport: used };
-        if (rcode !== 'SERVFAIL' && rcode !== 'REFUSED') return result;
-        lastReply = result;
-      } catch (err) {
-        u.fails++;
-        this.startProbe(u);
-        lastError = err instanceof ExchangeFailure ? { code: err.code, message: err.message } : { code: 'NETWORK', message: String(err) };
       }
+      // An upstream answered SERVFAIL or REFUSED: asking again will not do better.
+      if (lastReply) break;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || this.closed || this.upstreams.every((u) => this.isDown(u))) break;
+      // Every try failed at once (refused, unreachable): wait a try's time rather than spin.
+      const spent = Date.now() - passStarted;
+      if (spent < this.options.attemptTimeoutMs) await sleep(Math.min(this.options.attemptTimeoutMs - spent, remaining));
     }
     return lastReply ?? { ok: false, error: lastError };
   }
