@@ -57,7 +57,8 @@ export interface DnsServer {
   reload(corefileText: string): Promise<{ ok: true } | { ok: false; errors: CorefileError[] }>;
   close(): Promise<void>;
   /**
-   * Stops taking new queries and answers those already received, then closes: UDP sockets leave their
+   * After `health { lameduck }` (answering as usual meanwhile), stops taking new queries and answers those
+   * already received, then closes: UDP sockets leave their
    * SO_REUSEPORT group (the group's other sockets, e.g. a second node cache on the same address, get
    * every new query), TCP stops accepting. Waits at most `graceMs` (default 1000) for answers in flight.
    * With node:dgram, where a socket cannot leave its group, queries queued in it at close are lost.
@@ -240,6 +241,13 @@ class Server implements DnsServer {
 
   async drain(graceMs = 1_000): Promise<void> {
     if (this.closed) return;
+    // health { lameduck }: answer as usual a while longer, as CoreDNS does, while the endpoints go.
+    const lameduck = Math.max(0, ...(this.config?.handlers.map(({ handler }) => handler.lameduckMs ?? 0) ?? []));
+    if (lameduck > 0) {
+      this.shared.logger?.info({ lameduckMs: lameduck }, 'lameduck: answering a while longer before stopping');
+      await sleep(lameduck);
+      if (this.closed) return;
+    }
     for (const l of this.listeners.values()) {
       l.udp.leave();
       l.tcp.close();

@@ -46,6 +46,8 @@ export interface Handler {
   start?(): Promise<void>;
   /** For the `ready` plugin: false while the plugin cannot answer yet (e.g. kubernetes before sync). */
   ready?(): boolean;
+  /** For `health { lameduck }`: how long a draining server keeps answering as usual before it stops. */
+  lameduckMs?: number;
 }
 
 export interface Logger {

@@ -1,6 +1,6 @@
 import { afterAll, expect, it } from 'vitest';
 import { loadServer, type DnsServer } from '../src/index.ts';
-import { freePort, MemoryRecordSets, query, service, udpExchange } from './helpers.ts';
+import { decode, freePort, MemoryRecordSets, query, service, udpExchange } from './helpers.ts';
 
 const servers: DnsServer[] = [];
 afterAll(async () => {
@@ -38,4 +38,25 @@ it('serves /health, /ready (after the record sets sync) and /metrics; a reload k
   expect((await r.server.reload(corefile)).ok).toBe(true);
   expect((await get(health, '/health')).status).toBe(200);
   expect((await get(ready, '/ready')).status).toBe(200);
+});
+
+it('health lameduck: a draining server answers DNS and /health as usual for the lameduck, then stops', async () => {
+  const health = await freePort();
+  const source = new MemoryRecordSets([service('shop', 'web', { clusterIPs: ['10.96.0.10'] })]);
+  const corefile = `cluster.local:53 {\n    health 127.0.0.1:${health} {\n        lameduck 400ms\n    }\n    kubernetes\n}\n`;
+  const r = await loadServer(corefile, { context: { recordSets: source }, listen: { host: '127.0.0.1', port: 0 } });
+  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  const port = r.server.addresses()[0].port;
+  const draining = r.server.drain();
+  let stopped = false;
+  void draining.then(() => (stopped = true));
+  // Within the lameduck: still answering, still healthy.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(stopped).toBe(false);
+  expect(decode(await udpExchange(port, query('web.shop.svc.cluster.local', 'A'))).answers).toHaveLength(1);
+  expect((await fetch(`http://127.0.0.1:${health}/health`)).status).toBe(200);
+  await draining;
+  // After it: the DNS port and the health port are closed.
+  expect(await udpExchange(port, query('web.shop.svc.cluster.local', 'A'), 300)).toBeNull();
+  await expect(fetch(`http://127.0.0.1:${health}/health`)).rejects.toThrow();
 });

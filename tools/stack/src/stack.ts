@@ -95,9 +95,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await spawn('kube-sim', entry('tools/kube-sim/src/main.ts'), ['--port', String(kubePort), '--host', host, '--seed', options.manifests ?? defaultManifests]);
     const kubeUrl = `http://${host}:${kubePort}`;
 
-    // kubeadm's Corefile for CoreDNS, unchanged but for the `pods` mode asked for.
+    // kubeadm's Corefile for CoreDNS, unchanged but for the `pods` mode asked for and no lameduck: no
+    // kube-proxy here needs the 5 s to stop sending a stopping answerer queries.
     const corefile = join(workDir, 'Corefile');
-    await writeFile(corefile, kubeadmCorefile.replace('pods insecure', `pods ${pods}`));
+    await writeFile(corefile, kubeadmCorefile.replace('pods insecure', `pods ${pods}`).replace(/health \{\s*lameduck \S+\s*\}/, 'health'));
 
     await spawn('watcher', entry('apps/watcher/src/main.ts'), [
       '--nats', nats.url, '--kube-server', kubeUrl, '--admin-host', host, '--admin-port', '0', '--identity', 'watcher-0',

@@ -18,10 +18,9 @@ export function healthHandler(listen: { host: string; port: number }, lameduckMs
       });
     },
     port: () => route?.port ?? null,
+    // Applied by DnsServer.drain (shutdown), as in CoreDNS; a reload hands the route over at once.
+    lameduckMs,
     async close() {
-      // lameduck applies on shutdown in CoreDNS; a reload hands the route over at once. We keep the
-      // value for compatibility and do not delay: the answerer drains before it exits.
-      void lameduckMs;
       await route?.release();
       route = null;
     },
