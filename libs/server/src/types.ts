@@ -63,6 +63,11 @@ export interface ServerContext {
   resolvConf?: string;
   metrics?: Registry;
   onZoneChange?(names: string[]): void;
+  /**
+   * The addresses of `ns.dns.<zone>` (the target of the zone's NS record), answered by *kubernetes* for
+   * A/AAAA and given in the additional section of NS answers (the answerer: --ns-address or its pod IP).
+   */
+  nsAddresses?: readonly string[];
 }
 
 /** What the answerer gives the `kubernetes` plugin: the record sets of KV halo-zone. */

@@ -4,7 +4,6 @@ import type { DnsResponse, Handler, RecordSetSource } from '../../types.ts';
 import { request, setupOf } from '../../../test/plugin-helpers.ts';
 import { plugin } from './setup.ts';
 import type { KubernetesHandler } from './handler.ts';
-import type { NameServerContext } from './setup.ts';
 
 describe('kubernetes setup', () => {
   const cases: [string, string, string[] | null][] = [
@@ -97,7 +96,7 @@ describe('kubernetes name server addresses', () => {
   const setup = (nsAddresses?: string[]) =>
     plugin.setup(
       { name: 'kubernetes', args: [{ text: 'cluster.local', pos }], block: [], pos },
-      { file: 'Corefile', serverBlock: sb, shared: { recordSets: new Source(), nsAddresses } as NameServerContext, onClose: () => undefined },
+      { file: 'Corefile', serverBlock: sb, shared: { recordSets: new Source(), nsAddresses }, onClose: () => undefined },
     );
   const next = async (): Promise<DnsResponse> => ({ rcode: 'REFUSED', answers: [], authorities: [], additionals: [] });
   const cases: [string, string, string, string[], { answers: string[]; additionals: string[] }][] = [

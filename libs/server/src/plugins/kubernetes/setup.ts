@@ -3,19 +3,12 @@
 //   effect here (the watcher talks to the API), kubeconfig, endpoint, tls, resyncperiod, startup_timeout }
 import { normalizeZone, type CorefileError, type Token } from '@halo/corefile';
 import { defaultZoneOptions, validateZoneOptions, type ZoneOptions } from '@halo/zone';
-import type { PluginSetup, ServerContext } from '../../types.ts';
+import type { PluginSetup } from '../../types.ts';
 import { errorAt } from '../args.ts';
 import { kubernetesHandler } from './handler.ts';
 
 const P = 'kubernetes';
 
-/**
- * The shared context as an app may extend it: `nsAddresses` are the addresses of `ns.dns.<zone>` (the
- * target of the zone's NS record), answered for A/AAAA and given in the additional section of NS answers.
- */
-export interface NameServerContext extends ServerContext {
-  nsAddresses?: readonly string[];
-}
 /** Options about reaching the API server: the watcher's concern, harmless to accept here. */
 const accepted = new Set(['kubeconfig', 'endpoint', 'tls', 'resyncperiod', 'startup_timeout', 'upstream', 'namespace_labels', 'multicluster']);
 
@@ -96,7 +89,7 @@ export const plugin: PluginSetup = {
       }
     }
     // ns.dns.<zone> answers the addresses the embedding app gives (the answerer: --ns-address or its pod IPs).
-    const nsAddresses = (ctx.shared as NameServerContext).nsAddresses;
+    const nsAddresses = ctx.shared.nsAddresses;
     if (nsAddresses) options.nsAddresses = nsAddresses.map((ip) => ip.toLowerCase());
     if (errors.length === 0) {
       const invalid = validateZoneOptions(options);
