@@ -1,5 +1,5 @@
 export { readFlags, configOrExit } from './flags.ts';
-export type { Parsed, FlagsResult, FlagValues } from './flags.ts';
+export type { Parsed, Refusal, FlagsResult, ConfigResult, FlagValues } from './flags.ts';
 export { parsePort, parseHostPort, parseHostPorts, parseDurationMs, parseWholeNumber, parseNatsServers, splitList } from './values.ts';
 export type { HostPort } from './values.ts';
 export { onStop } from './stop.ts';
