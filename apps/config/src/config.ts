@@ -1,5 +1,5 @@
 // The config service's configuration: flags first, then environment, then defaults.
-import { parseNatsServers, parsePort, readFlags } from '@halo/cli';
+import { parseNatsServers, parsePort, readFlags, type ConfigResult } from '@halo/cli';
 
 export interface ConfigServiceConfig {
   nats: string[];
@@ -33,9 +33,7 @@ export const usage = `Usage: halo-config [options]
   --cluster-zone NAME      the cluster domain fragments may not serve (default cluster.local)
   env HALO_CONFIG_TOKEN    one more write token, named operator`;
 
-export type ConfigResult = { ok: true; config: ConfigServiceConfig } | { ok: false; message: string };
-
-export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult {
+export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult<ConfigServiceConfig> {
   const flags = readFlags(
     argv,
     {

@@ -2,7 +2,7 @@
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { parseDurationMs, parseHostPorts, parseNatsServers, parsePort, parseWholeNumber, readFlags, type HostPort } from '@halo/cli';
+import { parseDurationMs, parseHostPorts, parseNatsServers, parsePort, parseWholeNumber, readFlags, type HostPort, type ConfigResult } from '@halo/cli';
 
 export type { HostPort };
 
@@ -55,9 +55,7 @@ export const usage = `Usage: halo-node-cache [options]
   --admin-port N               admin port for /healthz, /readyz, /metrics (default none; 0 picks one)
   --instance ID                this instance's name (env POD_NAME, default host name and PID)`;
 
-export type ConfigResult = { ok: true; config: NodeCacheConfig } | { ok: false; message: string };
-
-export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult {
+export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult<NodeCacheConfig> {
   const flags = readFlags(
     argv,
     {

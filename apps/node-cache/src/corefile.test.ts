@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCorefile } from '@halo/corefile';
 import { validateCorefile } from '@halo/server';
 import { generateCorefile, clusterZones, pickAnswerers, MAX_ANSWERERS } from './corefile.ts';
-import { readConfig } from './config.ts';
+import { readConfig, usage } from './config.ts';
 
 describe('generateCorefile', () => {
   const base = { zone: 'cluster.local', answerers: [{ host: '10.244.1.5', port: 53 }, { host: 'fd00::7', port: 5353 }], tryTimeoutMs: 50, forceTcp: false, upstreams: [], resolvConf: '/etc/resolv.conf', port: 53 };
@@ -97,5 +97,8 @@ describe('readConfig', () => {
       expect(r.ok).toBe(true);
       if (r.ok) expect(r.config).toMatchObject(expected);
     }
+  });
+  it.each<[string[]]>([[['--help']], [['-h']], [['--answerers', 'nope', '--help']]])('answers %j with the usage, as help (exit 0)', (argv) => {
+    expect(readConfig(argv, {})).toEqual({ ok: false, help: true, message: usage });
   });
 });

@@ -1,6 +1,6 @@
 // The guard's configuration: flags first, then environment, then defaults. Read once, in one place.
 import net from 'node:net';
-import { parseDurationMs, parseHostPort, parsePort, parseWholeNumber, readFlags, splitList } from '@halo/cli';
+import { parseDurationMs, parseHostPort, parsePort, parseWholeNumber, readFlags, splitList, type ConfigResult } from '@halo/cli';
 import type { ProbeTarget } from './probe.ts';
 
 export interface GuardConfig {
@@ -34,9 +34,7 @@ export const usage = `Usage: halo-node-guard [options]
   --admin-host HOST       admin address (default 0.0.0.0)
   --admin-port N          admin port for /healthz, /readyz, /metrics (default: none)`;
 
-export type ConfigResult = { ok: true; config: GuardConfig } | { ok: false; message: string };
-
-export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult {
+export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult<GuardConfig> {
   const flags = readFlags(
     argv,
     {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readConfig } from './config.ts';
+import { readConfig, usage } from './config.ts';
 
 describe('readConfig', () => {
   it('has sensible defaults', () => {
@@ -18,7 +18,10 @@ describe('readConfig', () => {
     [['--bogus'], /Unknown option '--bogus'/],
   ])('refuses %j with a message', (argv, message) => {
     const parsed = readConfig(argv, {});
-    expect(parsed.ok).toBe(false);
-    if (!parsed.ok) expect(parsed.message).toMatch(message);
+    expect(parsed).toMatchObject({ ok: false, message: expect.stringMatching(message) });
+    expect(parsed).not.toHaveProperty('help');
+  });
+  it.each<[string[]]>([[['--help']], [['-h']]])('answers %j with the usage, as help (exit 0)', (argv) => {
+    expect(readConfig(argv, {})).toEqual({ ok: false, help: true, message: usage });
   });
 });

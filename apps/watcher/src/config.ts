@@ -1,6 +1,6 @@
 // The watcher's configuration: flags first, then environment, then defaults. Read once, in one place.
 import { hostname } from 'node:os';
-import { parseNatsServers, parsePort, readFlags } from '@halo/cli';
+import { parseNatsServers, parsePort, readFlags, type ConfigResult } from '@halo/cli';
 
 export interface WatcherConfig {
   nats: string[];
@@ -31,9 +31,7 @@ export const usage = `Usage: halo-watcher [options]
   --lease-duration SECONDS  lease duration (default 15)
   --identity ID             this replica's identity (env POD_NAME, default the host name and PID)`;
 
-export type ConfigResult = { ok: true; config: WatcherConfig } | { ok: false; message: string };
-
-export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult {
+export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult<WatcherConfig> {
   const flags = readFlags(
     argv,
     {
