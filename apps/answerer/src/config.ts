@@ -1,8 +1,8 @@
 // The answerer's configuration: flags first, then environment, then defaults. Read once, in one place.
-import { parseArgs } from 'node:util';
 import { isIP } from 'node:net';
 import { availableParallelism, hostname, networkInterfaces } from 'node:os';
 import { readFileSync } from 'node:fs';
+import { parseNatsServers, parsePort, parseWholeNumber, readFlags, splitList, type ConfigResult } from '@halo/cli';
 import { kubeadmCorefile } from '@halo/corefile';
 
 export interface AnswererConfig {
@@ -22,7 +22,6 @@ export interface AnswererConfig {
   nsAddresses: string[];
 }
 
-
 export const usage = `Usage: halo-answerer [options]
   --nats URL[,URL]      NATS servers (env NATS_URL, default nats://127.0.0.1:4222)
   --corefile FILE       Corefile (default: the one kubeadm installs for CoreDNS)
@@ -36,48 +35,43 @@ export const usage = `Usage: halo-answerer [options]
   --ns-address IP[,IP]  addresses of ns.dns.<zone>, the zone's name server (env POD_IPS or POD_IP;
                         default --dns-host when it is one address, else this host's non-loopback addresses)`;
 
-export type ConfigResult = { ok: true; config: AnswererConfig } | { ok: false; message: string };
-
-function port(value: string | undefined, flag: string): number | string {
-  const n = Number(value);
-  return Number.isInteger(n) && n >= 0 && n <= 65535 ? n : `${flag}: not a port: ${value}`;
-}
-
-export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        nats: { type: 'string' },
-        corefile: { type: 'string' },
-        'dns-port': { type: 'string' },
-        'dns-host': { type: 'string' },
-        zone: { type: 'string' },
-        'admin-host': { type: 'string' },
-        'admin-port': { type: 'string' },
-        instance: { type: 'string' },
-        workers: { type: 'string' },
-        'ns-address': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    return { ok: false, message: `${(err as Error).message}\n${usage}` };
-  }
-  if (values.help) return { ok: false, message: usage };
-  const adminPort = port(values['admin-port'] ?? env.ADMIN_PORT ?? '8081', '--admin-port');
-  if (typeof adminPort === 'string') return { ok: false, message: adminPort };
+export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult<AnswererConfig> {
+  const flags = readFlags(
+    argv,
+    {
+      nats: { type: 'string' },
+      corefile: { type: 'string' },
+      'dns-port': { type: 'string' },
+      'dns-host': { type: 'string' },
+      zone: { type: 'string' },
+      'admin-host': { type: 'string' },
+      'admin-port': { type: 'string' },
+      instance: { type: 'string' },
+      workers: { type: 'string' },
+      'ns-address': { type: 'string' },
+    },
+    usage,
+  );
+  if (!flags.ok) return flags;
+  const { values } = flags;
+  const nats = parseNatsServers(values.nats ?? env.NATS_URL ?? 'nats://127.0.0.1:4222', '--nats');
+  if (!nats.ok) return nats;
+  const adminPort = parsePort(values['admin-port'] ?? env.ADMIN_PORT ?? '8081', '--admin-port');
+  if (!adminPort.ok) return adminPort;
   let listen: AnswererConfig['listen'];
   if (values['dns-port'] !== undefined) {
-    const dnsPort = port(values['dns-port'], '--dns-port');
-    if (typeof dnsPort === 'string') return { ok: false, message: dnsPort };
-    listen = { host: values['dns-host'] ?? '0.0.0.0', port: dnsPort };
+    const dnsPort = parsePort(values['dns-port'], '--dns-port');
+    if (!dnsPort.ok) return dnsPort;
+    listen = { host: values['dns-host'] ?? '0.0.0.0', port: dnsPort.value };
   }
+  // One per core by default; only a number the operator gave is held to 1..256.
+  let workers = availableParallelism();
   const workersText = values.workers ?? env.HALO_WORKERS;
-  const workers = workersText === undefined ? availableParallelism() : Number(workersText);
-  if (!Number.isInteger(workers) || workers < 1 || workers > 256) return { ok: false, message: `--workers: a number from 1 to 256, not ${workersText}` };
+  if (workersText !== undefined) {
+    const parsed = parseWholeNumber(workersText, '--workers', { min: 1, max: 256 });
+    if (!parsed.ok) return parsed;
+    workers = parsed.value;
+  }
   let corefile = { text: kubeadmCorefile, file: "kubeadm's Corefile" };
   if (values.corefile !== undefined) {
     try {
@@ -89,7 +83,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
   const nsText = values['ns-address'] ?? env.POD_IPS ?? env.POD_IP;
   let nsAddresses: string[];
   if (nsText !== undefined) {
-    nsAddresses = nsText.split(',').map((s) => s.trim()).filter(Boolean);
+    nsAddresses = splitList(nsText);
     const bad = nsAddresses.find((ip) => isIP(ip) === 0);
     if (bad !== undefined) return { ok: false, message: `--ns-address: not an IP address: ${bad}` };
   } else if (listen && isIP(listen.host) !== 0 && listen.host !== '0.0.0.0' && listen.host !== '::') {
@@ -100,12 +94,12 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
   return {
     ok: true,
     config: {
-      nats: (values.nats ?? env.NATS_URL ?? 'nats://127.0.0.1:4222').split(',').map((s) => s.trim()).filter(Boolean),
+      nats: nats.value,
       corefile,
       listen,
       zone: (values.zone ?? 'cluster.local').toLowerCase().replace(/\.$/, ''),
       adminHost: values['admin-host'] ?? '0.0.0.0',
-      adminPort,
+      adminPort: adminPort.value,
       instance: values.instance ?? env.POD_NAME ?? `${hostname()}-${process.pid}`,
       workers,
       nsAddresses,

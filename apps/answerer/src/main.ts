@@ -6,17 +6,13 @@
 import './with-v8-flags.ts';
 import cluster from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
+import { configOrExit } from '@halo/cli';
 import { validateCorefile } from '@halo/server';
 import { createLogger, startAdminServer } from '@halo/telemetry';
 import { readConfig } from './config.ts';
 import { runAnswerer } from './run.ts';
 
-const parsed = readConfig(process.argv.slice(2), process.env);
-if (!parsed.ok) {
-  console.error(parsed.message);
-  process.exit(2);
-}
-const config = parsed.config;
+const config = configOrExit(readConfig(process.argv.slice(2), process.env));
 const corefileErrors = validateCorefile(config.corefile.text, config.corefile.file);
 if (corefileErrors.length > 0) {
   for (const e of corefileErrors) console.error(`${e.file}:${e.line}:${e.column}: ${e.message}`);
