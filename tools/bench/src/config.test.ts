@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { readConfig, usage } from './config.ts';
+
+const answererDefaults = { durationSeconds: 20, warmupSeconds: 3, answerers: 2, services: 10_000, endpoints: 100_000, outstanding: 100, noKnot: false };
+const cacheDefaults = { durationSeconds: 20, warmupSeconds: 3, answerers: 2, services: 1_000, endpoints: 10_000, outstanding: 100, hot: 2_000, changes: 200, staleChanges: 3 };
+
+describe('readConfig', () => {
+  // Each row: what was typed after `npm run bench --`, then the benchmark and its options.
+  it.each<[string[], unknown]>([
+    [['answerer'], { benchmark: 'answerer', options: answererDefaults }],
+    [['cache'], { benchmark: 'cache', options: cacheDefaults }],
+    [['--answerers', '1', 'answerer', '--no-knot'], { benchmark: 'answerer', options: { ...answererDefaults, answerers: 1, noKnot: true } }],
+    [['answerer', '--duration', '5', '--warmup', '0', '--services', '100', '--endpoints', '0', '--outstanding', '10'], { benchmark: 'answerer', options: { ...answererDefaults, durationSeconds: 5, warmupSeconds: 0, services: 100, endpoints: 0, outstanding: 10 } }],
+    [['cache', '--hot', '50', '--changes', '0', '--stale-changes', '0', '--services', '2000'], { benchmark: 'cache', options: { ...cacheDefaults, hot: 50, changes: 0, staleChanges: 0, services: 2_000 } }],
+  ])('reads %j', (argv, config) => {
+    expect(readConfig(argv)).toEqual({ ok: true, config });
+  });
+
+  it.each<[string[], RegExp]>([
+    [[], /^which benchmark\?\nUsage: npm run bench/],
+    [['knot'], /^no benchmark named "knot"\nUsage: npm run bench/],
+    [['answerer', 'cache'], /^one benchmark at a time, not also "cache"\nUsage:/],
+    [['answerer', '--duration', '0'], /^--duration: a whole number ≥ 1, got "0"$/],
+    [['cache', '--hot', 'lots'], /^--hot: a whole number ≥ 1, got "lots"$/],
+    [['cache', '--changes=-1'], /^--changes: a whole number ≥ 0, got "-1"$/],
+    [['answerer', '--bogus'], /^Unknown option '--bogus'[^]*\nUsage: npm run bench/],
+    [['answerer', '--duration'], /^Option '--duration <value>' argument missing\nUsage:/],
+  ])('refuses %j', (argv, message) => {
+    const r = readConfig(argv);
+    expect(r).toMatchObject({ ok: false, message: expect.stringMatching(message) });
+    expect(r).not.toHaveProperty('help');
+  });
+
+  it.each<[string[]]>([[['--help']], [['-h']], [['answerer', '--help']], [['knot', '-h']]])('answers %j with the usage, as help (exit 0)', (argv) => {
+    expect(readConfig(argv)).toEqual({ ok: false, help: true, message: usage });
+  });
+});

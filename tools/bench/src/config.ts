@@ -1,0 +1,87 @@
+// What `npm run bench -- <answerer|cache> [options]` asks for: the benchmark and its options, or why not.
+import { parseWholeNumber, readFlags, type ConfigResult, type Parsed } from '@halo/cli';
+import type { AnswererBenchOptions } from './answerer-bench.ts';
+import type { CacheBenchOptions } from './cache-bench.ts';
+
+export type BenchConfig = { benchmark: 'answerer'; options: AnswererBenchOptions } | { benchmark: 'cache'; options: CacheBenchOptions };
+
+export const usage = `Usage: npm run bench -- <answerer|cache> [options]
+  answerer   dnsperf against the answerer pool serving a generated cluster, and against knot serving
+             the same names (where knotd is installed); throughput, ratio, latency, peak memory
+  cache      dnsperf on a hot set against our node cache, unbound and dnsmasq (where installed) in
+             front of the answerer pool; then the time from a Kubernetes API write to the new answer
+
+  --duration S      seconds of each measured dnsperf run (default 20)
+  --warmup S        seconds of load before each measured run (default 3)
+  --answerers N     answerer processes in the stack (default 2; 1 to compare one worker each)
+  --services N      Services in the generated cluster (default 10000 for answerer, 1000 for cache)
+  --endpoints N     endpoints in total (default 100000 for answerer, 10000 for cache)
+  --outstanding N   dnsperf's outstanding queries (-q, default 100)
+  --hot N           cache: questions in the hot set (default 2000)
+  --changes N       cache: Kubernetes API writes timed to the new answer (default 200; 0 skips)
+  --stale-changes N cache: the same changes timed at unbound and dnsmasq, for contrast (default 3;
+                    each may take up to their 30 s TTL cap)
+  --no-knot         answerer: do not run knot even where it is installed`;
+
+export function readConfig(argv: string[]): ConfigResult<BenchConfig> {
+  const flags = readFlags(
+    argv,
+    {
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      answerers: { type: 'string' },
+      services: { type: 'string' },
+      endpoints: { type: 'string' },
+      outstanding: { type: 'string' },
+      hot: { type: 'string' },
+      changes: { type: 'string' },
+      'stale-changes': { type: 'string' },
+      'no-knot': { type: 'boolean' },
+    },
+    usage,
+    { positionals: true },
+  );
+  if (!flags.ok) return flags;
+  const { values, positionals } = flags;
+  const [benchmark, ...more] = positionals;
+  if (benchmark !== 'answerer' && benchmark !== 'cache') {
+    return { ok: false, message: `${benchmark === undefined ? 'which benchmark?' : `no benchmark named "${benchmark}"`}\n${usage}` };
+  }
+  if (more.length > 0) return { ok: false, message: `one benchmark at a time, not also "${more.join(' ')}"\n${usage}` };
+
+  const cluster = benchmark === 'answerer' ? { services: 10_000, endpoints: 100_000 } : { services: 1_000, endpoints: 10_000 };
+  const counts = readCounts(values, {
+    durationSeconds: ['duration', 20, 1],
+    warmupSeconds: ['warmup', 3, 0],
+    answerers: ['answerers', 2, 1],
+    services: ['services', cluster.services, 1],
+    endpoints: ['endpoints', cluster.endpoints, 0],
+    outstanding: ['outstanding', 100, 1],
+    hot: ['hot', 2_000, 1],
+    changes: ['changes', 200, 0],
+    staleChanges: ['stale-changes', 3, 0],
+  });
+  if (!counts.ok) return counts;
+  const { hot, changes, staleChanges, ...common } = counts.value;
+  return {
+    ok: true,
+    config: benchmark === 'answerer' ? { benchmark, options: { ...common, noKnot: values['no-knot'] === true } } : { benchmark, options: { ...common, hot, changes, staleChanges } },
+  };
+}
+
+/** Whole numbers read from their flags (`[flag, default, least]` for each), or the first one that is not. */
+function readCounts<V extends object, K extends string>(values: V, table: Record<K, [flag: keyof V & string, fallback: number, min: number]>): Parsed<Record<K, number>> {
+  const out = {} as Record<K, number>;
+  for (const key of Object.keys(table) as K[]) {
+    const [flag, fallback, min] = table[key];
+    const text = values[flag];
+    if (typeof text !== 'string') {
+      out[key] = fallback;
+      continue;
+    }
+    const n = parseWholeNumber(text, `--${flag}`, { min });
+    if (!n.ok) return n;
+    out[key] = n.value;
+  }
+  return { ok: true, value: out };
+}
