@@ -4,74 +4,30 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { defaultManifests, startStack, type PodsMode, type Stack } from '@halo/stack';
+import { configOrExit } from '@halo/cli';
+import { startStack, type Stack } from '@halo/stack';
 import { compareServers } from './compare.ts';
+import { readConfig } from './config.ts';
 import { findCoredns, startCoredns, type Coredns } from './coredns.ts';
 import { describeResponse } from './diff.ts';
 import { parseQuestions } from './questions.ts';
 
-const defaultQuestions = fileURLToPath(new URL('../questions.txt', import.meta.url));
-
-const usage = `Usage: node tools/compare/src/main.ts [options]
-  --manifests FILE   seed kube-sim from this YAML (default deploy/examples/demo-cluster.yaml)
-  --questions FILE   "name type" a line (default tools/compare/questions.txt)
-  --coredns PATH     the coredns binary (default: coredns on PATH, else ~/go/bin/coredns)
-  --pods MODE        the kubernetes plugin's pods mode on both sides: insecure|verified|disabled (default insecure)
-  --ttl-slack S      TTLs may differ by S seconds (default 5: the cache plugin counts TTLs down); large if TTLs are configured differently
-  --compare-serial   compare SOA serials too (they differ by design)
-  --tcp              ask over TCP instead of UDP
-  --edns N           EDNS(0) payload size to advertise (default 1232; 0 for none)
-  --show-all         print every answer, not only the differing ones`;
-
-function fail(message: string, code = 2): never {
+function fail(message: string): never {
   console.error(message);
-  process.exit(code);
+  process.exit(2);
 }
 
-let parsed;
-try {
-  parsed = parseArgs({
-    args: process.argv.slice(2),
-    strict: true,
-    options: {
-      manifests: { type: 'string', default: defaultManifests },
-      questions: { type: 'string', default: defaultQuestions },
-      coredns: { type: 'string' },
-      pods: { type: 'string', default: 'insecure' },
-      'ttl-slack': { type: 'string', default: '5' },
-      'compare-serial': { type: 'boolean', default: false },
-      tcp: { type: 'boolean', default: false },
-      edns: { type: 'string', default: '1232' },
-      'show-all': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-} catch (error) {
-  fail(`${(error as Error).message}\n${usage}`);
-}
-const { values } = parsed;
-if (values.help) {
-  console.log(usage);
-  process.exit(0);
-}
-const pods = values.pods;
-if (pods !== 'insecure' && pods !== 'verified' && pods !== 'disabled') fail(`--pods: insecure, verified or disabled, not "${pods}"`);
-const ttlSlack = Number(values['ttl-slack']);
-const edns = Number(values.edns);
-if (!Number.isFinite(ttlSlack) || ttlSlack < 0) fail(`--ttl-slack: a number of seconds ≥ 0, not "${values['ttl-slack']}"`);
-if (!Number.isInteger(edns) || edns < 0 || edns > 65535) fail(`--edns: a payload size 0..65535, not "${values.edns}"`);
+const config = configOrExit(readConfig(process.argv.slice(2)));
 
-const text = await readFile(values.questions, 'utf8').catch((error: Error) => fail(`cannot read the questions: ${error.message}`));
-const questions = parseQuestions(text, values.questions);
+const text = await readFile(config.questions, 'utf8').catch((error: Error) => fail(`cannot read the questions: ${error.message}`));
+const questions = parseQuestions(text, config.questions);
 if (!questions.ok) fail(questions.errors.map((e) => e.message).join('\n'));
 
-const binary = findCoredns(values.coredns);
+const binary = findCoredns(config.coredns);
 if (!binary) {
   console.log(
-    values.coredns
-      ? `no CoreDNS at ${values.coredns}: printing our answers only`
+    config.coredns
+      ? `no CoreDNS at ${config.coredns}: printing our answers only`
       : 'no coredns binary (not on PATH, not in ~/go/bin; build one with `go install github.com/coredns/coredns@<version>`): printing our answers only',
   );
 }
@@ -81,17 +37,17 @@ let coredns: Coredns | undefined;
 const dir = await mkdtemp(join(tmpdir(), 'halo-compare-'));
 let exitCode = 0;
 try {
-  console.log(`starting our stack seeded from ${values.manifests}…`);
-  stack = await startStack({ manifests: values.manifests, pods: pods as PodsMode, answerers: 1 });
+  console.log(`starting our stack seeded from ${config.manifests}…`);
+  stack = await startStack({ manifests: config.manifests, pods: config.pods, answerers: 1 });
   if (binary) {
     console.log(`starting CoreDNS (${binary}) against the same kube-sim (${stack.kubeUrl})…`);
     coredns = await startCoredns(binary, { corefile: await readFile(stack.corefile, 'utf8'), kubeUrl: stack.kubeUrl, dir });
   }
   const outcomes = await compareServers(questions.questions, stack.dns, coredns?.address, {
-    ttlSlack,
-    compareSerial: values['compare-serial'],
-    tcp: values.tcp,
-    edns,
+    ttlSlack: config.ttlSlack,
+    compareSerial: config.compareSerial,
+    tcp: config.tcp,
+    edns: config.edns,
   });
 
   const show = (r: (typeof outcomes)[number]['ours']) => ('error' in r ? `no answer: ${r.error}` : describeResponse(r));
@@ -100,7 +56,7 @@ try {
   for (const o of outcomes) {
     const q = `${o.question.name} ${o.question.type}`;
     if (o.differences.length === 0) {
-      if (values['show-all'] || !coredns) console.log(`${coredns ? 'same' : 'ours'}  ${q}\n${indent(show(o.ours))}`);
+      if (config.showAll || !coredns) console.log(`${coredns ? 'same' : 'ours'}  ${q}\n${indent(show(o.ours))}`);
       continue;
     }
     differing++;
