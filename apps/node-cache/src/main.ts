@@ -8,7 +8,6 @@ import { ConfigFollower, type EffectiveConfigV1 } from '@halo/bus';
 import { configOrExit, onStop } from '@halo/cli';
 import { createInterception, type Interception } from '@halo/interception';
 import { createLogger, createMetricsRegistry, startAdminServer, startTelemetry } from '@halo/telemetry';
-import { followAnswerersService } from './answerers-service.ts';
 import { cacheControl, type CacheControl } from './cache-control.ts';
 import { readConfig, type HostPort } from './config.ts';
 import { clusterZones, generateCorefile } from './corefile.ts';
@@ -50,6 +49,8 @@ let answerers: HostPort[] = config.answerers;
 let onAnswerers: ((next: HostPort[]) => void) | null = null;
 if (!config.corefile && config.answerersService) {
   const svc = config.answerersService;
+  // Loaded only here: the Kubernetes client is ~20 MB of heap a node cache with given addresses never needs.
+  const { followAnswerersService } = await import('./answerers-service.ts');
   const follower = await followAnswerersService({
     ...svc,
     kubeServer: config.kubeServer,
