@@ -1,63 +1,13 @@
 #!/usr/bin/env node
 // npm start: the whole system on one machine. Ctrl-C stops everything it started.
-import { parseArgs } from 'node:util';
-import { startStack, type PodsMode } from './stack.ts';
+import { configOrExit } from '@halo/cli';
+import { readConfig } from './config.ts';
+import { startStack } from './stack.ts';
 
-const usage = `Usage: npm start -- [options]
-  --manifests FILE                    seed kube-sim from this YAML instead of the demo cluster
-  --kube-port N                       kube-sim's port (default 16443)
-  --dns-port N                        the answerer pool's port (default 1053)
-  --cache-port N                      the node cache's port (default 1054)
-  --config-port N                     the config service's API and page (default 18080)
-  --pods insecure|verified|disabled   the kubernetes plugin's pods mode (default insecure)
-  env HALO_CONFIG_TOKEN               the config service's write token (default: generated and printed)`;
-
-let values;
-try {
-  ({ values } = parseArgs({
-    args: process.argv.slice(2),
-    strict: true,
-    options: {
-      manifests: { type: 'string' },
-      'kube-port': { type: 'string', default: '16443' },
-      'dns-port': { type: 'string', default: '1053' },
-      'cache-port': { type: 'string', default: '1054' },
-      'config-port': { type: 'string', default: '18080' },
-      pods: { type: 'string', default: 'insecure' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  }));
-} catch (err) {
-  console.error(`${(err as Error).message}\n${usage}`);
-  process.exit(2);
-}
-if (values.help) {
-  console.log(usage);
-  process.exit(0);
-}
-const port = (flag: string, value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) {
-    console.error(`--${flag}: not a port: ${value}`);
-    process.exit(2);
-  }
-  return n;
-};
-const pods = values.pods;
-if (pods !== 'insecure' && pods !== 'verified' && pods !== 'disabled') {
-  console.error(`--pods: must be insecure, verified or disabled, not ${pods}`);
-  process.exit(2);
-}
+const config = configOrExit(readConfig(process.argv.slice(2)));
 
 console.log('starting nats-server, kube-sim, the watcher, two answerers, the node cache and the config service…');
-const stack = await startStack({
-  manifests: values.manifests,
-  kubePort: port('kube-port', values['kube-port']),
-  dnsPort: port('dns-port', values['dns-port']),
-  cachePort: port('cache-port', values['cache-port']),
-  configPort: port('config-port', values['config-port']),
-  pods: pods as PodsMode,
-}).catch((err: Error) => {
+const stack = await startStack(config).catch((err: Error) => {
   console.error(`the stack did not start: ${err.message}`);
   process.exit(1);
 });

@@ -1,0 +1,37 @@
+// npm start's flags: what the user typed → the stack asked for, or the message they get.
+import { describe, expect, it } from 'vitest';
+import { readConfig, usage } from './config.ts';
+
+describe('npm start flags', () => {
+  it('defaults to the documented ports and pods insecure', () => {
+    expect(readConfig([])).toEqual({ ok: true, config: { manifests: undefined, kubePort: 16443, dnsPort: 1053, cachePort: 1054, configPort: 18080, pods: 'insecure' } });
+  });
+
+  it.each<[string[], object]>([
+    [['--dns-port', '5353'], { dnsPort: 5353 }],
+    [['--cache-port=5354', '--config-port', '8080'], { cachePort: 5354, configPort: 8080 }],
+    [['--manifests', 'my-cluster.yaml', '--kube-port', '6443'], { manifests: 'my-cluster.yaml', kubePort: 6443 }],
+    [['--pods', 'verified'], { pods: 'verified' }],
+    [['--pods', 'disabled'], { pods: 'disabled' }],
+  ])('%j → %j', (argv, wanted) => {
+    const result = readConfig(argv);
+    expect(result.ok && result.config).toMatchObject(wanted);
+  });
+
+  it.each<[string[], RegExp]>([
+    [['--dns-port', '0'], /--dns-port: not a port: 0/],
+    [['--kube-port', '70000'], /--kube-port: not a port: 70000/],
+    [['--cache-port', 'x'], /--cache-port: not a port: x/],
+    [['--pods', 'sometimes'], /--pods: must be insecure, verified or disabled, not sometimes/],
+    [['--bogus'], /Unknown option '--bogus'[\s\S]*Usage: npm start/],
+    [['extra'], /Unexpected argument 'extra'[\s\S]*Usage: npm start/],
+  ])('%j is refused: %s', (argv, message) => {
+    const result = readConfig(argv);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.message).toMatch(message);
+  });
+
+  it('--help is the usage, as help', () => {
+    expect(readConfig(['--help'])).toEqual({ ok: false, help: true, message: usage });
+  });
+});
