@@ -2,7 +2,8 @@ import { expect, it } from 'vitest';
 import { loadServer, type DnsServer } from '../src/index.ts';
 import { decode, freePort, MemoryRecordSets, query, service, udpExchange } from './helpers.ts';
 
-it('two servers share one port with reusePort, and both answer while one closes', async () => {
+/** Two servers of web.shop on one port (SO_REUSEPORT). */
+async function twoServersOnOnePort(): Promise<{ port: number; servers: DnsServer[] }> {
   const port = await freePort();
   const source = new MemoryRecordSets([service('shop', 'web', { clusterIPs: ['10.96.0.10'] })]);
   const servers: DnsServer[] = [];
@@ -11,21 +12,19 @@ it('two servers share one port with reusePort, and both answer while one closes'
     if (!r.ok) throw new Error(JSON.stringify(r.errors));
     servers.push(r.server);
   }
+  return { port, servers };
+}
+
+it('two servers share one port with reusePort, and both answer while one closes', async () => {
+  const { port, servers } = await twoServersOnOnePort();
   expect(servers.map((s) => s.addresses()[0].port)).toEqual([port, port]);
-  await servers[0].drain();
+  await servers[0].close();
   expect(decode(await udpExchange(port, query('web.shop.svc.cluster.local', 'A'))).answers).toHaveLength(1);
   await servers[1].close();
 });
 
 it('drain: of two servers on one port, one drains under a steady stream of queries and none is lost', async () => {
-  const port = await freePort();
-  const source = new MemoryRecordSets([service('shop', 'web', { clusterIPs: ['10.96.0.10'] })]);
-  const servers: DnsServer[] = [];
-  for (let i = 0; i < 2; i++) {
-    const r = await loadServer('cluster.local {\n  kubernetes\n}\n', { context: { recordSets: source }, listen: { host: '127.0.0.1', port }, reusePort: true });
-    if (!r.ok) throw new Error(JSON.stringify(r.errors));
-    servers.push(r.server);
-  }
+  const { port, servers } = await twoServersOnOnePort();
   // Each query from a new socket (a new source port, so both servers get some), asked once: no retry.
   let running = true;
   let asked = 0;
