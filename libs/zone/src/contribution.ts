@@ -1,44 +1,86 @@
 // What one record set adds to the zone: its names (relative to the cluster domain) with the data
-// each answers, and the reverse names of its addresses. Pure: the index merges these.
+// each answers, and the addresses it answers PTR for. Pure: the index merges these.
 import { labelsMatch } from './labels.ts';
 import type { LabelSelector } from './labels.ts';
 import { isIP } from 'node:net';
-import { dashedIP, isDnsLabel, normalizeIP, reverseName } from './names.ts';
+import { dashedIP, isDnsLabel, normalizeIP } from './names.ts';
 import type { RecordSet, ServicePort, ServiceRecordSet, ZoneOptions } from './types.ts';
 
 /** An SRV target: one address of one endpoint (or the Service itself) with the ports it serves. */
 export interface SrvTarget {
   /** the target's name relative to the zone, e.g. `pod-0.web.shop.svc` */
-  rel: string;
-  addrs: readonly string[];
-  ports: readonly ServicePort[];
+  readonly rel: string;
+  readonly addrs: readonly string[];
+  readonly ports: readonly ServicePort[];
 }
 
 /** What one owner (a KV key) puts at one name. A name with no data is an empty non-terminal. */
 export interface NameEntry {
-  owner: string;
-  addrs?: readonly string[];
-  srvTargets?: readonly SrvTarget[];
+  readonly owner: string;
+  readonly addrs?: readonly string[];
+  readonly srvTargets?: readonly SrvTarget[];
   /** only ports with this name and (lowercase) protocol answer SRV here */
-  srvPort?: { name: string; protocol: string };
-  cname?: string;
+  readonly srvPort?: { name: string; protocol: string };
+  readonly cname?: string;
 }
 
 export interface PtrEntry {
-  owner: string;
-  /** relative to the cluster domain */
-  target: string;
+  readonly owner: string;
+  /** the name the address answers PTR with, relative to the cluster domain */
+  readonly rel: string;
   /** a ClusterIP's PTR wins over endpoints' (CoreDNS looks at Services first) */
-  clusterIP: boolean;
+  readonly clusterIP: boolean;
+}
+
+/**
+ * One address of one endpoint. It is at once its SRV target, the entry of its own name when that name
+ * has this one address (the usual case), and its PTR entry: one object where there were five, which
+ * counts at 100 000 endpoints. The arrays the other roles read are made when a question asks for them.
+ */
+export class EndpointAddress implements SrvTarget, NameEntry, PtrEntry {
+  readonly owner: string;
+  readonly rel: string;
+  readonly addr: string;
+  readonly ports: readonly ServicePort[];
+
+  constructor(owner: string, rel: string, addr: string, ports: readonly ServicePort[]) {
+    this.owner = owner;
+    this.rel = rel;
+    this.addr = addr;
+    this.ports = ports;
+  }
+
+  get addrs(): readonly string[] {
+    return [this.addr];
+  }
+
+  get srvTargets(): readonly SrvTarget[] {
+    return [this];
+  }
+
+  get clusterIP(): boolean {
+    return false;
+  }
 }
 
 export interface Contribution {
   forward: Map<string, NameEntry>;
+  /** keyed by address as `addressKey` spells it; the PTR name is `reverseName` of it */
   reverse: Map<string, PtrEntry>;
   /** the namespace this record set makes exist, if any */
   namespace: string | null;
   /** `<ns>/<normalized ip>` of a Pod, for `pods verified` */
   podKeys: string[];
+}
+
+/**
+ * One spelling per address, for the reverse keys: a valid IPv4 address has one already (Node's isIP
+ * takes no leading zeros), so it is kept as it is and shares the record set's string; IPv6 is normalized.
+ */
+export function addressKey(ip: string): string | null {
+  const family = isIP(ip);
+  if (family === 4) return ip;
+  return family === 6 ? normalizeIP(ip) : null;
 }
 
 export interface ContributionContext {
@@ -70,6 +112,14 @@ export function endpointHostname(
   return dashedIP(address);
 }
 
+/**
+ * Names are built with join, which makes one flat string: a template literal makes a rope of the parts
+ * (and a copy of the short ones), twice the bytes for names the index keeps by the hundred thousand.
+ */
+function portName(p: ServicePort, svcRel: string): string {
+  return [`_${p.name}`, `_${p.protocol.toLowerCase()}`, svcRel].join('.');
+}
+
 function serviceContribution(owner: string, rs: ServiceRecordSet, ctx: ContributionContext): Contribution {
   const c = empty();
   const { options } = ctx;
@@ -78,10 +128,12 @@ function serviceContribution(owner: string, rs: ServiceRecordSet, ctx: Contribut
     if (!namespaceExposed(options, rs.namespace)) return c;
     if (ctx.selector && !labelsMatch(ctx.selector, rs.labels)) return c;
   }
-  const svcRel = `${rs.name.toLowerCase()}.${ns}.svc`;
+  const svcRel = [rs.name.toLowerCase(), ns, 'svc'].join('.');
   const put = (rel: string, entry: Omit<NameEntry, 'owner'>): void => {
     const had = c.forward.get(rel);
-    c.forward.set(rel, had ? { ...had, ...entry } : { owner, ...entry });
+    // An endpoint's own entry keeps its data in getters, which a spread would not copy.
+    const base = had instanceof EndpointAddress ? { owner, addrs: had.addrs, srvTargets: had.srvTargets } : had;
+    c.forward.set(rel, base ? { ...base, ...entry } : { owner, ...entry });
   };
 
   if (rs.type === 'ExternalName') {
@@ -93,8 +145,8 @@ function serviceContribution(owner: string, rs: ServiceRecordSet, ctx: Contribut
   }
 
   // One SRV target per endpoint address; endpoints that share a hostname share a name.
-  const targets: SrvTarget[] = [];
-  const byHostname = new Map<string, { addrs: readonly string[]; targets: SrvTarget[]; shared: boolean }>();
+  const targets: EndpointAddress[] = [];
+  const byHostname = new Map<string, EndpointAddress | { addrs: string[]; targets: EndpointAddress[] }>();
   if (!options.noEndpoints) {
     for (const ep of rs.endpoints) {
       if (!ep.ready && !rs.publishNotReadyAddresses) continue;
@@ -102,18 +154,15 @@ function serviceContribution(owner: string, rs: ServiceRecordSet, ctx: Contribut
         const addr = raw.toLowerCase();
         // The index tells families apart by a colon: only real addresses go in.
         if (isIP(addr) === 0) continue;
-        const rel = `${endpointHostname(ep, addr, options.endpointPodNames)}.${svcRel}`;
-        const target: SrvTarget = { rel, addrs: [addr], ports: ep.ports };
+        const rel = [endpointHostname(ep, addr, options.endpointPodNames), svcRel].join('.');
+        const target = new EndpointAddress(owner, rel, addr, ep.ports);
         targets.push(target);
+        // The usual one address per name is the target itself; a shared name gets a group.
         const group = byHostname.get(rel);
-        // The usual one address per name shares the target's arrays (100 000 endpoints: that counts).
-        if (!group) byHostname.set(rel, { addrs: target.addrs, targets: [target], shared: true });
+        if (group === undefined) byHostname.set(rel, target);
+        else if (group instanceof EndpointAddress) byHostname.set(rel, { addrs: group.addr === addr ? [addr] : [group.addr, addr], targets: [group, target] });
         else {
-          if (group.shared) {
-            group.addrs = [...group.addrs];
-            group.shared = false;
-          }
-          if (!group.addrs.includes(addr)) (group.addrs as string[]).push(addr);
+          if (!group.addrs.includes(addr)) group.addrs.push(addr);
           group.targets.push(target);
         }
       }
@@ -129,20 +178,20 @@ function serviceContribution(owner: string, rs: ServiceRecordSet, ctx: Contribut
     namedPorts = rs.ports.filter((p) => p.name !== '');
     for (const p of namedPorts) {
       // CoreDNS answers A/AAAA of `_port._proto.<service>` with the Service's addresses.
-      put(`_${p.name}._${p.protocol.toLowerCase()}.${svcRel}`, {
+      put(portName(p, svcRel), {
         addrs: clusterIPs,
         srvTargets: [self],
         srvPort: { name: p.name, protocol: p.protocol.toLowerCase() },
       });
     }
     for (const ip of clusterIPs) {
-      const r = reverseName(ip);
-      if (r) c.reverse.set(r, { owner, target: svcRel, clusterIP: true });
+      const k = addressKey(ip);
+      if (k) c.reverse.set(k, { owner, rel: svcRel, clusterIP: true });
     }
   } else {
     // Headless: without a ready endpoint the name does not exist (NXDOMAIN, as the specification says).
     if (targets.length === 0) return c;
-    const addrs = [...new Set(targets.map((t) => t.addrs[0] as string))];
+    const addrs = [...new Set(targets.map((t) => t.addr))];
     put(svcRel, { addrs, srvTargets: targets });
     const seen = new Set<string>();
     namedPorts = [];
@@ -154,8 +203,8 @@ function serviceContribution(owner: string, rs: ServiceRecordSet, ctx: Contribut
         namedPorts.push(p);
         // A/AAAA here: the endpoints that serve this port, as CoreDNS answers them.
         const serving = targets.filter((x) => x.ports.some((q) => q.name === p.name && q.protocol === p.protocol));
-        put(`_${p.name}._${p.protocol.toLowerCase()}.${svcRel}`, {
-          addrs: [...new Set(serving.map((x) => x.addrs[0] as string))],
+        put(portName(p, svcRel), {
+          addrs: [...new Set(serving.map((x) => x.addr))],
           srvTargets: targets,
           srvPort: { name: p.name, protocol: p.protocol.toLowerCase() },
         });
@@ -164,15 +213,16 @@ function serviceContribution(owner: string, rs: ServiceRecordSet, ctx: Contribut
   }
   // `_tcp.web.shop.svc` exists (empty non-terminal) when `_http._tcp.web.shop.svc` does.
   for (const p of namedPorts) {
-    const ent = `_${p.protocol.toLowerCase()}.${svcRel}`;
+    const ent = [`_${p.protocol.toLowerCase()}`, svcRel].join('.');
     if (!c.forward.has(ent)) put(ent, {});
   }
   // CoreDNS answers endpoint names of every Service with endpoints, ClusterIP ones included.
   for (const [rel, group] of byHostname) {
-    put(rel, { addrs: group.addrs, srvTargets: group.targets });
-    for (const addr of group.addrs) {
-      const r = reverseName(addr);
-      if (r && !c.reverse.has(r)) c.reverse.set(r, { owner, target: rel, clusterIP: false });
+    if (group instanceof EndpointAddress && !c.forward.has(rel)) c.forward.set(rel, group);
+    else put(rel, group instanceof EndpointAddress ? { addrs: group.addrs, srvTargets: [group] } : { addrs: group.addrs, srvTargets: group.targets });
+    for (const target of group instanceof EndpointAddress ? [group] : group.targets) {
+      const k = addressKey(target.addr);
+      if (k && !c.reverse.has(k)) c.reverse.set(k, target);
     }
   }
   c.namespace = ns;

@@ -1,6 +1,6 @@
 // The names a record set answers for: what the watcher publishes on change so caches drop them.
 import { contributionOf } from './contribution.ts';
-import { canonicalName, dashedIP, isReverseZone } from './names.ts';
+import { canonicalName, dashedIP, isReverseZone, reverseName } from './names.ts';
 import type { RecordSet, ZoneOptions } from './types.ts';
 
 /**
@@ -21,8 +21,9 @@ export function namesOf(rs: RecordSet, options: ZoneOptions): string[] {
   }
   const out = new Set<string>();
   for (const z of forwardZones) for (const rel of rels) out.add(`${rel}.${z}`);
-  for (const name of c.reverse.keys()) {
-    if (reverseZones.some((z) => name === z || name.endsWith(`.${z}`))) out.add(name);
+  for (const address of c.reverse.keys()) {
+    const name = reverseName(address);
+    if (name && reverseZones.some((z) => name === z || name.endsWith(`.${z}`))) out.add(name);
   }
   return [...out];
 }

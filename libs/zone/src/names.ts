@@ -52,6 +52,31 @@ export function reverseName(ip: string): string | null {
   return `${[...nibbles].reverse().join('.')}.ip6.arpa`;
 }
 
+/**
+ * The address a full reverse name stands for (the inverse of `reverseName`), IPv4 as written and IPv6
+ * as `normalizeIP` spells it; null for any other name, partial ones included. Expects lowercase.
+ */
+export function addressOfReverseName(name: string): string | null {
+  if (name.endsWith('.in-addr.arpa')) {
+    const labels = name.slice(0, -'.in-addr.arpa'.length).split('.');
+    if (labels.length !== 4) return null;
+    for (const l of labels) if (!/^(?:0|[1-9][0-9]{0,2})$/.test(l) || Number(l) > 255) return null;
+    return `${labels[3]}.${labels[2]}.${labels[1]}.${labels[0]}`;
+  }
+  if (name.endsWith('.ip6.arpa')) {
+    const labels = name.slice(0, -'.ip6.arpa'.length).split('.');
+    if (labels.length !== 32 || !labels.every((l) => /^[0-9a-f]$/.test(l))) return null;
+    const groups: string[] = [];
+    for (let g = 0; g < 8; g++) {
+      let value = 0;
+      for (let k = 0; k < 4; k++) value = value * 16 + parseInt(labels[31 - (g * 4 + k)] as string, 16);
+      groups.push(value.toString(16));
+    }
+    return groups.join(':');
+  }
+  return null;
+}
+
 /** How CoreDNS names an address that has no hostname: `10.0.0.1` → `10-0-0-1`, `fd00::1` → `fd00--1`. */
 export function dashedIP(ip: string): string {
   return ip.toLowerCase().replaceAll('.', '-').replaceAll(':', '-');

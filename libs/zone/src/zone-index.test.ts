@@ -150,6 +150,13 @@ table('reverse (2.3.3, 2.4.3)', {}, [
     ok(['1.0.0.0.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa 5 PTR db-0.db.shop.svc.cluster.local']),
   ],
   ['in-addr.arpa', 'SOA', { rcode: 'NOERROR', answers: ['in-addr.arpa 5 SOA ns.dns.in-addr.arpa hostmaster.in-addr.arpa 7200 1800 86400 5'] }],
+  // Only full reverse names in their one spelling stand for an address.
+  ['010.0.96.10.in-addr.arpa', 'PTR', rNXDOMAIN('in-addr.arpa')],
+  ['0.96.10.in-addr.arpa', 'PTR', rNXDOMAIN('in-addr.arpa')],
+  ['x.10.0.96.10.in-addr.arpa', 'PTR', rNXDOMAIN('in-addr.arpa')],
+  ['266.0.96.10.in-addr.arpa', 'PTR', rNXDOMAIN('in-addr.arpa')],
+  ['1.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa', 'PTR', rNXDOMAIN('ip6.arpa')],
+  ['11.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa', 'PTR', rNXDOMAIN('ip6.arpa')],
 ]);
 
 table('apex, schema version, empty non-terminals', {}, [

@@ -6,7 +6,7 @@ import { contributionOf } from './contribution.ts';
 import type { Contribution, NameEntry, PtrEntry, SrvTarget } from './contribution.ts';
 import { parseLabelSelector } from './labels.ts';
 import type { LabelSelector } from './labels.ts';
-import { canonicalName, ipFromPodLabel, isReverseZone, normalizeIP } from './names.ts';
+import { addressOfReverseName, canonicalName, ipFromPodLabel, isReverseZone, normalizeIP, reverseName } from './names.ts';
 import { recordSetsEqual } from './record-set.ts';
 import { isZoneError } from './types.ts';
 import type { Question, RecordSet, ZoneAnswer, ZoneOptions } from './types.ts';
@@ -24,6 +24,7 @@ export interface AnswerOptions {
 interface Held {
   rs: RecordSet;
   forward: string[];
+  /** addresses, as the reverse map keys them */
   reverse: string[];
   namespace: string | null;
   podKeys: string[];
@@ -87,6 +88,7 @@ export class ZoneIndex {
   #clusterDomain: string;
   #held = new Map<string, Held>();
   #forward = new Map<string, OneOrMore<NameEntry>>();
+  /** PTR data by address (see addressKey), not by reverse name: the address strings are the record sets' own. */
   #reverse = new Map<string, OneOrMore<PtrEntry>>();
   #namespaces = new Map<string, number>();
   #podIPs = new Map<string, number>();
@@ -159,13 +161,16 @@ export class ZoneIndex {
   #forget(forward: Iterable<string>, reverse: Iterable<string>): void {
     if (this.#prepared.size === 0) return;
     for (const rel of forward) for (const z of this.#forwardZones) this.#prepared.delete(`${rel}.${z}`);
-    for (const name of reverse) this.#prepared.delete(name);
+    for (const address of reverse) {
+      const name = reverseName(address);
+      if (name) this.#prepared.delete(name);
+    }
   }
 
   #add(c: Contribution): void {
     this.#forget(c.forward.keys(), c.reverse.keys());
     for (const [rel, e] of c.forward) addTo(this.#forward, rel, e);
-    for (const [name, e] of c.reverse) addTo(this.#reverse, name, e);
+    for (const [address, e] of c.reverse) addTo(this.#reverse, address, e);
     if (c.namespace !== null) addRef(this.#namespaces, c.namespace);
     for (const k of c.podKeys) addRef(this.#podIPs, k);
   }
@@ -173,7 +178,7 @@ export class ZoneIndex {
   #remove(owner: string, c: Held): void {
     this.#forget(c.forward, c.reverse);
     for (const rel of c.forward) removeFrom(this.#forward, rel, owner);
-    for (const name of c.reverse) removeFrom(this.#reverse, name, owner);
+    for (const address of c.reverse) removeFrom(this.#reverse, address, owner);
     if (c.namespace !== null) dropRef(this.#namespaces, c.namespace);
     for (const k of c.podKeys) dropRef(this.#podIPs, k);
   }
@@ -281,13 +286,14 @@ export class ZoneIndex {
 
   #reverseAnswer(name: string, zone: string, type: string): ZoneAnswer {
     const asked = name;
-    const entries = listOf(this.#reverse.get(name));
+    const address = addressOfReverseName(name);
+    const entries = address === null ? undefined : listOf(this.#reverse.get(address));
     // Unknown addresses are NXDOMAIN (no empty non-terminals here), so `fallthrough in-addr.arpa` works.
     if (!entries) return this.#nxdomain(zone);
     if (type !== 'PTR' && type !== 'ANY') return this.#ok(zone, []);
     const first = entries.find((e) => e.clusterIP);
     const chosen = first ? [first] : entries;
-    const targets = new Set(chosen.map((e) => `${e.target}.${this.#clusterDomain}`));
+    const targets = new Set(chosen.map((e) => `${e.rel}.${this.#clusterDomain}`));
     const answers: Answer[] = [...targets].map((t) => ({ type: 'PTR', name: asked, ttl: this.options.ttl, class: 'IN', data: t }));
     return this.#ok(zone, answers);
   }
@@ -352,9 +358,10 @@ export class ZoneIndex {
       if (!e.srvTargets) continue;
       const f = e.srvPort;
       for (const target of e.srvTargets) {
+        const addrs = target.addrs;
         for (const p of target.ports) {
           if (f && (p.name !== f.name || p.protocol.toLowerCase() !== f.protocol)) continue;
-          for (const addr of target.addrs) items.push({ target, port: p.port, addr });
+          for (const addr of addrs) items.push({ target, port: p.port, addr });
         }
       }
     }
