@@ -18,32 +18,90 @@ function inZones(name: string, zones: readonly string[]): boolean {
   return zones.some((z) => z === '.' || name === z || name.endsWith(`.${z}`));
 }
 
-export function kubernetesHandler(options: ZoneOptions, deps: KubernetesDeps): KubernetesHandler {
-  const index = new ZoneIndex(options);
-  const held = new Map<string, RecordSet>();
-  let unsubscribe: (() => void) | null = null;
-  const source = deps.source;
-  if (source) {
-    for (const [key, rs] of source.entries()) {
-      index.put(key, rs);
-      held.set(key, rs);
+/** What one handler wants to hear of a change: the names it touched. */
+type ChangeListener = (names: string[]) => void;
+
+/** An index kept in step with one source, and the handlers that answer from it. */
+interface LiveIndex {
+  index: ZoneIndex;
+  listeners: Set<ChangeListener>;
+  unsubscribe: () => void;
+}
+
+/**
+ * One index per source and zone options. A reload builds the new chains beside the running ones, and
+ * a second index of 100 000 endpoints built meanwhile would double the answerer's memory until the
+ * old chains close; handlers with the same options share one instead, which the last one to close
+ * lets go.
+ */
+const liveIndexes = new WeakMap<RecordSetSource, Map<string, LiveIndex>>();
+
+/** The options as a key: every field, in name order (the order setup sets them in may vary). */
+function optionsKey(o: ZoneOptions): string {
+  return JSON.stringify(o, Object.keys(o).sort());
+}
+
+function openLiveIndex(source: RecordSetSource, options: ZoneOptions): { live: LiveIndex; release: () => void } {
+  let bySource = liveIndexes.get(source);
+  if (!bySource) liveIndexes.set(source, (bySource = new Map()));
+  const key = optionsKey(options);
+  let live = bySource.get(key);
+  if (!live) {
+    const index = new ZoneIndex(options);
+    const held = new Map<string, RecordSet>();
+    for (const [k, rs] of source.entries()) {
+      index.put(k, rs);
+      held.set(k, rs);
     }
-    unsubscribe = source.subscribe((key, rs) => {
-      const previous = held.get(key);
+    const listeners = new Set<ChangeListener>();
+    const unsubscribe = source.subscribe((k, rs) => {
+      const previous = held.get(k);
       if (rs) {
-        index.put(key, rs);
-        held.set(key, rs);
+        index.put(k, rs);
+        held.set(k, rs);
       } else {
-        index.delete(key);
-        held.delete(key);
+        index.delete(k);
+        held.delete(k);
       }
-      // The index changed in this same turn: drop the pre-encoded answers before the next query.
+      // The index changed in this same turn: every handler drops its pre-encoded answers before the next query.
       const names = [...(previous ? namesOf(previous, options) : []), ...(rs ? namesOf(rs, options) : [])];
-      if (names.length > 0) {
-        deps.invalidate?.(names);
-        deps.onZoneChange?.(names);
-      }
+      if (names.length > 0) for (const listener of listeners) listener(names);
     });
+    live = { index, listeners, unsubscribe };
+    bySource.set(key, live);
+  }
+  const found = live;
+  let released = false;
+  return {
+    live: found,
+    release: () => {
+      if (released) return;
+      released = true;
+      if (found.listeners.size > 0) return;
+      found.unsubscribe();
+      if (bySource.get(key) === found) bySource.delete(key);
+    },
+  };
+}
+
+export function kubernetesHandler(options: ZoneOptions, deps: KubernetesDeps): KubernetesHandler {
+  const source = deps.source;
+  let close: (() => void) | null = null;
+  let index: ZoneIndex;
+  if (source) {
+    const { live, release } = openLiveIndex(source, options);
+    index = live.index;
+    const listener: ChangeListener = (names) => {
+      deps.invalidate?.(names);
+      deps.onZoneChange?.(names);
+    };
+    live.listeners.add(listener);
+    close = () => {
+      live.listeners.delete(listener);
+      release();
+    };
+  } else {
+    index = new ZoneIndex(options);
   }
   return {
     name: 'kubernetes',
@@ -57,8 +115,8 @@ export function kubernetesHandler(options: ZoneOptions, deps: KubernetesDeps): K
       return { rcode: a.rcode, authoritative: a.authoritative, answers: a.answers, authorities: a.authorities, additionals: a.additionals };
     },
     close() {
-      unsubscribe?.();
-      unsubscribe = null;
+      close?.();
+      close = null;
     },
   };
 }

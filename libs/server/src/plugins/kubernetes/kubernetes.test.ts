@@ -90,6 +90,51 @@ describe('kubernetes answers', () => {
   });
 });
 
+describe('kubernetes across reloads', () => {
+  const pos = { file: 'Corefile', line: 1, column: 1 };
+  const sb = { keys: [], addresses: [{ zone: '.', port: 53, transport: 'dns' as const, key: { text: '.:53', pos } }], directives: [], pos };
+  const web: RecordSet = { kind: 'Service', namespace: 'shop', name: 'web', type: 'ClusterIP', clusterIPs: ['10.96.0.10'], ports: [], publishNotReadyAddresses: false, labels: {}, endpoints: [] };
+  const setup = (source: Source, ttl: string, invalidate: (names: string[]) => void) =>
+    plugin.setup(
+      { name: 'kubernetes', args: [{ text: 'cluster.local', pos }], block: [{ name: 'ttl', args: [{ text: ttl, pos }], block: null, pos }], pos },
+      { file: 'Corefile', serverBlock: sb, shared: { recordSets: source }, onClose: () => undefined, invalidate },
+    ) as KubernetesHandler;
+
+  it('shares one index between configurations with the same options, and lets it go with the last', () => {
+    const source = new Source();
+    source.put('svc.shop.web', web);
+    const seen: string[][] = [[], [], []];
+    const running = setup(source, '30', (names) => seen[0].push(...names));
+    const reloaded = setup(source, '30', (names) => seen[1].push(...names));
+    const otherTtl = setup(source, '5', (names) => seen[2].push(...names));
+    expect(reloaded.index).toBe(running.index);
+    expect(otherTtl.index).not.toBe(running.index);
+    // One subscription per index, whatever the number of handlers on it.
+    expect(source.listeners).toHaveLength(2);
+
+    source.put('svc.shop.new', { ...web, name: 'new', clusterIPs: ['10.96.0.11'] });
+    for (const names of seen) expect(names).toContain('new.shop.svc.cluster.local');
+    expect(running.index.answer({ name: 'new.shop.svc.cluster.local', type: 'A' })?.answers).toHaveLength(1);
+
+    // The old configuration closes: the reloaded one keeps answering and hearing changes.
+    running.close?.();
+    running.close?.();
+    source.put('svc.shop.new', null);
+    expect(seen[0].filter((n) => n === 'new.shop.svc.cluster.local')).toHaveLength(1);
+    expect(seen[1].filter((n) => n === 'new.shop.svc.cluster.local')).toHaveLength(2);
+    expect(reloaded.index.answer({ name: 'new.shop.svc.cluster.local', type: 'A' })?.rcode).toBe('NXDOMAIN');
+
+    reloaded.close?.();
+    otherTtl.close?.();
+    expect(source.listeners).toHaveLength(0);
+    // A configuration after all were closed builds its index afresh, from the source as it is now.
+    const again = setup(source, '30', () => undefined);
+    expect(again.index).not.toBe(running.index);
+    expect(again.index.answer({ name: 'web.shop.svc.cluster.local', type: 'A' })?.answers).toHaveLength(1);
+    again.close?.();
+  });
+});
+
 describe('kubernetes name server addresses', () => {
   const pos = { file: 'Corefile', line: 1, column: 1 };
   const sb = { keys: [], addresses: [{ zone: '.', port: 53, transport: 'dns' as const, key: { text: '.:53', pos } }], directives: [], pos };
