@@ -43,8 +43,9 @@ export async function runAnswerer(config: AnswererConfig, options: RunOptions): 
   fullGc();
 
   // The operators' fragments (KV halo-config) run after this instance's own Corefile; the last good ones
-  // are in the bucket, so a restart comes back on them even while the config service is down.
-  const compose = (effective: EffectiveConfigV1 | null) => (effective ? `${config.corefile.text}\n${effective.corefile}` : config.corefile.text);
+  // are in the bucket, so a restart comes back on them even while the config service is down. No
+  // fragments (the config service's first version) leave the own Corefile as it is.
+  const compose = (effective: EffectiveConfigV1 | null) => (effective && effective.corefile.trim() !== '' ? `${config.corefile.text}\n${effective.corefile}` : config.corefile.text);
   const formatErrors = (errors: { file: string; line: number; column: number; message: string }[]) => errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`).join('; ');
   // nsAddresses: what the kubernetes plugin answers for ns.dns.<zone> (its NameServerContext).
   const context = { recordSets: store, logger, metrics: registry, nsAddresses: config.nsAddresses };
@@ -61,15 +62,25 @@ export async function runAnswerer(config: AnswererConfig, options: RunOptions): 
     process.exit(2);
   }
   const server = loaded.server;
+  let runningCorefile = compose(running);
   fullGc();
   const follower = await ConfigFollower.open(nc, {
     target: 'answerer',
     instance: config.instance,
     running,
     apply: async (effective) => {
-      const result = await server.reload(compose(effective));
-      if (result.ok) logger.info({ version: effective.version }, 'applied config');
-      else logger.warn({ version: effective.version, errors: formatErrors(result.errors) }, 'config refused; keeping the last good one');
+      const corefile = compose(effective);
+      // A version that leaves the Corefile as it is needs no new chains: the caches stay warm, and no
+      // second set of plugins is built beside the running one.
+      if (corefile === runningCorefile) {
+        logger.info({ version: effective.version }, 'applied config (the Corefile is unchanged)');
+        return { ok: true };
+      }
+      const result = await server.reload(corefile);
+      if (result.ok) {
+        runningCorefile = corefile;
+        logger.info({ version: effective.version }, 'applied config');
+      } else logger.warn({ version: effective.version, errors: formatErrors(result.errors) }, 'config refused; keeping the last good one');
       return result.ok ? { ok: true } : { ok: false, error: formatErrors(result.errors) };
     },
     onInvalid: (error) => logger.warn({ error }, 'skipping an invalid config entry'),
