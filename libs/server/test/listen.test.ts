@@ -1,26 +1,19 @@
 // One server on several listen addresses: every block on each, one set of plugin chains (one cache).
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { DecodedPacket } from 'dns-packet';
 import { query } from '@halo/testing';
-import { loadServer, type DnsServer } from '../src/index.ts';
-import { reply, startTestUpstream, type TestUpstream } from '../src/plugins/forward/test-dns.ts';
+import { loadServer } from '../src/index.ts';
+import { forwardingServers, reply } from '../src/plugins/forward/test-dns.ts';
 
-let server: DnsServer | undefined;
-let upstream: TestUpstream | undefined;
-afterEach(async () => {
-  await server?.close();
-  await upstream?.close();
-  server = upstream = undefined;
-});
+const servers = forwardingServers();
 
 const answer = (q: DecodedPacket) => reply(q, [{ name: q.questions?.[0].name ?? '', type: 'A', class: 'IN', ttl: 60, data: '10.0.0.1' }]);
 
 it('serves every block on each listen address, from one cache', async () => {
-  upstream = await startTestUpstream(answer);
-  const corefile = `.:53 {\n  cache 30\n  forward . 127.0.0.1:${upstream.port}\n}\nnode.invalid:53 {\n  whoami\n}\n`;
-  const loaded = await loadServer(corefile, { context: {}, listen: [{ host: '127.0.0.1', port: 0 }, { host: '127.0.0.2', port: 0 }] });
-  if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
-  server = loaded.server;
+  const { server, upstream } = await servers.start((to) => `.:53 {\n  cache 30\n  forward . ${to}\n}\nnode.invalid:53 {\n  whoami\n}\n`, answer, [
+    { host: '127.0.0.1', port: 0 },
+    { host: '127.0.0.2', port: 0 },
+  ]);
   const udp = server.addresses().filter((a) => a.transport === 'udp');
   expect(udp.map((a) => a.host)).toEqual(['127.0.0.1', '127.0.0.2']);
   const [a, b] = udp;
@@ -43,9 +36,13 @@ it('serves every block on each listen address, from one cache', async () => {
 it('a reload keeps every listen address', async () => {
   const loaded = await loadServer('.:53 {\n  whoami\n}\n', { context: {}, listen: [{ host: '127.0.0.1', port: 0 }, { host: '127.0.0.2', port: 0 }] });
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
-  server = loaded.server;
-  const before = server.addresses();
-  expect(await server.reload('.:53 {\n  errors\n  whoami\n}\n')).toEqual({ ok: true });
-  expect(server.addresses()).toEqual(before);
-  for (const to of before.filter((x) => x.transport === 'udp')) expect((await query({ host: to.host, port: to.port }, 'a.example', 'A')).rcode).toBe('NOERROR');
+  const server = loaded.server;
+  try {
+    const before = server.addresses();
+    expect(await server.reload('.:53 {\n  errors\n  whoami\n}\n')).toEqual({ ok: true });
+    expect(server.addresses()).toEqual(before);
+    for (const to of before.filter((x) => x.transport === 'udp')) expect((await query({ host: to.host, port: to.port }, 'a.example', 'A')).rcode).toBe('NOERROR');
+  } finally {
+    await server.close();
+  }
 });

@@ -1,29 +1,20 @@
 // The cache plugin in a real server on real sockets, in front of a real (test) upstream via forward.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Answer, DecodedPacket, Packet } from 'dns-packet';
 import { query } from '@halo/testing';
-import { loadServer } from '../../server.ts';
 import type { DnsServer } from '../../server.ts';
-import { clusterSoa, reply, startTestUpstream } from '../forward/test-dns.ts';
+import { clusterSoa, forwardingServers, reply } from '../forward/test-dns.ts';
 import type { TestUpstream } from '../forward/test-dns.ts';
 
+const servers = forwardingServers();
 let server: DnsServer | undefined;
 let upstream: TestUpstream | undefined;
-afterEach(async () => {
-  await server?.close();
-  await upstream?.close();
-  server = upstream = undefined;
-});
 
 const SOA = clusterSoa;
 
 async function start(block: string, answer: (q: DecodedPacket) => Packet, extra = '') {
-  upstream = await startTestUpstream((q) => answer(q));
-  const corefile = `.:53 {\n  ${block}\n  forward . 127.0.0.1:${upstream.port}\n}\n${extra}`;
-  const loaded = await loadServer(corefile, { context: {}, listen: { host: '127.0.0.1', port: 0 } });
-  if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
-  server = loaded.server;
-  const port = server.addresses().find((a) => a.transport === 'udp')?.port ?? 0;
+  let port: number;
+  ({ server, upstream, port } = await servers.start((to) => `.:53 {\n  ${block}\n  forward . ${to}\n}\n${extra}`, answer));
   return { port, seen: upstream.seen };
 }
 

@@ -1,23 +1,16 @@
 // Cache hits from pre-encoded replies (wire.ts) in a real server on real sockets: the third ask of a
 // question is copied from the reply the second left on the entry. Every reply must be what the whole
 // way gives: same rcode and records, the client's id and case, the TTL left, shuffled RRsets.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Answer, DecodedPacket, Packet } from 'dns-packet';
 import { query } from '@halo/testing';
 import type { DnsResponse as ClientResponse } from '@halo/testing';
-import { loadServer } from '../../server.ts';
 import type { DnsServer } from '../../server.ts';
-import { clusterSoa, reply, startTestUpstream } from '../forward/test-dns.ts';
-import type { TestUpstream } from '../forward/test-dns.ts';
+import { clusterSoa, forwardingServers, reply } from '../forward/test-dns.ts';
 import { CacheHandler } from './handler.ts';
 
+const servers = forwardingServers();
 let server: DnsServer | undefined;
-let upstream: TestUpstream | undefined;
-afterEach(async () => {
-  await server?.close();
-  await upstream?.close();
-  server = upstream = undefined;
-});
 
 const SOA = clusterSoa;
 
@@ -51,13 +44,9 @@ const answer = (q: DecodedPacket): Packet => {
 };
 
 async function start(block = 'cache 30') {
-  upstream = await startTestUpstream((q) => answer(q));
-  const corefile = `cluster.local:53 {\n  ${block}\n  forward . 127.0.0.1:${upstream.port}\n}\n`;
-  const loaded = await loadServer(corefile, { context: {}, listen: { host: '127.0.0.1', port: 0 } });
-  if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
-  server = loaded.server;
-  const port = server.addresses().find((a) => a.transport === 'udp')?.port ?? 0;
-  return { port, seen: upstream.seen };
+  const started = await servers.start((to) => `cluster.local:53 {\n  ${block}\n  forward . ${to}\n}\n`, (q) => answer(q));
+  server = started.server;
+  return { port: started.port, seen: started.upstream.seen };
 }
 
 /** The plugin's handler, reached through the cache it holds. */

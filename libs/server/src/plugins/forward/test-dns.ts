@@ -3,8 +3,10 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket, { type Answer, type DecodedPacket, type Packet } from 'dns-packet';
+import { afterEach } from 'vitest';
 import { parseCorefile, type Directive } from '@halo/corefile';
 import type { DnsRequest, DnsResponse, Next, SetupContext } from '../../plugin.ts';
+import { loadServer, type DnsServer, type LoadOptions } from '../../server.ts';
 
 /** The reply to send, or 'drop' to stay silent (a dead upstream). */
 export type Reply = Packet | 'drop' | Promise<Packet | 'drop'>;
@@ -81,6 +83,41 @@ export async function startTestUpstream(answer: (q: DecodedPacket, transport: 'u
 }
 
 /** A request as the server builds it for the chain. */
+export interface ForwardingServer {
+  server: DnsServer;
+  upstream: TestUpstream;
+  /** The server's first UDP port. */
+  port: number;
+}
+
+/**
+ * Starts servers whose Corefile forwards to a test upstream (`corefile` gets the upstream's
+ * `127.0.0.1:PORT`); every server and upstream started is closed after each test of the file.
+ */
+export function forwardingServers(): { start(corefile: (upstream: string) => string, answer: (q: DecodedPacket) => Reply, listen?: LoadOptions['listen']): Promise<ForwardingServer> } {
+  const started: ForwardingServer[] = [];
+  afterEach(async () => {
+    for (const { server, upstream } of started.splice(0)) {
+      await server.close();
+      await upstream.close();
+    }
+  });
+  return {
+    async start(corefile, answer, listen = { host: '127.0.0.1', port: 0 }) {
+      const upstream = await startTestUpstream(answer);
+      const loaded = await loadServer(corefile(`127.0.0.1:${upstream.port}`), { context: {}, listen });
+      if (!loaded.ok) {
+        await upstream.close();
+        throw new Error(JSON.stringify(loaded.errors));
+      }
+      const port = loaded.server.addresses().find((a) => a.transport === 'udp')?.port ?? 0;
+      const pair = { server: loaded.server, upstream, port };
+      started.push(pair);
+      return pair;
+    },
+  };
+}
+
 export function request(qname: string, qtype = 'A', options: Partial<DnsRequest> = {}): DnsRequest {
   const name = qname.replace(/\.$/, '');
   return {
