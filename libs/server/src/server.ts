@@ -60,7 +60,8 @@ export interface DnsServer {
    * After `health { lameduck }` (answering as usual meanwhile), stops taking new queries and answers those
    * already received, then closes: UDP sockets leave their
    * SO_REUSEPORT group (the group's other sockets, e.g. a second node cache on the same address, get
-   * every new query), TCP stops accepting. Waits at most `graceMs` (default 1000) for answers in flight.
+   * every new query), TCP stops accepting. Waits at most `graceMs` (default 1000) for UDP answers in flight
+   * (open TCP connections are closed with the server).
    * With node:dgram, where a socket cannot leave its group, queries queued in it at close are lost.
    */
   drain(graceMs?: number): Promise<void>;
@@ -273,13 +274,12 @@ class Server implements DnsServer {
     const key = `${spec.host}:${spec.port}`;
     // With port 0, UDP picks the port and TCP follows; another process may hold it on TCP: retry.
     for (let attempt = 0; ; attempt++) {
-      const listener = { spec, port: spec.port, connections: new Set<net.Socket>() } as Listener;
+      // The handler learns the port once bound (port 0 picks one); metrics label answers with it.
+      const bound = { port: spec.port };
       const io = udpIo(this.options.udpIo);
-      const udp = await bindUdp({ host: spec.host, port: spec.port, reusePort, io: io.io }, this.udpHandler(listener, key));
+      const udp = await bindUdp({ host: spec.host, port: spec.port, reusePort, io: io.io }, this.udpHandler(bound, key));
       if (io.io === 'dgram' && this.options.udpIo !== 'dgram') this.shared.logger?.warn({ listen: key, reason: io.reason }, 'udp: node:dgram, not the batched I/O');
-      const port = udp.port;
-      listener.udp = udp;
-      listener.port = port;
+      const port = (bound.port = udp.port);
       const tcp = net.createServer();
       try {
         await new Promise<void>((resolve, reject) => {
@@ -294,7 +294,7 @@ class Server implements DnsServer {
         if (spec.port === 0 && attempt < 10) continue;
         throw err;
       }
-      listener.tcp = tcp;
+      const listener: Listener = { spec, udp, tcp, port, connections: new Set() };
       this.wire(listener, key);
       return listener;
     }
@@ -310,7 +310,7 @@ class Server implements DnsServer {
   }
 
   /** UDP queries of one listener: the fast path and cache hits at once, the plugin chain otherwise. */
-  private udpHandler(l: Listener, key: string): UdpHandler {
+  private udpHandler(l: { port: number }, key: string): UdpHandler {
     const log = this.shared.logger;
     return {
       answerNow: (query, family) => {
