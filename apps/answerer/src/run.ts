@@ -62,25 +62,17 @@ export async function runAnswerer(config: AnswererConfig, options: RunOptions): 
     process.exit(2);
   }
   const server = loaded.server;
-  let runningCorefile = compose(running);
   fullGc();
   const follower = await ConfigFollower.open(nc, {
     target: 'answerer',
     instance: config.instance,
     running,
     apply: async (effective) => {
-      const corefile = compose(effective);
-      // A version that leaves the Corefile as it is needs no new chains: the caches stay warm, and no
-      // second set of plugins is built beside the running one.
-      if (corefile === runningCorefile) {
-        logger.info({ version: effective.version }, 'applied config (the Corefile is unchanged)');
-        return { ok: true };
-      }
-      const result = await server.reload(corefile);
-      if (result.ok) {
-        runningCorefile = corefile;
-        logger.info({ version: effective.version }, 'applied config');
-      } else logger.warn({ version: effective.version, errors: formatErrors(result.errors) }, 'config refused; keeping the last good one');
+      // A version that leaves the Corefile as it is (the config service's first) changes nothing: the
+      // server keeps its chains, caches and zone index.
+      const result = await server.reload(compose(effective));
+      if (result.ok) logger.info({ version: effective.version }, 'applied config');
+      else logger.warn({ version: effective.version, errors: formatErrors(result.errors) }, 'config refused; keeping the last good one');
       return result.ok ? { ok: true } : { ok: false, error: formatErrors(result.errors) };
     },
     onInvalid: (error) => logger.warn({ error }, 'skipping an invalid config entry'),

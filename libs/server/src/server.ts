@@ -53,7 +53,10 @@ export interface LoadOptions {
 
 export interface DnsServer {
   addresses(): { host: string; port: number; transport: 'udp' | 'tcp' }[];
-  /** Builds the new chain beside the running one and swaps it in; keeps the last good config on error. */
+  /**
+   * Builds the new chain beside the running one and swaps it in; keeps the last good config on error.
+   * The text it already runs changes nothing (caches stay warm).
+   */
   reload(corefileText: string): Promise<{ ok: true } | { ok: false; errors: CorefileError[] }>;
   close(): Promise<void>;
   /**
@@ -118,6 +121,8 @@ class Server implements DnsServer {
   /** UDP queries in the plugin chain (not answered at once), for drain. */
   private pendingUdp = 0;
   private config: RunningConfig | null = null;
+  /** The text `config` was built from. */
+  private corefileText: string | null = null;
   private fast = new FastPath<FastAnswer>();
   private closed = false;
   private applying: Promise<unknown> = Promise.resolve();
@@ -162,6 +167,9 @@ class Server implements DnsServer {
 
   async apply(corefileText: string): Promise<{ ok: true } | { ok: false; errors: CorefileError[] }> {
     if (this.closed) return { ok: false, errors: [{ file: this.file, line: 0, column: 0, message: 'the server is closed' }] };
+    // The Corefile it runs already (as CoreDNS's reload sees it): new chains would only cool the caches
+    // and, beside the running ones, hold a second zone index until the old ones close.
+    if (this.config !== null && corefileText === this.corefileText) return { ok: true };
     const built = buildConfig(corefileText, {
       file: this.file,
       shared: this.shared,
@@ -199,6 +207,7 @@ class Server implements DnsServer {
     // The swap: queries already running finish on the old chain, new ones take the new one.
     const previous = this.config;
     this.config = next;
+    this.corefileText = corefileText;
     this.fast = new FastPath<FastAnswer>();
     for (const key of [...this.listeners.keys()]) if (!next.listens.has(key)) await this.unlisten(key);
     if (previous) {

@@ -84,6 +84,19 @@ describe('cache plugin in a server', () => {
     expect(after[0].size).toBe(0);
   });
 
+  it('a reload with the Corefile it runs already keeps its chains: the same caches, still warm', async () => {
+    const corefile = (to: string) => `.:53 {\n  cache 30\n  forward . ${to}\n}\n`;
+    const { port, seen } = await start('cache 30', byName);
+    await query({ port }, web, 'A');
+    const before = server?.caches() ?? [];
+    expect(await server?.reload(corefile(`127.0.0.1:${upstream?.port}`))).toEqual({ ok: true });
+    expect(server?.caches()).toEqual(before);
+    expect(server?.caches()[0]).toBe(before[0]);
+    await query({ port }, web, 'A');
+    // Answered from the cache filled before the reload.
+    expect(seen).toHaveLength(1);
+  });
+
   it('serve_stale answers from an expired entry while the upstream SERVFAILs', async () => {
     let failing = false;
     const { port } = await start('cache {\n    success 100 1 1\n    serve_stale 1h verified\n  }', (q) => (failing ? reply(q, [], 2) : byName(q)));
