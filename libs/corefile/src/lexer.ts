@@ -84,3 +84,8 @@ export function replaceEnv(text: string, env: Record<string, string | undefined>
     .replace(/\{\$([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => env[name] ?? '')
     .replace(/\{%([A-Za-z_][A-Za-z0-9_]*)%\}/g, (_m, name: string) => env[name] ?? '');
 }
+
+/** The first `{$NAME}` or `{%NAME%}` placeholder in a token, as written, or null. */
+export function placeholderIn(text: string): string | null {
+  return /\{\$[A-Za-z_][A-Za-z0-9_]*\}|\{%[A-Za-z_][A-Za-z0-9_]*%\}/.exec(text)?.[0] ?? null;
+}

@@ -214,3 +214,32 @@ describe('printCorefile', () => {
     });
   }
 });
+
+describe('parseCorefile: untrusted text (fragments)', () => {
+  // Nothing of the machine reaches the tree or the errors: no environment value, no file.
+  const env = { SECRET: 'the-secret-value', HOME: '/root' };
+  const readFile = (): string => 'root:$6$hash:19000:0:99999:7:::\n';
+  const cases: { name: string; text: string; want: { line: number; column: number; message: RegExp }[] }[] = [
+    { name: 'a placeholder in a key', text: '{$SECRET}cluster.local {\n  log\n}', want: [{ line: 1, column: 1, message: /\{\$SECRET\} is an environment placeholder/ }, { line: 1, column: 1, message: /bad zone/ }] },
+    { name: 'a Windows-style placeholder in a quoted argument', text: 'ex.example {\n  template IN TXT {\n    answer "{{ .Name }} 60 IN TXT {%HOME%}"\n  }\n}', want: [{ line: 3, column: 12, message: /\{%HOME%\}/ }] },
+    { name: 'an inline hosts entry made of a placeholder', text: 'ex.example {\n  hosts {\n    {$SECRET} a.ex.example\n  }\n}', want: [{ line: 3, column: 5, message: /placeholder/ }] },
+    { name: 'a file import', text: 'ex.example {\n  import /etc/shadow\n}', want: [{ line: 2, column: 3, message: /import is not allowed/ }] },
+    { name: 'a proc file import', text: 'ex.example {\n  import /proc/self/environ\n}', want: [{ line: 2, column: 3, message: /import is not allowed/ }] },
+    { name: 'a snippet and its import', text: '(s) {\n  log\n}\nex.example {\n  import s\n}', want: [{ line: 1, column: 1, message: /snippets are not allowed/ }, { line: 5, column: 3, message: /import is not allowed/ }] },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const r = parseCorefile(c.text, 'fragment x', { env, readFile, untrusted: true });
+      expect(r.ok).toBe(false);
+      if (r.ok) return;
+      expect(r.errors.map((e) => ({ line: e.line, column: e.column, message: e.message }))).toEqual(c.want.map((w) => ({ line: w.line, column: w.column, message: expect.stringMatching(w.message) })));
+      const said = JSON.stringify(r.errors);
+      expect(said).not.toContain('the-secret-value');
+      expect(said).not.toContain('/root');
+      expect(said).not.toContain('$6$hash');
+    });
+  }
+  it('trusted text still expands placeholders (the instance\'s own Corefile)', () => {
+    expect(parsed('{$ZONE} {\n  log\n}', { ZONE: 'example.org' })[0].addresses).toEqual(['example.org:']);
+  });
+});

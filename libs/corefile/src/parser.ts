@@ -3,7 +3,7 @@
 // of a directive's line opens its block, `}` closes it. Snippets `(name) { ... }` are pasted by `import name`.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { lex, replaceEnv, type LexToken } from './lexer.ts';
+import { lex, placeholderIn, replaceEnv, type LexToken } from './lexer.ts';
 import { parseServerKey } from './address.ts';
 import type { Corefile, CorefileError, Directive, ParseOptions, ParseResult, ServerBlock, Token } from './types.ts';
 
@@ -30,6 +30,14 @@ class Parser {
   lexText(text: string, file: string): LexToken[] {
     const { tokens, errors } = lex(text, file);
     this.errors.push(...errors);
+    if (this.options.untrusted) {
+      // Text from someone who may not read this machine's environment: a placeholder is an error, never expanded.
+      for (const t of tokens) {
+        const name = placeholderIn(t.text);
+        if (name !== null) this.error(t, `${name} is an environment placeholder; placeholders are not expanded here: write the value itself`);
+      }
+      return tokens;
+    }
     return tokens.map((t) => (t.text.includes('{') ? { ...t, text: replaceEnv(t.text, this.options.env) } : t));
   }
 
@@ -78,6 +86,10 @@ class Parser {
         i = tokens.length;
       }
       const snippet = keyTokens.length === 1 ? /^\((.+)\)$/.exec(keyTokens[0].text) : null;
+      if (snippet && this.options.untrusted) {
+        this.error(keyTokens[0], `snippets are not allowed here: import, which pastes them, reads no snippet or file in this text`);
+        continue;
+      }
       if (snippet) {
         if (this.snippets.has(snippet[1])) this.error(keyTokens[0], `snippet "${snippet[1]}" is defined twice`);
         this.snippets.set(snippet[1], { file, tokens: body });
@@ -164,6 +176,11 @@ class Parser {
       return [];
     }
     const name = args[0].text;
+    if (this.options.untrusted) {
+      // Neither the server's files nor snippets of another text: what was checked is all that runs.
+      this.error(tok, `import is not allowed here: write the directives themselves`);
+      return [];
+    }
     if (importStack.includes(name) || importStack.length >= maxImportDepth) {
       this.error(args[0], `import cycle: ${[...importStack, name].join(' → ')}`);
       return [];
@@ -219,7 +236,7 @@ function duplicateAddresses(blocks: ServerBlock[]): CorefileError[] {
 }
 
 export function parseCorefile(text: string, file = 'Corefile', options: ParseOptions = {}): ParseResult {
-  const parser = new Parser({ env: options.env ?? process.env, readFile: options.readFile ?? defaultReadFile });
+  const parser = new Parser({ env: options.env ?? process.env, readFile: options.readFile ?? defaultReadFile, untrusted: options.untrusted ?? false });
   const blocks = parser.parseFile(text, file);
   // After a lexing error (an unterminated quote) the structure is noise: report the cause alone.
   const lexErrors = parser.errors.filter((e) => e.message.startsWith('unterminated'));

@@ -54,4 +54,9 @@ export interface ParseOptions {
   env?: Record<string, string | undefined>;
   /** Reads a file named by `import PATH`; default fs.readFileSync. Returns null when it cannot be read. */
   readFile?: (path: string) => string | null;
+  /**
+   * Text from someone who may not read this machine's environment or files (a fragment): `{$NAME}`,
+   * `{%NAME%}`, `import` and snippets are errors; nothing is expanded or read.
+   */
+  untrusted?: boolean;
 }

@@ -51,6 +51,8 @@ describe('rewrite: question → what the chain was asked, and what the client se
       want: 'asked alias.default.svc.cluster.local | NOERROR | alias.default.example.org 30 CNAME web.default.example.org | web.default.svc.cluster.local 30 A 10.96.0.5',
     },
     { rules: ['rewrite name regex (?P<svc>[a-z]+)\\.corp\\.$ {1}.internal'], qname: 'api.corp', want: 'asked api.internal | NOERROR | api.corp 30 A 10.0.0.9' },
+    // Nested quantifiers that a backtracking engine takes 2^n steps on: RE2 runs them in linear time.
+    { rules: ['rewrite name regex ^(a+)+$ web.example.org'], qname: `${'a'.repeat(60)}.corp`, want: `asked ${'a'.repeat(60)}.corp | NXDOMAIN` },
     // stop (the default): the first matching rule wins; continue: the next rule sees the rewritten name.
     { rules: ['rewrite name a.test web.example.org', 'rewrite name suffix .example.org .default.svc.cluster.local'], qname: 'a.test', want: 'asked web.example.org | NXDOMAIN' },
     { rules: ['rewrite continue name a.test web.example.org', 'rewrite name suffix .example.org .default.svc.cluster.local'], qname: 'a.test', want: 'asked web.default.svc.cluster.local | NOERROR | a.test 30 A 10.96.0.5' },
@@ -69,6 +71,8 @@ describe('rewrite setup errors', () => {
     ['rewrite nom a b', 2, 9, /unknown field "nom"/],
     ['rewrite name a.example', 2, 14, /needs FROM and TO/],
     ['rewrite name regex (a b', 2, 20, /bad regex "\(a"/],
+    ['rewrite name regex (a)\\1 b', 2, 20, /bad regex/],
+    ['rewrite name a b answer name (?!x)y z', 2, 30, /bad regex/],
     ['rewrite name a b answer maybe', 2, 25, /answer is followed by auto/],
     ['rewrite name a b answer name x', 2, 25, /answer name needs FROM and TO/],
     ['rewrite name a b extra', 2, 18, /unexpected "extra"/],

@@ -1,11 +1,14 @@
 // Name rewrite rules, pure: does a rule match a question name, and to what does it rewrite it.
+import type { NameRegex, RegexMatch } from '../regex.ts';
+
+export { compileRegex } from '../regex.ts';
 
 export type MatchType = 'exact' | 'prefix' | 'suffix' | 'substring' | 'regex';
 
 export interface AnswerRule {
   /** 'name' rewrites owner names, 'value' the names inside data (CNAME, PTR, NS, DNAME, MX, SRV). */
   field: 'name' | 'value';
-  from: RegExp;
+  from: NameRegex;
   to: string;
 }
 
@@ -15,21 +18,12 @@ export interface NameRule {
   /** Lowercase, no trailing dot (for regex: the pattern, matched against the lowercase name WITH a trailing dot). */
   from: string;
   to: string;
-  regex: RegExp | null;
+  regex: NameRegex | null;
   answers: AnswerRule[];
 }
 
-/** Go's RE2 syntax as CoreDNS users write it, in JavaScript: `(?P<name>` → `(?<name>`. */
-export function compileRegex(source: string): RegExp | string {
-  try {
-    return new RegExp(source.replace(/\(\?P</g, '(?<'));
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-
 /** `{1}` → group 1 of the match, as CoreDNS's regex rules write it. */
-export function substitute(template: string, groups: RegExpExecArray): string {
+export function substitute(template: string, groups: RegexMatch): string {
   return template.replace(/\{([0-9])\}/g, (_m, n: string) => groups[Number(n)] ?? '');
 }
 

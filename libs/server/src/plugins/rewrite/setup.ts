@@ -2,7 +2,8 @@
 import type { CorefileError, Directive, Token } from '@halo/corefile';
 import type { PluginSetup } from '../../plugin.ts';
 import { RewriteHandler } from './handler.ts';
-import { compileRegex, type AnswerRule, type MatchType, type NameRule } from './rule.ts';
+import { compileRegex, type NameRegex } from '../regex.ts';
+import type { AnswerRule, MatchType, NameRule } from './rule.ts';
 
 const matchTypes: MatchType[] = ['exact', 'prefix', 'suffix', 'substring', 'regex'];
 const otherFields = ['type', 'class', 'edns0', 'ttl', 'cname', 'rcode'];
@@ -32,7 +33,7 @@ export function parseRewrite(d: Directive): NameRule | CorefileError[] {
   const toTok: Token | undefined = args[i++];
   if (!fromTok || !toTok) return [fail(fromTok ?? field, 'a name rule needs FROM and TO')];
   const errors: CorefileError[] = [];
-  let regex: RegExp | null = null;
+  let regex: NameRegex | null = null;
   if (match === 'regex') {
     const compiled = compileRegex(fromTok.text);
     if (typeof compiled === 'string') errors.push(fail(fromTok, `bad regex "${fromTok.text}": ${compiled}`));

@@ -3,6 +3,7 @@
 import type { Answer } from 'dns-packet';
 import type { DnsRequest, DnsResponse, Handler, Logger, Next, Rcode } from '../../plugin.ts';
 import { inZone } from '../forward/handler.ts';
+import type { NameRegex, RegexMatch } from '../regex.ts';
 import type { TemplateMetrics } from './metrics.ts';
 import { parseRecord } from './record.ts';
 import { render, type Template, type TemplateData } from './render.ts';
@@ -17,7 +18,7 @@ export interface TemplateConfig {
   qclass: string;
   qtype: string;
   zones: string[];
-  match: RegExp[];
+  match: NameRegex[];
   records: TemplateSection[];
   rcode: Rcode;
   /** null: no fallthrough; []: for every name; else for names under these zones. */
@@ -45,7 +46,7 @@ export class TemplateHandler implements Handler {
     const typeOk = c.qtype === 'ANY' || c.qtype === req.qtype.toUpperCase();
     if (zone === undefined || !classOk || !typeOk) return next(req);
     const fqdn = `${req.qnameLower}.`.replace(/^\.\.$/, '.');
-    let m: RegExpExecArray | null = null;
+    let m: RegexMatch | null = null;
     for (const re of c.match) if ((m = re.exec(fqdn))) break;
     if (!m) {
       const ft = c.fallthrough;
@@ -60,7 +61,7 @@ export class TemplateHandler implements Handler {
       Class: req.qclass.toUpperCase(),
       Type: req.qtype.toUpperCase(),
       Remote: req.remote.address,
-      Match: [...m],
+      Match: m.map((g) => g ?? ''),
       Group: { ...(m.groups ?? {}) },
     };
     const res: DnsResponse = { rcode: c.rcode, authoritative: true, answers: [], authorities: [], additionals: [] };

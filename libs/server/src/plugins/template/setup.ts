@@ -1,8 +1,9 @@
 // template CLASS TYPE [ZONE...] { match REGEX...; answer RR; additional RR; authority RR; rcode CODE; fallthrough [ZONE...] }
 import type { CorefileError, Directive } from '@halo/corefile';
 import type { PluginSetup, Rcode, SetupContext } from '../../plugin.ts';
-import { compileRegex } from '../rewrite/rule.ts';
+import { compileRegex } from '../regex.ts';
 import { errorAt, zonesOf } from '../args.ts';
+import type { NameRegex } from '../regex.ts';
 import { TemplateHandler, type TemplateConfig, type TemplateSection } from './handler.ts';
 import { templateMetrics } from './metrics.ts';
 import { parseRecord } from './record.ts';
@@ -74,7 +75,7 @@ export function parseTemplate(d: Directive, ctx: Pick<SetupContext, 'serverBlock
         errors.push(fail(o, `unknown option "${o.name}" (expected match, answer, additional, authority, rcode, fallthrough)`));
     }
   }
-  if (config.match.length === 0) config.match.push(/.*/);
+  if (config.match.length === 0) config.match.push(compileRegex('.*') as NameRegex);
   return errors.length > 0 ? errors : config;
 }
 

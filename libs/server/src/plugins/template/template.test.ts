@@ -48,6 +48,10 @@ describe('template: question → answer', () => {
       want: 'NOERROR | an: who.example 5 TXT ["zone example.","TXT"] | ar: extra.example 5 A 127.0.0.1',
     },
     { corefile: 'template IN A example {\n  match ^nomatch\\.\n}', qname: 'other.example', want: 'NXDOMAIN' },
+    // Nested quantifiers: a backtracking engine takes 2^n steps on n "a"s that do not match (7 s at 30);
+    // RE2 takes n. This case never finishes with a backtracking engine.
+    { corefile: 'template IN A example {\n  match "^(a+)+$"\n}', qname: `${'a'.repeat(60)}.example`, want: 'NXDOMAIN' },
+    { corefile: 'template IN A example {\n  match "^(a|aa)+b"\n  answer "{{ .Name }} 60 IN A 10.0.0.1"\n}', qname: `${'a'.repeat(60)}.example`, want: 'NXDOMAIN' },
   ];
   for (const c of table) {
     it(`${c.qname} ${c.qtype ?? 'A'} ← ${c.corefile.split('\n')[0]}`, async () => {
@@ -76,6 +80,9 @@ describe('template setup errors', () => {
     ['template XX A', 2, 10, /"XX" is not a class/],
     ['template IN BOGUS', 2, 13, /"BOGUS" is not a record type/],
     ['template IN A {\n  match (unclosed\n}', 3, 9, /bad regex/],
+    // What RE2 cannot run in linear time is not a regular expression it takes: refused at setup.
+    ['template IN A {\n  match "^(a+)\\1$"\n}', 3, 9, /bad regex/],
+    ['template IN A {\n  match "^(?=a)a"\n}', 3, 9, /bad regex/],
     ['template IN A {\n  answer "{{ .Nope }} A 1.2.3.4"\n}', 3, 10, /unsupported template action "\{\{ \.Nope \}\}"/],
     ['template IN A {\n  answer "{{ .Name }} 60 IN A not-an-ip"\n}', 3, 10, /"not-an-ip" is not an IPv4 address/],
     ['template IN A {\n  rcode MAYBE\n}', 3, 9, /rcode is one of/],
