@@ -32,6 +32,8 @@ export interface BuildOptions {
   listen?: ListenSpec | readonly ListenSpec[];
   invalidate(names: string[]): void;
   plugins?: readonly PluginSetup[];
+  /** Parse as text from someone who may not read the environment or files (see parseCorefile). */
+  untrusted?: boolean;
 }
 
 export type BuildResult = { ok: true; config: RunningConfig } | { ok: false; errors: CorefileError[] };
@@ -45,7 +47,7 @@ function at(pos: { file: string; line: number; column: number }, message: string
 
 /** Parses and sets up every plugin. On any error, closes what was set up and returns all errors. */
 export function buildConfig(text: string, options: BuildOptions): BuildResult {
-  const parsed = parseCorefile(text, options.file);
+  const parsed = parseCorefile(text, options.file, options.untrusted ? { untrusted: true } : {});
   if (!parsed.ok) return { ok: false, errors: parsed.errors };
   const known = options.plugins ?? registry;
   const byName = new Map(known.map((p) => [p.name, p]));

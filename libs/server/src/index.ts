@@ -14,6 +14,6 @@ export type {
 export type { DnsServer, LoadOptions } from './server.ts';
 export type { ListenSpec } from './config.ts';
 export { loadServer } from './server.ts';
-export { validateCorefile } from './validate.ts';
+export { validateCorefile, type ValidateOptions } from './validate.ts';
 export { plugins } from './plugins.ts';
 export { runChain } from './config.ts';
