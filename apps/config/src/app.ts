@@ -1,5 +1,6 @@
 // The config service's HTTP app: shared plugins first (OpenAPI, auth), then one file of routes per resource.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import type { Logger } from 'pino';
 import type { InstanceStatusV1 } from '@halo/bus';
@@ -10,7 +11,7 @@ import auth from './plugins/auth.ts';
 import { sharedSchemas } from './routes/schemas.ts';
 import { fragmentRoutes } from './routes/fragments.ts';
 import { configRoutes } from './routes/config.ts';
-import { pageRoutes } from './routes/page.ts';
+import { loadPage, pageRoutes } from './routes/page.ts';
 
 export interface AppOptions {
   fragments: Fragments;
@@ -24,6 +25,26 @@ export interface AppOptions {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: options.logger as FastifyBaseLogger | undefined, bodyLimit: 256 * 1024 });
   for (const schema of sharedSchemas) app.addSchema(schema);
+  const page = await loadPage();
+  // Security headers on every response, errors and 404s included: the page runs only its own inline
+  // script and style, talks only to this origin, and is never framed.
+  await app.register(helmet, {
+    global: true,
+    frameguard: { action: 'deny' },
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        scriptSrc: page.scriptHashes,
+        styleSrc: page.styleHashes,
+        connectSrc: ["'self'"],
+        imgSrc: ["'self'"],
+        baseUri: ["'none'"],
+        formAction: ["'none'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+  });
   await app.register(swagger, {
     openapi: {
       info: { title: 'Halo DNS config service', version: '1', description: 'Corefile fragments, validated whole and applied live on every answerer and node cache.' },
@@ -34,7 +55,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(auth, { tokens: options.tokens });
   await app.register(fragmentRoutes(options.fragments));
   await app.register(configRoutes(options.fragments, options.statuses, options.rejected ?? (() => [])));
-  await app.register(pageRoutes);
+  await app.register(pageRoutes(page));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

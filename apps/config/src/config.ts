@@ -1,5 +1,8 @@
 // The config service's configuration: flags first, then environment, then defaults.
-import { parseNatsServers, parsePort, readFlags, type ConfigResult } from '@halo/cli';
+import { readFileSync } from 'node:fs';
+import { parseNatsServers, parsePort, readFlags, splitList, type ConfigResult } from '@halo/cli';
+import { kubeadmCorefile } from '@halo/corefile';
+import { corefileZones, defaultNetworks, parseCidr, type ClusterNetworks } from '@halo/fragments';
 
 export interface ConfigServiceConfig {
   nats: string[];
@@ -17,7 +20,17 @@ export interface ConfigServiceConfig {
   /** A write token from the environment (HALO_CONFIG_TOKEN), named `operator`. */
   token?: string;
   clusterZone: string;
+  /** The Service, Pod and node ranges fragments may not reach. */
+  networks: ClusterNetworks;
+  /** The zones each target's own Corefile serves; fragments may not claim them. */
+  ownZones: { answerer: string[]; 'node-cache': string[] };
 }
+
+/**
+ * The zones of the node cache's generated Corefile (apps/node-cache/src/corefile.ts): the cluster and
+ * reverse zones, the root and the name its guard asks.
+ */
+export const nodeCacheZones = (clusterZone: string): string[] => [clusterZone, 'in-addr.arpa', 'ip6.arpa', '.', 'node-cache.halo.invalid'];
 
 export const usage = `Usage: halo-config [options]
   --nats URL[,URL]         NATS servers (env NATS_URL, default nats://127.0.0.1:4222)
@@ -31,6 +44,11 @@ export const usage = `Usage: halo-config [options]
   --tokens FILE            tokens file: a YAML list of { name, token, role: read|write }
   --tokens-secret NS/NAME  a Secret whose keys are <role>.<name> and values the tokens
   --cluster-zone NAME      the cluster domain fragments may not serve (default cluster.local)
+  --service-cidr CIDR[,..] Service ranges: no fragment serves their reverse zones (default 10.96.0.0/12)
+  --pod-cidr CIDR[,..]     Pod ranges: likewise (default 10.244.0.0/16)
+  --node-cidr CIDR[,..]    the nodes' addresses: no fragment forwards there (default none)
+  --answerer-corefile FILE the answerers' own Corefile: fragments may not claim its zones (default kubeadm's)
+  --node-cache-corefile FILE  the node caches' own Corefile (default: the one they generate)
   env HALO_CONFIG_TOKEN    one more write token, named operator`;
 
 export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult<ConfigServiceConfig> {
@@ -48,6 +66,11 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
       tokens: { type: 'string' },
       'tokens-secret': { type: 'string' },
       'cluster-zone': { type: 'string' },
+      'service-cidr': { type: 'string' },
+      'pod-cidr': { type: 'string' },
+      'node-cidr': { type: 'string' },
+      'answerer-corefile': { type: 'string' },
+      'node-cache-corefile': { type: 'string' },
     },
     usage,
   );
@@ -66,6 +89,31 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
   if (!values.tokens && !values['tokens-secret'] && !token) {
     return { ok: false, message: 'no tokens: give --tokens FILE, --tokens-secret NS/NAME or HALO_CONFIG_TOKEN' };
   }
+  const networks: ClusterNetworks = { ...defaultNetworks };
+  for (const [flag, key] of [['service-cidr', 'services'], ['pod-cidr', 'pods'], ['node-cidr', 'nodes']] as const) {
+    const text = values[flag];
+    if (text === undefined) continue;
+    const cidrs = splitList(text);
+    const bad = cidrs.map(parseCidr).find((c) => typeof c === 'string');
+    if (bad !== undefined) return { ok: false, message: `--${flag}: ${bad}` };
+    networks[key] = cidrs;
+  }
+  const clusterZone = (values['cluster-zone'] ?? 'cluster.local').toLowerCase().replace(/\.$/, '');
+  const kubeadm = corefileZones(kubeadmCorefile);
+  const ownZones = { answerer: kubeadm.ok ? kubeadm.zones : ['.'], 'node-cache': nodeCacheZones(clusterZone) };
+  for (const [flag, target] of [['answerer-corefile', 'answerer'], ['node-cache-corefile', 'node-cache']] as const) {
+    const path = values[flag];
+    if (path === undefined) continue;
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      return { ok: false, message: `--${flag}: cannot read ${path}: ${(err as Error).message}` };
+    }
+    const zones = corefileZones(text, path);
+    if (!zones.ok) return { ok: false, message: `--${flag}: ${zones.errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`).join('; ')}` };
+    ownZones[target] = zones.zones;
+  }
   return {
     ok: true,
     config: {
@@ -80,7 +128,9 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
       tokensFile: values.tokens,
       tokensSecret: values['tokens-secret'],
       token,
-      clusterZone: (values['cluster-zone'] ?? 'cluster.local').toLowerCase().replace(/\.$/, ''),
+      clusterZone,
+      networks,
+      ownZones,
     },
   };
 }

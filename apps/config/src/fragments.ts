@@ -1,12 +1,13 @@
 // What the API and the ConfigMap source do with fragments: validate whole, write a version, publish
 // the effective config of every target the change touches. Nothing changes when a step says no.
 import { configTargets, type ConfigTarget, type EffectiveConfigV1, type FragmentSource, type FragmentStore, type FragmentV1 } from '@halo/bus';
-import { composeCorefile, validateFragment } from '@halo/fragments';
+import { composeCorefile, validateComposition, validateFragment, type ClusterNetworks } from '@halo/fragments';
 import type { CorefileError } from '@halo/corefile';
+import { LockTimeout, type CommitLock } from './commit-lock.ts';
 
 export type ChangeResult =
   | { ok: true; fragment: FragmentV1; effective: EffectiveConfigV1[] }
-  | { ok: false; status: 404 | 409 | 403 | 422; message: string; errors?: CorefileError[]; current?: number };
+  | { ok: false; status: 404 | 409 | 403 | 422 | 503; message: string; errors?: CorefileError[]; current?: number };
 
 export interface FragmentChange {
   name: string;
@@ -16,13 +17,37 @@ export interface FragmentChange {
   source?: FragmentSource;
 }
 
+export interface FragmentsOptions {
+  clusterZone: string;
+  /** The Service, Pod and node ranges fragments may not reach (default: @halo/fragments' defaultNetworks). */
+  networks?: ClusterNetworks;
+  /** The zones each target's own Corefile serves. */
+  own?: Partial<Record<ConfigTarget, readonly string[]>>;
+  /** Serializes changes across replicas; without it, only this process's changes are serialized. */
+  lock?: CommitLock;
+}
+
 export class Fragments {
   readonly #store: FragmentStore;
-  readonly #clusterZone: string;
+  readonly #options: FragmentsOptions;
+  #local: Promise<unknown> = Promise.resolve();
 
-  constructor(store: FragmentStore, options: { clusterZone: string }) {
+  constructor(store: FragmentStore, options: FragmentsOptions) {
     this.#store = store;
-    this.#clusterZone = options.clusterZone;
+    this.#options = options;
+  }
+
+  /** Validate and write one change at a time (every replica): what was checked is what lands. */
+  async #serialized(change: () => Promise<ChangeResult>): Promise<ChangeResult> {
+    const { lock } = this.#options;
+    const run = this.#local.then(() => (lock ? lock.hold(change) : change()));
+    this.#local = run.catch(() => undefined);
+    try {
+      return await run;
+    } catch (err) {
+      if (err instanceof LockTimeout) return { ok: false, status: 503, message: `${err.message}; nothing was changed: try again` };
+      throw err;
+    }
   }
 
   async list(): Promise<FragmentV1[]> {
@@ -42,13 +67,25 @@ export class Fragments {
     return (await this.#store.effective(target))?.config ?? null;
   }
 
-  /** Every error of the fragment against the live ones; empty when it may be applied. */
+  /**
+   * Every error of the fragment against the live ones and each target's own Corefile, then of the whole
+   * text each target will compose with it; empty when it may be applied.
+   */
   async validate(name: string, text: string, targets: ConfigTarget[]): Promise<CorefileError[]> {
-    const others = (await this.list()).filter((f) => f.name !== name && f.targets.some((t) => targets.includes(t)));
-    return validateFragment({ name, text, targets }, { clusterZone: this.#clusterZone, others });
+    const live = (await this.list()).filter((f) => f.name !== name);
+    const options = { clusterZone: this.#options.clusterZone, networks: this.#options.networks, own: this.#options.own };
+    const others = live.filter((f) => f.targets.some((t) => targets.includes(t)));
+    const errors = validateFragment({ name, text, targets }, { ...options, others });
+    if (errors.length > 0) return errors;
+    const next = [...live, { name, text, targets }];
+    return targets.flatMap((target) => validateComposition(target, next));
   }
 
-  async put(change: FragmentChange & { text: string; targets: ConfigTarget[] }): Promise<ChangeResult> {
+  put(change: FragmentChange & { text: string; targets: ConfigTarget[] }): Promise<ChangeResult> {
+    return this.#serialized(() => this.#put(change));
+  }
+
+  async #put(change: FragmentChange & { text: string; targets: ConfigTarget[] }): Promise<ChangeResult> {
     const current = await this.#store.get(change.name);
     const readOnly = this.#readOnly(current?.fragment, change.source);
     if (readOnly) return readOnly;
@@ -60,7 +97,11 @@ export class Fragments {
     return this.#write(change, { text: change.text, targets: change.targets, change: 'put', deleted: false }, current?.fragment);
   }
 
-  async delete(change: FragmentChange): Promise<ChangeResult> {
+  delete(change: FragmentChange): Promise<ChangeResult> {
+    return this.#serialized(() => this.#delete(change));
+  }
+
+  async #delete(change: FragmentChange): Promise<ChangeResult> {
     const current = await this.#store.get(change.name);
     if (!current || current.fragment.deleted) return { ok: false, status: 404, message: `no fragment named "${change.name}"` };
     const readOnly = this.#readOnly(current.fragment, change.source);
@@ -68,7 +109,11 @@ export class Fragments {
     return this.#write(change, { text: current.fragment.text, targets: current.fragment.targets, change: 'delete', deleted: true }, current.fragment);
   }
 
-  async rollback(change: FragmentChange & { version: number }): Promise<ChangeResult> {
+  rollback(change: FragmentChange & { version: number }): Promise<ChangeResult> {
+    return this.#serialized(() => this.#rollback(change));
+  }
+
+  async #rollback(change: FragmentChange & { version: number }): Promise<ChangeResult> {
     const current = await this.#store.get(change.name);
     const readOnly = this.#readOnly(current?.fragment, change.source);
     if (readOnly) return readOnly;

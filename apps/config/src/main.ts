@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // The config service: Corefile fragments in (REST API, ConfigMaps), validated whole, out to KV halo-config.
 import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
-import { connectBus, FragmentStore, listInstanceStatus } from '@halo/bus';
+import { buckets, connectBus, FragmentStore, listInstanceStatus, openBucket } from '@halo/bus';
 import { configOrExit, onStop } from '@halo/cli';
 import { createInformer, loadKubeConfig } from '@halo/kube';
 import { createLogger, createMetricsRegistry, startAdminServer, startTelemetry } from '@halo/telemetry';
 import { buildApp } from './app.ts';
+import { CommitLock } from './commit-lock.ts';
 import { readConfig } from './config.ts';
 import { ConfigMapSource } from './configmap-source.ts';
 import { extraConfigMaps } from './configmaps.ts';
@@ -28,7 +29,8 @@ const telemetry = await startTelemetry({ serviceName: 'halo-config' });
 const logger = createLogger('config');
 const registry = createMetricsRegistry();
 const nc = await connectBus({ servers: config.nats, name: 'halo-config' });
-const fragments = new Fragments(await FragmentStore.open(nc), { clusterZone: config.clusterZone });
+const lock = new CommitLock(await openBucket(nc, buckets.config, { history: 64 }));
+const fragments = new Fragments(await FragmentStore.open(nc), { clusterZone: config.clusterZone, networks: config.networks, own: config.ownZones, lock });
 await fragments.publish();
 
 const kc = config.watchConfigMaps || config.tokensSecret ? loadKubeConfig({ kubeServer: config.kubeServer, kubeconfig: config.kubeconfig }) : null;

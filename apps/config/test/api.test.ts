@@ -2,9 +2,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { connectBus, ConfigFollower, FragmentStore, listInstanceStatus, type EffectiveConfigV1 } from '@halo/bus';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buckets, connectBus, ConfigFollower, FragmentStore, listInstanceStatus, openBucket, type EffectiveConfigV1 } from '@halo/bus';
 import { startNatsServer, waitFor, type NatsServer } from '@halo/testing';
 import { buildApp } from '../src/app.ts';
+import { CommitLock } from '../src/commit-lock.ts';
 import { Fragments } from '../src/fragments.ts';
 import type { Tokens } from '../src/tokens.ts';
 
@@ -20,6 +24,15 @@ let nats: NatsServer;
 let nc: NatsConnection;
 let app: FastifyInstance;
 
+/** One config service replica's fragments, as main.ts wires them: the shared commit lock, the answerers' own zones. */
+const replica = async () =>
+  new Fragments(await FragmentStore.open(nc), {
+    clusterZone: 'cluster.local',
+    networks: { services: ['10.96.0.0/12'], pods: ['10.244.0.0/16'], nodes: ['192.168.10.0/24'] },
+    own: { answerer: ['.', 'corp.example'] },
+    lock: new CommitLock(await openBucket(nc, buckets.config, { history: 64 })),
+  });
+
 const as = (token: string | null, headers: Record<string, string> = {}) => ({ ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers });
 const put = (name: string, text: string, ifMatch?: string, token = writer) =>
   app.inject({ method: 'PUT', url: `/v1/fragments/${name}`, payload: text, headers: as(token, { 'content-type': 'text/plain', ...(ifMatch !== undefined ? { 'if-match': ifMatch } : {}) }) });
@@ -27,7 +40,7 @@ const put = (name: string, text: string, ifMatch?: string, token = writer) =>
 beforeAll(async () => {
   nats = await startNatsServer({ jetstream: true });
   nc = await connectBus({ servers: nats.url, name: 'config-test' });
-  const fragments = new Fragments(await FragmentStore.open(nc), { clusterZone: 'cluster.local' });
+  const fragments = await replica();
   app = await buildApp({ fragments, statuses: () => listInstanceStatus(nc), tokens: () => tokens });
 });
 afterAll(async () => {
@@ -43,7 +56,8 @@ describe('authentication', () => {
     ['GET', '/v1/fragments', reader, 200],
     ['PUT', '/v1/fragments/x', reader, 403],
     ['DELETE', '/v1/fragments/x', reader, 403],
-    ['POST', '/v1/validate', reader, 200],
+    ['POST', '/v1/validate', reader, 403],
+    ['POST', '/v1/validate', writer, 200],
     ['GET', '/v1/status', reader, 200],
   ] as const)('%s %s with %s → %i', async (method, url, token, status) => {
     const response = await app.inject({ method, url, headers: as(token, { 'content-type': 'text/plain' }), payload: method === 'GET' ? undefined : hostsFragment });
@@ -120,9 +134,9 @@ describe('fragments', () => {
   });
 
   it('validates without applying', async () => {
-    const ok = await app.inject({ method: 'POST', url: '/v1/validate?name=draft', payload: 'draft.internal {\n  whoami\n}\n', headers: as(reader, { 'content-type': 'text/plain' }) });
+    const ok = await app.inject({ method: 'POST', url: '/v1/validate?name=draft', payload: 'draft.internal {\n  whoami\n}\n', headers: as(writer, { 'content-type': 'text/plain' }) });
     expect(ok.json()).toEqual({ ok: true, errors: [] });
-    const bad = await app.inject({ method: 'POST', url: '/v1/validate', payload: 'draft.internal {\n', headers: as(reader, { 'content-type': 'text/plain' }) });
+    const bad = await app.inject({ method: 'POST', url: '/v1/validate', payload: 'draft.internal {\n', headers: as(writer, { 'content-type': 'text/plain' }) });
     expect(bad.statusCode).toBe(422);
     expect(bad.json().errors[0]).toMatchObject({ line: 1 });
     expect((await app.inject({ url: '/v1/fragments/draft', headers: as(reader) })).statusCode).toBe(404);
@@ -136,7 +150,7 @@ describe('fragments', () => {
 
 describe('two replicas, no leader', () => {
   it('lets exactly one of two concurrent writers of the same version win', async () => {
-    const second = await buildApp({ fragments: new Fragments(await FragmentStore.open(nc), { clusterZone: 'cluster.local' }), statuses: () => listInstanceStatus(nc), tokens: () => tokens });
+    const second = await buildApp({ fragments: await replica(), statuses: () => listInstanceStatus(nc), tokens: () => tokens });
     try {
       expect((await put('race', 'race.internal {\n  whoami\n}\n')).statusCode).toBe(200);
       const write = (target: FastifyInstance, ip: string) =>
@@ -151,7 +165,108 @@ describe('two replicas, no leader', () => {
   });
 });
 
+describe('two fragments claiming one zone at the same moment', () => {
+  it('lets exactly one win, every time, across two replicas', async () => {
+    const second = await buildApp({ fragments: await replica(), statuses: () => listInstanceStatus(nc), tokens: () => tokens });
+    try {
+      for (let i = 0; i < 10; i++) {
+        const zone = `claimed-${i}.example`;
+        const claim = (target: FastifyInstance, name: string) =>
+          target.inject({ method: 'PUT', url: `/v1/fragments/${name}`, payload: `${zone} {\n  whoami\n}\n`, headers: as(writer, { 'content-type': 'text/plain' }) });
+        const results = await Promise.all([claim(app, `first-${i}`), claim(second, `second-${i}`)]);
+        expect(results.map((r) => r.statusCode).sort()).toEqual([200, 422]);
+        const loser = results.find((r) => r.statusCode === 422)!;
+        expect(loser.json().errors[0].message).toMatch(new RegExp(`already served by fragment "(first|second)-${i}"`));
+        const effective = (await app.inject({ url: '/v1/config?target=answerer', headers: as(reader) })).json();
+        expect(effective.corefile.split(`${zone} {`)).toHaveLength(2);
+      }
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+describe('what an attacker with a write token tried', () => {
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'config-attack-'));
+    writeFileSync(join(dir, 'shadow'), 'root:$6$secret-hash-line:19000:0:99999:7:::\n');
+    process.env.HALO_CONFIG_TOKEN = writer;
+  });
+  afterAll(() => {
+    delete process.env.HALO_CONFIG_TOKEN;
+  });
+  const table: [name: string, text: () => string, message: RegExp][] = [
+    ['a zone key emptied by the token placeholder', () => '{$HALO_CONFIG_TOKEN}cluster.local {\n  template IN A {\n    answer "{{ .Name }} 60 IN A 6.6.6.6"\n  }\n}\n', /placeholder/],
+    ['a TXT answer of the environment', () => 'env.example {\n  template IN TXT {\n    answer "{{ .Name }} 60 IN TXT {$MALLOC_ARENA_MAX}"\n  }\n}\n', /placeholder/],
+    ['an import of a secret file', () => `leak.example {\n  import ${join(dir, 'shadow')}\n}\n`, /import is not allowed/],
+    ['an import of the environment', () => 'leak.example {\n  import /proc/self/environ\n}\n', /import is not allowed/],
+    ['the write token as a hosts entry', () => 'leak.example {\n  hosts {\n    {$HALO_CONFIG_TOKEN} a.leak.example\n  }\n}\n', /placeholder/],
+    ['hosts reading a secret file', () => `leak.example {\n  hosts ${join(dir, 'shadow')}\n}\n`, /reads no file/],
+    ['PTR answers for the Service range', () => '10.96.0.0/12 {\n  template IN PTR {\n    answer "{{ .Name }} 60 IN PTR evil.example."\n  }\n}\n', /Service range/],
+    ['half of IPv4 as reverse zones', () => '0.0.0.0/1 {\n  whoami\n}\n', /Service range/],
+    ['half of IPv6 as reverse zones', () => '[::]/1 {\n  whoami\n}\n', /at least a \/16/],
+    ['forward to loopback', () => 'up.example {\n  forward . 127.0.0.1\n}\n', /on this host/],
+    ['forward to a node-local port', () => 'up.example {\n  forward . 127.0.0.1:10250\n}\n', /on this host/],
+    ['forward to IPv6 loopback', () => 'up.example {\n  forward . [::1]\n}\n', /on this host/],
+    ['forward to cloud metadata', () => 'up.example {\n  forward . 169.254.169.254\n}\n', /link-local/],
+    ['forward to a node', () => 'up.example {\n  forward . 192.168.10.7:53\n}\n', /nodes' range/],
+    ['a regular expression that would backtrack', () => 're.example {\n  template IN A {\n    match "^(a+)\\1$"\n  }\n}\n', /bad regex/],
+    ["a zone of the answerers' own Corefile", () => 'corp.example {\n  forward . 10.0.0.53\n}\n', /answerer's own Corefile/],
+  ];
+  it.each(table)('%s: refused with 422, nothing echoed, nothing changed', async (_name, text, message) => {
+    const before = (await app.inject({ url: '/v1/config?target=answerer', headers: as(reader) })).json();
+    const response = await put('attack', text());
+    expect(response.statusCode).toBe(422);
+    expect(response.json().errors.map((e: { message: string }) => e.message).join('\n')).toMatch(message);
+    expect(response.body).not.toContain(writer);
+    expect(response.body).not.toContain('secret-hash-line');
+    expect(response.body).not.toContain('PATH=');
+    expect((await app.inject({ url: '/v1/config?target=answerer', headers: as(reader) })).json()).toEqual(before);
+  });
+});
+
+describe('security headers', () => {
+  it.each([
+    ['the page', '/', null, 200],
+    ['the OpenAPI document', '/openapi.json', null, 200],
+    ['a refusal', '/v1/fragments', null, 401],
+    ['an API answer', '/v1/fragments', reader, 200],
+    ['a route that does not exist', '/nothing', reader, 404],
+  ] as const)('on %s', async (_name, url, token, status) => {
+    const response = await app.inject({ url, headers: as(token) });
+    expect(response.statusCode).toBe(status);
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['x-frame-options']).toBe('DENY');
+    const csp = String(response.headers['content-security-policy']);
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toMatch(/script-src 'sha256-[A-Za-z0-9+/=]+'/);
+  });
+});
+
 describe('status and OpenAPI', () => {
+  it('shows a version an instance refused as rejected, never as applied', async () => {
+    const follower = await ConfigFollower.open(nc, {
+      target: 'node-cache',
+      instance: 'node-cache-refuses',
+      running: null,
+      apply: async () => ({ ok: false, error: 'Corefile:3:1: zone "x.example" on port 53 is already served' }),
+    });
+    try {
+      expect((await put('refused-here', 'refused.example {\n  whoami\n}\n')).statusCode).toBe(200);
+      const status = await waitFor(async () => {
+        const s = (await app.inject({ url: '/v1/status', headers: as(reader) })).json();
+        const me = s.instances.find((i: { instance: string }) => i.instance === 'node-cache-refuses');
+        return me && me.errorVersion === s.effective['node-cache'] ? s : null;
+      });
+      expect(status.instances.find((i: { instance: string }) => i.instance === 'node-cache-refuses')).toMatchObject({ state: 'rejected', current: false });
+      expect(status.rollout.find((r: { target: string }) => r.target === 'node-cache')).toMatchObject({ state: 'rejected', rejectedBy: [{ instance: 'node-cache-refuses', error: expect.stringContaining('already served') }] });
+    } finally {
+      await follower.close();
+    }
+  });
+
   it('shows each instance with the version it runs', async () => {
     const applied: number[] = [];
     const follower = await ConfigFollower.open(nc, {

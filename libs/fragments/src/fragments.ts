@@ -158,10 +158,8 @@ function composeSections(fragments: { name: string; version: number; text: strin
  * Every error of the text a target composes from these fragments (its live ones with the change), each
  * at its fragment's line: what runs is checked whole, as the target will load it after its own Corefile.
  */
-export function validateComposition(target: Target, fragments: FragmentText[], options: ValidationOptions = {}): CorefileError[] {
+export function validateComposition(target: Target, fragments: FragmentText[]): CorefileError[] {
   const mine = fragments.filter((f) => f.targets.includes(target));
-  const errors = mine.flatMap((f) => validateFragment(f, { ...options, others: mine }));
-  if (errors.length > 0) return errors;
   const { text, sections } = composeSections(mine.map((f) => ({ ...f, version: 0 })));
   return validateCorefile(text, `${target} fragments`, { untrusted: true }).map((e) => {
     const section = [...sections].reverse().find((s) => s.firstLine <= e.line);
@@ -170,7 +168,7 @@ export function validateComposition(target: Target, fragments: FragmentText[], o
 }
 
 /** The zones a Corefile's blocks serve (an instance's own); no placeholder expanded, no file read. */
-export function corefileZones(text: string, file = 'Corefile'): string[] | CorefileError[] {
+export function corefileZones(text: string, file = 'Corefile'): { ok: true; zones: string[] } | { ok: false; errors: CorefileError[] } {
   const parsed = parseCorefile(text, file, { env: {}, readFile: () => '' });
-  return parsed.ok ? [...new Set(parsed.corefile.blocks.flatMap((b) => b.addresses.map((a) => a.zone)))] : parsed.errors;
+  return parsed.ok ? { ok: true, zones: [...new Set(parsed.corefile.blocks.flatMap((b) => b.addresses.map((a) => a.zone)))] } : parsed;
 }

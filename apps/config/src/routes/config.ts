@@ -4,18 +4,21 @@ import { configTargets, type ConfigTarget, type InstanceStatusV1 } from '@halo/b
 import type { Fragments } from '../fragments.ts';
 import { parseTargets } from './fragments.ts';
 import type { RejectedConfigMap } from '../configmap-source.ts';
+import { instanceState, rolloutOf } from '../rollout.ts';
 import { problem, targetsQuery } from './schemas.ts';
 
 export function configRoutes(fragments: Fragments, statuses: () => Promise<InstanceStatusV1[]>, rejected: () => RejectedConfigMap[]) {
   return async function routes(app: FastifyInstance) {
+    // Write role: a dry run sees what a write would (and must not become a way around the write role).
     app.post<{ Querystring: { name?: string; targets?: string }; Body: string }>('/v1/validate', {
-      config: { role: 'read' },
+      config: { role: 'write' },
       schema: {
         summary: 'Validate a fragment without applying it (Corefile text, content-type text/plain)',
         querystring: { type: 'object', properties: { name: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$' }, targets: targetsQuery } },
         body: { type: 'string', maxLength: 65536 },
         response: {
           200: { type: 'object', required: ['ok', 'errors'], properties: { ok: { type: 'boolean' }, errors: { type: 'array', items: { $ref: 'CorefileError#' } } } },
+          403: problem,
           422: { type: 'object', required: ['ok', 'errors'], properties: { ok: { type: 'boolean' }, errors: { type: 'array', items: { $ref: 'CorefileError#' } } } },
         },
       },
@@ -45,6 +48,21 @@ export function configRoutes(fragments: Fragments, statuses: () => Promise<Insta
             type: 'object',
             properties: {
               effective: { type: 'object', properties: { answerer: { type: 'integer' }, 'node-cache': { type: 'integer' } } },
+              rollout: {
+                type: 'array',
+                description: "Each target's newest version: applied by every instance, pending, rejected by some (with their errors), or stuck (not applied 30 s after it was published).",
+                items: {
+                  type: 'object',
+                  properties: {
+                    target: { type: 'string' },
+                    version: { type: 'integer' },
+                    state: { type: 'string', enum: ['applied', 'pending', 'rejected', 'stuck', 'no instances'] },
+                    instances: { type: 'integer' },
+                    current: { type: 'integer' },
+                    rejectedBy: { type: 'array', items: { type: 'object', properties: { instance: { type: 'string' }, error: { type: 'string' } } } },
+                  },
+                },
+              },
               rejected: {
                 type: 'array',
                 description: 'ConfigMap fragments refused by validation; their last good version keeps running.',
@@ -63,6 +81,7 @@ export function configRoutes(fragments: Fragments, statuses: () => Promise<Insta
                     errorVersion: { type: ['integer', 'null'] },
                     heartbeatAt: { type: 'string' },
                     current: { type: 'boolean', description: 'It runs the newest effective version of its target.' },
+                    state: { type: 'string', enum: ['current', 'pending', 'rejected', 'stuck'], description: 'rejected: it refused the newest version and runs an older one; stuck: it has not applied the newest version 30 s after it was published.' },
                   },
                 },
               },
@@ -72,8 +91,18 @@ export function configRoutes(fragments: Fragments, statuses: () => Promise<Insta
       },
     }, async () => {
       const [answerer, nodeCache, instances] = await Promise.all([fragments.effective('answerer'), fragments.effective('node-cache'), statuses()]);
-      const effective = { answerer: answerer?.version ?? 0, 'node-cache': nodeCache?.version ?? 0 };
-      return { effective, rejected: rejected(), instances: instances.map((i) => ({ ...i, current: i.version === effective[i.target] })) };
+      const newest = { answerer: answerer ?? { version: 0 }, 'node-cache': nodeCache ?? { version: 0 } };
+      const effective = { answerer: newest.answerer.version, 'node-cache': newest['node-cache'].version };
+      const now = Date.now();
+      return {
+        effective,
+        rollout: configTargets.map((t) => rolloutOf(t, newest[t], instances, now)),
+        rejected: rejected(),
+        instances: instances.map((i) => {
+          const state = instanceState(i, newest[i.target], now);
+          return { ...i, current: state === 'current', state };
+        }),
+      };
     });
   };
 }
