@@ -9,11 +9,9 @@ import {
   DEFAULT_UDP_SIZE,
   encodeResponse,
   errorReply,
-  frameTcp,
   MAX_MESSAGE_SIZE,
   readWireQuestion,
   shuffleAnswersOnWire,
-  TcpMessageReader,
   uniformAnswers,
   type UniformAnswers,
   type DnsQuery,
@@ -28,6 +26,7 @@ import { CacheHandler } from './plugins/cache/handler.ts';
 import { cachedReply } from './plugins/cache/wire.ts';
 import type { KubernetesHandler } from './plugins/kubernetes/handler.ts';
 import { counterChild, histogramChild, serverMetrics, typeLabel, type ServerMetrics } from './metrics.ts';
+import { familyOf, TcpListener, tcpMetrics, type TcpLimits } from './tcp-listener.ts';
 import type { DnsRequest, DnsResponse, ServerContext } from './types.ts';
 
 export interface LoadOptions {
@@ -45,10 +44,12 @@ export interface LoadOptions {
    * default: batched where the addon is built; HALO_UDP_IO=dgram forces dgram).
    */
   udpIo?: 'auto' | 'batched' | 'dgram';
-  /** TCP: idle connections close after this long (default 10 s). */
+  /** TCP: idle connections close after this long (default 10 s); the same as `tcp.idleMs`. */
   tcpIdleMs?: number;
-  /** TCP: connections beyond this are refused (default 1000). */
+  /** TCP: connections per listener (default 1000); the same as `tcp.maxConnections`. */
   tcpMaxConnections?: number;
+  /** TCP limits (tcp-listener.ts, `defaultTcpLimits`): per client, per message, in flight, unsent bytes. */
+  tcp?: Partial<TcpLimits>;
 }
 
 export interface DnsServer {
@@ -85,7 +86,6 @@ const FAST_PATH_WRITERS = new Set(['kubernetes', 'hosts']);
  * shuffles its copies too). A block with any other plugin (rewrite, log, …) keeps replaced answers off it.
  */
 const FAST_PATH_TRANSPARENT = new Set(['errors', 'health', 'ready', 'prometheus', 'loop', 'reload', 'cache', 'loadbalance', 'forward', 'kubernetes', 'hosts', 'template', 'whoami']);
-const MAX_TCP_INFLIGHT = 128;
 /** After a reload, how long the old chains may take to finish their queries before they are closed anyway. */
 const DRAIN_MS = 5_000;
 /** drain(): how long a leaving socket keeps reading before it may close. */
@@ -96,7 +96,7 @@ interface Listener {
   udp: UdpEndpoint;
   tcp: net.Server;
   port: number;
-  connections: Set<net.Socket>;
+  connections: TcpListener;
 }
 
 export async function loadServer(
@@ -303,9 +303,7 @@ class Server implements DnsServer {
         if (spec.port === 0 && attempt < 10) continue;
         throw err;
       }
-      const listener: Listener = { spec, udp, tcp, port, connections: new Set() };
-      this.wire(listener, key);
-      return listener;
+      return { spec, udp, tcp, port, connections: this.tcpListener(tcp, key, port) };
     }
   }
 
@@ -314,7 +312,7 @@ class Server implements DnsServer {
     if (!l) return;
     this.listeners.delete(key);
     await l.udp.close();
-    for (const s of l.connections) s.destroy();
+    l.connections.closeAll();
     await new Promise<void>((resolve) => l.tcp.close(() => resolve()));
   }
 
@@ -339,49 +337,18 @@ class Server implements DnsServer {
     };
   }
 
-  private wire(l: Listener, key: string): void {
-    const log = this.shared.logger;
-    l.tcp.maxConnections = this.options.tcpMaxConnections ?? 1000;
-    l.tcp.on('error', (err) => log?.error({ err, listen: key }, 'tcp server error'));
-    l.tcp.on('connection', (socket) => {
-      l.connections.add(socket);
-      socket.setNoDelay(true);
-      socket.setTimeout(this.options.tcpIdleMs ?? 10_000, () => socket.destroy());
-      socket.on('error', () => socket.destroy());
-      socket.on('close', () => l.connections.delete(socket));
-      const reader = new TcpMessageReader();
-      const remote = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
-      const family = familyOf(remote.address);
-      // Back-pressure: a client that pipelines faster than we answer stops being read for a while.
-      let inflight = 0;
-      const settle = () => {
-        inflight--;
-        if (inflight < MAX_TCP_INFLIGHT && socket.isPaused()) socket.resume();
-      };
-      socket.on('data', (chunk: Buffer) => {
-        // Pipelined queries are answered as each completes (RFC 7766 6.2.1.1 allows any order).
-        for (const msg of reader.push(chunk)) {
-          const fast = this.answerFast(msg, 'tcp', key, l.port, family) ?? this.answerCached(msg, 'tcp', key, l.port, family);
-          if (fast) {
-            socket.write(frameTcp(fast));
-            continue;
-          }
-          inflight++;
-          this.answer(msg, 'tcp', key, l.port, remote).then(
-            (reply) => {
-              settle();
-              if (reply && !socket.destroyed) socket.write(frameTcp(reply));
-              else if (!reply) socket.destroy();
-            },
-            () => {
-              settle();
-              socket.destroy();
-            },
-          );
-        }
-        if (inflight >= MAX_TCP_INFLIGHT) socket.pause();
-      });
-    });
+  /** TCP queries of one listener, within the limits of tcp-listener.ts. */
+  private tcpListener(tcp: net.Server, key: string, port: number): TcpListener {
+    const o = this.options;
+    const limits: Partial<TcpLimits> = { ...(o.tcpIdleMs !== undefined ? { idleMs: o.tcpIdleMs } : {}), ...(o.tcpMaxConnections !== undefined ? { maxConnections: o.tcpMaxConnections } : {}), ...o.tcp };
+    return new TcpListener(
+      tcp,
+      {
+        answerNow: (wire, family) => this.answerFast(wire, 'tcp', key, port, family) ?? this.answerCached(wire, 'tcp', key, port, family),
+        answer: (wire, remote) => this.answer(wire, 'tcp', key, port, remote),
+      },
+      { limits, metrics: tcpMetrics(this.shared.metrics as Registry), logger: this.shared.logger, listen: key },
+    );
   }
 
   private fastKey(q: WireQuestion, transport: 'udp' | 'tcp', listenKey: string): string {
@@ -522,10 +489,6 @@ function shuffledByLoadbalance(answers: readonly Answer[]): boolean {
   let n = 0;
   for (const a of answers) if ((a.type === 'A' || a.type === 'AAAA' || a.type === 'MX') && ++n > 1) return true;
   return false;
-}
-
-function familyOf(address: string): '1' | '2' {
-  return address.includes(':') && !address.startsWith('::ffff:') ? '2' : '1';
 }
 
 function record(c: MetricChildren, requestSize: number, replySize: number, started: number): void {

@@ -62,7 +62,7 @@ export class TemplateHandler implements Handler {
       Type: req.qtype.toUpperCase(),
       Remote: req.remote.address,
       Match: m.map((g) => g ?? ''),
-      Group: { ...(m.groups ?? {}) },
+      Group: Object.fromEntries(Object.entries(m.groups ?? {}).map(([k, v]) => [k, v ?? ''])),
     };
     const res: DnsResponse = { rcode: c.rcode, authoritative: true, answers: [], authorities: [], additionals: [] };
     const target: Record<TemplateSection['section'], Answer[]> = { answer: res.answers, additional: res.additionals, authority: res.authorities };
