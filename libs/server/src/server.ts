@@ -428,7 +428,7 @@ class Server implements DnsServer {
         response = result.response;
         plugin = result.plugin;
         // A logged block must see every query, so it never answers from the fast path.
-        fastPathable = FAST_PATH_WRITERS.has(plugin) && (!result.replaced || transparent(block)) && !block.handlers.some((h) => h.name === 'log') && response.authoritative === true && (response.rcode === 'NOERROR' || response.rcode === 'NXDOMAIN');
+        fastPathable = FAST_PATH_WRITERS.has(plugin) && (!result.replaced || transparent(block)) && !block.handlers.some((h) => h.name === 'log' || h.everyQuery === true) && response.authoritative === true && (response.rcode === 'NOERROR' || response.rcode === 'NXDOMAIN');
       } catch (err) {
         this.shared.logger?.error({ err, qname: query.qname, qtype: query.qtype }, 'plugin chain failed');
         response = servfail();
@@ -436,7 +436,11 @@ class Server implements DnsServer {
         if (config) this.leave(config);
       }
     }
-    let reply = encode(query, response, maxSize);
+    if (response.drop === true) {
+      this.observe(listenKey, port, block?.zone ?? '.', transport, remote.address, typeLabel(query.qtype), wire.length, Buffer.alloc(0), response.rcode, plugin, started);
+      return null;
+    }
+    let reply = encode(query, response.truncated === true ? { ...response, answers: [], authorities: [], additionals: [] } : response, maxSize, response.truncated === true);
     if (!reply.ok) {
       this.shared.logger?.error({ error: reply.error, qname: query.qname, qtype: query.qtype }, 'cannot encode the response');
       fastPathable = false;
@@ -532,10 +536,11 @@ function transparent(block: BlockChain): boolean {
   return known;
 }
 
-function encode(query: DnsQuery, response: DnsResponse, maxSize: number) {
+function encode(query: DnsQuery, response: DnsResponse, maxSize: number, tc = false) {
   return encodeResponse(
     {
       id: query.id,
+      tc,
       rcode: response.rcode,
       aa: response.authoritative === true,
       ra: response.recursionAvailable === true,

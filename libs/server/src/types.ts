@@ -34,6 +34,10 @@ export interface DnsResponse {
   answers: Answer[];
   authorities: Answer[];
   additionals: Answer[];
+  /** Send nothing (acl `drop`, rrl over its rate): UDP gets no reply, a TCP connection is closed. */
+  drop?: boolean;
+  /** Set TC and send no records, so the client asks again over TCP (rrl's slip). */
+  truncated?: boolean;
 }
 
 export type Next = (req: DnsRequest) => Promise<DnsResponse>;
@@ -48,6 +52,11 @@ export interface Handler {
   ready?(): boolean;
   /** For `health { lameduck }`: how long a draining server keeps answering as usual before it stops. */
   lameduckMs?: number;
+  /**
+   * The plugin must see every query of its block (acl, rrl): the block never answers from pre-encoded
+   * answers or a cache's wire copies, which skip the chain.
+   */
+  everyQuery?: boolean;
 }
 
 export interface Logger {
