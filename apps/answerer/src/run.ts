@@ -48,7 +48,8 @@ export async function runAnswerer(config: AnswererConfig, options: RunOptions): 
   const compose = (effective: EffectiveConfigV1 | null) => (effective && effective.corefile.trim() !== '' ? `${config.corefile.text}\n${effective.corefile}` : config.corefile.text);
   const formatErrors = (errors: { file: string; line: number; column: number; message: string }[]) => errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`).join('; ');
   // nsAddresses: what the kubernetes plugin answers for ns.dns.<zone> (ServerContext.nsAddresses).
-  const context = { recordSets: store, logger, metrics: registry, nsAddresses: config.nsAddresses };
+  // httpHost: the Corefile's health, ready and prometheus bind --admin-host when they name no host.
+  const context = { recordSets: store, logger, metrics: registry, nsAddresses: config.nsAddresses, httpHost: config.adminHost };
   const load = (text: string) => loadServer(text, { file: config.corefile.file, context, listen: config.listen, reusePort: true });
   let running = await ConfigFollower.read(nc, 'answerer');
   let loaded = await load(compose(running));

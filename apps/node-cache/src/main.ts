@@ -79,7 +79,7 @@ if (config.setupInterface) {
 
 // One server on every address (the link-local one and the Service IP), so one cache serves them all.
 // Two instances share the addresses (SO_REUSEPORT).
-const loaded = await loadServer(corefile.text, { file: corefile.file, context: { logger, metrics: registry, resolvConf: config.resolvConf }, listen: config.listen, reusePort: true });
+const loaded = await loadServer(corefile.text, { file: corefile.file, context: { logger, metrics: registry, resolvConf: config.resolvConf, httpHost: config.adminHost }, listen: config.listen, reusePort: true });
 const running = loaded.ok ? loaded.server : await fail(formatErrors(loaded.errors));
 server = running;
 const control: CacheControl = cacheControl(running);

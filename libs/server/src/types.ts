@@ -77,6 +77,11 @@ export interface ServerContext {
    * A/AAAA and given in the additional section of NS answers (the answerer: --ns-address or its pod IP).
    */
   nsAddresses?: readonly string[];
+  /**
+   * The address health, ready and prometheus bind when their Corefile address names no host (`:9153`, or
+   * none): the instance's --admin-host. Default 0.0.0.0, as CoreDNS.
+   */
+  httpHost?: string;
 }
 
 /** What the answerer gives the `kubernetes` plugin: the record sets of KV halo-zone. */

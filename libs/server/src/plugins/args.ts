@@ -13,12 +13,12 @@ export function noMore(plugin: string, d: Directive, max: number, blockAllowed =
   return errors;
 }
 
-/** `host:port`, `:port` or `host`; port 0 allowed (tests). */
-export function parseHostPort(plugin: string, tok: Token, defaultPort: number): { host: string; port: number } | CorefileError {
+/** `host:port`, `:port` or `host`; port 0 allowed (tests). No host: `defaultHost`. */
+export function parseHostPort(plugin: string, tok: Token, defaultPort: number, defaultHost = '0.0.0.0'): { host: string; port: number } | CorefileError {
   const text = tok.text;
   const m = /^(?:\[([^\]]+)\]|([^:]*))(?::([0-9]+))?$/.exec(text);
   if (!m) return errorAt(plugin, tok, `"${text}" is not an address (host:port)`);
-  const host = m[1] ?? (m[2] || '0.0.0.0');
+  const host = m[1] ?? (m[2] || defaultHost);
   const port = m[3] === undefined ? defaultPort : Number(m[3]);
   if (!Number.isInteger(port) || port < 0 || port > 65535) return errorAt(plugin, tok, `port in "${text}" is out of range`);
   return { host, port };

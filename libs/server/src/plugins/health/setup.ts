@@ -6,11 +6,13 @@ import { healthHandler } from './handler.ts';
 export const plugin: PluginSetup = {
   name: 'health',
   once: true,
-  setup(d) {
+  setup(d, ctx) {
     const errors = noMore('health', d, 1, true);
-    let listen = { host: '0.0.0.0', port: 8080 };
+    // No host in the Corefile: where the instance binds its admin endpoints (--admin-host).
+    const host = ctx.shared.httpHost ?? '0.0.0.0';
+    let listen = { host, port: 8080 };
     if (d.args[0]) {
-      const parsed = parseHostPort('health', d.args[0], 8080);
+      const parsed = parseHostPort('health', d.args[0], 8080, host);
       if ('message' in parsed) errors.push(parsed);
       else listen = parsed;
     }

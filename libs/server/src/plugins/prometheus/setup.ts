@@ -9,9 +9,11 @@ export const plugin: PluginSetup = {
   once: true,
   setup(d, ctx) {
     const errors = noMore('prometheus', d, 1);
-    let listen = { host: '0.0.0.0', port: 9153 };
+    // No host in the Corefile: where the instance binds its admin endpoints (--admin-host).
+    const host = ctx.shared.httpHost ?? '0.0.0.0';
+    let listen = { host, port: 9153 };
     if (d.args[0]) {
-      const parsed = parseHostPort('prometheus', d.args[0], 9153);
+      const parsed = parseHostPort('prometheus', d.args[0], 9153, host);
       if ('message' in parsed) errors.push(parsed);
       else listen = parsed;
     }

@@ -8,9 +8,11 @@ export const plugin: PluginSetup = {
   once: true,
   setup(d, ctx) {
     const errors = noMore('ready', d, 1);
-    let listen = { host: '0.0.0.0', port: 8181 };
+    // No host in the Corefile: where the instance binds its admin endpoints (--admin-host).
+    const host = ctx.shared.httpHost ?? '0.0.0.0';
+    let listen = { host, port: 8181 };
     if (d.args[0]) {
-      const parsed = parseHostPort('ready', d.args[0], 8181);
+      const parsed = parseHostPort('ready', d.args[0], 8181, host);
       if ('message' in parsed) errors.push(parsed);
       else listen = parsed;
     }
