@@ -60,7 +60,7 @@ export class CommitLock {
         // Held by someone: take it over only when the holder's lease has run out.
         const entry = await this.#kv.get(this.#key);
         if (entry && entry.operation === 'PUT') {
-          let held: Held | null = null;
+          let held: Held | null;
           try {
             held = JSON.parse(entry.string()) as Held;
           } catch {

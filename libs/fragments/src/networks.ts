@@ -83,7 +83,7 @@ export function reversePrefix(zone: string): Cidr | null {
     const nibbles = labels.slice(0, -2).reverse();
     if (nibbles.length === 0 || nibbles.length > 32 || !nibbles.every((n) => /^[0-9a-f]$/.test(n))) return null;
     const hex = nibbles.join('').padEnd(32, '0');
-    return { address: hex.match(/.{4}/g)!.join(':'), bits: nibbles.length * 4, family: 6 };
+    return { address: Array.from({ length: 8 }, (_, i) => hex.slice(i * 4, i * 4 + 4)).join(':'), bits: nibbles.length * 4, family: 6 };
   }
   return null;
 }

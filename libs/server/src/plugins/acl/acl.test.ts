@@ -86,7 +86,7 @@ describe('acl in a running server', () => {
   afterAll(() => server?.close());
 
   const ask = (from: string) =>
-    new Promise<dnsPacket.DecodedPacket>((resolve, reject) => {
+    new Promise<dnsPacket.DecodedPacket & { rcode?: string }>((resolve, reject) => {
       const s = dgram.createSocket('udp4');
       const timer = setTimeout(() => (s.close(), reject(new Error('no answer'))), 5_000);
       s.on('message', (m) => (clearTimeout(timer), s.close(), resolve(dnsPacket.decode(m))));
@@ -96,6 +96,6 @@ describe('acl in a running server', () => {
   it('refuses a client outside the list even for an answer the server has pre-encoded for another', async () => {
     // Twice from the allowed client: the second answer would come from the fast path, which skips the chain.
     for (let i = 0; i < 2; i++) expect((await ask('127.0.0.1')).answers).toHaveLength(1);
-    expect((await ask('127.0.0.2')).flags! & 0xf).toBe(5); // REFUSED
+    expect((await ask('127.0.0.2')).rcode).toBe('REFUSED');
   });
 });

@@ -117,8 +117,8 @@ describe('rrl in a running server', () => {
     await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', () => resolve()));
     const started = performance.now();
     for (let i = 0; i < 300; i++) s.send(query('www.amp.example', 'TXT', { additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 4096 } as never] }), port, '127.0.0.1');
-    const isFull = (r: dnsPacket.DecodedPacket) => !(r.flags! & dnsPacket.TRUNCATED_RESPONSE) && (r.answers ?? []).length > 0;
-    const isSlipped = (r: dnsPacket.DecodedPacket) => (r.flags! & dnsPacket.TRUNCATED_RESPONSE) !== 0 && (r.answers ?? []).length === 0;
+    const isFull = (r: dnsPacket.DecodedPacket) => !((r.flags ?? 0) & dnsPacket.TRUNCATED_RESPONSE) && (r.answers ?? []).length > 0;
+    const isSlipped = (r: dnsPacket.DecodedPacket) => ((r.flags ?? 0) & dnsPacket.TRUNCATED_RESPONSE) !== 0 && (r.answers ?? []).length === 0;
     await waitFor(() => replies.filter(isFull).length >= 10 && replies.some(isSlipped), { timeoutMs: 20_000 });
     const seconds = (performance.now() - started) / 1000;
     s.close();
