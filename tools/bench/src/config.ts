@@ -2,14 +2,19 @@
 import { parseWholeNumber, readFlags, type ConfigResult, type Parsed } from '@halo/cli';
 import type { AnswererBenchOptions } from './answerer-bench.ts';
 import type { CacheBenchOptions } from './cache-bench.ts';
+import type { StartupBenchOptions } from './startup-bench.ts';
 
-export type BenchConfig = { benchmark: 'answerer'; options: AnswererBenchOptions } | { benchmark: 'cache'; options: CacheBenchOptions };
+export type BenchConfig =
+  | { benchmark: 'answerer'; options: AnswererBenchOptions }
+  | { benchmark: 'cache'; options: CacheBenchOptions }
+  | { benchmark: 'startup'; options: StartupBenchOptions };
 
-export const usage = `Usage: npm run bench -- <answerer|cache> [options]
+export const usage = `Usage: npm run bench -- <answerer|cache|startup> [options]
   answerer   dnsperf against the answerer pool serving a generated cluster, and against knot serving
              the same names (where knotd is installed); throughput, ratio, latency, peak memory
   cache      dnsperf on a hot set against our node cache, unbound and dnsmasq (where installed) in
              front of the answerer pool; then the time from a Kubernetes API write to the new answer
+  startup    each app's resident memory once started, from the .ts sources and from the image's bundle
 
   --duration S      seconds of each measured dnsperf run (default 20)
   --warmup S        seconds of load before each measured run (default 3)
@@ -21,7 +26,8 @@ export const usage = `Usage: npm run bench -- <answerer|cache> [options]
   --changes N       cache: Kubernetes API writes timed to the new answer (default 200; 0 skips)
   --stale-changes N cache: the same changes timed at unbound and dnsmasq, for contrast (default 3;
                     each may take up to their 30 s TTL cap)
-  --no-knot         answerer: do not run knot even where it is installed`;
+  --no-knot         answerer: do not run knot even where it is installed
+  --settle S        startup: seconds each app idles before its memory is read (default 3)`;
 
 export function readConfig(argv: string[]): ConfigResult<BenchConfig> {
   const flags = readFlags(
@@ -37,6 +43,7 @@ export function readConfig(argv: string[]): ConfigResult<BenchConfig> {
       changes: { type: 'string' },
       'stale-changes': { type: 'string' },
       'no-knot': { type: 'boolean' },
+      settle: { type: 'string' },
     },
     usage,
     { positionals: true },
@@ -44,10 +51,14 @@ export function readConfig(argv: string[]): ConfigResult<BenchConfig> {
   if (!flags.ok) return flags;
   const { values, positionals } = flags;
   const [benchmark, ...more] = positionals;
-  if (benchmark !== 'answerer' && benchmark !== 'cache') {
+  if (benchmark !== 'answerer' && benchmark !== 'cache' && benchmark !== 'startup') {
     return { ok: false, message: `${benchmark === undefined ? 'which benchmark?' : `no benchmark named "${benchmark}"`}\n${usage}` };
   }
   if (more.length > 0) return { ok: false, message: `one benchmark at a time, not also "${more.join(' ')}"\n${usage}` };
+  if (benchmark === 'startup') {
+    const settle = parseWholeNumber(values.settle ?? '3', '--settle');
+    return settle.ok ? { ok: true, config: { benchmark, options: { settleSeconds: settle.value } } } : settle;
+  }
 
   const cluster = benchmark === 'answerer' ? { services: 10_000, endpoints: 100_000 } : { services: 1_000, endpoints: 10_000 };
   const counts = readCounts(values, {

@@ -4,6 +4,7 @@ import { configOrExit } from '@halo/cli';
 import { benchAnswerer, printAnswererReport } from './answerer-bench.ts';
 import { benchCache, printCacheReport } from './cache-bench.ts';
 import { readConfig } from './config.ts';
+import { benchStartup, printStartupReport } from './startup-bench.ts';
 import { BenchError } from './workspace.ts';
 
 const config = configOrExit(readConfig(process.argv.slice(2)));
@@ -17,7 +18,8 @@ process.once('SIGTERM', stopOnSignal);
 
 try {
   if (config.benchmark === 'answerer') printAnswererReport(await benchAnswerer(config.options, log), config.options, log);
-  else printCacheReport(await benchCache(config.options, log), config.options, log);
+  else if (config.benchmark === 'cache') printCacheReport(await benchCache(config.options, log), config.options, log);
+  else printStartupReport(await benchStartup(config.options, log), log);
   process.exit(0);
 } catch (error) {
   const e = error as Error;

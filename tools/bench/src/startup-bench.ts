@@ -1,0 +1,104 @@
+// npm run bench -- startup: each app's resident memory once it has started and settled, run two ways:
+// from the TypeScript sources (Node strips the types as it loads them) and from the image's bundle
+// (tools/image). The image ships the lighter; this prints both so the choice can be checked again.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { kubeadmCorefile } from '@halo/corefile';
+import { APPS, bundleApps, type AppName } from '@halo/image';
+import { freePort, spawnProcess, startKubeSim, startNatsServer, type ChildHandle } from '@halo/testing';
+import { parseStatusKb } from './memory.ts';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface StartupBenchOptions {
+  /** Seconds each process idles after its ready line before its memory is read. */
+  settleSeconds: number;
+}
+
+export interface StartupRow {
+  app: AppName;
+  form: 'ts' | 'bundle';
+  rssBytes: number;
+  /** Milliseconds from spawn to the ready line. */
+  readyMs: number;
+}
+
+/** The resident bytes of a process and of its children (the answerer's re-exec keeps its PID). */
+async function rss(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  return parseStatusKb(status, 'VmRSS') ?? 0;
+}
+
+export async function benchStartup(options: StartupBenchOptions, log: (line: string) => void): Promise<StartupRow[]> {
+  const work = await mkdtemp(join(tmpdir(), 'halo-startup-'));
+  const nats = await startNatsServer({ jetstream: true });
+  const sim = await startKubeSim({ port: 0, host: '127.0.0.1', seedFiles: [join(root, 'deploy/examples/demo-cluster.yaml')] });
+  const running: ChildHandle[] = [];
+  try {
+    log('bundling the apps as the image does');
+    const bundle = await bundleApps({ root, outDir: join(work, 'bundle') });
+    const corefile = join(work, 'Corefile');
+    await writeFile(corefile, kubeadmCorefile.replace(/health \{\s*lameduck \S+\s*\}/, 'health'));
+    const dnsPort = await freePort({ udp: true });
+    // Real starts on loopback: the answerer serves the zone the watcher wrote, the cache sits in front.
+    const argsOf = async (app: AppName): Promise<string[]> => {
+      const common = ['--nats', nats.url];
+      switch (app) {
+        case 'watcher':
+          return [...common, '--kube-server', sim.url, '--admin-host', '127.0.0.1', '--admin-port', '0', '--identity', `bench-${Date.now()}`];
+        case 'answerer':
+          return [...common, '--corefile', corefile, '--dns-host', '127.0.0.1', '--dns-port', String(dnsPort), '--admin-host', '127.0.0.1', '--admin-port', '0', '--workers', '1'];
+        case 'node-cache':
+          return [...common, '--listen', `127.0.0.1:${await freePort({ udp: true })}`, '--answerers', `127.0.0.1:${dnsPort}`, '--admin-host', '127.0.0.1', '--admin-port', '0'];
+        case 'config':
+          return [...common, '--kube-server', sim.url, '--host', '127.0.0.1', '--port', '0', '--admin-host', '127.0.0.1', '--admin-port', '0'];
+        case 'node-guard':
+          // A port where nothing answers: the guard only probes; with no rules of ours it changes nothing.
+          return ['--probe', `127.0.0.1:${await freePort({ udp: true })}`, '--admin-host', '127.0.0.1', '--admin-port', '0'];
+      }
+    };
+    const rows: StartupRow[] = [];
+    // The watcher and an answerer stay up (the others need the zone), each measured in its own run.
+    const order: AppName[] = ['watcher', 'answerer', 'node-cache', 'config', 'node-guard'];
+    let zone: ChildHandle[] = [];
+    for (const form of ['ts', 'bundle'] as const) {
+      for (const app of order) {
+        const entry = form === 'ts' ? join(root, 'apps', app, 'src', 'main.ts') : bundle.entries[app];
+        const started = performance.now();
+        const child = await spawnProcess(entry, await argsOf(app), { readyLine: /"ready":true/, timeoutMs: 60_000, env: { ...process.env, LOG_LEVEL: 'warn', HALO_CONFIG_TOKEN: 'bench-token', OTEL_SDK_DISABLED: 'true' } });
+        const readyMs = Math.round(performance.now() - started);
+        running.push(child);
+        await delay(options.settleSeconds * 1000);
+        const bytes = await rss(child.pid);
+        rows.push({ app, form, rssBytes: bytes, readyMs });
+        log(`${app.padEnd(10)} ${form.padEnd(6)} ${(bytes / 2 ** 20).toFixed(1).padStart(6)} MB   ready in ${readyMs} ms`);
+        if (app === 'watcher' || app === 'answerer') zone.push(child);
+        else await child.kill('SIGTERM');
+      }
+      for (const child of zone.reverse()) await child.kill('SIGTERM');
+      zone = [];
+    }
+    return rows;
+  } finally {
+    for (const child of running) await child.kill('SIGKILL').catch(() => undefined);
+    await sim.close();
+    await nats.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+export function printStartupReport(rows: StartupRow[], log: (line: string) => void): void {
+  log('');
+  log('| app | RSS at start, .ts (type stripping) | RSS at start, bundle | difference |');
+  log('| --- | --- | --- | --- |');
+  const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MB`;
+  for (const app of APPS) {
+    const ts = rows.find((r) => r.app === app && r.form === 'ts');
+    const bundle = rows.find((r) => r.app === app && r.form === 'bundle');
+    if (!ts || !bundle) continue;
+    log(`| ${app} | ${mb(ts.rssBytes)} | ${mb(bundle.rssBytes)} | ${mb(bundle.rssBytes - ts.rssBytes)} |`);
+  }
+}

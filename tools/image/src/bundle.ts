@@ -1,0 +1,113 @@
+// Bundles every app into one ES module each (shared code in common chunks), for the image: Node then
+// loads plain JavaScript, with no type stripping and no node_modules tree. Files the code reads beside
+// itself (`new URL('./x', import.meta.url)`, the UDP addon by `require('../build/udp.node')`) are
+// copied into `assets/` and the references rewritten, so the bundle carries them wherever it goes.
+import { build, type Plugin } from 'esbuild';
+import { copyFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+
+/** Every app of the repo, by folder under apps/: the image's `halo <app>` names. */
+export const APPS = ['answerer', 'config', 'node-cache', 'node-guard', 'watcher'] as const;
+export type AppName = (typeof APPS)[number];
+
+export interface BundleOptions {
+  /** The repository root. */
+  root: string;
+  /** Where `bin/<app>.mjs`, the chunks and `assets/` go; emptied first. */
+  outDir: string;
+  minify?: boolean;
+}
+
+export interface BundleResult {
+  /** `bin/<app>.mjs` for every app. */
+  entries: Record<AppName, string>;
+  /** The files copied into `assets/`, by the source path that referred to them. */
+  assets: Map<string, string>;
+  bytes: number;
+}
+
+export class BundleError extends Error {
+  readonly code = 'BUNDLE_FAILED';
+}
+
+const urlReference = /new URL\((['"])(\.{1,2}\/[^'"]+)\1,\s*import\.meta\.url\)/g;
+const addonReference = /require\((['"])(\.{1,2}\/[^'"]+\.node)\1\)/g;
+
+/** Rewrites the references of one source file; pure, so that the rules are testable apart from esbuild. */
+export function rewriteAssetReferences(source: string, place: (relativePath: string) => string): string {
+  return source
+    .replace(urlReference, (_m, q: string, rel: string) => `new URL(${q}${place(rel)}${q}, import.meta.url)`)
+    .replace(addonReference, (_m, q: string, rel: string) => `require(${q}${place(rel)}${q})`);
+}
+
+function assetsPlugin(root: string, outDir: string, assets: Map<string, string>): Plugin {
+  const taken = new Map<string, string>();
+  return {
+    name: 'halo-assets',
+    setup(b) {
+      b.onLoad({ filter: /\.ts$/ }, async (args) => {
+        if (args.path.includes(`${'/'}node_modules${'/'}`) || !args.path.startsWith(root)) return undefined;
+        const source = await readFile(args.path, 'utf8');
+        const copies: [string, string][] = [];
+        const contents = rewriteAssetReferences(source, (rel) => {
+          const from = resolve(dirname(args.path), rel);
+          // Two different files of one name get the second a prefix of its package folder.
+          let name = basename(from);
+          const owner = taken.get(name);
+          if (owner !== undefined && owner !== from) name = `${basename(dirname(dirname(from)))}-${name}`;
+          taken.set(name, from);
+          copies.push([from, join(outDir, 'assets', name)]);
+          assets.set(relative(root, from), `assets/${name}`);
+          // Chunks and entries all live in bin/.
+          return `../assets/${name}`;
+        });
+        for (const [from, to] of copies) {
+          try {
+            await stat(from);
+          } catch {
+            return { errors: [{ text: `${relative(root, args.path)} refers to ${relative(root, from)}, which does not exist${from.endsWith('.node') ? ' (build it: npm run build:native)' : ''}` }] };
+          }
+          await mkdir(dirname(to), { recursive: true });
+          await copyFile(from, to);
+        }
+        return { contents, loader: 'ts' };
+      });
+    },
+  };
+}
+
+export async function bundleApps(options: BundleOptions): Promise<BundleResult> {
+  const root = resolve(options.root);
+  const outDir = resolve(options.outDir);
+  await rm(outDir, { recursive: true, force: true });
+  const assets = new Map<string, string>();
+  let result;
+  try {
+    result = await build({
+      entryPoints: APPS.map((app) => ({ in: join(root, 'apps', app, 'src', 'main.ts'), out: app })),
+      outdir: join(outDir, 'bin'),
+      outExtension: { '.js': '.mjs' },
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node24',
+      minify: options.minify ?? false,
+      legalComments: 'none',
+      // CommonJS dependencies require() Node's own modules; an ES module has no `require` of its own.
+      banner: { js: "import { createRequire as __haloCreateRequire } from 'node:module';\nconst require = __haloCreateRequire(import.meta.url);" },
+      // The repo's packages point their exports at src/index.ts; nothing else needs a condition.
+      conditions: ['node', 'import'],
+      metafile: true,
+      logLevel: 'silent',
+      plugins: [assetsPlugin(root, outDir, assets)],
+    });
+  } catch (error) {
+    const errors = (error as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors ?? [];
+    const text = errors.map((e) => (e.location ? `${e.location.file}:${e.location.line}: ${e.text}` : e.text)).join('\n');
+    throw new BundleError(`cannot bundle the apps:\n${text || (error as Error).message}`);
+  }
+  const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
+  const entries = Object.fromEntries(APPS.map((app) => [app, join(outDir, 'bin', `${app}.mjs`)])) as Record<AppName, string>;
+  return { entries, assets, bytes };
+}
