@@ -2,6 +2,7 @@
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import { EXIT_MODES, type ExitMode } from '@halo/interception';
 import { parseDurationMs, parseHostPorts, parseNatsServers, parsePort, parseWholeNumber, readFlags, type HostPort, type ConfigResult } from '@halo/cli';
 
 export type { HostPort };
@@ -28,7 +29,8 @@ export interface NodeCacheConfig {
   busDownTtl: number;
   setupInterface: boolean;
   interfaceName: string;
-  skipTeardown: boolean;
+  /** What the cache leaves on the node when it stops (with --setup-interface). */
+  onExit: ExitMode;
   adminHost: string;
   adminPort?: number;
   instance: string;
@@ -50,7 +52,9 @@ export const usage = `Usage: halo-node-cache [options]
   --bus-down-ttl SECONDS       cap cluster-zone answers to this TTL while the bus is down (default 5)
   --setup-interface            create the dummy interface and the NOTRACK/ACCEPT rules
   --interface NAME             its name (default halo-dns0)
-  --skip-teardown              leave interface and rules on exit (two instances share them)
+  --on-exit MODE               on SIGTERM: remove (default) takes the rules away, drains, then removes
+                               the interface; keep leaves them (an upgrade); if-last removes them only
+                               when no other instance answers on the shared address (two DaemonSets)
   --admin-host HOST            admin address (default 0.0.0.0)
   --admin-port N               admin port for /healthz, /readyz, /metrics (default none; 0 picks one)
   --instance ID                this instance's name (env POD_NAME, default host name and PID)`;
@@ -75,7 +79,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
       'bus-down-ttl': { type: 'string' },
       'setup-interface': { type: 'boolean' },
       interface: { type: 'string' },
-      'skip-teardown': { type: 'boolean' },
+      'on-exit': { type: 'string' },
       'admin-host': { type: 'string' },
       'admin-port': { type: 'string' },
       instance: { type: 'string' },
@@ -120,6 +124,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
   const adminPort = values['admin-port'] === undefined ? undefined : parsePort(values['admin-port'], '--admin-port');
   if (adminPort && !adminPort.ok) return adminPort;
   const interfaceName = values.interface ?? 'halo-dns0';
+  const onExit = values['on-exit'] ?? 'remove';
+  if (!(EXIT_MODES as readonly string[]).includes(onExit)) return { ok: false, message: `--on-exit: one of ${EXIT_MODES.join(', ')}, got "${onExit}"` };
   return {
     ok: true,
     config: {
@@ -139,7 +145,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
       busDownTtl: busDownTtl.value,
       setupInterface: values['setup-interface'] === true,
       interfaceName,
-      skipTeardown: values['skip-teardown'] === true,
+      onExit: onExit as ExitMode,
       adminHost: values['admin-host'] ?? '0.0.0.0',
       adminPort: adminPort?.value,
       instance: values.instance ?? env.POD_NAME ?? `${hostname()}-${process.pid}`,

@@ -6,11 +6,11 @@ import { Counter } from 'prom-client';
 import { loadServer, type CorefileError, type DnsServer } from '@halo/server';
 import { ConfigFollower, type EffectiveConfigV1 } from '@halo/bus';
 import { configOrExit, onStop } from '@halo/cli';
-import { createInterception, type Interception } from '@halo/interception';
+import { cacheExit, createInterception, probe, type Interception } from '@halo/interception';
 import { createLogger, createMetricsRegistry, startAdminServer, startTelemetry } from '@halo/telemetry';
 import { cacheControl, type CacheControl } from './cache-control.ts';
 import { readConfig, type HostPort } from './config.ts';
-import { clusterZones, generateCorefile } from './corefile.ts';
+import { clusterZones, generateCorefile, PROBE_ZONE } from './corefile.ts';
 import { startBusInvalidation } from './invalidation.ts';
 
 const config = configOrExit(readConfig(process.argv.slice(2), process.env));
@@ -33,11 +33,17 @@ let interception: Interception | null = null;
 
 async function cleanup(): Promise<void> {
   // Rules first: traffic to the Service IP falls through to kube-proxy before the sockets close.
-  if (interception && !config.skipTeardown) await interception.removeRules();
+  if (interception && config.onExit === 'remove') await interception.removeRules();
   // A second instance on the same addresses (an upgrade) takes every new query while this one answers
   // what it has already received.
   await server?.drain();
-  if (interception && !config.skipTeardown) await interception.tearDown();
+  if (interception) {
+    // Asked once this instance's sockets are closed: an answer now comes from another instance.
+    const shared = { host: config.listen[0]?.host ?? '169.254.20.10', port, name: PROBE_ZONE, type: 'A' as const };
+    const left = await cacheExit(interception, config.onExit, async () => (await probe(shared, 250)).answered);
+    if (left.error) logger.error({ ...left }, 'cannot take the interception away on exit');
+    else logger.info({ ...left }, 'the interception on exit');
+  }
   await stopService?.();
 }
 
@@ -159,7 +165,7 @@ void bus.firstConnect.then(
 );
 
 const stop = onStop(async (signal) => {
-  logger.info({ signal, teardown: interception !== null && !config.skipTeardown }, 'stopping');
+  logger.info({ signal, onExit: interception ? config.onExit : null }, 'stopping');
   await follower?.close();
   await cleanup();
   await bus.close();

@@ -55,8 +55,22 @@ describe.skipIf(reason !== null)('node cache, guard and interception in network 
   let client: ChildHandle | undefined;
   let pool: ChildHandle | undefined;
 
-  const startCache = () =>
-    inNs(nodeNs, cacheEntry, ['--corefile', corefile, '--listen', `${LINK_LOCAL}:53`, '--service-ip', SERVICE_IP, '--setup-interface', '--interface', 'halo-dns0', '--nats', 'nats://127.0.0.1:1', '--instance', 'netns']);
+  const startCache = (...more: string[]) =>
+    inNs(nodeNs, cacheEntry, ['--corefile', corefile, '--listen', `${LINK_LOCAL}:53`, '--service-ip', SERVICE_IP, '--setup-interface', '--interface', 'halo-dns0', '--nats', 'nats://127.0.0.1:1', '--instance', 'netns', ...more]);
+  const startGuard = (...more: string[]) => inNs(nodeNs, guardEntry, ['--probe', `${LINK_LOCAL}:53`, '--addresses', `${LINK_LOCAL},${SERVICE_IP}`, '--interface', 'halo-dns0', ...more]);
+  const interfaceExists = () => {
+    try {
+      sh(nodeNs, 'ip', 'link', 'show', 'halo-dns0');
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  /** What a guard said it left on the node as it stopped. */
+  const exitReport = (handle: ChildHandle | undefined) => {
+    const line = handle?.lines.find((l) => l.startsWith('{"exit"'));
+    return line ? (JSON.parse(line) as { exit: { rules: string; interface: string } }).exit : undefined;
+  };
   type Line = { at: number; ip?: string; error?: string };
   const results = (): Line[] => (client?.lines ?? []).flatMap((l) => (l.startsWith('{"at"') ? [JSON.parse(l) as Line] : []));
   const ownRules = () => sh(nodeNs, 'iptables-save').split('\n').filter((l) => l.includes('halo-dns node cache')).length;
@@ -99,7 +113,7 @@ describe.skipIf(reason !== null)('node cache, guard and interception in network 
     cache = await startCache();
     expect(sh(nodeNs, 'ip', '-o', 'addr', 'show', 'dev', 'halo-dns0')).toContain(SERVICE_IP);
     expect(ownRules()).toBe(20);
-    guard = await inNs(nodeNs, guardEntry, ['--probe', `${LINK_LOCAL}:53`, '--addresses', `${LINK_LOCAL},${SERVICE_IP}`, '--interface', 'halo-dns0']);
+    guard = await startGuard();
     const from = Date.now();
     await waitFor(() => results().some((r) => r.at > from && r.ip === CACHE_ANSWER), { message: 'the cache never answered the pod' });
   });
@@ -128,11 +142,67 @@ describe.skipIf(reason !== null)('node cache, guard and interception in network 
   });
 
   it('a clean exit takes the interface, its addresses and the rules away', async () => {
-    await guard?.kill('SIGTERM');
+    expect(await guard?.kill('SIGTERM')).toBe(0);
+    // The guard takes the rules at once and leaves the interface to the cache, which still answers.
+    expect(exitReport(guard)).toMatchObject({ rules: 'removed', interface: 'left to the cache' });
+    expect(interfaceExists()).toBe(true);
     expect(await cache?.kill('SIGTERM')).toBe(0);
     expect(ownRules()).toBe(0);
-    expect(() => sh(nodeNs, 'ip', 'link', 'show', 'halo-dns0')).toThrow();
+    expect(interfaceExists()).toBe(false);
     const from = Date.now();
     await waitFor(() => results().some((r) => r.at > from && r.ip === POOL_ANSWER), { message: 'the pool does not answer after the cache left' });
+  });
+
+  it('an uninstall while the cache crash-loops: the guard takes the rules and the interface the cache left', async () => {
+    cache = await startCache();
+    guard = await startGuard();
+    await waitFor(() => ownRules() === 20 && guard?.lines.some((l) => l.includes('"switch":"add-rules"')) === true, { message: 'the interception is not in place' });
+    await cache.kill('SIGKILL');
+    await waitFor(() => ownRules() === 0, { timeoutMs: 10_000, message: 'the guard did not take the rules away from the dead cache' });
+    // The dead cache could not remove its interface; the guard does, as it stops.
+    expect(interfaceExists()).toBe(true);
+    expect(await guard.kill('SIGTERM')).toBe(0);
+    expect(exitReport(guard)).toMatchObject({ rules: 'removed', interface: 'removed' });
+    expect(interfaceExists()).toBe(false);
+    expect(ownRules()).toBe(0);
+  });
+
+  it('--on-exit keep leaves interface and rules for the next version, which takes them over', async () => {
+    cache = await startCache('--on-exit', 'keep');
+    guard = await startGuard('--on-exit', 'keep');
+    await waitFor(() => ownRules() === 20, { message: 'the rules are not in place' });
+    expect(await guard.kill('SIGTERM')).toBe(0);
+    expect(await cache.kill('SIGTERM')).toBe(0);
+    expect(exitReport(guard)).toMatchObject({ rules: 'kept', interface: 'kept' });
+    expect(ownRules()).toBe(20);
+    expect(interfaceExists()).toBe(true);
+    // The next version binds to the addresses left in place and answers.
+    cache = await startCache();
+    const from = Date.now();
+    await waitFor(() => results().filter((r) => r.at > from && r.ip === CACHE_ANSWER).length > 3, { timeoutMs: 10_000, message: 'the next version does not answer' });
+    expect(await cache.kill('SIGTERM')).toBe(0);
+    expect(ownRules()).toBe(0);
+    expect(interfaceExists()).toBe(false);
+  });
+
+  it('two caches sharing the address (--on-exit if-last): the first to stop leaves the interception, the last removes it', async () => {
+    const first = await startCache('--on-exit', 'if-last', '--instance', 'netns-a');
+    const second = await startCache('--on-exit', 'if-last', '--instance', 'netns-b');
+    guard = await startGuard('--on-exit', 'if-last');
+    await waitFor(() => ownRules() === 20, { message: 'the rules are not in place' });
+    expect(await first.kill('SIGTERM')).toBe(0);
+    expect(ownRules()).toBe(20);
+    expect(interfaceExists()).toBe(true);
+    // The pod's queries are answered by the cache that stays, not by the pool.
+    const from = Date.now();
+    await waitFor(() => results().filter((r) => r.at > from).length > 10, { message: 'the stream stopped' });
+    expect(results().filter((r) => r.at > from + 200 && r.ip !== CACHE_ANSWER)).toEqual([]);
+    expect(await guard.kill('SIGTERM')).toBe(0);
+    expect(exitReport(guard)).toMatchObject({ rules: 'kept', interface: 'kept' });
+    expect(await second.kill('SIGTERM')).toBe(0);
+    expect(ownRules()).toBe(0);
+    expect(interfaceExists()).toBe(false);
+    const after = Date.now();
+    await waitFor(() => results().some((r) => r.at > after && r.ip === POOL_ANSWER), { message: 'the pool does not answer after the last cache left' });
   });
 });

@@ -1,7 +1,7 @@
 // The guard's configuration: flags first, then environment, then defaults. Read once, in one place.
 import net from 'node:net';
 import { parseDurationMs, parseHostPort, parsePort, parseWholeNumber, readFlags, splitList, type ConfigResult } from '@halo/cli';
-import type { ProbeTarget } from './probe.ts';
+import { EXIT_MODES, type ExitMode, type ProbeTarget } from '@halo/interception';
 
 export interface GuardConfig {
   target: ProbeTarget;
@@ -13,6 +13,8 @@ export interface GuardConfig {
   /** Every address the interception covers (the cache's listen addresses and the Service IP). */
   addresses: string[];
   port: number;
+  /** What the guard leaves on the node when it stops. */
+  onExit: ExitMode;
   admin?: { host: string; port: number };
 }
 
@@ -31,6 +33,9 @@ export const usage = `Usage: halo-node-guard [options]
   --interface NAME        the cache's dummy interface (default halo-dns0)
   --addresses IP[,IP]     the intercepted addresses (default 169.254.20.10; add the cluster DNS Service IP)
   --port N                the DNS port (default 53)
+  --on-exit MODE          on SIGTERM: remove (default) takes the rules away at once, and the interface
+                          if the cache is not running to do it; keep leaves them (an upgrade); if-last
+                          removes them only when no cache answers on the shared address (two DaemonSets)
   --admin-host HOST       admin address (default 0.0.0.0)
   --admin-port N          admin port for /healthz, /readyz, /metrics (default: none)`;
 
@@ -48,6 +53,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
       interface: { type: 'string' },
       addresses: { type: 'string' },
       port: { type: 'string' },
+      'on-exit': { type: 'string' },
       'admin-host': { type: 'string' },
       'admin-port': { type: 'string' },
     },
@@ -72,6 +78,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
   const addresses = splitList(values.addresses ?? env.HALO_INTERCEPT_ADDRESSES ?? '169.254.20.10');
   const bad = addresses.find((a) => net.isIP(a) === 0);
   if (bad !== undefined) return { ok: false, message: `--addresses: "${bad}" is not an IP address` };
+  const onExit = values['on-exit'] ?? 'remove';
+  if (!(EXIT_MODES as readonly string[]).includes(onExit)) return { ok: false, message: `--on-exit: one of ${EXIT_MODES.join(', ')}, got "${onExit}"` };
   let admin: GuardConfig['admin'];
   if (values['admin-port'] !== undefined) {
     const adminPort = parsePort(values['admin-port'], '--admin-port');
@@ -89,6 +97,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
       interfaceName: values.interface ?? 'halo-dns0',
       addresses,
       port: port.value,
+      onExit: onExit as ExitMode,
       admin,
     },
   };

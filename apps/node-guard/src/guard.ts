@@ -1,9 +1,8 @@
 // The guard loop: probe, decide, apply. Several probes a second; after a failure the next probe goes at
 // once, so that two failures in a row take well under a second.
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Interception } from '@halo/interception';
+import { probe as dnsProbe, type Interception, type ProbeResult, type ProbeTarget } from '@halo/interception';
 import { decide, initialState, type GuardAction, type GuardState, type Thresholds } from './decide.ts';
-import { probe as dnsProbe, type ProbeResult, type ProbeTarget } from './probe.ts';
 
 export interface GuardOptions {
   target: ProbeTarget;

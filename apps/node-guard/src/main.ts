@@ -3,7 +3,7 @@
 // does not answer (queries to the Service IP then reach the pool through kube-proxy), puts them back after.
 import { Counter, Gauge } from 'prom-client';
 import { configOrExit, onStop } from '@halo/cli';
-import { createInterception } from '@halo/interception';
+import { createInterception, guardExit, probe } from '@halo/interception';
 import { createLogger, createMetricsRegistry, startAdminServer } from '@halo/telemetry';
 import { readConfig } from './config.ts';
 import { startGuard } from './guard.ts';
@@ -38,7 +38,11 @@ logger.info({ probe: config.target, addresses: config.addresses, intervalMs: con
 console.log(JSON.stringify({ ready: true, app: 'node-guard', admin: admin?.port ?? null }));
 
 onStop(async (signal) => {
-  logger.info({ signal }, 'stopping; the interception stays as it is');
+  logger.info({ signal, onExit: config.onExit }, 'stopping');
   await guard.stop();
+  const left = await guardExit(interception, config.onExit, async () => (await probe(config.target, config.timeoutMs)).answered);
+  if (left.error) logger.error({ ...left }, 'cannot take the interception away on exit');
+  else logger.info({ ...left }, 'the interception on exit');
+  console.log(JSON.stringify({ exit: left }));
   await admin?.close();
 });

@@ -4,7 +4,7 @@ import dgram from 'node:dgram';
 import dnsPacket from 'dns-packet';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '@halo/testing';
-import { probe } from '../src/probe.ts';
+import { probe } from '@halo/interception';
 import { startGuard, type Guard } from '../src/guard.ts';
 
 type Rcode = 'NOERROR' | 'SERVFAIL' | 'NXDOMAIN';

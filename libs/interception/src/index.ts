@@ -15,3 +15,7 @@ export {
 } from './commands.ts';
 export type { Interception, InterceptionError, InterceptionState, Outcome, Runner, RunResult } from './interception.ts';
 export { createInterception, runCommand } from './interception.ts';
+export type { AnswerCheck, ExitMode, ExitReport, GuardExitTiming } from './exit.ts';
+export { answersWithin, cacheExit, EXIT_MODES, guardExit } from './exit.ts';
+export type { ProbeResult, ProbeTarget } from './probe.ts';
+export { probe } from './probe.ts';
