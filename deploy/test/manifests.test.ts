@@ -1,0 +1,370 @@
+// What every overlay renders (`kubectl kustomize`), read as a platform team reads it before an install:
+// where each object goes, which image runs, whether anything needs cluster DNS to start, what takes
+// over the cluster DNS Service, and what each pod may do on its node.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+import { kubeadmCorefile } from '@halo/corefile';
+import { findNatsServer, freePort, spawnProcess, waitFor, type ChildHandle } from '@halo/testing';
+
+const deploy = fileURLToPath(new URL('../', import.meta.url));
+
+let kubectl: string | null = null;
+try {
+  execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
+  kubectl = 'kubectl';
+} catch {
+  console.warn('deploy overlay tests skipped: kubectl is not installed (it renders the overlays with `kubectl kustomize`; Debian/Ubuntu: the kubernetes apt repository, or a kubectl binary on PATH)');
+}
+
+interface Probe {
+  httpGet?: { path: string; port: number | string; host?: string };
+  periodSeconds?: number;
+  failureThreshold?: number;
+}
+interface SecurityContext {
+  runAsUser?: number;
+  runAsNonRoot?: boolean;
+  allowPrivilegeEscalation?: boolean;
+  readOnlyRootFilesystem?: boolean;
+  capabilities?: { add?: string[]; drop?: string[] };
+  seccompProfile?: { type: string };
+  sysctls?: { name: string; value: string }[];
+}
+interface Container {
+  name: string;
+  image: string;
+  args?: string[];
+  env?: { name: string; value?: string }[];
+  ports?: { name?: string; containerPort: number; protocol?: string }[];
+  startupProbe?: Probe;
+  livenessProbe?: Probe;
+  readinessProbe?: Probe;
+  resources?: { requests?: { cpu?: string; memory?: string }; limits?: { memory?: string } };
+  securityContext?: SecurityContext;
+  volumeMounts?: { name: string; mountPath: string }[];
+}
+interface PodSpec {
+  serviceAccountName?: string;
+  priorityClassName?: string;
+  hostNetwork?: boolean;
+  dnsPolicy?: string;
+  enableServiceLinks?: boolean;
+  nodeSelector?: Record<string, string>;
+  tolerations?: { key?: string; operator?: string; effect?: string }[];
+  securityContext?: SecurityContext;
+  containers: Container[];
+  initContainers?: Container[];
+  volumes?: { name: string; hostPath?: { path: string }; configMap?: { name: string } }[];
+}
+interface Obj {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: {
+    replicas?: number;
+    selector?: Record<string, string> & { matchLabels?: Record<string, string> };
+    template?: { metadata: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec: PodSpec };
+    clusterIP?: string;
+    publishNotReadyAddresses?: boolean;
+    ports?: { name?: string; port: number; protocol?: string }[];
+    endpoints?: { port: string }[];
+  };
+  data?: Record<string, string>;
+  subjects?: { kind: string; name: string; namespace?: string }[];
+  rules?: { resources?: string[] }[];
+}
+
+const OVERLAYS = ['dev', 'production'] as const;
+const CLUSTER_SCOPED = new Set(['ClusterRole', 'ClusterRoleBinding', 'PriorityClass', 'Namespace', 'CustomResourceDefinition']);
+const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
+/** Containers that change the node's network: root, with the capabilities iptables and ip need. */
+const NODE_CONTAINERS = new Set(['node-cache', 'guard']);
+/** NodeLocal DNSCache's ports on the host network: ours must not take them, so both can run during the move. */
+const NODELOCAL_PORTS = [53, 8080, 9253, 9353];
+
+const rendered = new Map<string, Obj[]>();
+function render(overlay: string): Obj[] {
+  const cached = rendered.get(overlay);
+  if (cached) return cached;
+  const text = execFileSync(kubectl as string, ['kustomize', join(deploy, 'overlays', overlay)], { encoding: 'utf8' });
+  const objs = parseAllDocuments(text).map((d) => d.toJS() as Obj);
+  rendered.set(overlay, objs);
+  return objs;
+}
+const overlayFile = (overlay: string) => parse(readFileSync(join(deploy, 'overlays', overlay, 'kustomization.yaml'), 'utf8')) as { images?: { name: string; newName?: string; newTag?: string }[] };
+
+const workloads = (objs: Obj[]) => objs.filter((o) => WORKLOADS.has(o.kind));
+const podSpec = (o: Obj): PodSpec => o.spec?.template?.spec as PodSpec;
+const containersOf = (o: Obj) => [...(podSpec(o).initContainers ?? []), ...podSpec(o).containers];
+const allContainers = (objs: Obj[]) => workloads(objs).flatMap((w) => containersOf(w).map((c) => ({ workload: w, pod: podSpec(w), container: c })));
+const find = (objs: Obj[], kind: string, name: string) => objs.find((o) => o.kind === kind && o.metadata.name === name);
+const names = (objs: Obj[], kind: string) => objs.filter((o) => o.kind === kind).map((o) => o.metadata.name).sort();
+const isHalo = (image: string) => !image.includes('nats');
+/** The variable name Kubernetes injects for a Service (`halo-nats` → `HALO_NATS`). */
+const serviceVar = (service: string) => service.toUpperCase().replaceAll('-', '_');
+/** Every `$(VAR)` an env value or argument refers to. */
+const references = (text: string) => [...text.matchAll(/\$\(([A-Z0-9_]+)\)/g)].map((m) => m[1] as string);
+const selects = (selector: Record<string, string>, labels: Record<string, string> = {}) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+const effective = (pod: PodSpec, c: Container) => ({ ...pod.securityContext, ...c.securityContext });
+
+describe('deploy base', () => {
+  it("runs the answerers on kubeadm's Corefile, unchanged", () => {
+    expect(readFileSync(join(deploy, 'base/Corefile'), 'utf8')).toBe(kubeadmCorefile);
+  });
+});
+
+describe.skipIf(!kubectl).each(OVERLAYS)('overlay %s, rendered', (overlay) => {
+  it('has every app, the bus and the node caches', () => {
+    const objs = render(overlay);
+    expect(names(objs, 'Deployment')).toEqual(['halo-answerer', 'halo-config', 'halo-watcher']);
+    expect(names(objs, 'StatefulSet')).toEqual(['halo-nats']);
+    expect(names(objs, 'DaemonSet')).toEqual(overlay === 'production' ? ['halo-node-cache', 'halo-node-cache-b'] : ['halo-node-cache']);
+    expect(find(objs, 'Deployment', 'halo-watcher')?.spec?.replicas).toBe(2);
+    for (const ds of objs.filter((o) => o.kind === 'DaemonSet')) {
+      expect(podSpec(ds).hostNetwork).toBe(true);
+      expect(podSpec(ds).containers.map((c) => c.name)).toEqual(['node-cache', 'guard']);
+    }
+    // The watcher may hold its Lease.
+    expect(objs.some((o) => o.kind === 'Role' && o.rules?.some((r) => r.resources?.includes('leases')))).toBe(true);
+  });
+
+  it('puts every object in kube-system, and binds only ServiceAccounts that are there', () => {
+    const objs = render(overlay);
+    const outside = objs.filter((o) => !CLUSTER_SCOPED.has(o.kind) && o.metadata.namespace !== 'kube-system').map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(outside).toEqual([]);
+    const accounts = new Set(objs.filter((o) => o.kind === 'ServiceAccount').map((o) => o.metadata.name));
+    for (const binding of objs.filter((o) => o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding')) {
+      for (const s of binding.subjects ?? []) {
+        expect(s, `${binding.kind}/${binding.metadata.name}`).toMatchObject({ kind: 'ServiceAccount', namespace: 'kube-system' });
+        expect(accounts.has(s.name), `${binding.metadata.name} binds ${s.name}`).toBe(true);
+      }
+    }
+    for (const w of workloads(objs)) {
+      const sa = podSpec(w).serviceAccountName;
+      if (sa) expect(accounts.has(sa), `${w.metadata.name} runs as ${sa}`).toBe(true);
+    }
+  });
+
+  it('runs one image reference and tag in every Halo container, the one the overlay sets, and NATS pinned', () => {
+    const objs = render(overlay);
+    const set = overlayFile(overlay).images?.find((i) => i.name === 'halo-dns/halo');
+    expect(set?.newTag, 'the overlay sets the tag through images:').toMatch(/^\d+\.\d+\.\d+/);
+    const images = allContainers(objs).map((x) => x.container.image);
+    const halo = new Set(images.filter(isHalo));
+    expect([...halo]).toEqual([`${set?.newName ?? set?.name}:${set?.newTag}`]);
+    // Every app of the repo runs from it: the entry point's first argument names the app.
+    const apps = new Set(allContainers(objs).filter((x) => isHalo(x.container.image)).map((x) => x.container.args?.[0]));
+    expect([...apps].sort()).toEqual(['answerer', 'config', 'node-cache', 'node-guard', 'watcher']);
+    const nats = images.filter((i) => !isHalo(i));
+    expect(nats).toHaveLength(1);
+    expect(nats[0]).toMatch(/^[\w./-]+nats:\d+\.\d+\.\d+$/);
+  });
+
+  it('needs no cluster DNS to start: the node resolvers, the bus and the API server by injected addresses', () => {
+    const objs = render(overlay);
+    const services = new Set(objs.filter((o) => o.kind === 'Service').map((o) => serviceVar(o.metadata.name)));
+    for (const w of workloads(objs)) {
+      // As CoreDNS and NodeLocal DNSCache: the node's resolv.conf, so that `forward . /etc/resolv.conf`
+      // and every name an app might look up never reach cluster DNS.
+      expect(podSpec(w).dnsPolicy, w.metadata.name).toBe('Default');
+      // The Service variables are injected only with service links on.
+      expect(podSpec(w).enableServiceLinks, w.metadata.name).not.toBe(false);
+    }
+    for (const { workload, container } of allContainers(objs)) {
+      const where = `${workload.metadata.name}/${container.name}`;
+      const texts = [...(container.args ?? []), ...(container.env ?? []).map((e) => e.value ?? '')];
+      for (const text of texts) {
+        expect(text, where).not.toMatch(/\.svc\b|cluster\.local|halo-nats[.:]/);
+        const defined = new Set((container.env ?? []).map((e) => e.name));
+        for (const ref of references(text)) {
+          // Either the container's own variable or one Kubernetes injects for a Service of this namespace.
+          const service = /^(.+)_SERVICE_(HOST|PORT.*)$/.exec(ref)?.[1];
+          expect(defined.has(ref) || (service !== undefined && services.has(service)), `${where}: $(${ref})`).toBe(true);
+        }
+      }
+      const nats = container.env?.find((e) => e.name === 'NATS_URL');
+      if (nats) expect(nats.value, where).toBe('nats://$(HALO_NATS_SERVICE_HOST):$(HALO_NATS_SERVICE_PORT_CLIENT)');
+    }
+    // The NATS servers find each other by one Service per server, reachable before any is ready.
+    const sts = find(objs, 'StatefulSet', 'halo-nats') as Obj;
+    const routes = (containersOf(sts)[0]?.env ?? []).filter((e) => e.name.startsWith('NATS_ROUTE_'));
+    expect(routes).toHaveLength(sts.spec?.replicas ?? 0);
+    for (const [i, route] of routes.entries()) {
+      expect(route.value).toBe(`nats://$(HALO_NATS_ROUTE_${i}_SERVICE_HOST):6222`);
+      const svc = find(objs, 'Service', `halo-nats-route-${i}`);
+      expect(svc?.spec?.publishNotReadyAddresses).toBe(true);
+      expect(svc?.spec?.selector).toMatchObject({ 'statefulset.kubernetes.io/pod-name': `halo-nats-${i}` });
+    }
+    const conf = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('halo-nats-config'))?.data?.['nats.conf'] ?? '';
+    expect(conf).toMatch(/routes: \[\s*\$NATS_ROUTE_0\s*\$NATS_ROUTE_1\s*\$NATS_ROUTE_2\s*\]/);
+  });
+
+  it('gives every container that waits for something a start-up probe before liveness counts', () => {
+    for (const { workload, container } of allContainers(render(overlay))) {
+      const where = `${workload.metadata.name}/${container.name}`;
+      if (!container.livenessProbe) continue;
+      const startup = container.startupProbe;
+      expect(startup, `${where} has a liveness probe and no start-up probe`).toBeDefined();
+      // At least two minutes for the bus and the zone.
+      expect((startup?.periodSeconds ?? 10) * (startup?.failureThreshold ?? 3), where).toBeGreaterThanOrEqual(120);
+    }
+    const answerer = containersOf(find(render(overlay), 'Deployment', 'halo-answerer') as Obj)[0] as Container;
+    // The Corefile's health and ready plugins.
+    expect(answerer.livenessProbe?.httpGet).toMatchObject({ path: '/health', port: 8080 });
+    expect(answerer.readinessProbe?.httpGet).toMatchObject({ path: '/ready', port: 8181 });
+  });
+
+  it('takes over the cluster DNS Service kube-dns: label, selector, ports, metrics port 9153 with scrape annotations, its address kept', () => {
+    const objs = render(overlay);
+    const dns = objs.filter((o) => o.kind === 'Service' && o.metadata.labels?.['k8s-app'] === 'kube-dns');
+    expect(dns.map((s) => s.metadata.name)).toEqual(['kube-dns']);
+    const svc = dns[0] as Obj;
+    expect(svc.spec?.clusterIP, 'applied over the existing kube-dns, it keeps the address kubelet gives pods').toBeUndefined();
+    expect(svc.spec?.selector).toEqual({ 'k8s-app': 'kube-dns' });
+    expect(svc.spec?.ports?.map((p) => [p.name, p.port, p.protocol])).toEqual([
+      ['dns', 53, 'UDP'],
+      ['dns-tcp', 53, 'TCP'],
+      ['metrics', 9153, 'TCP'],
+    ]);
+    expect(svc.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9153' });
+    // It selects the answerers and no other Halo pods.
+    const selected = workloads(objs).filter((w) => selects(svc.spec?.selector ?? {}, w.spec?.template?.metadata.labels));
+    expect(selected.map((w) => w.metadata.name)).toEqual(['halo-answerer']);
+    const answerer = containersOf(selected[0] as Obj)[0] as Container;
+    expect(answerer.ports?.find((p) => p.name === 'metrics')?.containerPort).toBe(9153);
+    expect(kubeadmCorefile).toContain('prometheus :9153');
+  });
+
+  it('has security contexts that work with either iptables back end: RuntimeDefault seccomp, non-root but the node cache and guard', () => {
+    const objs = render(overlay);
+    for (const { workload, pod, container } of allContainers(objs)) {
+      const where = `${workload.metadata.name}/${container.name}`;
+      const sc = effective(pod, container);
+      expect(sc.seccompProfile?.type, where).toBe('RuntimeDefault');
+      expect(container.securityContext?.allowPrivilegeEscalation, where).toBe(false);
+      expect(container.securityContext?.readOnlyRootFilesystem, where).toBe(true);
+      expect(container.securityContext?.capabilities?.drop, where).toEqual(['ALL']);
+      if (NODE_CONTAINERS.has(container.name)) {
+        expect(sc.runAsUser, where).toBe(0);
+        // ip and iptables-nft need NET_ADMIN; iptables-legacy opens raw sockets too (NET_RAW).
+        const wanted = container.name === 'node-cache' ? ['NET_ADMIN', 'NET_BIND_SERVICE', 'NET_RAW'] : ['NET_ADMIN', 'NET_RAW'];
+        expect([...(container.securityContext?.capabilities?.add ?? [])].sort(), where).toEqual(wanted);
+        // The legacy back end's lock, shared with kube-proxy on the node.
+        const mount = container.volumeMounts?.find((m) => m.mountPath === '/run/xtables.lock');
+        expect(pod.volumes?.find((v) => v.name === mount?.name)?.hostPath?.path, where).toBe('/run/xtables.lock');
+      } else {
+        expect(sc.runAsNonRoot, where).toBe(true);
+        expect(sc.runAsUser, where).toBeGreaterThan(0);
+        expect(container.securityContext?.capabilities?.add ?? [], where).toEqual([]);
+      }
+    }
+    // The answerer, unprivileged, binds port 53 by the namespaced sysctl.
+    const answerer = podSpec(find(objs, 'Deployment', 'halo-answerer') as Obj);
+    expect(answerer.securityContext?.sysctls).toContainEqual({ name: 'net.ipv4.ip_unprivileged_port_start', value: '53' });
+  });
+
+  it('sets requests and a memory limit on every container, NATS included', () => {
+    for (const { workload, container } of allContainers(render(overlay))) {
+      const where = `${workload.metadata.name}/${container.name}`;
+      expect(container.resources?.requests?.cpu, where).toBeDefined();
+      expect(container.resources?.requests?.memory, where).toBeDefined();
+      expect(container.resources?.limits?.memory, where).toBeDefined();
+    }
+  });
+
+  it('has the tolerations and priority classes of the CoreDNS and NodeLocal DNSCache manifests', () => {
+    for (const w of workloads(render(overlay))) {
+      const pod = podSpec(w);
+      expect(pod.nodeSelector, w.metadata.name).toEqual({ 'kubernetes.io/os': 'linux' });
+      expect(pod.tolerations, w.metadata.name).toContainEqual({ key: 'CriticalAddonsOnly', operator: 'Exists' });
+      if (w.kind === 'DaemonSet') {
+        expect(pod.priorityClassName).toBe('system-node-critical');
+        // Every node, whatever its taints.
+        expect(pod.tolerations).toEqual(expect.arrayContaining([{ effect: 'NoExecute', operator: 'Exists' }, { effect: 'NoSchedule', operator: 'Exists' }]));
+      } else {
+        expect(pod.priorityClassName, w.metadata.name).toBe('system-cluster-critical');
+        expect(pod.tolerations, w.metadata.name).toContainEqual({ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' });
+      }
+    }
+  });
+
+  it("runs node caches that fit beside each other and beside NodeLocal DNSCache, on kube-dns's address, leaving nothing behind", () => {
+    const objs = render(overlay);
+    const caches = objs.filter((o) => o.kind === 'DaemonSet');
+    const hostPorts = caches.flatMap((ds) => podSpec(ds).containers.flatMap((c) => (c.ports ?? []).map((p) => p.containerPort)));
+    expect(new Set(hostPorts).size, 'no host port twice').toBe(hostPorts.length);
+    expect(hostPorts.filter((p) => NODELOCAL_PORTS.includes(p))).toEqual([]);
+    for (const ds of caches) {
+      const [cache, guard] = podSpec(ds).containers as [Container, Container];
+      expect(cache.args).toEqual(expect.arrayContaining(['--listen=169.254.20.10:53', '--service-ip=$(KUBE_DNS_SERVICE_HOST)', '--setup-interface']));
+      expect(guard.args).toContain('--addresses=169.254.20.10,$(KUBE_DNS_SERVICE_HOST)');
+      // One DaemonSet removes everything on exit; two sharing the address, the last one out does.
+      const onExit = caches.length === 1 ? '--on-exit=remove' : '--on-exit=if-last';
+      expect(cache.args).toContain(onExit);
+      expect(guard.args).toContain(onExit);
+      expect(ds.spec?.template?.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true' });
+    }
+  });
+
+  it(overlay === 'production' ? 'has the Prometheus Operator monitors of components/monitoring' : 'leaves the Prometheus Operator monitors out', () => {
+    const objs = render(overlay);
+    const monitor = find(objs, 'ServiceMonitor', 'halo-dns');
+    if (overlay !== 'production') {
+      expect(monitor).toBeUndefined();
+      return;
+    }
+    expect(monitor?.spec?.selector).toEqual({ matchLabels: { 'k8s-app': 'kube-dns' } });
+    const kubeDns = find(objs, 'Service', 'kube-dns');
+    for (const endpoint of monitor?.spec?.endpoints ?? []) expect(kubeDns?.spec?.ports?.map((p) => p.name)).toContain(endpoint.port);
+    expect(find(objs, 'PodMonitor', 'halo-node-cache')).toBeDefined();
+  });
+});
+
+// The NATS component's config, run by real nats-servers with the variables its StatefulSet sets: the
+// three form one JetStream cluster from the route addresses alone, with no name to resolve.
+describe('components/nats config', () => {
+  const servers: ChildHandle[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'halo-nats-conf-'));
+  afterAll(async () => {
+    for (const s of servers) await s.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('forms a JetStream cluster from the routes in the environment', async () => {
+    let bin: string;
+    try {
+      bin = findNatsServer();
+    } catch (error) {
+      console.warn(`skipped: ${(error as Error).message}`);
+      return;
+    }
+    const conf = readFileSync(join(deploy, 'components/nats/nats.conf'), 'utf8');
+    const ports = await Promise.all([0, 1, 2].map(async () => ({ client: await freePort(), http: await freePort(), cluster: await freePort() })));
+    const routes = Object.fromEntries(ports.map((p, i) => [`NATS_ROUTE_${i}`, `nats://127.0.0.1:${p.cluster}`]));
+    for (const [i, p] of ports.entries()) {
+      // Only the listening ports and the store move; routes, names and JetStream are the component's.
+      const local = conf
+        .replace(/^port: 4222$/m, `port: ${p.client}\nhost: 127.0.0.1`)
+        .replace(/^http_port: 8222$/m, `http: 127.0.0.1:${p.http}`)
+        .replace(/^ {2}port: 6222$/m, `  host: 127.0.0.1\n  port: ${p.cluster}`)
+        .replace('store_dir: /data', `store_dir: ${join(dir, `data-${i}`)}`);
+      const file = join(dir, `nats-${i}.conf`);
+      writeFileSync(file, local);
+      servers.push(await spawnProcess(bin, ['-c', file], { env: { ...process.env, POD_NAME: `halo-nats-${i}`, ...routes }, readyLine: /Server is ready/, timeoutMs: 30_000 }));
+    }
+    await waitFor(
+      async () => {
+        const jsz = (await fetch(`http://127.0.0.1:${ports[1]?.http}/jsz`).then((r) => r.json()).catch(() => null)) as { meta_cluster?: { leader?: string; cluster_size?: number } } | null;
+        return jsz?.meta_cluster?.leader !== undefined && jsz.meta_cluster.cluster_size === 3;
+      },
+      { timeoutMs: 30_000, message: 'the three servers never elected a JetStream leader' },
+    );
+    const health = await fetch(`http://127.0.0.1:${ports[0]?.http}/healthz?js-enabled-only=true`);
+    expect(health.status).toBe(200);
+  });
+});
