@@ -1,6 +1,6 @@
-// What every overlay renders (`kubectl kustomize`), read as a platform team reads it before an install:
-// where each object goes, which image runs, whether anything needs cluster DNS to start, what takes
-// over the cluster DNS Service, and what each pod may do on its node.
+// What every overlay renders (`kubectl kustomize` or `kustomize build`), read as a platform team reads
+// it before an install: where each object goes, which image runs, whether anything needs cluster DNS to
+// start, what takes over the cluster DNS Service, and what each pod may do on its node.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,13 +13,23 @@ import { findNatsServer, freePort, spawnProcess, waitFor, type ChildHandle } fro
 
 const deploy = fileURLToPath(new URL('../', import.meta.url));
 
-let kubectl: string | null = null;
-try {
-  execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
-  kubectl = 'kubectl';
-} catch {
-  console.warn('deploy overlay tests skipped: kubectl is not installed (it renders the overlays with `kubectl kustomize`; Debian/Ubuntu: the kubernetes apt repository, or a kubectl binary on PATH)');
+/** How this machine renders an overlay: `kubectl kustomize DIR`, else `kustomize build DIR`. */
+function findRenderer(): { file: string; args: string[] } | null {
+  for (const [file, args, probe] of [
+    ['kubectl', ['kustomize'], ['version', '--client']],
+    ['kustomize', ['build'], ['version']],
+  ] as const) {
+    try {
+      execFileSync(file, [...probe], { stdio: 'ignore' });
+      return { file, args: [...args] };
+    } catch {
+      // not installed
+    }
+  }
+  return null;
 }
+const renderer = findRenderer();
+if (!renderer) console.warn('deploy overlay tests skipped: neither kubectl nor kustomize is installed (`go install sigs.k8s.io/kustomize/kustomize/v5@v5.5.0`; .ci/run does it)');
 
 interface Probe {
   httpGet?: { path: string; port: number | string; host?: string };
@@ -91,7 +101,8 @@ const rendered = new Map<string, Obj[]>();
 function render(overlay: string): Obj[] {
   const cached = rendered.get(overlay);
   if (cached) return cached;
-  const text = execFileSync(kubectl as string, ['kustomize', join(deploy, 'overlays', overlay)], { encoding: 'utf8' });
+  if (!renderer) throw new Error('no renderer');
+  const text = execFileSync(renderer.file, [...renderer.args, join(deploy, 'overlays', overlay)], { encoding: 'utf8' });
   const objs = parseAllDocuments(text).map((d) => d.toJS() as Obj);
   rendered.set(overlay, objs);
   return objs;
@@ -118,7 +129,7 @@ describe('deploy base', () => {
   });
 });
 
-describe.skipIf(!kubectl).each(OVERLAYS)('overlay %s, rendered', (overlay) => {
+describe.skipIf(!renderer).each(OVERLAYS)('overlay %s, rendered', (overlay) => {
   it('has every app, the bus and the node caches', () => {
     const objs = render(overlay);
     expect(names(objs, 'Deployment')).toEqual(['halo-answerer', 'halo-config', 'halo-watcher']);

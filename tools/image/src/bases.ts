@@ -82,8 +82,10 @@ export async function ensureBaseImage(suite: string, options: { run?: Runner; lo
 /** Where this machine's Node (the repo's `node` package) and npm are, to copy into the build base. */
 export function hostNode(root: string): { node: string; include: string; npm: string; version: string } {
   const node = realpathSync(join(root, 'node_modules', '.bin', 'node'));
-  // The `node` package keeps the binary's own package (with the headers) inside it.
-  const include = [join(dirname(dirname(node)), 'node_modules', `node-${process.platform}-${process.arch}`, 'include', 'node'), join(dirname(dirname(node)), 'include', 'node')].find((d) =>
+  // N-API and libuv headers of any Node 24-or-older install serve the addon (as libs/udp/scripts/build.mjs
+  // says): the `node` package's own, else the system's.
+  const packaged = join(dirname(dirname(node)), 'node_modules', `node-${process.platform}-${process.arch}`, 'include', 'node');
+  const include = [packaged, join(dirname(dirname(node)), 'include', 'node'), join(dirname(dirname(process.execPath)), 'include', 'node'), '/usr/local/include/node', '/usr/include/node'].find((d) =>
     existsSync(join(d, 'node_api.h')),
   );
   const npmCandidates = [process.env.npm_execpath ? dirname(dirname(process.env.npm_execpath)) : '', '/usr/lib/node_modules/npm', '/usr/local/lib/node_modules/npm'];
