@@ -2,7 +2,7 @@
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { EXIT_MODES, type ExitMode } from '@halo/interception';
+import { EXIT_MODES, IPTABLES_BACKENDS, type ExitMode, type IptablesBackend } from '@halo/interception';
 import { parseDurationMs, parseHostPorts, parseNatsServers, parsePort, parseWholeNumber, readFlags, type HostPort, type ConfigResult } from '@halo/cli';
 
 export type { HostPort };
@@ -31,6 +31,8 @@ export interface NodeCacheConfig {
   interfaceName: string;
   /** What the cache leaves on the node when it stops (with --setup-interface). */
   onExit: ExitMode;
+  /** The iptables back end to write to; `auto` asks the node which one kube-proxy uses. */
+  iptables: IptablesBackend | 'auto';
   adminHost: string;
   adminPort?: number;
   instance: string;
@@ -55,6 +57,8 @@ export const usage = `Usage: halo-node-cache [options]
   --on-exit MODE               on SIGTERM: remove (default) takes the rules away, drains, then removes
                                the interface; keep leaves them (an upgrade); if-last removes them only
                                when no other instance answers on the shared address (two DaemonSets)
+  --iptables MODE              auto (default: the back end kube-proxy uses on this node), legacy, nft,
+                               or system (plain iptables)
   --admin-host HOST            admin address (default 0.0.0.0)
   --admin-port N               admin port for /healthz, /readyz, /metrics (default none; 0 picks one)
   --instance ID                this instance's name (env POD_NAME, default host name and PID)`;
@@ -80,6 +84,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
       'setup-interface': { type: 'boolean' },
       interface: { type: 'string' },
       'on-exit': { type: 'string' },
+      iptables: { type: 'string' },
       'admin-host': { type: 'string' },
       'admin-port': { type: 'string' },
       instance: { type: 'string' },
@@ -126,6 +131,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
   const interfaceName = values.interface ?? 'halo-dns0';
   const onExit = values['on-exit'] ?? 'remove';
   if (!(EXIT_MODES as readonly string[]).includes(onExit)) return { ok: false, message: `--on-exit: one of ${EXIT_MODES.join(', ')}, got "${onExit}"` };
+  const iptables = values.iptables ?? 'auto';
+  if (iptables !== 'auto' && !(IPTABLES_BACKENDS as readonly string[]).includes(iptables)) return { ok: false, message: `--iptables: one of auto, ${IPTABLES_BACKENDS.join(', ')}, got "${iptables}"` };
   return {
     ok: true,
     config: {
@@ -146,6 +153,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
       setupInterface: values['setup-interface'] === true,
       interfaceName,
       onExit: onExit as ExitMode,
+      iptables: iptables as IptablesBackend | 'auto',
       adminHost: values['admin-host'] ?? '0.0.0.0',
       adminPort: adminPort?.value,
       instance: values.instance ?? env.POD_NAME ?? `${hostname()}-${process.pid}`,

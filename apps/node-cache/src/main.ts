@@ -6,7 +6,7 @@ import { Counter } from 'prom-client';
 import { loadServer, type CorefileError, type DnsServer } from '@halo/server';
 import { ConfigFollower, type EffectiveConfigV1 } from '@halo/bus';
 import { configOrExit, onStop } from '@halo/cli';
-import { cacheExit, createInterception, probe, type Interception } from '@halo/interception';
+import { cacheExit, createInterception, detectBackend, probe, type Interception } from '@halo/interception';
 import { createLogger, createMetricsRegistry, startAdminServer, startTelemetry } from '@halo/telemetry';
 import { cacheControl, type CacheControl } from './cache-control.ts';
 import { readConfig, type HostPort } from './config.ts';
@@ -78,7 +78,9 @@ const ownCorefile = (): { text: string; file: string } =>
 const corefile = ownCorefile();
 
 if (config.setupInterface) {
-  interception = createInterception({ interfaceName: config.interfaceName, addresses: [...new Set(config.listen.map((l) => l.host))], port });
+  const backend = config.iptables === 'auto' ? await detectBackend() : config.iptables;
+  logger.info({ iptables: backend }, 'iptables back end');
+  interception = createInterception({ interfaceName: config.interfaceName, addresses: [...new Set(config.listen.map((l) => l.host))], port }, { backend });
   const made = await interception.ensureInterface();
   if (!made.ok) await fail(made.error.message);
 }

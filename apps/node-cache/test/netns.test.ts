@@ -18,7 +18,7 @@ const POOL_ANSWER = '192.0.2.2';
 
 function whyNot(): string | null {
   if (process.getuid?.() !== 0) return 'not root: creating network namespaces needs root';
-  for (const [tool, arg] of [['ip', '-V'], ['iptables', '--version'], ['iptables-save', '--version']]) {
+  for (const [tool, arg] of [['ip', '-V'], ['iptables', '--version'], ['iptables-save', '--version'], ['iptables-legacy-save', '--version'], ['iptables-nft-save', '--version']]) {
     try {
       execFileSync(tool, [arg], { stdio: 'ignore' });
     } catch {
@@ -73,7 +73,7 @@ describe.skipIf(reason !== null)('node cache, guard and interception in network 
   };
   type Line = { at: number; ip?: string; error?: string };
   const results = (): Line[] => (client?.lines ?? []).flatMap((l) => (l.startsWith('{"at"') ? [JSON.parse(l) as Line] : []));
-  const ownRules = () => sh(nodeNs, 'iptables-save').split('\n').filter((l) => l.includes('halo-dns node cache')).length;
+  const ownRules = (save = 'iptables-save') => sh(nodeNs, save).split('\n').filter((l) => l.includes('halo-dns node cache')).length;
 
   beforeAll(async () => {
     execFileSync('ip', ['netns', 'add', nodeNs]);
@@ -204,5 +204,24 @@ describe.skipIf(reason !== null)('node cache, guard and interception in network 
     expect(interfaceExists()).toBe(false);
     const after = Date.now();
     await waitFor(() => results().some((r) => r.at > after && r.ip === POOL_ANSWER), { message: 'the pool does not answer after the last cache left' });
+  });
+
+  it("on a node whose kube-proxy uses iptables-legacy, cache and guard find it and write their rules there", async () => {
+    // kubelet's hint chain says which back end the node uses (the DNAT stand-in stays in nf_tables).
+    sh(nodeNs, 'iptables-legacy', '-t', 'mangle', '-N', 'KUBE-IPTABLES-HINT');
+    try {
+      cache = await startCache();
+      guard = await startGuard();
+      await waitFor(() => ownRules('iptables-legacy-save') === 20, { message: 'the rules are not in the legacy tables' });
+      expect(ownRules('iptables-nft-save')).toBe(0);
+      const from = Date.now();
+      await waitFor(() => results().filter((r) => r.at > from && r.ip === CACHE_ANSWER).length > 3, { timeoutMs: 10_000, message: 'the cache does not answer the pod' });
+      expect(await guard.kill('SIGTERM')).toBe(0);
+      expect(await cache.kill('SIGTERM')).toBe(0);
+      expect(ownRules('iptables-legacy-save')).toBe(0);
+      expect(interfaceExists()).toBe(false);
+    } finally {
+      sh(nodeNs, 'iptables-legacy', '-t', 'mangle', '-X', 'KUBE-IPTABLES-HINT');
+    }
   });
 });

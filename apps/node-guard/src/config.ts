@@ -1,7 +1,7 @@
 // The guard's configuration: flags first, then environment, then defaults. Read once, in one place.
 import net from 'node:net';
 import { parseDurationMs, parseHostPort, parsePort, parseWholeNumber, readFlags, splitList, type ConfigResult } from '@halo/cli';
-import { EXIT_MODES, type ExitMode, type ProbeTarget } from '@halo/interception';
+import { EXIT_MODES, IPTABLES_BACKENDS, type ExitMode, type IptablesBackend, type ProbeTarget } from '@halo/interception';
 
 export interface GuardConfig {
   target: ProbeTarget;
@@ -15,6 +15,8 @@ export interface GuardConfig {
   port: number;
   /** What the guard leaves on the node when it stops. */
   onExit: ExitMode;
+  /** The iptables back end to write to; `auto` asks the node which one kube-proxy uses. */
+  iptables: IptablesBackend | 'auto';
   admin?: { host: string; port: number };
 }
 
@@ -36,6 +38,8 @@ export const usage = `Usage: halo-node-guard [options]
   --on-exit MODE          on SIGTERM: remove (default) takes the rules away at once, and the interface
                           if the cache is not running to do it; keep leaves them (an upgrade); if-last
                           removes them only when no cache answers on the shared address (two DaemonSets)
+  --iptables MODE         auto (default: the back end kube-proxy uses on this node), legacy, nft, or
+                          system (plain iptables)
   --admin-host HOST       admin address (default 0.0.0.0)
   --admin-port N          admin port for /healthz, /readyz, /metrics (default: none)`;
 
@@ -54,6 +58,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
       addresses: { type: 'string' },
       port: { type: 'string' },
       'on-exit': { type: 'string' },
+      iptables: { type: 'string' },
       'admin-host': { type: 'string' },
       'admin-port': { type: 'string' },
     },
@@ -80,6 +85,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
   if (bad !== undefined) return { ok: false, message: `--addresses: "${bad}" is not an IP address` };
   const onExit = values['on-exit'] ?? 'remove';
   if (!(EXIT_MODES as readonly string[]).includes(onExit)) return { ok: false, message: `--on-exit: one of ${EXIT_MODES.join(', ')}, got "${onExit}"` };
+  const iptables = values.iptables ?? 'auto';
+  if (iptables !== 'auto' && !(IPTABLES_BACKENDS as readonly string[]).includes(iptables)) return { ok: false, message: `--iptables: one of auto, ${IPTABLES_BACKENDS.join(', ')}, got "${iptables}"` };
   let admin: GuardConfig['admin'];
   if (values['admin-port'] !== undefined) {
     const adminPort = parsePort(values['admin-port'], '--admin-port');
@@ -98,6 +105,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
       addresses,
       port: port.value,
       onExit: onExit as ExitMode,
+      iptables: iptables as IptablesBackend | 'auto',
       admin,
     },
   };

@@ -3,7 +3,7 @@
 // does not answer (queries to the Service IP then reach the pool through kube-proxy), puts them back after.
 import { Counter, Gauge } from 'prom-client';
 import { configOrExit, onStop } from '@halo/cli';
-import { createInterception, guardExit, probe } from '@halo/interception';
+import { createInterception, detectBackend, guardExit, probe } from '@halo/interception';
 import { createLogger, createMetricsRegistry, startAdminServer } from '@halo/telemetry';
 import { readConfig } from './config.ts';
 import { startGuard } from './guard.ts';
@@ -15,7 +15,8 @@ const intercepting = new Gauge({ name: 'halo_node_guard_intercepting', help: '1 
 const switches = new Counter({ name: 'halo_node_guard_switches_total', help: 'Interception switches by action and result.', labelNames: ['action', 'result'], registers: [registry] });
 const probes = new Counter({ name: 'halo_node_guard_probes_total', help: 'Probes of the node cache by result.', labelNames: ['result'], registers: [registry] });
 
-const interception = createInterception({ interfaceName: config.interfaceName, addresses: config.addresses, port: config.port });
+const backend = config.iptables === 'auto' ? await detectBackend() : config.iptables;
+const interception = createInterception({ interfaceName: config.interfaceName, addresses: config.addresses, port: config.port }, { backend });
 const guard = startGuard({
   target: config.target,
   intervalMs: config.intervalMs,
@@ -34,7 +35,7 @@ const guard = startGuard({
   },
 });
 const admin = config.admin ? await startAdminServer({ ...config.admin, registry, logger, isReady: () => guard.state().intercepting !== null }) : null;
-logger.info({ probe: config.target, addresses: config.addresses, intervalMs: config.intervalMs }, 'guarding the node cache');
+logger.info({ probe: config.target, addresses: config.addresses, intervalMs: config.intervalMs, iptables: backend }, 'guarding the node cache');
 console.log(JSON.stringify({ ready: true, app: 'node-guard', admin: admin?.port ?? null }));
 
 onStop(async (signal) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkSpec, interfaceAddCommand, addressCommands, ownSavedLines, printCommand, restoreScript, ruleCommand, rulesFor, rulesOf, saveLine, RULE_COMMENT } from './index.ts';
+import { checkSpec, chooseBackend, iptablesProgram, interfaceAddCommand, addressCommands, ownSavedLines, printCommand, restoreScript, ruleCommand, rulesFor, rulesOf, saveLine, RULE_COMMENT } from './index.ts';
 
 const spec = { interfaceName: 'halo-dns0', addresses: ['169.254.20.10', '10.96.0.10'], port: 53 };
 
@@ -89,5 +89,27 @@ describe('restoreScript', () => {
     // Inserted in reverse, so the first listed rule ends up first in its chain.
     const rawInserts = lines.filter((l) => l.startsWith('-I PREROUTING'));
     expect(rawInserts.at(-1)).toContain('-p udp');
+  });
+});
+
+describe('iptables back ends', () => {
+  const kubeProxy = ':KUBE-SERVICES - [0:0]\n' + Array.from({ length: 30 }, (_, i) => `-A KUBE-SERVICES -d 10.96.0.${i}/32 -j KUBE-SVC-${i}`).join('\n');
+  it.each<[string, { legacy: string; nft: string }, 'legacy' | 'nft']>([
+    ['an empty node: nf_tables, Debian\'s default', { legacy: '', nft: '' }, 'nft'],
+    ["kube-proxy's rules in legacy", { legacy: kubeProxy, nft: '-A INPUT -j ACCEPT' }, 'legacy'],
+    ["kube-proxy's rules in nf_tables", { legacy: '-A INPUT -j ACCEPT', nft: kubeProxy }, 'nft'],
+    ["kubelet's hint chain in legacy, whatever the counts", { legacy: ':KUBE-IPTABLES-HINT - [0:0]', nft: kubeProxy }, 'legacy'],
+    ["kubelet's canary in nf_tables", { legacy: kubeProxy, nft: ':KUBE-KUBELET-CANARY - [0:0]' }, 'nft'],
+  ])('%s', (_name, saved, expected) => {
+    expect(chooseBackend(saved)).toBe(expected);
+  });
+
+  it.each<[4 | 6, 'legacy' | 'nft' | 'system', '' | '-save' | '-restore', string]>([
+    [4, 'system', '', 'iptables'],
+    [4, 'legacy', '-save', 'iptables-legacy-save'],
+    [6, 'nft', '-restore', 'ip6tables-nft-restore'],
+    [6, 'system', '-save', 'ip6tables-save'],
+  ])('IPv%s, %s, %s: %s', (family, backend, job, program) => {
+    expect(iptablesProgram(family, backend, job)).toBe(program);
   });
 });

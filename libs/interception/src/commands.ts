@@ -83,14 +83,39 @@ export function rulesOf(spec: InterceptionSpec): Rule[] {
   return spec.addresses.flatMap((a) => rulesFor(a, spec.port));
 }
 
-function iptables(family: 4 | 6): string {
-  return family === 6 ? 'ip6tables' : 'iptables';
+/**
+ * Which of iptables' two back ends to write to: the node's own (kube-proxy's) must hold the rules, or
+ * an ACCEPT in the other one does not get past its filter. `system`: whatever `iptables` is here.
+ */
+export type IptablesBackend = 'legacy' | 'nft' | 'system';
+export const IPTABLES_BACKENDS: readonly IptablesBackend[] = ['legacy', 'nft', 'system'];
+
+/** `iptables`, `ip6tables-legacy-save`, …: the program of one family, back end and job. */
+export function iptablesProgram(family: 4 | 6, backend: IptablesBackend = 'system', job: '' | '-save' | '-restore' = ''): string {
+  const base = family === 6 ? 'ip6tables' : 'iptables';
+  return backend === 'system' ? `${base}${job}` : `${base}-${backend}${job}`;
 }
 
 /** `-C` (is it there?), `-I` (insert first, ahead of anyone's DROP), `-D` (delete one copy). */
-export function ruleCommand(rule: Rule, verb: '-C' | '-I' | '-D'): Command {
+export function ruleCommand(rule: Rule, verb: '-C' | '-I' | '-D', backend: IptablesBackend = 'system'): Command {
   // -w: wait for the xtables lock that kube-proxy and others hold while they write.
-  return { file: iptables(rule.family), args: ['-w', '5', '-t', rule.table, verb, rule.chain, ...rule.spec] };
+  return { file: iptablesProgram(rule.family, backend), args: ['-w', '5', '-t', rule.table, verb, rule.chain, ...rule.spec] };
+}
+
+/** Chains kubelet and kube-proxy create in the back end they use, so that others can tell which it is. */
+const HINT_CHAINS = [':KUBE-IPTABLES-HINT', ':KUBE-KUBELET-CANARY'];
+
+/**
+ * The node's back end from the `iptables-save` output of each (as the Kubernetes iptables wrappers
+ * decide): the one holding kubelet's hint chains, else the one with more rules; nft on a tie (an empty
+ * node, where nothing else writes: Debian's default).
+ */
+export function chooseBackend(saved: { legacy: string; nft: string }): 'legacy' | 'nft' {
+  const hinted = (text: string) => text.split('\n').some((l) => HINT_CHAINS.some((h) => l.startsWith(`${h} `)));
+  if (hinted(saved.nft)) return 'nft';
+  if (hinted(saved.legacy)) return 'legacy';
+  const rules = (text: string) => text.split('\n').filter((l) => l.startsWith('-')).length;
+  return rules(saved.legacy) > rules(saved.nft) ? 'legacy' : 'nft';
 }
 
 /**
@@ -156,10 +181,10 @@ export function restoreScript(savedByTable: Partial<Record<Table, string>>, rule
   return lines.length > 0 ? lines.join('\n') + '\n' : '';
 }
 
-export function saveCommand(family: 4 | 6, table: Table): Command {
-  return { file: family === 6 ? 'ip6tables-save' : 'iptables-save', args: ['-t', table] };
+export function saveCommand(family: 4 | 6, table?: Table, backend: IptablesBackend = 'system'): Command {
+  return { file: iptablesProgram(family, backend, '-save'), args: table ? ['-t', table] : [] };
 }
 
-export function restoreCommand(family: 4 | 6): Command {
-  return { file: family === 6 ? 'ip6tables-restore' : 'iptables-restore', args: ['--noflush'] };
+export function restoreCommand(family: 4 | 6, backend: IptablesBackend = 'system'): Command {
+  return { file: iptablesProgram(family, backend, '-restore'), args: ['--noflush'] };
 }

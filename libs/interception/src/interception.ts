@@ -14,8 +14,10 @@ import {
   restoreScript,
   rulesOf,
   saveCommand,
+  chooseBackend,
   type Command,
   type InterceptionSpec,
+  type IptablesBackend,
   type Rule,
   type Table,
 } from './commands.ts';
@@ -46,6 +48,8 @@ export interface InterceptionState {
 
 export interface Interception {
   readonly spec: InterceptionSpec;
+  /** The iptables back end the rules are written to. */
+  readonly backend: IptablesBackend;
   /** The interface, its addresses and the rules. */
   setUp(): Promise<Outcome>;
   /** Only the interface and its addresses: the cache binds to them before the rules send it traffic. */
@@ -72,8 +76,24 @@ function failed(command: Command, r: RunResult, what: string): Outcome {
   return { ok: false, error: { code: 'COMMAND_FAILED', message: `${what}: \`${printCommand(command)}\` exited ${r.code}: ${r.stderr.trim() || r.stdout.trim()}` } };
 }
 
-export function createInterception(spec: InterceptionSpec, options: { runner?: Runner } = {}): Interception {
+/**
+ * The node's iptables back end: asks both `iptables-legacy-save` and `iptables-nft-save` (IPv4 and
+ * IPv6) and decides by `chooseBackend`; `system` where this machine has only plain `iptables`.
+ */
+export async function detectBackend(run: Runner = runCommand): Promise<IptablesBackend> {
+  const saved = { legacy: '', nft: '' };
+  for (const backend of ['legacy', 'nft'] as const) {
+    const v4 = await run(saveCommand(4, undefined, backend));
+    if (v4.code === 127) return 'system';
+    const v6 = await run(saveCommand(6, undefined, backend));
+    saved[backend] = `${v4.code === 0 ? v4.stdout : ''}\n${v6.code === 0 ? v6.stdout : ''}`;
+  }
+  return chooseBackend(saved);
+}
+
+export function createInterception(spec: InterceptionSpec, options: { runner?: Runner; backend?: IptablesBackend } = {}): Interception {
   const run = options.runner ?? runCommand;
+  const backend = options.backend ?? 'system';
   const rules = rulesOf(spec);
   const families = [...new Set(rules.map((r) => r.family))];
   const specErrors = checkSpec(spec);
@@ -90,7 +110,7 @@ export function createInterception(spec: InterceptionSpec, options: { runner?: R
   async function saved(family: 4 | 6): Promise<{ ok: true; byTable: Record<Table, string> } | { ok: false; outcome: Outcome }> {
     const byTable: Record<Table, string> = { raw: '', filter: '' };
     for (const table of ['raw', 'filter'] as const) {
-      const c = saveCommand(family, table);
+      const c = saveCommand(family, table, backend);
       const r = await run(c);
       if (r.code !== 0) return { ok: false, outcome: failed(c, r, `cannot read the ${table} table`) };
       byTable[table] = r.stdout;
@@ -105,7 +125,7 @@ export function createInterception(spec: InterceptionSpec, options: { runner?: R
       if (!current.ok) return current.outcome;
       const script = restoreScript(current.byTable, rules.filter((r: Rule) => r.family === family), mode);
       if (script === '') continue;
-      const c = restoreCommand(family);
+      const c = restoreCommand(family, backend);
       const r = await run(c, script);
       if (r.code !== 0) return failed(c, r, mode === 'add' ? 'cannot install the interception rules' : 'cannot remove the interception rules');
     }
@@ -139,6 +159,7 @@ export function createInterception(spec: InterceptionSpec, options: { runner?: R
 
   return {
     spec,
+    backend,
     setUp: () =>
       serial(async () => {
         const i = await ensureInterface();
