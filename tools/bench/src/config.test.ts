@@ -12,6 +12,8 @@ describe('readConfig', () => {
     [['--answerers', '1', 'answerer', '--no-knot'], { benchmark: 'answerer', options: { ...answererDefaults, answerers: 1, noKnot: true } }],
     [['answerer', '--duration', '5', '--warmup', '0', '--services', '100', '--endpoints', '0', '--outstanding', '10'], { benchmark: 'answerer', options: { ...answererDefaults, durationSeconds: 5, warmupSeconds: 0, services: 100, endpoints: 0, outstanding: 10 } }],
     [['cache', '--hot', '50', '--changes', '0', '--stale-changes', '0', '--services', '2000'], { benchmark: 'cache', options: { ...cacheDefaults, hot: 50, changes: 0, staleChanges: 0, services: 2_000 } }],
+    [['startup'], { benchmark: 'startup', options: { settleSeconds: 3 } }],
+    [['startup', '--settle', '10'], { benchmark: 'startup', options: { settleSeconds: 10 } }],
   ])('reads %j', (argv, config) => {
     expect(readConfig(argv)).toEqual({ ok: true, config });
   });
@@ -23,6 +25,7 @@ describe('readConfig', () => {
     [['answerer', '--duration', '0'], /^--duration: a whole number ≥ 1, got "0"$/],
     [['cache', '--hot', 'lots'], /^--hot: a whole number ≥ 1, got "lots"$/],
     [['cache', '--changes=-1'], /^--changes: a whole number ≥ 0, got "-1"$/],
+    [['startup', '--settle', 'soon'], /^--settle: a whole number ≥ 0, got "soon"$/],
     [['answerer', '--bogus'], /^Unknown option '--bogus'[^]*\nUsage: npm run bench/],
     [['answerer', '--duration'], /^Option '--duration <value>' argument missing\nUsage:/],
   ])('refuses %j', (argv, message) => {

@@ -143,8 +143,7 @@ describe.skipIf(reason !== null)('the image', () => {
     });
     const answer = await query({ host: '127.0.0.1', port: dnsPort }, 'kubernetes.default.svc.cluster.local', 'A');
     expect(addresses(answer)).toEqual(['10.96.0.1']);
-    // The batched UDP I/O, not the node:dgram fallback.
-    expect(answer.rcode ?? 'NOERROR').toBe('NOERROR');
+    // The batched UDP I/O: the server warns when it falls back to node:dgram.
     expect(answerer.lines.filter((l) => l.includes('node:dgram'))).toEqual([]);
     const scraped = await fetch(`http://127.0.0.1:${metrics}/metrics`).then((r) => r.text());
     expect(scraped).toContain('coredns_dns_requests_total');
