@@ -87,6 +87,12 @@ describe('readConfig', () => {
     [['--answerers', '10.0.0.1', '--admin-port', 'http'], '--admin-port: not a port: http'],
     [['--answerers', '10.0.0.1', '--admin-port', '0'], { adminPort: 0 }],
     [['--answerers', '10.0.0.1', '--nats', 'nats://a:4222,nats://b:4222'], { nats: ['nats://a:4222', 'nats://b:4222'] }],
+    [['--answerers', '10.0.0.1'], { onExit: 'remove', iptables: 'auto' }],
+    [['--answerers', '10.0.0.1', '--on-exit', 'if-last', '--iptables', 'legacy'], { onExit: 'if-last', iptables: 'legacy' }],
+    [['--answerers', '10.0.0.1', '--on-exit', 'keep'], { onExit: 'keep' }],
+    [['--answerers', '10.0.0.1', '--on-exit', 'never'], '--on-exit: one of remove, keep, if-last, got "never"'],
+    [['--answerers', '10.0.0.1', '--iptables', 'ipvs'], '--iptables: one of auto, legacy, nft, system, got "ipvs"'],
+    [['--answerers', '10.0.0.1', '--skip-teardown'], "Unknown option '--skip-teardown'"],
     [['--bogus'], "Unknown option '--bogus'"],
   ])('%j', (argv, expected) => {
     const r = readConfig(argv, {});
