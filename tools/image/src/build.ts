@@ -65,6 +65,9 @@ export async function buildImage(options: BuildImageOptions): Promise<BuiltImage
   const command = buildCommand(engine, { context: options.root, containerfile: join(options.root, 'Containerfile'), tag: options.tag, buildArgs });
   options.log?.(`${command.file} ${command.args.join(' ')}`);
   const built = await stream(command.file, command.args, options.output ?? 'inherit');
-  if (built.code !== 0) throw new ImageBuildError(`${engine} could not build the image (exit ${built.code})${built.output ? `:\n${built.output.split('\n').slice(-30).join('\n')}` : ''}`);
+  if (built.code !== 0) {
+    const hint = options.debootstrap || options.buildImage || options.baseImage ? '' : '; where no image registry is reachable, `npm run image -- --debootstrap` makes the base images here';
+    throw new ImageBuildError(`${engine} could not build the image (exit ${built.code})${hint}${built.output ? `:\n${built.output.split('\n').slice(-30).join('\n')}` : ''}`);
+  }
   return { engine, tag: options.tag, size: await imageSize(engine, options.tag, run), buildArgs, output: built.output };
 }
