@@ -46,7 +46,7 @@ function assetsPlugin(root: string, outDir: string, assets: Map<string, string>)
     name: 'halo-assets',
     setup(b) {
       b.onLoad({ filter: /\.ts$/ }, async (args) => {
-        if (args.path.includes(`${'/'}node_modules${'/'}`) || !args.path.startsWith(root)) return undefined;
+        if (args.path.includes('/node_modules/') || !args.path.startsWith(root)) return undefined;
         const source = await readFile(args.path, 'utf8');
         const copies: [string, string][] = [];
         const contents = rewriteAssetReferences(source, (rel) => {
