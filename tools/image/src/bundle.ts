@@ -96,8 +96,6 @@ export async function bundleApps(options: BundleOptions): Promise<BundleResult> 
       legalComments: 'none',
       // CommonJS dependencies require() Node's own modules; an ES module has no `require` of its own.
       banner: { js: "import { createRequire as __haloCreateRequire } from 'node:module';\nconst require = __haloCreateRequire(import.meta.url);" },
-      // The repo's packages point their exports at src/index.ts; nothing else needs a condition.
-      conditions: ['node', 'import'],
       metafile: true,
       logLevel: 'silent',
       plugins: [assetsPlugin(root, outDir, assets)],

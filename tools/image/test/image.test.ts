@@ -156,6 +156,10 @@ describe.skipIf(reason !== null)('the image', () => {
     await startInImage('config', [...common, '--kube-server', sim.url, '--host', '127.0.0.1', '--port', String(configPort)], { HALO_CONFIG_TOKEN: `image-${id}` });
     const page = await fetch(`http://127.0.0.1:${configPort}/`);
     expect(page.status).toBe(200);
+    // The security headers (helmet) work in the bundle too.
+    expect(page.headers.get('content-security-policy')).toMatch(/script-src 'sha256-/);
     expect(await page.text()).toContain('<html');
+    const openapi = await fetch(`http://127.0.0.1:${configPort}/openapi.json`);
+    expect(openapi.status).toBe(200);
   });
 });
