@@ -89,6 +89,13 @@ export interface ContributionContext {
   selector: LabelSelector | null;
   /** false: leave out the visibility filters (namespaces, labels, ignore empty_service), for namesOf */
   filter: boolean;
+  /** `namespace_labels`: whether the namespace's Namespace object is known and matches; absent: no such filter */
+  namespaceMatches?: (namespace: string) => boolean;
+}
+
+/** The visibility filters on namespaces: `namespaces` and `namespace_labels`. */
+function namespaceVisible(ctx: ContributionContext, namespace: string): boolean {
+  return namespaceExposed(ctx.options, namespace) && (ctx.namespaceMatches?.(namespace.toLowerCase()) ?? true);
 }
 
 export function namespaceExposed(options: ZoneOptions, ns: string): boolean {
@@ -125,7 +132,7 @@ function serviceContribution(owner: string, rs: ServiceRecordSet, ctx: Contribut
   const { options } = ctx;
   const ns = rs.namespace.toLowerCase();
   if (ctx.filter) {
-    if (!namespaceExposed(options, rs.namespace)) return c;
+    if (!namespaceVisible(ctx, rs.namespace)) return c;
     if (ctx.selector && !labelsMatch(ctx.selector, rs.labels)) return c;
   }
   const svcRel = [rs.name.toLowerCase(), ns, 'svc'].join('.');
@@ -235,12 +242,12 @@ export function contributionOf(owner: string, rs: RecordSet, ctx: ContributionCo
       return serviceContribution(owner, rs, ctx);
     case 'Namespace': {
       const c = empty();
-      if (!ctx.filter || namespaceExposed(ctx.options, rs.name)) c.namespace = rs.name.toLowerCase();
+      if (!ctx.filter || namespaceVisible(ctx, rs.name)) c.namespace = rs.name.toLowerCase();
       return c;
     }
     case 'Pod': {
       const c = empty();
-      if (ctx.filter && !namespaceExposed(ctx.options, rs.namespace)) return c;
+      if (ctx.filter && !namespaceVisible(ctx, rs.namespace)) return c;
       c.namespace = rs.namespace.toLowerCase();
       for (const ip of rs.ips) {
         const n = normalizeIP(ip);

@@ -76,6 +76,11 @@ export interface ZoneOptions {
   namespaces?: string[];
   /** label selector on Services (CoreDNS `labels`), e.g. "app=web,tier!=db" */
   labels?: string;
+  /**
+   * label selector on Namespaces (CoreDNS `namespace_labels`): only namespaces whose Namespace object is
+   * in the index and matches are exposed; their Services, Pods and PTRs, nothing of the others
+   */
+  namespaceLabels?: string;
   /** `ignore empty_service`: a ClusterIP Service without ready endpoints does not exist */
   ignoreEmptyService: boolean;
   /** `noendpoints`: endpoints are not served (no headless answers, no endpoint names) */

@@ -1,10 +1,10 @@
 // Conformance with the Kubernetes DNS specification 1.1.0 (and CoreDNS where it is silent),
 // one question and its expected answer per row.
 import { describe, expect, it } from 'vitest';
-import { demoCluster, keyed, show } from '../test/cluster.ts';
+import { demoCluster, keyed, nsSet, show, svcSet } from '../test/cluster.ts';
 import type { Shown } from '../test/cluster.ts';
 import { defaultZoneOptions, ZoneIndex } from './index.ts';
-import type { ZoneOptions } from './index.ts';
+import type { RecordSet, ZoneOptions } from './index.ts';
 
 const soa = ['cluster.local SOA'];
 const NODATA: Shown = { rcode: 'NOERROR', answers: [], authorities: soa };
@@ -13,17 +13,17 @@ const rNXDOMAIN = (zone: string): Shown => ({ rcode: 'NXDOMAIN', answers: [], au
 const ok = (answers: string[], additionals?: string[]): Shown =>
   additionals ? { rcode: 'NOERROR', answers, additionals } : { rcode: 'NOERROR', answers };
 
-function indexOf(partial: Partial<ZoneOptions> = {}): ZoneIndex {
+function indexOf(partial: Partial<ZoneOptions> = {}, extra: RecordSet[] = []): ZoneIndex {
   const idx = new ZoneIndex(defaultZoneOptions(partial), () => 1_700_000_000_000);
-  for (const [k, rs] of keyed(demoCluster())) idx.put(k, rs);
+  for (const [k, rs] of keyed([...demoCluster(), ...extra])) idx.put(k, rs);
   return idx;
 }
 
 type Row = [name: string, type: string, expected: Shown | null];
 
-function table(title: string, partial: Partial<ZoneOptions>, rows: Row[]): void {
+function table(title: string, partial: Partial<ZoneOptions>, rows: Row[], extra: RecordSet[] = []): void {
   describe(title, () => {
-    const idx = indexOf(partial);
+    const idx = indexOf(partial, extra);
     it.each(rows)('%s %s', (name, type, expected) => {
       const got = show(idx.answer({ name, type }));
       // Record order within a section is not part of DNS: compare sorted.
@@ -124,6 +124,113 @@ table('ExternalName (2.5)', {}, [
   [`_http._tcp.ext.${S}`, 'SRV', NXDOMAIN],
   [`x.ext.${S}`, 'A', NXDOMAIN],
 ]);
+
+// ExternalNames whose targets are in the cluster zone: chased as CoreDNS does ("CNAME External To
+// Internal Service"), bounded; targets elsewhere stay a bare CNAME.
+const ext = (name: string, externalName: string, ns = 'shop'): RecordSet => svcSet({ ns, name, type: 'ExternalName', externalName });
+const chains: RecordSet[] = [
+  ext('to-web', `web.${S}`),
+  ext('to-web-dot', `WEB.${S}.`),
+  ext('to-dual', `dual.${S}`),
+  ext('to-db', `db.${S}`),
+  ext('to-port', `_http._tcp.web.${S}`),
+  ext('to-ext', `ext.${S}`),
+  ext('to-to-web', `to-web.${S}`),
+  ext('to-nothing', `nothing.${S}`),
+  ext('to-zone', 'cluster.local'),
+  ext('loop-a', `loop-b.${S}`),
+  ext('loop-b', `loop-a.${S}`),
+  ext('self', `self.${S}`),
+  ...Array.from({ length: 12 }, (_, i) => ext(`hop${i}`, i === 11 ? `web.${S}` : `hop${i + 1}.${S}`)),
+];
+const cname = (from: string, to: string): string => `${from}.${S} 5 CNAME ${to}`;
+
+table('ExternalName into the cluster zone', {}, [
+  [`to-web.${S}`, 'A', ok([cname('to-web', `web.${S}`), `web.${S} 5 A 10.96.0.10`])],
+  [`To-Web.${S}`, 'A', ok([`To-Web.${S} 5 CNAME web.${S}`, `web.${S} 5 A 10.96.0.10`])],
+  [`to-web-dot.${S}`, 'A', ok([cname('to-web-dot', `web.${S}`), `web.${S} 5 A 10.96.0.10`])],
+  // The target has no AAAA: the CNAME and NODATA of the target (RFC 2308 2.2), SOA included.
+  [`to-web.${S}`, 'AAAA', { rcode: 'NOERROR', answers: [cname('to-web', `web.${S}`)], authorities: soa }],
+  [`to-dual.${S}`, 'AAAA', ok([cname('to-dual', `dual.${S}`), `dual.${S} 5 AAAA fd00::11`])],
+  [`to-db.${S}`, 'A', ok([cname('to-db', `db.${S}`), `db.${S} 5 A 10.0.2.1`, `db.${S} 5 A 10.0.2.2`, `db.${S} 5 A 10.0.2.3`])],
+  // SRV where the target has SRV records: the Service name (one per port) or a port name, glue included.
+  [`to-web.${S}`, 'SRV', ok(
+    [cname('to-web', `web.${S}`), `web.${S} 5 SRV 0 33 80 web.${S}`, `web.${S} 5 SRV 0 33 443 web.${S}`, `web.${S} 5 SRV 0 33 8080 web.${S}`],
+    [`web.${S} 5 A 10.96.0.10`],
+  )],
+  [`to-port.${S}`, 'SRV', ok([cname('to-port', `_http._tcp.web.${S}`), `_http._tcp.web.${S} 5 SRV 0 100 80 web.${S}`], [`web.${S} 5 A 10.96.0.10`])],
+  [`to-port.${S}`, 'A', ok([cname('to-port', `_http._tcp.web.${S}`), `_http._tcp.web.${S} 5 A 10.96.0.10`])],
+  // The CNAME itself is the answer to a CNAME question (and ANY matches it): not followed.
+  [`to-web.${S}`, 'CNAME', ok([cname('to-web', `web.${S}`)])],
+  [`to-web.${S}`, 'ANY', ok([cname('to-web', `web.${S}`)])],
+  // A chain through an ExternalName that leaves the zone: followed as far as the zone goes.
+  [`to-ext.${S}`, 'A', ok([cname('to-ext', `ext.${S}`), `ext.${S} 5 CNAME www.example.com`])],
+  [`to-to-web.${S}`, 'A', ok([cname('to-to-web', `to-web.${S}`), cname('to-web', `web.${S}`), `web.${S} 5 A 10.96.0.10`])],
+  // A target that does not exist: the CNAME and NXDOMAIN (RFC 6604), SOA included.
+  [`to-nothing.${S}`, 'A', { rcode: 'NXDOMAIN', answers: [cname('to-nothing', `nothing.${S}`)], authorities: soa }],
+  [`to-zone.${S}`, 'A', { rcode: 'NOERROR', answers: [cname('to-zone', 'cluster.local')], authorities: soa }],
+  // Loops end where the chain comes back; at most ten CNAMEs are followed.
+  [`loop-a.${S}`, 'A', ok([cname('loop-a', `loop-b.${S}`), cname('loop-b', `loop-a.${S}`)])],
+  [`self.${S}`, 'A', ok([cname('self', `self.${S}`)])],
+  [`hop0.${S}`, 'A', ok(Array.from({ length: 11 }, (_, i) => cname(`hop${i}`, `hop${i + 1}.${S}`)))],
+  [`hop2.${S}`, 'A', ok([...Array.from({ length: 10 }, (_, i) => cname(`hop${i + 2}`, i === 9 ? `web.${S}` : `hop${i + 3}.${S}`)), `web.${S} 5 A 10.96.0.10`])],
+  // Out of the zone: a bare CNAME, as before.
+  [`ext.${S}`, 'A', ok([`ext.${S} 5 CNAME www.example.com`])],
+], chains);
+
+describe('ExternalName chase and changes', () => {
+  it('drops a kept chased answer when the target changes, and tells which aliases a change touches', () => {
+    const idx = indexOf({}, chains);
+    expect(show(idx.answer({ name: `to-to-web.${S}`, type: 'A' }))?.answers).toContain(`web.${S} 5 A 10.96.0.10`);
+    expect(idx.aliasesOf([`web.${S}`]).sort()).toEqual([`to-to-web.${S}`, `to-web-dot.${S}`, `to-web.${S}`, `hop11.${S}`, ...Array.from({ length: 11 }, (_, i) => `hop${i}.${S}`)].sort());
+    expect(idx.aliasesOf([`WEB.${S}.`])).toContain(`to-to-web.${S}`);
+    expect(idx.aliasesOf([`nothing-points-here.${S}`])).toEqual([]);
+    idx.put('svc.shop.web', svcSet({ name: 'web', clusterIP: '10.96.0.99' }));
+    expect(show(idx.answer({ name: `to-to-web.${S}`, type: 'A' }))?.answers).toContain(`web.${S} 5 A 10.96.0.99`);
+    idx.delete('svc.shop.to-web');
+    expect(show(idx.answer({ name: `to-to-web.${S}`, type: 'A' }))).toEqual({ rcode: 'NXDOMAIN', answers: [cname('to-to-web', `to-web.${S}`)], authorities: soa });
+    expect(idx.aliasesOf([`web.${S}`])).not.toContain(`to-to-web.${S}`);
+  });
+  it('keeps the chain under fallthrough when the target does not exist', () => {
+    const idx = indexOf({}, chains);
+    expect(idx.answer({ name: `to-nothing.${S}`, type: 'A' }, { fallthrough: true })?.answers).toHaveLength(1);
+  });
+});
+
+table('namespace_labels', { namespaceLabels: 'team in (a,b),!private' }, [
+  [`api.team-a.svc.cluster.local`, 'A', ok(['api.team-a.svc.cluster.local 5 A 10.96.5.1'])],
+  [`team-a.svc.cluster.local`, 'A', NODATA],
+  [`api.secret.svc.cluster.local`, 'A', NXDOMAIN],
+  [`secret.svc.cluster.local`, 'A', NXDOMAIN],
+  ['1.5.96.10.in-addr.arpa', 'PTR', ok(['1.5.96.10.in-addr.arpa 5 PTR api.team-a.svc.cluster.local'])],
+  ['2.5.96.10.in-addr.arpa', 'PTR', rNXDOMAIN('in-addr.arpa')],
+  // A Namespace without labels, or not in the index at all, is not exposed.
+  [`web.${S}`, 'A', NXDOMAIN],
+  [`api.no-ns-object.svc.cluster.local`, 'A', NXDOMAIN],
+], [
+  nsSet('team-a', { team: 'a' }),
+  nsSet('secret', { team: 'b', private: 'yes' }),
+  svcSet({ ns: 'team-a', name: 'api', clusterIP: '10.96.5.1' }),
+  svcSet({ ns: 'secret', name: 'api', clusterIP: '10.96.5.2' }),
+  svcSet({ ns: 'no-ns-object', name: 'api', clusterIP: '10.96.5.3' }),
+]);
+
+describe('namespace_labels as Namespaces come, change and go', () => {
+  it('shows and hides the namespace\'s record sets whatever order they arrive in', () => {
+    const idx = new ZoneIndex(defaultZoneOptions({ namespaceLabels: 'dns=on' }));
+    const q = { name: 'api.team.svc.cluster.local', type: 'A' };
+    idx.put('svc.team.api', svcSet({ ns: 'team', name: 'api', clusterIP: '10.96.5.1' }));
+    expect(idx.answer(q)?.rcode).toBe('NXDOMAIN');
+    idx.put('ns.team', nsSet('team', { dns: 'on' }));
+    expect(show(idx.answer(q))?.answers).toEqual(['api.team.svc.cluster.local 5 A 10.96.5.1']);
+    idx.put('ns.team', nsSet('team', { dns: 'off' }));
+    expect(idx.answer(q)?.rcode).toBe('NXDOMAIN');
+    idx.put('ns.team', nsSet('team', { dns: 'on' }));
+    expect(idx.answer(q)?.rcode).toBe('NOERROR');
+    idx.delete('ns.team');
+    expect(idx.answer(q)?.rcode).toBe('NXDOMAIN');
+  });
+});
 
 table('reverse (2.3.3, 2.4.3)', {}, [
   ['1.0.96.10.in-addr.arpa', 'PTR', ok(['1.0.96.10.in-addr.arpa 5 PTR kubernetes.default.svc.cluster.local'])],

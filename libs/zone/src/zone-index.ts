@@ -4,7 +4,7 @@
 import type { Answer } from 'dns-packet';
 import { contributionOf } from './contribution.ts';
 import type { Contribution, NameEntry, PtrEntry, SrvTarget } from './contribution.ts';
-import { parseLabelSelector } from './labels.ts';
+import { labelsMatch, parseLabelSelector } from './labels.ts';
 import type { LabelSelector } from './labels.ts';
 import { addressOfReverseName, canonicalName, ipFromPodLabel, isReverseZone, normalizeIP, reverseName } from './names.ts';
 import { recordSetsEqual } from './record-set.ts';
@@ -14,6 +14,8 @@ import type { Question, RecordSet, ZoneAnswer, ZoneOptions } from './types.ts';
 export const dnsSchemaVersion = '1.1.0';
 /** CoreDNS answers dns-version with a fixed TTL of 28800, whatever `ttl` says. */
 const dnsVersionTtl = 28800;
+/** CNAMEs followed at most in one answer, as CoreDNS bounds its chase (maxCnameChainLength). */
+export const maxCnameChain = 10;
 
 export interface AnswerOptions {
   /** NXDOMAIN becomes null, so the server passes the question on (CoreDNS `fallthrough`) */
@@ -28,6 +30,8 @@ interface Held {
   reverse: string[];
   namespace: string | null;
   podKeys: string[];
+  /** its CNAMEs (ExternalName): relative name and absolute target */
+  cnames: [string, string][];
 }
 
 function addRef(map: Map<string, number>, key: string): void {
@@ -66,6 +70,20 @@ function listOf<T>(e: OneOrMore<T> | undefined): T[] | undefined {
   return e === undefined ? undefined : Array.isArray(e) ? e : [e];
 }
 
+function addAlias(map: Map<string, string[]>, target: string, rel: string): void {
+  const had = map.get(target);
+  if (had) had.push(rel);
+  else map.set(target, [rel]);
+}
+
+function dropAlias(map: Map<string, string[]>, target: string, rel: string): void {
+  const had = map.get(target);
+  if (!had) return;
+  const at = had.indexOf(rel);
+  if (at >= 0) had.splice(at, 1);
+  if (had.length === 0) map.delete(target);
+}
+
 /** Names with prepared answers kept at most; past it the whole set starts over. */
 const preparedLimit = 5_000;
 
@@ -73,6 +91,12 @@ const preparedLimit = 5_000;
 function asAsked(a: ZoneAnswer, name: string, asked: string): ZoneAnswer {
   const rename = (rr: Answer): Answer => (rr.name === name ? { ...rr, name: asked } : rr);
   return { ...a, answers: a.answers.map(rename) };
+}
+
+/** The target when the answer is one CNAME and nothing else (an ExternalName's name), else null. */
+function onlyCname(a: ZoneAnswer): string | null {
+  const rr = a.answers.length === 1 ? a.answers[0] : undefined;
+  return rr !== undefined && rr.type === 'CNAME' ? canonicalName(rr.data) : null;
 }
 
 function family(ip: string): 'A' | 'AAAA' {
@@ -83,6 +107,12 @@ function family(ip: string): 'A' | 'AAAA' {
 export class ZoneIndex {
   readonly options: ZoneOptions;
   #selector: LabelSelector | null;
+  /** `namespace_labels`, parsed; null: every namespace */
+  #namespaceSelector: LabelSelector | null;
+  /** the labels of every Namespace in the index, by lowercase name */
+  #namespaceLabels = new Map<string, Record<string, string>>();
+  /** CNAME target (absolute, lowercase) → the relative names whose CNAME points there, for invalidation */
+  #aliases = new Map<string, string[]>();
   /** forward zones and reverse zones, longest first, so the most specific zone wins */
   #zones: string[];
   #clusterDomain: string;
@@ -112,6 +142,8 @@ export class ZoneIndex {
     this.#serial = Math.floor(clock() / 1000) >>> 0;
     const sel = options.labels === undefined ? null : parseLabelSelector(options.labels);
     this.#selector = isZoneError(sel) ? [{ key: '', op: 'exists' }] : sel;
+    const nsSel = options.namespaceLabels === undefined ? null : parseLabelSelector(options.namespaceLabels);
+    this.#namespaceSelector = isZoneError(nsSel) ? [{ key: '', op: 'exists' }] : nsSel;
     this.#zones = [...new Set(options.zones.map(canonicalName))].sort((a, b) => b.length - a.length);
     this.#forwardZones = this.#zones.filter((z) => !isReverseZone(z));
     this.#clusterDomain = options.zones.map(canonicalName).find((z) => !isReverseZone(z)) ?? 'cluster.local';
@@ -133,9 +165,11 @@ export class ZoneIndex {
     const old = this.#held.get(key);
     if (old && recordSetsEqual(old.rs, rs)) return;
     if (old) this.#remove(key, old);
-    const c = contributionOf(key, rs, { options: this.options, selector: this.#selector, filter: true });
-    this.#add(c);
-    this.#held.set(key, { rs, forward: [...c.forward.keys()], reverse: [...c.reverse.keys()], namespace: c.namespace, podKeys: c.podKeys });
+    const namespace = rs.kind === 'Namespace' ? rs.name.toLowerCase() : null;
+    const matched = namespace === null ? false : this.#namespaceMatches(namespace);
+    if (namespace !== null) this.#namespaceLabels.set(namespace, rs.labels);
+    this.#hold(key, rs);
+    if (namespace !== null && matched !== this.#namespaceMatches(namespace)) this.#reconsider(namespace);
     this.#changed();
   }
 
@@ -144,7 +178,67 @@ export class ZoneIndex {
     if (!old) return;
     this.#remove(key, old);
     this.#held.delete(key);
+    if (old.rs.kind === 'Namespace') {
+      const namespace = old.rs.name.toLowerCase();
+      const matched = this.#namespaceMatches(namespace);
+      this.#namespaceLabels.delete(namespace);
+      if (matched) this.#reconsider(namespace);
+    }
     this.#changed();
+  }
+
+  /** `namespace_labels`: true when the Namespace is in the index and matches (always true without the option). */
+  #namespaceMatches(namespace: string): boolean {
+    if (this.#namespaceSelector === null) return true;
+    const labels = this.#namespaceLabels.get(namespace);
+    return labels !== undefined && labelsMatch(this.#namespaceSelector, labels);
+  }
+
+  #hold(key: string, rs: RecordSet): void {
+    const c = contributionOf(key, rs, {
+      options: this.options,
+      selector: this.#selector,
+      filter: true,
+      namespaceMatches: this.#namespaceSelector === null ? undefined : (ns) => this.#namespaceMatches(ns),
+    });
+    this.#add(c);
+    const cnames: [string, string][] = [];
+    for (const [rel, e] of c.forward) if (e.cname !== undefined) cnames.push([rel, canonicalName(e.cname)]);
+    for (const [rel, target] of cnames) addAlias(this.#aliases, target, rel);
+    this.#held.set(key, { rs, forward: [...c.forward.keys()], reverse: [...c.reverse.keys()], namespace: c.namespace, podKeys: c.podKeys, cnames });
+  }
+
+  /** A Namespace came, went or changed its labels across `namespace_labels`: its other record sets are put again. */
+  #reconsider(namespace: string): void {
+    for (const [key, held] of [...this.#held]) {
+      if (held.rs.kind === 'Namespace' || held.rs.namespace.toLowerCase() !== namespace) continue;
+      this.#remove(key, held);
+      this.#hold(key, held.rs);
+    }
+  }
+
+  /**
+   * The names (lowercase, no trailing dot) whose answers follow a CNAME to any of these names, however
+   * many CNAMEs away: what else a change of these names touches, since in-zone targets are chased.
+   */
+  aliasesOf(names: Iterable<string>): string[] {
+    if (this.#aliases.size === 0) return [];
+    const seen = new Set<string>();
+    const queue = [...names].map(canonicalName);
+    const out: string[] = [];
+    while (queue.length > 0) {
+      const target = queue.pop() as string;
+      for (const rel of this.#aliases.get(target) ?? []) {
+        for (const z of this.#forwardZones) {
+          const alias = `${rel}.${z}`;
+          if (seen.has(alias)) continue;
+          seen.add(alias);
+          out.push(alias);
+          queue.push(alias);
+        }
+      }
+    }
+    return out;
   }
 
   clear(): void {
@@ -155,12 +249,18 @@ export class ZoneIndex {
     this.#namespaces.clear();
     this.#podIPs.clear();
     this.#prepared.clear();
+    this.#aliases.clear();
+    this.#namespaceLabels.clear();
     if (had) this.#changed();
   }
 
   #forget(forward: Iterable<string>, reverse: Iterable<string>): void {
     if (this.#prepared.size === 0) return;
-    for (const rel of forward) for (const z of this.#forwardZones) this.#prepared.delete(`${rel}.${z}`);
+    const names: string[] = [];
+    for (const rel of forward) for (const z of this.#forwardZones) names.push(`${rel}.${z}`);
+    for (const name of names) this.#prepared.delete(name);
+    // Answers that chased a CNAME into these names hold their records too.
+    for (const alias of this.aliasesOf(names)) this.#prepared.delete(alias);
     for (const address of reverse) {
       const name = reverseName(address);
       if (name) this.#prepared.delete(name);
@@ -181,6 +281,7 @@ export class ZoneIndex {
     for (const address of c.reverse) removeFrom(this.#reverse, address, owner);
     if (c.namespace !== null) dropRef(this.#namespaces, c.namespace);
     for (const k of c.podKeys) dropRef(this.#podIPs, k);
+    for (const [rel, target] of c.cnames) dropAlias(this.#aliases, target, rel);
   }
 
   /** The zone (lowercase, as configured) a name falls in, or null when it is none of ours. */
@@ -204,17 +305,12 @@ export class ZoneIndex {
     if (hit) return asked === name ? hit : asAsked(hit, name, asked);
     const zone = this.zoneOf(name);
     if (zone === null) return null;
-    let a: ZoneAnswer;
-    let keep = false;
-    if (name === zone) a = this.#apex(name, zone, type);
-    else if (isReverseZone(zone)) {
-      a = this.#reverseAnswer(name, zone, type);
-      keep = true;
-    } else {
-      const rel = name.slice(0, name.length - zone.length - 1);
-      const entries = listOf(this.#forward.get(rel));
-      keep = entries !== undefined;
-      a = entries ? this.#records(name, entries, zone, type) : this.#forwardAnswer(name, rel, zone, type);
+    let { a, keep } = this.#lookup(name, zone, type);
+    // RFC 1034 4.3.2: a CNAME answers every type but CNAME (and ANY, which it matches) and is followed.
+    if (type !== 'CNAME' && type !== 'ANY' && onlyCname(a) !== null) {
+      a = this.#chase(name, a, type);
+      // A chain that ends without data carries the SOA (and its serial): built each time, as negatives are.
+      keep = keep && a.authorities.length === 0;
     }
     if (keep && a.answers.length > 0) {
       if (this.#prepared.size >= preparedLimit) this.#prepared.clear();
@@ -222,8 +318,41 @@ export class ZoneIndex {
       if (!byType) this.#prepared.set(name, (byType = new Map()));
       byType.set(type, a);
     }
-    if (a.rcode === 'NXDOMAIN' && opts.fallthrough) return null;
+    if (a.rcode === 'NXDOMAIN' && a.answers.length === 0 && opts.fallthrough) return null;
     return asked === name ? a : asAsked(a, name, asked);
+  }
+
+  /** The answer of one name of a zone of ours, a CNAME not followed; `keep`: worth keeping prepared. */
+  #lookup(name: string, zone: string, type: string): { a: ZoneAnswer; keep: boolean } {
+    if (name === zone) return { a: this.#apex(name, zone, type), keep: false };
+    if (isReverseZone(zone)) return { a: this.#reverseAnswer(name, zone, type), keep: true };
+    const rel = name.slice(0, name.length - zone.length - 1);
+    const entries = listOf(this.#forward.get(rel));
+    if (entries) return { a: this.#records(name, entries, zone, type), keep: true };
+    return { a: this.#forwardAnswer(name, rel, zone, type), keep: false };
+  }
+
+  /**
+   * Follows the CNAME of `first` through our forward zones, as CoreDNS does for an ExternalName whose
+   * target is in the cluster zone: the chain, then the last name's records (and SRV glue), its rcode
+   * (NXDOMAIN when the target does not exist, RFC 6604) and, without records, its SOA (RFC 2308).
+   * A target outside our zones ends the chain for the client's resolver to follow; so do a loop and
+   * `maxCnameChain` CNAMEs followed.
+   */
+  #chase(name: string, first: ZoneAnswer, type: string): ZoneAnswer {
+    const answers = [...first.answers];
+    const seen = new Set([name]);
+    let target = onlyCname(first);
+    for (let followed = 0; target !== null && followed < maxCnameChain; followed++) {
+      const zone = this.zoneOf(target);
+      if (zone === null || isReverseZone(zone) || seen.has(target)) break;
+      seen.add(target);
+      const next = this.#lookup(target, zone, type).a;
+      target = onlyCname(next);
+      answers.push(...next.answers);
+      if (target === null) return { rcode: next.rcode, authoritative: true, answers, authorities: next.authorities, additionals: next.additionals };
+    }
+    return { ...first, answers };
   }
 
   #soa(zone: string): Answer {
@@ -338,7 +467,7 @@ export class ZoneIndex {
     const ttl = this.options.ttl;
     const cname = entries.find((e) => e.cname !== undefined)?.cname;
     if (cname !== undefined) {
-      // The specification's CNAME, answered for every type; the resolver follows it, we do not.
+      // The specification's CNAME, answered for every type; `answer` follows it into our zones.
       return this.#ok(zone, [{ type: 'CNAME', name: asked, ttl, class: 'IN', data: cname }]);
     }
     if (type === 'A' || type === 'AAAA' || type === 'ANY') {

@@ -146,11 +146,11 @@ export interface Shown {
   authorities?: string[];
 }
 
-/** A ZoneAnswer as the tables write it: additionals only when there are some, authorities only for no answer. */
+/** A ZoneAnswer as the tables write it: additionals and authorities only when there are some (authorities always for no answer). */
 export function show(a: ZoneAnswer | null): Shown | null {
   if (a === null) return null;
   const s: Shown = { rcode: a.rcode, answers: a.answers.map(line) };
   if (a.additionals.length > 0) s.additionals = a.additionals.map(line);
-  if (a.answers.length === 0) s.authorities = a.authorities.map((r) => `${r.name} ${r.type}`);
+  if (a.answers.length === 0 || a.authorities.length > 0) s.authorities = a.authorities.map((r) => `${r.name} ${r.type}`);
   return s;
 }

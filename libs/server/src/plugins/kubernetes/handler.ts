@@ -65,6 +65,13 @@ function openLiveIndex(source: RecordSetSource, options: ZoneOptions): { live: L
       }
       // The index changed in this same turn: every handler drops its pre-encoded answers before the next query.
       const names = [...(previous ? namesOf(previous, options) : []), ...(rs ? namesOf(rs, options) : [])];
+      // `namespace_labels`: a Namespace's labels show or hide every record set of its namespace.
+      const namespace = rs?.kind === 'Namespace' ? rs.name : previous?.kind === 'Namespace' ? previous.name : null;
+      if (namespace !== null && options.namespaceLabels !== undefined) {
+        for (const other of held.values()) if (other.kind !== 'Namespace' && other.namespace === namespace) names.push(...namesOf(other, options));
+      }
+      // Answers that chase an ExternalName into these names hold their records as well.
+      names.push(...index.aliasesOf(names));
       if (names.length > 0) for (const listener of listeners) listener(names);
     });
     live = { index, listeners, unsubscribe };
@@ -110,7 +117,8 @@ export function kubernetesHandler(options: ZoneOptions, deps: KubernetesDeps): K
     async serve(req, next): Promise<DnsResponse> {
       const a = index.answer({ name: req.qname, type: req.qtype });
       if (!a) return next(req);
-      if (a.rcode === 'NXDOMAIN' && deps.fallthrough && inZones(req.qnameLower, deps.fallthrough)) return next(req);
+      // A CNAME chain that ends in NXDOMAIN is an answer (RFC 6604): only a name that does not exist falls through.
+      if (a.rcode === 'NXDOMAIN' && a.answers.length === 0 && deps.fallthrough && inZones(req.qnameLower, deps.fallthrough)) return next(req);
       if (a.rcode !== 'NOERROR' && a.rcode !== 'NXDOMAIN') return { rcode: a.rcode, answers: [], authorities: [], additionals: [] };
       return { rcode: a.rcode, authoritative: a.authoritative, answers: a.answers, authorities: a.authorities, additionals: a.additionals };
     },

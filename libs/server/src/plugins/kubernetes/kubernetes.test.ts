@@ -16,6 +16,10 @@ describe('kubernetes setup', () => {
     ['pods without a mode', 'kubernetes cluster.local {\n pods\n}', ['3:2 kubernetes: pods takes exactly one argument']],
     ['unknown property', 'kubernetes cluster.local {\n frobnicate\n}', ['3:2 kubernetes: unknown property "frobnicate"']],
     ['ignore something else', 'kubernetes cluster.local {\n ignore everything\n}', ['3:9 kubernetes: unknown ignore option "everything" (only empty_service)']],
+    ['namespace_labels', 'kubernetes cluster.local {\n namespace_labels team in (a,b),!private\n}', null],
+    ['namespace_labels without a selector', 'kubernetes cluster.local {\n namespace_labels\n}', ['3:2 kubernetes: namespace_labels needs a selector']],
+    ['namespace_labels not a selector', 'kubernetes cluster.local {\n namespace_labels a=(b\n}', ['2:1 kubernetes: namespace_labels: label selector "a=(b": bad value "(b"']],
+    ['namespace_labels and namespaces', 'kubernetes cluster.local {\n namespaces a\n namespace_labels team=a\n}', ['2:1 kubernetes: namespaces and namespace_labels cannot both be set']],
   ];
   it.each(cases)('%s', (_label, line, expected) => {
     const r = setupOf(plugin, line);
@@ -83,6 +87,17 @@ describe('kubernetes answers', () => {
     expect((await h.serve(request('new.shop.svc.cluster.local'), next)).rcode).toBe('NXDOMAIN');
   });
 
+  it('chases an ExternalName into the zone, and drops its answer when the target changes', async () => {
+    source.put('svc.shop.alias', { kind: 'Service', namespace: 'shop', name: 'alias', type: 'ExternalName', externalName: 'web.shop.svc.cluster.local', clusterIPs: [], ports: [], publishNotReadyAddresses: false, labels: {}, endpoints: [] });
+    const show = (res: DnsResponse) => res.answers.map((a) => `${a.name} ${a.type} ${String((a as { data?: unknown }).data)}`);
+    expect(show(await h.serve(request('alias.shop.svc.cluster.local'), next))).toEqual(['alias.shop.svc.cluster.local CNAME web.shop.svc.cluster.local', 'web.shop.svc.cluster.local A 10.96.0.10']);
+    source.put('svc.shop.web', { kind: 'Service', namespace: 'shop', name: 'web', type: 'ClusterIP', clusterIPs: ['10.96.0.20'], ports: [], publishNotReadyAddresses: false, labels: {}, endpoints: [] });
+    // The fast path and the caches hold the alias's answer too: its name is among those the change touched.
+    expect(invalidated.at(-1)).toEqual(expect.arrayContaining(['web.shop.svc.cluster.local', 'alias.shop.svc.cluster.local']));
+    expect(show(await h.serve(request('alias.shop.svc.cluster.local'), next))).toEqual(['alias.shop.svc.cluster.local CNAME web.shop.svc.cluster.local', 'web.shop.svc.cluster.local A 10.96.0.20']);
+    source.put('svc.shop.alias', null);
+  });
+
   it('is ready once the source has synced', () => {
     expect((h as Handler).ready?.()).toBe(false);
     source.synced = true;
@@ -132,6 +147,37 @@ describe('kubernetes across reloads', () => {
     expect(again.index).not.toBe(running.index);
     expect(again.index.answer({ name: 'web.shop.svc.cluster.local', type: 'A' })?.answers).toHaveLength(1);
     again.close?.();
+  });
+});
+
+describe('kubernetes namespace_labels', () => {
+  const pos = { file: 'Corefile', line: 1, column: 1 };
+  const sb = { keys: [], addresses: [{ zone: '.', port: 53, transport: 'dns' as const, key: { text: '.:53', pos } }], directives: [], pos };
+  const svc = (namespace: string, ip: string): RecordSet => ({ kind: 'Service', namespace, name: 'api', type: 'ClusterIP', clusterIPs: [ip], ports: [], publishNotReadyAddresses: false, labels: {}, endpoints: [] });
+  const ns = (name: string, labels: Record<string, string>): RecordSet => ({ kind: 'Namespace', name, labels });
+  const next = async (): Promise<DnsResponse> => ({ rcode: 'REFUSED', answers: [], authorities: [], additionals: [] });
+
+  it('answers only for namespaces whose labels match, and follows their labels', async () => {
+    const source = new Source();
+    source.put('ns.team', ns('team', { dns: 'on' }));
+    source.put('ns.quiet', ns('quiet', {}));
+    source.put('svc.team.api', svc('team', '10.96.5.1'));
+    source.put('svc.quiet.api', svc('quiet', '10.96.5.2'));
+    const invalidated: string[] = [];
+    const h = plugin.setup(
+      { name: 'kubernetes', args: [{ text: 'cluster.local', pos }], block: [{ name: 'namespace_labels', args: [{ text: 'dns=on', pos }], block: null, pos }], pos },
+      { file: 'Corefile', serverBlock: sb, shared: { recordSets: source }, onClose: () => undefined, invalidate: (names) => invalidated.push(...names) },
+    ) as KubernetesHandler;
+    const rcode = async (name: string) => (await h.serve(request(name), next)).rcode;
+    expect(await rcode('api.team.svc.cluster.local')).toBe('NOERROR');
+    expect(await rcode('api.quiet.svc.cluster.local')).toBe('NXDOMAIN');
+    source.put('ns.quiet', ns('quiet', { dns: 'on' }));
+    expect(invalidated).toContain('api.quiet.svc.cluster.local');
+    expect(await rcode('api.quiet.svc.cluster.local')).toBe('NOERROR');
+    source.put('ns.team', null);
+    expect(invalidated).toContain('api.team.svc.cluster.local');
+    expect(await rcode('api.team.svc.cluster.local')).toBe('NXDOMAIN');
+    h.close?.();
   });
 });
 

@@ -1,5 +1,5 @@
 // kubernetes [ZONES...] { pods insecure|verified|disabled; fallthrough [ZONES...]; ttl N; namespaces NS...;
-//   labels EXPR; ignore empty_service; noendpoints; endpoint_pod_names; and, accepted but without
+//   labels EXPR; namespace_labels EXPR; ignore empty_service; noendpoints; endpoint_pod_names; and, accepted but without
 //   effect here (the watcher talks to the API), kubeconfig, endpoint, tls, resyncperiod, startup_timeout }
 import { normalizeZone, type CorefileError, type Token } from '@halo/corefile';
 import { defaultZoneOptions, validateZoneOptions, type ZoneOptions } from '@halo/zone';
@@ -10,7 +10,7 @@ import { kubernetesHandler } from './handler.ts';
 const P = 'kubernetes';
 
 /** Options about reaching the API server: the watcher's concern, harmless to accept here. */
-const accepted = new Set(['kubeconfig', 'endpoint', 'tls', 'resyncperiod', 'startup_timeout', 'upstream', 'namespace_labels', 'multicluster']);
+const accepted = new Set(['kubeconfig', 'endpoint', 'tls', 'resyncperiod', 'startup_timeout', 'upstream', 'multicluster']);
 
 function zonesOf(tokens: Token[], errors: CorefileError[]): string[] {
   const zones: string[] = [];
@@ -66,6 +66,10 @@ export const plugin: PluginSetup = {
           if (args.length === 0) errors.push(errorAt(P, sub, 'labels needs a selector'));
           options.labels = args.map((a) => a.text).join(' ');
           break;
+        case 'namespace_labels':
+          if (args.length === 0) errors.push(errorAt(P, sub, 'namespace_labels needs a selector'));
+          options.namespaceLabels = args.map((a) => a.text).join(' ');
+          break;
         case 'ignore': {
           const t = one();
           if (t && t.text !== 'empty_service') errors.push(errorAt(P, t, `unknown ignore option "${t.text}" (only empty_service)`));
@@ -81,10 +85,7 @@ export const plugin: PluginSetup = {
           options.endpointPodNames = true;
           break;
         default:
-          if (accepted.has(sub.name)) {
-            if (sub.name === 'namespace_labels') ctx.shared.logger?.warn({ plugin: P }, 'kubernetes: namespace_labels is accepted but not applied');
-            break;
-          }
+          if (accepted.has(sub.name)) break;
           errors.push(errorAt(P, sub, `unknown property "${sub.name}"`));
       }
     }
