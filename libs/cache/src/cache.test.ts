@@ -255,6 +255,8 @@ describe('invalidation', () => {
     cache.set(q('db.shop.svc.cluster.local'), ok([A('db.shop.svc.cluster.local', '10.0.0.9')]));
     cache.set(q('alias.example.org'), ok([CNAME('alias.example.org', web), A(web, '10.0.0.1')]));
     cache.set(q('example.org'), ok([A('example.org', '93.184.215.14')]));
+    // A chain whose target has no AAAA: only the CNAME names the target.
+    cache.set(q('alias.shop.svc.cluster.local', 'AAAA'), ok([CNAME('alias.shop.svc.cluster.local', 'db.shop.svc.cluster.local')], [SOA('cluster.local', 30, 5)]));
     return { cache, clock };
   }
   const all = [
@@ -266,13 +268,15 @@ describe('invalidation', () => {
     q('db.shop.svc.cluster.local'),
     q('alias.example.org'),
     q('example.org'),
+    q('alias.shop.svc.cluster.local', 'AAAA'),
   ];
   const table: { name: string; act: (c: ResponseCache) => void; left: string[] }[] = [
     {
       name: 'by names: every type, negative ones and answers that own the name',
       act: (c) => c.invalidate([web + '.', '_http._tcp.' + web, '1.0.0.10.in-addr.arpa.', 'GONE.shop.svc.cluster.local']),
-      left: ['db.shop.svc.cluster.local', 'example.org'],
+      left: ['db.shop.svc.cluster.local', 'example.org', 'alias.shop.svc.cluster.local'],
     },
+    { name: 'by the target of a CNAME with no record of it', act: (c) => c.invalidate(['db.shop.svc.cluster.local']), left: all.map((x) => x.name).filter((n) => !n.startsWith('db.') && !n.startsWith('alias.shop')) },
     { name: 'by zone', act: (c) => c.invalidateZone('cluster.local.'), left: ['1.0.0.10.in-addr.arpa', 'alias.example.org', 'example.org'] },
     { name: 'by a narrower zone', act: (c) => c.invalidateZone('shop.svc.cluster.local'), left: ['1.0.0.10.in-addr.arpa', 'alias.example.org', 'example.org'] },
     { name: 'by the root zone', act: (c) => c.invalidateZone('.'), left: [] },

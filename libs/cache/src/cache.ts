@@ -117,7 +117,7 @@ interface Entry {
   answers: Answer[];
   authorities: Answer[];
   additionals: Answer[];
-  /** Names under which `invalidate` finds this entry: the qname and every owner name of its answers. */
+  /** Names under which `invalidate` finds this entry: the qname, every owner name of its answers and every CNAME target. */
   names: string[];
   storedAt: number;
   ttl: number;
@@ -313,7 +313,11 @@ export class ResponseCache<W = unknown> {
     const previous = this.#find(key);
     const now = this.#now();
     const names = new Set<string>([name]);
-    for (const rr of answers) names.add(normalizeName(rr.name));
+    for (const rr of answers) {
+      names.add(normalizeName(rr.name));
+      // A chain's last target may have no record here (NODATA, NXDOMAIN): its change must reach the entry too.
+      if (rr.type === 'CNAME') names.add(normalizeName(rr.data));
+    }
     const entry: Entry = {
       key,
       name,

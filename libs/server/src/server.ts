@@ -82,10 +82,12 @@ export interface DnsServer {
 const FAST_PATH_WRITERS = new Set(['kubernetes', 'hosts']);
 /**
  * Plugins that leave a fresh answer from downstream as the next identical question would get it again:
- * `cache` only caps TTLs on a miss (the same caps every time), `loadbalance` shuffles (the fast path
- * shuffles its copies too). A block with any other plugin (rewrite, log, …) keeps replaced answers off it.
+ * `loadbalance` shuffles (the fast path shuffles its copies too). A block with any other plugin (rewrite,
+ * log, …) keeps replaced answers off it. Not `cache`: an answer it stored is answered from there, its
+ * TTLs counting down (a fixed copy would say 30 s until the zone changes); what it does not store (keepttl,
+ * disable) reaches the fast path unreplaced.
  */
-const FAST_PATH_TRANSPARENT = new Set(['errors', 'health', 'ready', 'prometheus', 'loop', 'reload', 'cache', 'loadbalance', 'forward', 'kubernetes', 'hosts', 'template', 'whoami']);
+const FAST_PATH_TRANSPARENT = new Set(['errors', 'health', 'ready', 'prometheus', 'loop', 'reload', 'loadbalance', 'forward', 'kubernetes', 'hosts', 'template', 'whoami']);
 /** After a reload, how long the old chains may take to finish their queries before they are closed anyway. */
 const DRAIN_MS = 5_000;
 /** drain(): how long a leaving socket keeps reading before it may close. */

@@ -1,4 +1,5 @@
-// The fast path behind the plugins kubeadm's Corefile puts around `kubernetes` (cache, loadbalance, …).
+// The fast path behind the plugins kubeadm's Corefile puts around `kubernetes` (loadbalance, loop, …), and
+// `cache` ahead of it: what the cache stores is answered from the cache, TTLs counting down, as CoreDNS.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import type { DnsServer } from '../src/index.ts';
@@ -16,7 +17,6 @@ const corefile = (extra = '') => `cluster.local:53 {
     kubernetes cluster.local {
         ttl 30
     }
-    cache 30
     loop
     loadbalance
     ${extra}
@@ -35,7 +35,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-describe('fast path behind cache and loadbalance', () => {
+describe('fast path behind loadbalance', () => {
   const cases: [string, string, string, { rcode: string; answers: number }][] = [
     ['A of a ClusterIP service', 'web.shop.svc.cluster.local', 'A', { rcode: 'NOERROR', answers: 1 }],
     ['SRV of a named port', '_http._tcp.web.shop.svc.cluster.local', 'SRV', { rcode: 'NOERROR', answers: 1 }],
@@ -77,6 +77,47 @@ describe('fast path behind cache and loadbalance', () => {
         const res = decode(await udpExchange(other, query('alias.shop.svc.cluster.local', 'A')));
         expect(res.answers?.[0]).toMatchObject({ name: 'alias.shop.svc.cluster.local', data: '10.96.0.10' });
       }
+    } finally {
+      await r.server.close();
+    }
+  });
+});
+
+describe('behind cache', () => {
+  const ttls = (p: ReturnType<typeof decode>) => (p.answers ?? []).map((a) => a.ttl);
+  it.each([
+    ['A of a ClusterIP service', 'web.shop.svc.cluster.local', 'A'],
+    ['SRV of a headless service', 'db.shop.svc.cluster.local', 'SRV'],
+  ])('%s: answered from the cache, not the fast path, its TTLs counting down', async (_label, name, type) => {
+    const reg = new Registry();
+    const r = await startServer(corefile('cache 30'), source, reg);
+    try {
+      const first = decode(await udpExchange(r.port, query(name, type)));
+      expect(ttls(first).every((t) => t === 30)).toBe(true);
+      const before = await fastPathHits(reg);
+      // Within a few seconds the remaining TTL drops below 30 (a fixed pre-encoded copy would say 30 until the zone changed).
+      let later = first;
+      await expect
+        .poll(async () => ttls((later = decode(await udpExchange(r.port, query(name, type))))).every((t) => t !== undefined && t < 30), { timeout: 10_000, interval: 200 })
+        .toBe(true);
+      expect(await fastPathHits(reg)).toBe(before);
+      expect(later.flag_aa).toBe(true);
+      const data = (p: typeof first) => (p.answers ?? []).map((a) => JSON.stringify((a as { data?: unknown }).data)).sort();
+      expect(data(later)).toEqual(data(first));
+    } finally {
+      await r.server.close();
+    }
+  });
+
+  it('keepttl: the TTL stays, and the fast path answers', async () => {
+    const reg = new Registry();
+    const r = await startServer(corefile('cache 30 {\n        keepttl\n    }'), source, reg);
+    try {
+      decode(await udpExchange(r.port, query('web.shop.svc.cluster.local', 'A')));
+      const before = await fastPathHits(reg);
+      const second = decode(await udpExchange(r.port, query('web.shop.svc.cluster.local', 'A')));
+      expect(await fastPathHits(reg)).toBe(before + 1);
+      expect(ttls(second)).toEqual([30]);
     } finally {
       await r.server.close();
     }
