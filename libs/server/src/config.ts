@@ -34,6 +34,8 @@ export interface BuildOptions {
   plugins?: readonly PluginSetup[];
   /** Parse as text from someone who may not read the environment or files (see parseCorefile). */
   untrusted?: boolean;
+  /** The port a listen key is bound to, once it is (for SetupContext.listening). */
+  boundPort?(listenKey: string): number | null;
 }
 
 export type BuildResult = { ok: true; config: RunningConfig } | { ok: false; errors: CorefileError[] };
@@ -63,6 +65,9 @@ export function buildConfig(text: string, options: BuildOptions): BuildResult {
       if (!byName.has(d.name)) errors.push(at(d.pos, `unknown plugin "${d.name}"`));
     }
     const handlers: Handler[] = [];
+    // Filled below, after the plugins' setup: read by them only once the server listens.
+    const blockListens: ListenSpec[] = [];
+    const listening = () => blockListens.map((l) => ({ host: l.host, port: options.boundPort?.(`${l.host}:${l.port}`) ?? l.port }));
     for (const plugin of known) {
       const ds = sb.directives.filter((d) => d.name === plugin.name);
       if (plugin.once && ds.length > 1) {
@@ -79,6 +84,7 @@ export function buildConfig(text: string, options: BuildOptions): BuildResult {
             onClose: (fn) => closers.push(fn),
             invalidate: options.invalidate,
             handlers: () => all.map((h) => h.handler),
+            listening,
           });
         } catch (err) {
           result = [at(d.pos, `${plugin.name}: ${err instanceof Error ? err.message : String(err)}`)];
@@ -104,6 +110,7 @@ export function buildConfig(text: string, options: BuildOptions): BuildResult {
         }
         seen.set(dup, listenKey);
         listens.set(listenKey, { host: listen.host, port: listen.port });
+        blockListens.push({ host: listen.host, port: listen.port });
         blocks.push({ zone: addr.zone, listenKey, serverBlock: sb, handlers });
       }
     }

@@ -177,6 +177,7 @@ class Server implements DnsServer {
       shared: this.shared,
       listen: this.options.listen,
       invalidate: (names) => this.fast.invalidate(names),
+      boundPort: (key) => this.listeners.get(key)?.port ?? null,
     });
     if (!built.ok) return built;
     const next = built.config;

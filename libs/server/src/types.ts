@@ -82,6 +82,11 @@ export interface ServerContext {
    * none): the instance's --admin-host. Default 0.0.0.0, as CoreDNS.
    */
   httpHost?: string;
+  /**
+   * A plugin found that the server must not go on (CoreDNS's log.Fatal, e.g. *loop*). Without it: the
+   * message on stderr and exit code 1, as CoreDNS.
+   */
+  fatal?(message: string): void;
 }
 
 /** What the answerer gives the `kubernetes` plugin: the record sets of KV halo-zone. */
@@ -100,6 +105,8 @@ export interface SetupContext {
   invalidate?(names: string[]): void;
   /** Every handler of the running configuration (all blocks), for `ready`. Valid once setup is done. */
   handlers?(): readonly Handler[];
+  /** The addresses this server block listens on, ports as bound (port 0 resolved); valid once the server listens. */
+  listening?(): { host: string; port: number }[];
 }
 
 export interface PluginSetup {

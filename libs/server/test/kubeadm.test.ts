@@ -1,4 +1,7 @@
 import net from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promises as dnsPromises } from 'node:dns';
 import { expect, it } from 'vitest';
 import { kubeadmCorefile } from '@halo/corefile';
@@ -19,7 +22,11 @@ function portFree(port: number): Promise<boolean> {
 const free = (await Promise.all([8080, 8181, 9153].map(portFree))).every(Boolean);
 
 it.skipIf(!free)('loads the kubeadm Corefile unchanged, answers, serves health/ready/metrics, reloads', async () => {
-  const r = await loadServer(kubeadm, { context: { recordSets: new MemoryRecordSets([service('shop', 'web', { clusterIPs: ['10.96.0.10'] })]) }, listen: { host: '127.0.0.1', port: 0 } });
+  // `loop` sends its probe through `forward . /etc/resolv.conf` at start: keep it on loopback.
+  const dir = await mkdtemp(join(tmpdir(), 'halo-kubeadm-'));
+  const resolvConf = join(dir, 'resolv.conf');
+  await writeFile(resolvConf, 'nameserver 127.0.0.1\n');
+  const r = await loadServer(kubeadm, { context: { recordSets: new MemoryRecordSets([service('shop', 'web', { clusterIPs: ['10.96.0.10'] })]), resolvConf }, listen: { host: '127.0.0.1', port: 0 } });
   if (!r.ok) throw new Error(JSON.stringify(r.errors));
   try {
     const resolver = new dnsPromises.Resolver({ timeout: 1000, tries: 1 });
@@ -32,5 +39,6 @@ it.skipIf(!free)('loads the kubeadm Corefile unchanged, answers, serves health/r
     expect(await resolver.resolve4('web.shop.svc.cluster.local')).toEqual(['10.96.0.10']);
   } finally {
     await r.server.close();
+    await rm(dir, { recursive: true, force: true });
   }
 });

@@ -9,7 +9,7 @@ import { plugin as loadbalance } from './loadbalance/setup.ts';
 import { shuffleAnswers } from './loadbalance/handler.ts';
 import { plugin as log } from './log/setup.ts';
 import { plugin as loop } from './loop/setup.ts';
-import type { LoopHandler } from './loop/handler.ts';
+import { loopHandler } from './loop/handler.ts';
 import { plugin as prometheus } from './prometheus/setup.ts';
 import { plugin as ready } from './ready/setup.ts';
 import { notReady } from './ready/handler.ts';
@@ -68,14 +68,27 @@ describe('handlers', () => {
     ]);
   });
 
-  it('loop counts its own probe and stops it on the third sighting', async () => {
-    const h = setupOf(loop, 'loop') as LoopHandler;
-    // The probe is passed on twice, then a loop is declared and it stops there.
+  it('loop counts its own probe and declares a loop on the third sighting, with CoreDNS\'s words', async () => {
+    const fatal: string[] = [];
+    const h = loopHandler('.', { fatal: (m) => fatal.push(m) });
+    // Passed on twice; the third time is fatal, and where the process goes on the probe stops there.
     expect((await h.serve(request(h.probeName, 'HINFO'), next)).rcode).toBe('NOERROR');
     expect((await h.serve(request(h.probeName, 'HINFO'), next)).rcode).toBe('NOERROR');
+    expect(fatal).toEqual([]);
     expect((await h.serve(request(h.probeName, 'HINFO'), next)).rcode).toBe('SERVFAIL');
     expect(h.seen()).toBe(3);
+    expect(fatal).toEqual([`[FATAL] plugin/loop: Loop (10.0.0.9:5353 -> ) detected for zone ".", see https://coredns.io/plugins/loop#troubleshooting. Query: "HINFO ${h.probeName}."`]);
+    expect(h.probeName).toMatch(/^[0-9]+\.[0-9]+$/);
     expect((await h.serve(request('other.example', 'HINFO'), next)).rcode).toBe('NOERROR');
+  });
+
+  it('loop steps aside when it cannot probe (no listening address)', async () => {
+    const fatal: string[] = [];
+    const h = loopHandler('cluster.local', { fatal: (m) => fatal.push(m) });
+    expect(h.probeName).toMatch(/^[0-9]+\.[0-9]+\.cluster\.local$/);
+    await h.start?.();
+    for (let i = 0; i < 4; i++) expect((await h.serve(request(h.probeName, 'HINFO'), next)).rcode).toBe('NOERROR');
+    expect(fatal).toEqual([]);
   });
 
   it.each([

@@ -1,4 +1,4 @@
-// loop: detects a forwarding loop (our own probe coming back to us more than twice).
+// loop: detects a forwarding loop by sending its own probe through the server at start.
 import type { PluginSetup } from '../../types.ts';
 import { noMore } from '../args.ts';
 import { loopHandler } from './handler.ts';
@@ -10,6 +10,7 @@ export const plugin: PluginSetup = {
     const errors = noMore('loop', d, 0);
     if (errors.length > 0) return errors;
     const zone = ctx.serverBlock.addresses[0]?.zone ?? '.';
-    return loopHandler(zone, ctx.shared.logger);
+    const fatal = ctx.shared.fatal?.bind(ctx.shared);
+    return loopHandler(zone, { logger: ctx.shared.logger, listening: ctx.listening, fatal });
   },
 };
