@@ -132,9 +132,24 @@ describe('forward: question → answer through real upstreams', () => {
     expect(r.answers).toMatchObject([{ name: 'www.Example.org', type: 'A', data: '192.0.2.1' }]);
     expect(r.recursionAvailable).toBe(true);
     const text = await metrics.metrics();
-    expect(text).toContain(`coredns_forward_requests_total{to="127.0.0.1:${u.port}"} 1`);
-    expect(text).toContain(`coredns_forward_responses_total{to="127.0.0.1:${u.port}",rcode="NOERROR"} 1`);
-    expect(text).toContain('coredns_forward_request_duration_seconds_count');
+    expect(text).toContain(`coredns_proxy_request_duration_seconds_count{proxy_name="forward",to="127.0.0.1:${u.port}",rcode="NOERROR"} 1`);
+    expect(text).toContain(`coredns_proxy_conn_cache_misses_total{proxy_name="forward",to="127.0.0.1:${u.port}",proto="udp"} 1`);
+    // The second query reuses the UDP socket of the first.
+    await h.serve(request('www.Example.org', 'A'), nextMarker);
+    expect(await metrics.metrics()).toContain(`coredns_proxy_conn_cache_hits_total{proxy_name="forward",to="127.0.0.1:${u.port}",proto="udp"} 1`);
+    // CoreDNS 1.14 has none of the forward_* names it deprecated.
+    expect(text).not.toMatch(/coredns_forward_(requests|responses|request_duration|healthcheck_failures)/);
+  });
+
+  it('counts failed health checks, and queries that find every upstream down', async () => {
+    // An upstream that never answers: its first query fails it (max_fails 1), the checks fail after.
+    const u = await upstream(() => 'drop');
+    const metrics = new Registry();
+    const h = setup(`forward . 127.0.0.1:${u.port} {\n max_fails 1\n health_check 50ms\n try_timeout 50ms\n}`, { metrics });
+    expect((await h.serve(request('a.example'), nextMarker)).rcode).toBe('SERVFAIL');
+    await expect.poll(async () => await metrics.metrics(), { timeout: 5_000 }).toContain(`coredns_proxy_healthcheck_failures_total{proxy_name="forward",to="127.0.0.1:${u.port}"}`);
+    expect((await h.serve(request('b.example'), nextMarker)).rcode).toBe('SERVFAIL');
+    expect(await metrics.metrics()).toContain('coredns_forward_healthcheck_broken_total 1');
   });
 
   it('passes names outside FROM and under except to the next plugin', async () => {

@@ -1,7 +1,7 @@
 // Serves the questions under FROM (and not under an `except` name) from the upstream pool.
 import dnsPacket, { type Answer } from 'dns-packet';
 import type { DnsRequest, DnsResponse, Handler, Next, ServerContext } from '../../plugin.ts';
-import type { ForwardMetrics } from './metrics.ts';
+import { proxyName, type ForwardMetrics } from './metrics.ts';
 import { UpstreamPool, responseRcode, type UpstreamAddress, type UpstreamPoolOptions } from './upstream.ts';
 
 export interface ForwardConfig {
@@ -62,12 +62,10 @@ export class ForwardHandler implements Handler {
     this.metrics = metrics;
     this.logger = logger;
     this.pool = new UpstreamPool(config.upstreams, config.pool, {
-      request: (to) => metrics.requests.inc({ to }),
-      response: (to, rcode, seconds) => {
-        metrics.responses.inc({ to, rcode });
-        metrics.duration.observe({ to, rcode }, seconds);
-      },
-      healthCheckFailure: (to) => metrics.healthcheckFailures.inc({ to }),
+      response: (to, rcode, seconds) => metrics.requestDuration.observe({ proxy_name: proxyName, to, rcode }, seconds),
+      healthCheckFailure: (to) => metrics.healthcheckFailures.inc({ proxy_name: proxyName, to }),
+      connection: (to, proto, reused) => (reused ? metrics.connCacheHits : metrics.connCacheMisses).inc({ proxy_name: proxyName, to, proto }),
+      broken: () => metrics.healthcheckBroken.inc(),
     });
   }
 

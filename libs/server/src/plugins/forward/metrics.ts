@@ -1,33 +1,36 @@
-// CoreDNS's forward metrics, same names and labels, registered once per registry.
+// CoreDNS 1.14's forward metrics, same names and labels, registered once per registry: the two of the
+// forward plugin itself, and those of its proxy (CoreDNS's plugin/pkg/proxy) with proxy_name="forward".
 import { Counter, Histogram, register as globalRegistry, type Registry } from 'prom-client';
 
 export interface ForwardMetrics {
-  requests: Counter<'to'>;
-  responses: Counter<'to' | 'rcode'>;
-  duration: Histogram<'to' | 'rcode'>;
-  healthcheckFailures: Counter<'to'>;
+  requestDuration: Histogram<'proxy_name' | 'to' | 'rcode'>;
+  healthcheckFailures: Counter<'proxy_name' | 'to'>;
+  connCacheHits: Counter<'proxy_name' | 'to' | 'proto'>;
+  connCacheMisses: Counter<'proxy_name' | 'to' | 'proto'>;
+  healthcheckBroken: Counter;
   maxConcurrentRejects: Counter;
 }
+
+/** The `proxy_name` label of the proxy metrics this plugin counts. */
+export const proxyName = 'forward';
+
+// CoreDNS: plugin.TimeBuckets = prometheus.ExponentialBuckets(0.00025, 2, 16).
+const timeBuckets = Array.from({ length: 16 }, (_, i) => 0.00025 * 2 ** i);
 
 function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: L[]): Counter<L> {
   return (registry.getSingleMetric(name) as Counter<L> | undefined) ?? new Counter({ name, help, labelNames, registers: [registry] });
 }
 
 export function forwardMetrics(registry: Registry = globalRegistry): ForwardMetrics {
-  const durationName = 'coredns_forward_request_duration_seconds';
+  const durationName = 'coredns_proxy_request_duration_seconds';
   return {
-    requests: counter(registry, 'coredns_forward_requests_total', 'Counter of requests made per upstream.', ['to']),
-    responses: counter(registry, 'coredns_forward_responses_total', 'Counter of responses received per upstream.', ['to', 'rcode']),
-    duration:
-      (registry.getSingleMetric(durationName) as Histogram<'to' | 'rcode'> | undefined) ??
-      new Histogram({
-        name: durationName,
-        help: 'Histogram of the time each request took.',
-        labelNames: ['to', 'rcode'],
-        buckets: [0.00025, 0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192],
-        registers: [registry],
-      }),
-    healthcheckFailures: counter(registry, 'coredns_forward_healthcheck_failures_total', 'Counter of the number of failed healthchecks.', ['to']),
+    requestDuration:
+      (registry.getSingleMetric(durationName) as Histogram<'proxy_name' | 'to' | 'rcode'> | undefined) ??
+      new Histogram({ name: durationName, help: 'Histogram of the time each request took.', labelNames: ['proxy_name', 'to', 'rcode'], buckets: timeBuckets, registers: [registry] }),
+    healthcheckFailures: counter(registry, 'coredns_proxy_healthcheck_failures_total', 'Counter of the number of failed healthchecks.', ['proxy_name', 'to']),
+    connCacheHits: counter(registry, 'coredns_proxy_conn_cache_hits_total', 'Counter of connection cache hits per upstream and protocol.', ['proxy_name', 'to', 'proto']),
+    connCacheMisses: counter(registry, 'coredns_proxy_conn_cache_misses_total', 'Counter of connection cache misses per upstream and protocol.', ['proxy_name', 'to', 'proto']),
+    healthcheckBroken: counter(registry, 'coredns_forward_healthcheck_broken_total', 'Counter of the number of complete failures of the healthchecks.', []),
     maxConcurrentRejects: counter(registry, 'coredns_forward_max_concurrent_rejects_total', 'Counter of the number of queries rejected because the concurrent queries were at maximum.', []),
   };
 }

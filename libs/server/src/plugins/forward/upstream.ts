@@ -53,6 +53,10 @@ export interface UpstreamObserver {
   request?(to: string): void;
   response?(to: string, rcode: string, seconds: number): void;
   healthCheckFailure?(to: string): void;
+  /** A query takes a connection: one kept open from before (`reused`, a UDP channel) or a new one. */
+  connection?(to: string, proto: 'udp' | 'tcp', reused: boolean): void;
+  /** A query finds every upstream down (CoreDNS's healthcheck_broken): it tries them all the same. */
+  broken?(): void;
 }
 
 export type ExchangeErrorCode = 'TIMEOUT' | 'NETWORK' | 'BAD_RESPONSE' | 'NO_UPSTREAM';
@@ -215,6 +219,11 @@ export class UdpChannel {
     this.idle = null;
     this.socket?.close();
     this.socket = null;
+  }
+
+  /** True while the socket of earlier queries is still open: the next query reuses it. */
+  get reusable(): boolean {
+    return this.socket !== null;
   }
 
   /** Sends the message under an ID no other query in flight uses; the reply carries that ID. */
@@ -381,6 +390,7 @@ export class UpstreamPool {
     let lastReply: ExchangeResult | null = null;
     let lastError: ExchangeError = { code: 'TIMEOUT', message: `no upstream answered within ${this.options.deadlineMs} ms` };
     const useTcp = this.options.forceTcp || (transport === 'tcp' && !this.options.preferUdp);
+    if (this.upstreams.every((u) => this.isDown(u))) this.observer.broken?.();
     // Round after round while time is left and some upstream is not marked down, as CoreDNS does: with a
     // try_timeout of tens of milliseconds, one slow answer must not become a SERVFAIL.
     for (;;) {
@@ -392,11 +402,13 @@ export class UpstreamPool {
         const wire = withId(message, randomInt(0, 65536));
         const started = process.hrtime.bigint();
         this.observer.request?.(u.name);
+        this.observer.connection?.(u.name, useTcp ? 'tcp' : 'udp', !useTcp && u.udp !== null && u.udp.reusable);
         try {
           let used: 'udp' | 'tcp' = useTcp ? 'tcp' : 'udp';
           let reply = useTcp ? await exchangeTcp(u.address, wire, timeout) : u.udp ? await u.udp.exchange(wire, timeout) : await exchangeUdp(u.address, wire, timeout);
           if (!useTcp && truncated(reply)) {
             // The answer did not fit in UDP: ask the same upstream again over TCP.
+            this.observer.connection?.(u.name, 'tcp', false);
             reply = await exchangeTcp(u.address, wire, Math.max(1, deadline - Date.now()));
             used = 'tcp';
           }
