@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The answerer: KV halo-zone in, DNS answers out, on UDP and TCP, as one of a stateless pool. With
 // --workers N it forks N answerers sharing the DNS port (SO_REUSEPORT), one per core, and serves the
-// admin port itself: ready once every worker is, metrics summed over the workers.
+// admin port itself: ready once every worker is, metrics summed over the workers (on the admin port and
+// on the Corefile's `prometheus` port alike, whichever worker takes the scrape).
 // First: re-executes with the answerer's V8 flags before anything else loads.
 import './with-v8-flags.ts';
 import cluster from 'node:cluster';
@@ -19,7 +20,7 @@ if (corefileErrors.length > 0) {
   process.exit(2);
 }
 
-type WorkerMessage = { type: 'ready'; dns: unknown };
+type WorkerMessage = { type: 'ready'; dns: unknown } | { type: 'metrics'; id: number };
 
 if (config.workers === 1) {
   const answerer = await runAnswerer(config, {
@@ -44,6 +45,14 @@ if (config.workers === 1) {
   const fork = (index: number) => {
     const worker = cluster.fork({ HALO_WORKER_INDEX: String(index), POD_NAME: config.instance });
     worker.on('message', (message: WorkerMessage) => {
+      // A worker's `prometheus` took a scrape: it serves the sum over every worker.
+      if (message?.type === 'metrics') {
+        registry.clusterMetrics().then(
+          (body) => worker.send({ type: 'metrics', id: message.id, contentType: registry.contentType, body }),
+          (err: unknown) => worker.send({ type: 'metrics', id: message.id, error: err instanceof Error ? err.message : String(err) }),
+        );
+        return;
+      }
       if (message?.type !== 'ready') return;
       ready.add(index);
       if (ready.size === config.workers && !announced) {

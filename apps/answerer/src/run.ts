@@ -49,7 +49,9 @@ export async function runAnswerer(config: AnswererConfig, options: RunOptions): 
   const formatErrors = (errors: { file: string; line: number; column: number; message: string }[]) => errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`).join('; ');
   // nsAddresses: what the kubernetes plugin answers for ns.dns.<zone> (ServerContext.nsAddresses).
   // httpHost: the Corefile's health, ready and prometheus bind --admin-host when they name no host.
-  const context = { recordSets: store, logger, metrics: registry, nsAddresses: config.nsAddresses, httpHost: config.adminHost };
+  // A worker's `prometheus` (port 9153) serves the sum over every worker, as the primary's admin port does.
+  const metricsText = options.admin ? undefined : primaryMetrics();
+  const context = { recordSets: store, logger, metrics: registry, nsAddresses: config.nsAddresses, httpHost: config.adminHost, metricsText };
   const load = (text: string) => loadServer(text, { file: config.corefile.file, context, listen: config.listen, reusePort: true });
   let running = await ConfigFollower.read(nc, 'answerer');
   let loaded = await load(compose(running));
@@ -104,6 +106,33 @@ export async function runAnswerer(config: AnswererConfig, options: RunOptions): 
       await telemetry.shutdown();
     },
   };
+}
+
+/** The metrics of every worker, summed by the primary (main.ts), asked for over the IPC channel. */
+function primaryMetrics(): () => Promise<{ contentType: string; body: string }> {
+  let last = 0;
+  const waiting = new Map<number, (reply: { contentType: string; body: string } | Error) => void>();
+  process.on('message', (message: { type?: unknown; id?: unknown; contentType?: unknown; body?: unknown; error?: unknown }) => {
+    if (message?.type !== 'metrics' || typeof message.id !== 'number') return;
+    const done = waiting.get(message.id);
+    waiting.delete(message.id);
+    if (typeof message.body === 'string' && typeof message.contentType === 'string') done?.({ contentType: message.contentType, body: message.body });
+    else done?.(new Error(`the primary could not sum the workers' metrics: ${String(message.error)}`));
+  });
+  return () =>
+    new Promise((resolve, reject) => {
+      const id = ++last;
+      const timer = setTimeout(() => {
+        waiting.delete(id);
+        reject(new Error("the primary did not send the workers' metrics within 10 s"));
+      }, 10_000);
+      waiting.set(id, (reply) => {
+        clearTimeout(timer);
+        if (reply instanceof Error) reject(reply);
+        else resolve(reply);
+      });
+      process.send?.({ type: 'metrics', id });
+    });
 }
 
 /**

@@ -84,6 +84,7 @@ export function buildConfig(text: string, options: BuildOptions): BuildResult {
             onClose: (fn) => closers.push(fn),
             invalidate: options.invalidate,
             handlers: () => all.map((h) => h.handler),
+            blockHandlers: () => handlers,
             listening,
           });
         } catch (err) {

@@ -1,5 +1,6 @@
 // The server's metrics, under CoreDNS's names and labels (plugin/metrics/vars.go).
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { readFileSync } from 'node:fs';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export interface ServerMetrics {
   requests: Counter<'server' | 'zone' | 'view' | 'proto' | 'family' | 'type'>;
@@ -9,6 +10,21 @@ export interface ServerMetrics {
   responseSize: Histogram<'server' | 'zone' | 'view' | 'proto'>;
   /** Ours, not CoreDNS's: answers copied out of the fast path (cache hits counted in metrics, not spans). */
   fastPathAnswers: Counter;
+  /** Queries whose plugin chain threw (CoreDNS counts the panics its server recovers from). */
+  panics: Counter;
+  /** 1 per plugin of each server block with *prometheus* (set by that plugin). */
+  pluginEnabled: Gauge<'server' | 'zone' | 'view' | 'name'>;
+  buildInfo: Gauge<'version' | 'revision' | 'goversion'>;
+}
+
+/** This library's version, for coredns_build_info (CoreDNS puts its own version there). */
+function serverVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : '';
+  } catch {
+    return '';
+  }
 }
 
 // CoreDNS: plugin.TimeBuckets = prometheus.ExponentialBuckets(0.00025, 2, 16).
@@ -29,7 +45,13 @@ export function serverMetrics(registry: Registry): ServerMetrics {
     requestSize: new Histogram({ name: 'coredns_dns_request_size_bytes', help: 'Size of the EDNS0 UDP buffer in bytes (64K for TCP) per zone and protocol.', labelNames: ['server', 'zone', 'view', 'proto'], buckets: sizeBuckets, registers }),
     responseSize: new Histogram({ name: 'coredns_dns_response_size_bytes', help: 'Size of the returned response in bytes.', labelNames: ['server', 'zone', 'view', 'proto'], buckets: sizeBuckets, registers }),
     fastPathAnswers: new Counter({ name: 'halo_dns_fast_path_answers_total', help: 'Answers copied out of pre-encoded responses without running the plugin chain.', registers }),
+    panics: new Counter({ name: 'coredns_panics_total', help: 'A metrics that counts the number of panics.', registers }),
+    pluginEnabled: new Gauge({ name: 'coredns_plugin_enabled', help: 'A metric that indicates whether a plugin is enabled on per server and zone basis.', labelNames: ['server', 'zone', 'view', 'name'], aggregator: 'max', registers }),
+    buildInfo: new Gauge({ name: 'coredns_build_info', help: "A metric with a constant '1' value labeled by version, revision, and goversion from which CoreDNS was built.", labelNames: ['version', 'revision', 'goversion'], aggregator: 'max', registers }),
   };
+  // Summed over an answerer's workers, these two would count workers: `max` keeps them at 1.
+  // CoreDNS's labels: here the version of this server library and, where CoreDNS names its Go, the Node.js version.
+  m.buildInfo.set({ version: serverVersion(), revision: '', goversion: process.version }, 1);
   byRegistry.set(registry, m);
   return m;
 }

@@ -434,6 +434,7 @@ class Server implements DnsServer {
         fastPathable = FAST_PATH_WRITERS.has(plugin) && (!result.replaced || transparent(block)) && !block.handlers.some((h) => h.name === 'log' || h.everyQuery === true) && response.authoritative === true && (response.rcode === 'NOERROR' || response.rcode === 'NXDOMAIN');
       } catch (err) {
         this.shared.logger?.error({ err, qname: query.qname, qtype: query.qtype }, 'plugin chain failed');
+        this.metrics.panics.inc();
         response = servfail();
       } finally {
         if (config) this.leave(config);

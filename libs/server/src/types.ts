@@ -87,6 +87,11 @@ export interface ServerContext {
    * message on stderr and exit code 1, as CoreDNS.
    */
   fatal?(message: string): void;
+  /**
+   * What *prometheus* serves when this process's `metrics` are not the whole story: the answerer's
+   * workers give the sum over all of them, whichever worker takes the scrape. Without it, `metrics`.
+   */
+  metricsText?(): Promise<{ contentType: string; body: string }>;
 }
 
 /** What the answerer gives the `kubernetes` plugin: the record sets of KV halo-zone. */
@@ -105,6 +110,8 @@ export interface SetupContext {
   invalidate?(names: string[]): void;
   /** Every handler of the running configuration (all blocks), for `ready`. Valid once setup is done. */
   handlers?(): readonly Handler[];
+  /** The handlers of this server block, in the order they run. Valid once setup is done. */
+  blockHandlers?(): readonly Handler[];
   /** The addresses this server block listens on, ports as bound (port 0 resolved); valid once the server listens. */
   listening?(): { host: string; port: number }[];
 }

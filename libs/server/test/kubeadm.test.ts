@@ -34,7 +34,17 @@ it.skipIf(!free)('loads the kubeadm Corefile unchanged, answers, serves health/r
     expect(await resolver.resolve4('web.shop.svc.cluster.local')).toEqual(['10.96.0.10']);
     expect((await fetch('http://127.0.0.1:8080/health')).status).toBe(200);
     expect((await fetch('http://127.0.0.1:8181/ready')).status).toBe(200);
-    expect(await (await fetch('http://127.0.0.1:9153/metrics')).text()).toContain('plugin="kubernetes"');
+    const scrape = await (await fetch('http://127.0.0.1:9153/metrics')).text();
+    expect(scrape).toContain('plugin="kubernetes"');
+    // CoreDNS 1.14.7's process series, and coredns_plugin_enabled for the plugins it lists for this Corefile
+    // (not health, ready, reload: they have no place in its chain).
+    const port = r.server.addresses()[0].port;
+    expect(scrape).toMatch(/^coredns_build_info\{version="[^"]+",revision="",goversion="v[^"]+"\} 1$/m);
+    expect(scrape).toMatch(/^coredns_panics_total 0$/m);
+    expect(scrape).toMatch(/^coredns_forward_healthcheck_broken_total 0$/m);
+    expect(scrape).toMatch(/^coredns_forward_max_concurrent_rejects_total 0$/m);
+    const enabled = [...scrape.matchAll(/^coredns_plugin_enabled\{server="([^"]*)",zone="([^"]*)",view="",name="([^"]*)"\} 1$/gm)].map((m) => `${m[1]} ${m[2]} ${m[3]}`);
+    expect(enabled.sort()).toEqual(['cache', 'errors', 'forward', 'kubernetes', 'loadbalance', 'loop', 'prometheus'].map((n) => `dns://127.0.0.1:${port} . ${n}`));
     expect((await r.server.reload(kubeadm)).ok).toBe(true);
     expect(await resolver.resolve4('web.shop.svc.cluster.local')).toEqual(['10.96.0.10']);
   } finally {

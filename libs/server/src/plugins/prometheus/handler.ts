@@ -1,5 +1,6 @@
-// Serves the shared registry on GET /metrics; DNS queries pass through (the server counts them).
-import type { Registry } from 'prom-client';
+// Serves the metrics on GET /metrics; DNS queries pass through (the server counts them). Sets
+// coredns_plugin_enabled for the plugins of its server block, as CoreDNS's prometheus plugin does.
+import type { Gauge, Registry } from 'prom-client';
 import type { Handler } from '../../types.ts';
 import { acquireRoute, type HttpRoute } from '../http-listener.ts';
 
@@ -7,19 +8,78 @@ export interface PrometheusHandler extends Handler {
   port(): number | null;
 }
 
-export function prometheusHandler(listen: { host: string; port: number }, registry: Registry): PrometheusHandler {
+export interface PrometheusDeps {
+  registry: Registry;
+  /** The scrape's body when it is more than `registry` (ServerContext.metricsText). */
+  metricsText?(): Promise<{ contentType: string; body: string }>;
+  pluginEnabled?: Gauge<'server' | 'zone' | 'view' | 'name'>;
+  /** The block's zones (lowercase, no trailing dot), its handlers and where it listens, once started. */
+  zones?: readonly string[];
+  blockHandlers?(): readonly Handler[];
+  listening?(): { host: string; port: number }[];
+}
+
+/**
+ * Plugins CoreDNS sets up without a place in the chain (they serve HTTP or watch files): it does not list
+ * them in coredns_plugin_enabled, so neither do we.
+ */
+const OUTSIDE_THE_CHAIN = new Set(['reload', 'health', 'ready']);
+
+/** How many running configurations set each coredns_plugin_enabled series: a reload's new one sets it before the old one lets go. */
+const enabledSeries = new WeakMap<Gauge<string>, Map<string, number>>();
+
+type Labels = { server: string; zone: string; view: string; name: string };
+
+function enabledLabels(deps: PrometheusDeps): Labels[] {
+  const out: Labels[] = [];
+  const names = [...new Set((deps.blockHandlers?.() ?? []).map((h) => h.name).filter((n) => !OUTSIDE_THE_CHAIN.has(n)))];
+  for (const { host, port } of deps.listening?.() ?? []) {
+    const server = `dns://${host === '0.0.0.0' || host === '::' ? '' : host}:${port}`;
+    for (const z of deps.zones ?? []) for (const name of names) out.push({ server, zone: z === '.' ? '.' : `${z}.`, view: '', name });
+  }
+  return out;
+}
+
+export function prometheusHandler(listen: { host: string; port: number }, deps: PrometheusDeps): PrometheusHandler {
   let route: HttpRoute | null = null;
+  let enabled: Labels[] | null = null;
+  const gauge = deps.pluginEnabled;
+  /** Sets the block's coredns_plugin_enabled series once its ports are known (port 0 is bound after start). */
+  const enable = (): void => {
+    if (enabled !== null || !gauge || (deps.listening?.() ?? []).some((l) => l.port === 0)) return;
+    let counts = enabledSeries.get(gauge);
+    if (!counts) enabledSeries.set(gauge, (counts = new Map()));
+    enabled = enabledLabels(deps);
+    for (const labels of enabled) {
+      const key = JSON.stringify(labels);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      gauge.set(labels, 1);
+    }
+  };
   return {
     name: 'prometheus',
     serve: (req, next) => next(req),
     async start() {
       route = await acquireRoute(listen.host, listen.port, '/metrics', async (_req, res) => {
-        const body = await registry.metrics();
-        res.writeHead(200, { 'content-type': registry.contentType }).end(body);
+        enable();
+        const { contentType, body } = deps.metricsText ? await deps.metricsText() : { contentType: deps.registry.contentType, body: await deps.registry.metrics() };
+        res.writeHead(200, { 'content-type': contentType }).end(body);
       });
+      enable();
     },
     port: () => route?.port ?? null,
     async close() {
+      const counts = gauge ? enabledSeries.get(gauge) : undefined;
+      for (const labels of enabled ?? []) {
+        const key = JSON.stringify(labels);
+        const n = (counts?.get(key) ?? 1) - 1;
+        if (n > 0) counts?.set(key, n);
+        else {
+          counts?.delete(key);
+          gauge?.remove(labels);
+        }
+      }
+      enabled = null;
       await route?.release();
       route = null;
     },

@@ -1,6 +1,7 @@
 // prometheus [ADDRESS]
 import { Registry } from 'prom-client';
 import type { PluginSetup } from '../../types.ts';
+import { serverMetrics } from '../../metrics.ts';
 import { noMore, parseHostPort } from '../args.ts';
 import { prometheusHandler } from './handler.ts';
 
@@ -18,6 +19,14 @@ export const plugin: PluginSetup = {
       else listen = parsed;
     }
     if (errors.length > 0) return errors;
-    return prometheusHandler(listen, ctx.shared.metrics ?? new Registry());
+    const registry = ctx.shared.metrics ?? new Registry();
+    return prometheusHandler(listen, {
+      registry,
+      metricsText: ctx.shared.metricsText?.bind(ctx.shared),
+      pluginEnabled: serverMetrics(registry).pluginEnabled,
+      zones: ctx.serverBlock.addresses.map((a) => a.zone),
+      blockHandlers: ctx.blockHandlers,
+      listening: ctx.listening,
+    });
   },
 };
