@@ -167,7 +167,7 @@ export class ZoneIndex {
     if (old) this.#remove(key, old);
     const namespace = rs.kind === 'Namespace' ? rs.name.toLowerCase() : null;
     const matched = namespace === null ? false : this.#namespaceMatches(namespace);
-    if (namespace !== null) this.#namespaceLabels.set(namespace, rs.labels);
+    if (rs.kind === 'Namespace') this.#namespaceLabels.set(rs.name.toLowerCase(), rs.labels);
     this.#hold(key, rs);
     if (namespace !== null && matched !== this.#namespaceMatches(namespace)) this.#reconsider(namespace);
     this.#changed();

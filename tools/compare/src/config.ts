@@ -15,6 +15,10 @@ export interface CompareConfig {
   /** EDNS(0) payload size to advertise; 0 for none. */
   edns: number;
   showAll: boolean;
+  /** Instead of --manifests and --questions: the bench's generated cluster with this many Services. */
+  generated?: number;
+  /** Differing questions printed in full at most; the summary counts them all. */
+  maxShown: number;
 }
 
 export const defaultQuestions = fileURLToPath(new URL('../questions.txt', import.meta.url));
@@ -22,13 +26,17 @@ export const defaultQuestions = fileURLToPath(new URL('../questions.txt', import
 export const usage = `Usage: node tools/compare/src/main.ts [options]
   --manifests FILE   seed kube-sim from this YAML (default deploy/examples/demo-cluster.yaml)
   --questions FILE   "name type" a line (default tools/compare/questions.txt)
-  --coredns PATH     the coredns binary (default: coredns on PATH, else ~/go/bin/coredns)
+  --generated N      instead of --manifests/--questions: the bench's generated cluster with N Services
+                     (10 endpoints each on average, tools/bench) and questions generated about it
+  --coredns PATH     the coredns binary (default: coredns on PATH, else tools/reference's build,
+                     else ~/go/bin/coredns)
   --pods MODE        the kubernetes plugin's pods mode on both sides: insecure|verified|disabled (default insecure)
   --ttl-slack S      TTLs may differ by S seconds (default 5: the cache plugin counts TTLs down); large if TTLs are configured differently
   --compare-serial   compare SOA serials too (they differ by design)
   --tcp              ask over TCP instead of UDP
   --edns N           EDNS(0) payload size to advertise (default 1232; 0 for none)
-  --show-all         print every answer, not only the differing ones`;
+  --show-all         print every answer, not only the differing ones
+  --max-shown N      print at most N differing questions in full (default 50); the summary counts all`;
 
 const podsModes: readonly PodsMode[] = ['insecure', 'verified', 'disabled'];
 
@@ -45,6 +53,8 @@ export function readConfig(argv: string[]): ConfigResult<CompareConfig> {
       tcp: { type: 'boolean' },
       edns: { type: 'string' },
       'show-all': { type: 'boolean' },
+      generated: { type: 'string' },
+      'max-shown': { type: 'string' },
     },
     usage,
   );
@@ -57,6 +67,15 @@ export function readConfig(argv: string[]): ConfigResult<CompareConfig> {
   if (!/^[0-9]+(\.[0-9]+)?$/.test(ttlSlackText.trim())) return { ok: false, message: `--ttl-slack: a number of seconds ≥ 0, not "${ttlSlackText}"` };
   const edns = parseWholeNumber(values.edns ?? '1232', '--edns', { max: 65535 });
   if (!edns.ok) return edns;
+  const maxShown = parseWholeNumber(values['max-shown'] ?? '50', '--max-shown', {});
+  if (!maxShown.ok) return maxShown;
+  let generated: number | undefined;
+  if (values.generated !== undefined) {
+    const n = parseWholeNumber(values.generated, '--generated', { min: 10, max: 100_000 });
+    if (!n.ok) return n;
+    if (values.manifests !== undefined || values.questions !== undefined) return { ok: false, message: '--generated makes the cluster and the questions: leave out --manifests and --questions' };
+    generated = n.value;
+  }
   return {
     ok: true,
     config: {
@@ -69,6 +88,8 @@ export function readConfig(argv: string[]): ConfigResult<CompareConfig> {
       tcp: values.tcp === true,
       edns: edns.value,
       showAll: values['show-all'] === true,
+      generated,
+      maxShown: maxShown.value,
     },
   };
 }

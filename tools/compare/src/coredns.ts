@@ -6,12 +6,19 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, query, spawnProcess, waitFor, type ChildHandle } from '@halo/testing';
 
-/** `--coredns PATH`, else `coredns` on PATH, else ~/go/bin/coredns (where `go install` puts it). */
+/** The CoreDNS tools/reference/build.sh builds, and where it puts it. */
+export const referenceCoredns = { version: 'v1.14.7', path: (env: NodeJS.ProcessEnv = process.env) => join(env.HALO_REFERENCE_DIR ?? join(homedir(), '.cache', 'halo-dns', 'reference'), 'coredns-v1.14.7', 'coredns') };
+
+/**
+ * `--coredns PATH`, else `coredns` on PATH, else tools/reference's build (`$HALO_REFERENCE_DIR`, default
+ * ~/.cache/halo-dns/reference), else ~/go/bin/coredns (where `go install` puts it).
+ */
 export function findCoredns(explicit?: string): string | undefined {
   if (explicit) return existsSync(explicit) ? explicit : undefined;
   for (const dir of (process.env.PATH ?? '').split(':').filter(Boolean)) {
     if (existsSync(join(dir, 'coredns'))) return join(dir, 'coredns');
   }
+  if (existsSync(referenceCoredns.path())) return referenceCoredns.path();
   const goBin = join(process.env.GOPATH ?? join(homedir(), 'go'), 'bin', 'coredns');
   return existsSync(goBin) ? goBin : undefined;
 }
@@ -45,7 +52,7 @@ export interface Coredns {
   stop(): Promise<void>;
 }
 
-export async function startCoredns(binary: string, options: { corefile: string; kubeUrl: string; dir: string; host?: string }): Promise<Coredns> {
+export async function startCoredns(binary: string, options: { corefile: string; kubeUrl: string; dir: string; host?: string; readyTimeoutMs?: number }): Promise<Coredns> {
   const host = options.host ?? '127.0.0.1';
   const ports = { dns: await freePort({ udp: true }), health: await freePort(), ready: await freePort(), metrics: await freePort() };
   const text = corednsCorefile(options.corefile, { kubeUrl: options.kubeUrl, host, ports });
@@ -60,11 +67,11 @@ export async function startCoredns(binary: string, options: { corefile: string; 
         const response = await query(address, 'kubernetes.default.svc.cluster.local', 'A', { timeoutMs: 500 }).catch(() => null);
         return (response?.answers?.length ?? 0) > 0;
       },
-      { timeoutMs: 30_000, intervalMs: 200 },
+      { timeoutMs: options.readyTimeoutMs ?? 30_000, intervalMs: 200 },
     );
   } catch {
     await handle.kill('SIGKILL');
-    throw new Error(`CoreDNS did not answer for kubernetes.default within 30 s; its last lines:\n${handle.lines.slice(-20).join('\n')}`);
+    throw new Error(`CoreDNS did not answer for kubernetes.default within ${(options.readyTimeoutMs ?? 30_000) / 1000} s; its last lines:\n${handle.lines.slice(-20).join('\n')}`);
   }
   return {
     address,

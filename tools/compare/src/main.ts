@@ -1,16 +1,19 @@
 #!/usr/bin/env node
 // node tools/compare/src/main.ts --manifests FILE --questions FILE: our stack and CoreDNS, the same
 // kube-sim, the same Corefile, the same questions; prints every difference.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configOrExit } from '@halo/cli';
 import { startStack, type Stack } from '@halo/stack';
 import { compareServers } from './compare.ts';
 import { readConfig } from './config.ts';
+import { waitForCluster } from '@halo/bench';
 import { findCoredns, startCoredns, type Coredns } from './coredns.ts';
 import { describeResponse } from './diff.ts';
-import { parseQuestions } from './questions.ts';
+import { generatedCluster, type GeneratedCluster } from './generated.ts';
+import { parseQuestions, type Question } from './questions.ts';
+import { differenceKinds } from './summary.ts';
 
 function fail(message: string): never {
   console.error(message);
@@ -19,16 +22,24 @@ function fail(message: string): never {
 
 const config = configOrExit(readConfig(process.argv.slice(2)));
 
-const text = await readFile(config.questions, 'utf8').catch((error: Error) => fail(`cannot read the questions: ${error.message}`));
-const questions = parseQuestions(text, config.questions);
-if (!questions.ok) fail(questions.errors.map((e) => e.message).join('\n'));
+let generated: GeneratedCluster | undefined;
+let asked: Question[];
+if (config.generated !== undefined) {
+  generated = generatedCluster(config.generated);
+  asked = generated.questions;
+} else {
+  const text = await readFile(config.questions, 'utf8').catch((error: Error) => fail(`cannot read the questions: ${error.message}`));
+  const questions = parseQuestions(text, config.questions);
+  if (!questions.ok) fail(questions.errors.map((e) => e.message).join('\n'));
+  asked = questions.questions;
+}
 
 const binary = findCoredns(config.coredns);
 if (!binary) {
   console.log(
     config.coredns
       ? `no CoreDNS at ${config.coredns}: printing our answers only`
-      : 'no coredns binary (not on PATH, not in ~/go/bin; build one with `go install github.com/coredns/coredns@<version>`): printing our answers only',
+      : 'no coredns binary (not on PATH, not built by tools/reference/build.sh coredns, not in ~/go/bin): printing our answers only',
   );
 }
 
@@ -37,13 +48,23 @@ let coredns: Coredns | undefined;
 const dir = await mkdtemp(join(tmpdir(), 'halo-compare-'));
 let exitCode = 0;
 try {
-  console.log(`starting our stack seeded from ${config.manifests}…`);
-  stack = await startStack({ manifests: config.manifests, pods: config.pods, answerers: 1 });
+  let manifests = config.manifests;
+  if (generated) {
+    manifests = join(dir, 'generated.json');
+    await writeFile(manifests, generated.manifests);
+    const endpoints = generated.cluster.services.reduce((n, s) => n + s.endpoints.length, 0);
+    console.log(`generated ${generated.cluster.services.length} Services with ${endpoints} endpoints (tools/bench) and ${asked.length} questions`);
+  }
+  const log = (line: string) => console.log(line);
+  console.log(`starting our stack seeded from ${manifests}…`);
+  stack = await startStack({ manifests, pods: config.pods, answerers: 1 });
+  if (generated) await waitForCluster(stack.dns, generated.cluster, (line) => log(`ours: ${line}`));
   if (binary) {
     console.log(`starting CoreDNS (${binary}) against the same kube-sim (${stack.kubeUrl})…`);
-    coredns = await startCoredns(binary, { corefile: await readFile(stack.corefile, 'utf8'), kubeUrl: stack.kubeUrl, dir });
+    coredns = await startCoredns(binary, { corefile: await readFile(stack.corefile, 'utf8'), kubeUrl: stack.kubeUrl, dir, readyTimeoutMs: generated ? 300_000 : 30_000 });
+    if (generated) await waitForCluster(coredns.address, generated.cluster, (line) => log(`coredns: ${line}`));
   }
-  const outcomes = await compareServers(questions.questions, stack.dns, coredns?.address, {
+  const outcomes = await compareServers(asked, stack.dns, coredns?.address, {
     ttlSlack: config.ttlSlack,
     compareSerial: config.compareSerial,
     tcp: config.tcp,
@@ -60,6 +81,7 @@ try {
       continue;
     }
     differing++;
+    if (differing > config.maxShown) continue;
     console.log(`DIFF  ${q}  (questions line ${o.question.line})`);
     for (const d of o.differences) console.log(`    ${d.what}: ours ${d.ours} | coredns ${d.theirs}`);
     console.log(`    ours:\n${indent(show(o.ours))}`);
@@ -69,6 +91,10 @@ try {
   const complaints = coredns?.handle.lines.filter((line) => /\[(ERROR|WARNING)\]|^E\d{4}|failed to (list|watch)/.test(line)) ?? [];
   if (complaints.length > 0) console.log(`\nCoreDNS reported (last ${Math.min(10, complaints.length)} of ${complaints.length}):\n${complaints.slice(-10).join('\n')}`);
   if (coredns) {
+    if (differing > config.maxShown) console.log(`\n(${differing - config.maxShown} more differing questions not shown in full: --max-shown)`);
+    const kinds = differenceKinds(outcomes);
+    if (kinds.length > 0) console.log(`\ndifferences by kind (question type, what differs; numbers as N):`);
+    for (const k of kinds) console.log(`  ${String(k.count).padStart(6)}  ${k.kind}\n          e.g. ${k.examples.join('; ')}`);
     console.log(`\n${differing} of ${outcomes.length} questions answered differently by our stack and CoreDNS`);
     exitCode = differing > 0 ? 1 : 0;
   }
