@@ -27,6 +27,9 @@ function reverse(ip: string): string {
 function externalNames(cluster: BenchCluster): { namespace: string; names: [string, string][] } {
   const clusterIP = cluster.services.find((s) => !s.headless && s.endpoints.some((e) => e.ready)) as BenchService;
   const headless = cluster.services.find((s) => s.headless && s.endpoints.some((e) => e.ready)) as BenchService;
+  // A StatefulSet's endpoint (hostname), ready: a name the API accepts as an externalName (no `_port._proto`).
+  const stateful = cluster.services.find((s) => s.headless && s.endpoints.some((e) => e.ready && e.hostname)) as BenchService;
+  const member = stateful.endpoints.find((e) => e.ready && e.hostname) as { hostname: string };
   const namespace = clusterIP.namespace;
   const zone = cluster.zone;
   return {
@@ -34,7 +37,7 @@ function externalNames(cluster: BenchCluster): { namespace: string; names: [stri
     names: [
       ['ext-to-service', serviceName(cluster, clusterIP)],
       ['ext-to-headless', serviceName(cluster, headless)],
-      ['ext-to-port', `_http._tcp.${serviceName(cluster, clusterIP)}`],
+      ['ext-to-endpoint', `${member.hostname}.${serviceName(cluster, stateful)}`],
       ['ext-to-ext', `ext-to-service.${namespace}.svc.${zone}`],
       ['ext-to-nothing', `no-such-service.${namespace}.svc.${zone}`],
       ['ext-outside', 'www.example.com'],

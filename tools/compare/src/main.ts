@@ -64,6 +64,12 @@ try {
     coredns = await startCoredns(binary, { corefile: await readFile(stack.corefile, 'utf8'), kubeUrl: stack.kubeUrl, dir, readyTimeoutMs: generated ? 300_000 : 30_000 });
     if (generated) await waitForCluster(coredns.address, generated.cluster, (line) => log(`coredns: ${line}`));
   }
+  if (generated && coredns) {
+    // The readiness probes filled both caches, minutes apart: their TTLs would differ by when, not by how.
+    const cacheTtl = 30;
+    console.log(`waiting ${cacheTtl + 1} s for the probes' answers to leave both caches (kubeadm's cache ${cacheTtl})…`);
+    await new Promise((resolve) => setTimeout(resolve, (cacheTtl + 1) * 1000));
+  }
   const outcomes = await compareServers(asked, stack.dns, coredns?.address, {
     ttlSlack: config.ttlSlack,
     compareSerial: config.compareSerial,

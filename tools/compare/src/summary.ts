@@ -13,7 +13,8 @@ export function shapeOf(text: string): string {
   return text
     .replace(/\b(?:[0-9a-f]\.){31}[0-9a-f]\.ip6\.arpa/g, 'N.ip6.arpa')
     .replace(/\b\d+(?:[.-]\d+){3}(?=\.in-addr\.arpa)/g, 'N')
-    .replace(/\d+/g, 'N')
+    // Digits after a letter are part of a word (ip6, RFC8482).
+    .replace(/(?<![a-z])\d+/gi, 'N')
     .replace(/N(?:[-.:]N)+/g, 'N');
 }
 

@@ -54,6 +54,7 @@ describe('forward setup', () => {
     { text: 'forward . 1.1.1.1 {\n  tls cert key ca\n}', want: { line: 3, column: 3, message: /forward: tls is not supported/ } },
     { text: 'forward . 1.1.1.1 {\n  policy fastest\n}', want: { line: 3, column: 10, message: /policy is one of/ } },
     { text: 'forward . 1.1.1.1 {\n  max_fails many\n}', want: { line: 3, column: 13, message: /"many" is not a whole number/ } },
+    { text: 'forward . 1.1.1.1 {\n  max_connect_attempts -1\n}', want: { line: 3, column: 24, message: /"-1" is not a whole number/ } },
     { text: 'forward . 1.1.1.1 {\n  max_concurrent 0\n}', want: { line: 3, column: 18, message: /not a positive whole number/ } },
     { text: 'forward . 1.1.1.1 {\n  health_check soon\n}', want: { line: 3, column: 16, message: /health_check needs a duration/ } },
     { text: 'forward . 1.1.1.1 {\n  force_tcp\n  prefer_udp\n}', want: { line: 4, column: 3, message: /cannot both be set/ } },
@@ -109,6 +110,18 @@ describe('forward: try_timeout', () => {
     const h = setup(`forward . 127.0.0.1:${slow.port} {\n try_timeout 30ms\n}`);
     for (let i = 0; i < 3; i++) expect((await h.serve(request(`s${i}.example`), nextMarker)).answers).toMatchObject([{ data: '192.0.2.7' }]);
     expect(slow.seen).toHaveLength(6);
+  });
+
+  it.each([
+    ['by default two tries per upstream (CoreDNS 1.14)', '', 2],
+    ['max_connect_attempts 3', '\n max_connect_attempts 3', 3],
+    ['max_connect_attempts 1', '\n max_connect_attempts 1', 1],
+  ])('caps the tries of one query: %s', async (_label, option, tries) => {
+    // Never marked down (max_fails 0): only the cap ends the tries before the 5 s deadline.
+    const silent = await upstream(() => 'drop');
+    const h = setup(`forward . 127.0.0.1:${silent.port} {\n try_timeout 30ms\n max_fails 0${option}\n}`);
+    expect((await h.serve(request('capped.example'), nextMarker)).rcode).toBe('SERVFAIL');
+    expect(silent.seen).toHaveLength(tries);
   });
 
   it('gives up quickly once every upstream is marked down', async () => {

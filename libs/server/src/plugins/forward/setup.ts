@@ -1,4 +1,4 @@
-// forward FROM TO... { except, force_tcp, prefer_udp, expire, max_fails, policy, health_check, max_concurrent, try_timeout }
+// forward FROM TO... { except, force_tcp, prefer_udp, expire, max_fails, max_connect_attempts, policy, health_check, max_concurrent, try_timeout }
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { normalizeZone, type CorefileError, type Directive, type Token } from '@halo/corefile';
@@ -123,6 +123,12 @@ export function parseForward(d: Directive, ctx: Pick<SetupContext, 'shared'>): F
         else errors.push(n);
         break;
       }
+      case 'max_connect_attempts': {
+        const n = integer(o.args[0], o, 'a whole number (0: no cap)', 0);
+        if (typeof n === 'number') config.pool.maxConnectAttempts = n;
+        else errors.push(n);
+        break;
+      }
       case 'max_concurrent': {
         const n = integer(o.args[0], o, 'a positive whole number', 1);
         if (typeof n === 'number') config.maxConcurrent = n;
@@ -159,7 +165,7 @@ export function parseForward(d: Directive, ctx: Pick<SetupContext, 'shared'>): F
         errors.push(fail(o, `${o.name} is not supported: Halo forwards plain DNS over UDP/TCP only`));
         break;
       default:
-        errors.push(fail(o, `unknown option "${o.name}" (expected except, force_tcp, prefer_udp, expire, max_fails, policy, health_check, max_concurrent, try_timeout)`));
+        errors.push(fail(o, `unknown option "${o.name}" (expected except, force_tcp, prefer_udp, expire, max_fails, max_connect_attempts, policy, health_check, max_concurrent, try_timeout)`));
     }
   }
   if (forceTcpAt && preferUdpAt) errors.push(fail(preferUdpAt, 'force_tcp and prefer_udp cannot both be set'));

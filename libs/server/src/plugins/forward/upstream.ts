@@ -31,6 +31,8 @@ export interface UpstreamPoolOptions {
   attemptTimeoutMs: number;
   /** How long the whole exchange may take, all tries together. */
   deadlineMs: number;
+  /** Tries of one query at most, all upstreams together (CoreDNS's max_connect_attempts); null: two per upstream; 0: no cap. */
+  maxConnectAttempts: number | null;
   /** A UDP socket per upstream is reused for queries until it has been idle this long; 0: a fresh socket per query. */
   expireMs: number;
 }
@@ -45,6 +47,7 @@ export const defaultUpstreamPoolOptions: UpstreamPoolOptions = {
   healthCheckDomain: '.',
   attemptTimeoutMs: 2000,
   deadlineMs: 5000,
+  maxConnectAttempts: null,
   expireMs: 10_000,
 };
 
@@ -391,13 +394,17 @@ export class UpstreamPool {
     let lastError: ExchangeError = { code: 'TIMEOUT', message: `no upstream answered within ${this.options.deadlineMs} ms` };
     const useTcp = this.options.forceTcp || (transport === 'tcp' && !this.options.preferUdp);
     if (this.upstreams.every((u) => this.isDown(u))) this.observer.broken?.();
+    // As CoreDNS 1.14: two passes over the upstreams at most by default, however much time is left.
+    const maxAttempts = this.options.maxConnectAttempts ?? 2 * this.upstreams.length;
+    let attempts = 0;
     // Round after round while time is left and some upstream is not marked down, as CoreDNS does: with a
     // try_timeout of tens of milliseconds, one slow answer must not become a SERVFAIL.
     for (;;) {
       const passStarted = Date.now();
       for (const u of this.order()) {
         const remaining = deadline - Date.now();
-        if (remaining <= 0) break;
+        if (remaining <= 0 || (maxAttempts > 0 && attempts >= maxAttempts)) break;
+        attempts++;
         const timeout = Math.min(this.options.attemptTimeoutMs, remaining);
         const wire = withId(message, randomInt(0, 65536));
         const started = process.hrtime.bigint();
@@ -427,7 +434,7 @@ export class UpstreamPool {
       // An upstream answered SERVFAIL or REFUSED: asking again will not do better.
       if (lastReply) break;
       const remaining = deadline - Date.now();
-      if (remaining <= 0 || this.closed || this.upstreams.every((u) => this.isDown(u))) break;
+      if (remaining <= 0 || this.closed || this.upstreams.every((u) => this.isDown(u)) || (maxAttempts > 0 && attempts >= maxAttempts)) break;
       // Every try failed at once (refused, unreachable): wait a try's time rather than spin.
       const spent = Date.now() - passStarted;
       if (spent < this.options.attemptTimeoutMs) await sleep(Math.min(this.options.attemptTimeoutMs - spent, remaining));
