@@ -32,6 +32,8 @@ describe('generatedCluster', () => {
     expect(ptr).toContain('0.0.97.10.in-addr.arpa');
     for (const name of ptr) expect(name).toMatch(/^(?:\d+\.){4}in-addr\.arpa$|^(?:[0-9a-f]\.){32}ip6\.arpa$/);
     expect(g.questions.map((q) => q.line)).toEqual(g.questions.map((_, i) => i + 1));
+    // Each question once.
+    expect(asked.size).toBe(g.questions.length);
   });
 });
 
