@@ -71,6 +71,30 @@ describe('the first slice: watcher → NATS → answerer', () => {
     await answersA('peers.shop.svc.cluster.local', ['10.244.9.3']);
   });
 
+  it('chases an ExternalName into the zone, at the answerers and through the node cache, and follows its target', async () => {
+    await core.createNamespacedService({ namespace: 'shop', body: { metadata: { name: 'members', namespace: 'shop' }, spec: { clusterIP: 'None', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] } } });
+    const slice = (ips: string[], resourceVersion?: string) => ({
+      metadata: { name: 'members-1', namespace: 'shop', labels: { 'kubernetes.io/service-name': 'members' }, ...(resourceVersion ? { resourceVersion } : {}) },
+      addressType: 'IPv4',
+      ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
+      endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true } })),
+    });
+    await discovery.createNamespacedEndpointSlice({ namespace: 'shop', body: slice(['10.244.8.1']) });
+    await core.createNamespacedService({ namespace: 'shop', body: { metadata: { name: 'alias', namespace: 'shop' }, spec: { type: 'ExternalName', externalName: 'members.shop.svc.cluster.local' } } });
+    const chain = (r: Awaited<ReturnType<typeof ask>>) => (r.answers ?? []).map((a) => `${a.name} ${a.type} ${String(a.data)}`);
+    const viaCache = (name: string) => query({ host: stack.dns.host, port: stack.cachePort }, name, 'A', { timeoutMs: 1_000 });
+    const expected = (ip: string) => ['alias.shop.svc.cluster.local CNAME members.shop.svc.cluster.local', `members.shop.svc.cluster.local A ${ip}`];
+    for (const from of [ask, viaCache]) {
+      await waitFor(async () => JSON.stringify(chain(await from('alias.shop.svc.cluster.local'))) === JSON.stringify(expected('10.244.8.1')), { timeoutMs: 15_000, message: 'the alias never answered its target' });
+    }
+    // The target moves: the bus names the target, and the caches drop the alias's answer with it.
+    const current = await discovery.readNamespacedEndpointSlice({ namespace: 'shop', name: 'members-1' });
+    await discovery.replaceNamespacedEndpointSlice({ namespace: 'shop', name: 'members-1', body: slice(['10.244.8.2'], current.metadata?.resourceVersion) });
+    for (const from of [ask, viaCache]) {
+      await waitFor(async () => JSON.stringify(chain(await from('alias.shop.svc.cluster.local'))) === JSON.stringify(expected('10.244.8.2')), { timeoutMs: 5_000, message: 'the alias kept the old address' });
+    }
+  });
+
   it('forgets a Service deleted while the watcher was down', async () => {
     await core.createNamespacedService({ namespace: 'shop', body: service('ghost', '10.96.20.2') });
     await answersA('ghost.shop.svc.cluster.local', ['10.96.20.2']);
