@@ -4,6 +4,8 @@
 # Each lands once in $HALO_REFERENCE_DIR/<name>-<version>/ (default ~/.cache/halo-dns/reference),
 # so a machine builds it once. Needs Go and its module proxy.
 #   tools/reference/build.sh [all|etcd|kube-apiserver|jaeger|coredns]...
+#   tools/reference/build.sh dir             the cache folder
+#   tools/reference/build.sh path NAME...    where each binary is (or will be): etcd, kube-apiserver, kubectl, jaeger, coredns
 set -euo pipefail
 
 ETCD_VERSION=v3.7.3
@@ -12,6 +14,22 @@ JAEGER_VERSION=v1.75.0
 COREDNS_VERSION=v1.14.7
 
 root="${HALO_REFERENCE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/halo-dns/reference}"
+
+# Where each binary lands; answered without Go, so tests can look for what is built.
+path_of() {
+  case "$1" in
+    etcd) echo "$root/etcd-$ETCD_VERSION/etcd" ;;
+    kube-apiserver|kubectl) echo "$root/kubernetes-$KUBERNETES_VERSION/$1" ;;
+    jaeger) echo "$root/jaeger-$JAEGER_VERSION/jaeger" ;;
+    coredns) echo "$root/coredns-$COREDNS_VERSION/coredns" ;;
+    *) echo "reference: no binary named '$1' (etcd, kube-apiserver, kubectl, jaeger, coredns)" >&2; return 2 ;;
+  esac
+}
+case "${1:-}" in
+  dir) echo "$root"; exit 0 ;;
+  path) shift; for b in "$@"; do path_of "$b" || exit 2; done; exit 0 ;;
+esac
+
 command -v go >/dev/null || { echo "reference: Go is not installed (https://go.dev/doc/install); nothing built" >&2; exit 3; }
 export GOFLAGS=-mod=mod CGO_ENABLED=0 GOTOOLCHAIN=local
 
@@ -82,7 +100,6 @@ for what in "$@"; do
     kube-apiserver|kubernetes) build_kube_apiserver ;;
     jaeger) build_jaeger ;;
     coredns) build_coredns ;;
-    dir) echo "$root" ;;
-    *) echo "reference: unknown '$what' (all, etcd, kube-apiserver, jaeger, coredns, dir)" >&2; exit 2 ;;
+    *) echo "reference: unknown '$what' (all, etcd, kube-apiserver, jaeger, coredns, dir, path)" >&2; exit 2 ;;
   esac
 done
