@@ -15,6 +15,8 @@ export interface WatcherConfig {
   leaseNamespace: string;
   leaseName: string;
   leaseDurationSeconds: number;
+  /** Lead at once, without a Lease: one replica that writes nothing to the cluster (a read-only look at it). */
+  leaderElection: boolean;
   identity: string;
 }
 
@@ -29,6 +31,7 @@ export const usage = `Usage: halo-watcher [options]
   --lease-namespace NS      namespace of the leader Lease (env POD_NAMESPACE, default kube-system)
   --lease-name NAME         name of the leader Lease (default halo-watcher)
   --lease-duration SECONDS  lease duration (default 15)
+  --no-leader-election      lead at once without a Lease: one replica, nothing written to the cluster
   --identity ID             this replica's identity (env POD_NAME, default the host name and PID)`;
 
 export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult<WatcherConfig> {
@@ -45,6 +48,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
       'lease-namespace': { type: 'string' },
       'lease-name': { type: 'string' },
       'lease-duration': { type: 'string' },
+      'no-leader-election': { type: 'boolean' },
       identity: { type: 'string' },
     },
     usage,
@@ -71,6 +75,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
       leaseNamespace: values['lease-namespace'] ?? env.POD_NAMESPACE ?? 'kube-system',
       leaseName: values['lease-name'] ?? 'halo-watcher',
       leaseDurationSeconds,
+      leaderElection: values['no-leader-election'] !== true,
       identity: values.identity ?? env.POD_NAME ?? `${hostname()}-${process.pid}`,
     },
   };

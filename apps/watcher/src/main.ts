@@ -56,34 +56,38 @@ const admin = await startAdminServer({
 await Promise.all(informers.map((i) => i.start()));
 logger.info({ admin: admin.port }, 'informers synced');
 
+const lead = () => {
+  logger.info('started leading');
+  leaderGauge.set(1);
+  sync.lead();
+};
 // Only after the informers hold the whole cluster may a leader compare it with the bucket.
-const election = createLeaderElection(kc, {
-  namespace: config.leaseNamespace,
-  name: config.leaseName,
-  identity: config.identity,
-  leaseDurationSeconds: config.leaseDurationSeconds,
-  renewDeadlineSeconds: Math.max(1, Math.round((config.leaseDurationSeconds * 2) / 3)),
-  retryPeriodSeconds: Math.max(1, Math.round(config.leaseDurationSeconds / 7)),
-  logger,
-  onStartedLeading: () => {
-    logger.info('started leading');
-    leaderGauge.set(1);
-    sync.lead();
-  },
-  onStoppedLeading: () => {
-    logger.info('stopped leading');
-    leaderGauge.set(0);
-    sync.follow();
-  },
-});
-election.start();
+const election = config.leaderElection
+  ? createLeaderElection(kc, {
+      namespace: config.leaseNamespace,
+      name: config.leaseName,
+      identity: config.identity,
+      leaseDurationSeconds: config.leaseDurationSeconds,
+      renewDeadlineSeconds: Math.max(1, Math.round((config.leaseDurationSeconds * 2) / 3)),
+      retryPeriodSeconds: Math.max(1, Math.round(config.leaseDurationSeconds / 7)),
+      logger,
+      onStartedLeading: lead,
+      onStoppedLeading: () => {
+        logger.info('stopped leading');
+        leaderGauge.set(0);
+        sync.follow();
+      },
+    })
+  : null;
+if (election) election.start();
+else lead();
 console.log(JSON.stringify({ ready: true, app: 'watcher', admin: admin.port, identity: config.identity }));
 
 onStop(async (signal) => {
   logger.info({ signal }, 'stopping');
   await sync.idle();
   sync.close();
-  await election.stop();
+  await election?.stop();
   await Promise.all(informers.map((i) => i.stop()));
   await nc.drain().catch(() => undefined);
   await admin.close();
