@@ -1,8 +1,10 @@
 // What `npm start -- [options]` asks for, or why not.
-import { parsePort, readFlags, type ConfigResult } from '@halo/cli';
+import { parsePort, readFlags, type ConfigResult, type Parsed } from '@halo/cli';
 import type { PodsMode, StackOptions } from './stack.ts';
 
 export const usage = `Usage: npm start -- [options]
+  --kubeconfig FILE [--context NAME]  watch this cluster instead of kube-sim (read-only: nothing is written to it)
+  --kube-server URL                   or the API server at this URL (e.g. http://127.0.0.1:8001 of \`kubectl proxy\`)
   --manifests FILE                    seed kube-sim from this YAML instead of the demo cluster
   --kube-port N                       kube-sim's port (default 16443)
   --dns-port N                        the answerer pool's port (default 1053)
@@ -13,12 +15,15 @@ export const usage = `Usage: npm start -- [options]
 
 const podsModes: readonly PodsMode[] = ['insecure', 'verified', 'disabled'];
 
-export type StackConfig = Pick<StackOptions, 'manifests' | 'kubePort' | 'dnsPort' | 'cachePort' | 'configPort' | 'pods'>;
+export type StackConfig = Pick<StackOptions, 'cluster' | 'manifests' | 'kubePort' | 'dnsPort' | 'cachePort' | 'configPort' | 'pods'>;
 
 export function readConfig(argv: string[]): ConfigResult<StackConfig> {
   const flags = readFlags(
     argv,
     {
+      kubeconfig: { type: 'string' },
+      context: { type: 'string' },
+      'kube-server': { type: 'string' },
       manifests: { type: 'string' },
       'kube-port': { type: 'string', default: '16443' },
       'dns-port': { type: 'string', default: '1053' },
@@ -30,6 +35,8 @@ export function readConfig(argv: string[]): ConfigResult<StackConfig> {
   );
   if (!flags.ok) return flags;
   const v = flags.values;
+  const cluster = clusterOf(v);
+  if (!cluster.ok) return cluster;
   const ports: number[] = [];
   for (const flag of ['kube-port', 'dns-port', 'cache-port', 'config-port'] as const) {
     const port = parsePort(v[flag], `--${flag}`, { min: 1 });
@@ -39,5 +46,23 @@ export function readConfig(argv: string[]): ConfigResult<StackConfig> {
   const pods = podsModes.find((m) => m === v.pods);
   if (pods === undefined) return { ok: false, message: `--pods: must be insecure, verified or disabled, not ${v.pods}` };
   const [kubePort, dnsPort, cachePort, configPort] = ports as [number, number, number, number];
-  return { ok: true, config: { manifests: v.manifests, kubePort, dnsPort, cachePort, configPort, pods } };
+  return { ok: true, config: { cluster: cluster.value, manifests: v.manifests, kubePort, dnsPort, cachePort, configPort, pods } };
+}
+
+/** The cluster named by --kubeconfig/--context or --kube-server, if any. */
+function clusterOf(v: { kubeconfig?: string; context?: string; 'kube-server'?: string; manifests?: string }): Parsed<StackOptions['cluster']> {
+  if (v.kubeconfig !== undefined && v['kube-server'] !== undefined) return { ok: false, message: '--kubeconfig and --kube-server: give one of them' };
+  if (v.context !== undefined && v.kubeconfig === undefined) return { ok: false, message: '--context: give the --kubeconfig FILE it is in' };
+  if (v['kube-server'] !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(v['kube-server']);
+    } catch {
+      return { ok: false, message: `--kube-server: not a URL: ${v['kube-server']}` };
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, message: `--kube-server: http:// or https://, not ${url.protocol}` };
+  }
+  const cluster = v.kubeconfig !== undefined ? { kubeconfig: v.kubeconfig, context: v.context } : v['kube-server'] !== undefined ? { server: v['kube-server'] } : undefined;
+  if (cluster && v.manifests !== undefined) return { ok: false, message: '--manifests seeds kube-sim, which does not run when a cluster is given' };
+  return { ok: true, value: cluster };
 }

@@ -4,7 +4,7 @@ import { readConfig, usage } from './config.ts';
 
 describe('npm start flags', () => {
   it('defaults to the documented ports and pods insecure', () => {
-    expect(readConfig([])).toEqual({ ok: true, config: { manifests: undefined, kubePort: 16443, dnsPort: 1053, cachePort: 1054, configPort: 18080, pods: 'insecure' } });
+    expect(readConfig([])).toEqual({ ok: true, config: { cluster: undefined, manifests: undefined, kubePort: 16443, dnsPort: 1053, cachePort: 1054, configPort: 18080, pods: 'insecure' } });
   });
 
   it.each<[string[], object]>([
@@ -13,6 +13,9 @@ describe('npm start flags', () => {
     [['--manifests', 'my-cluster.yaml', '--kube-port', '6443'], { manifests: 'my-cluster.yaml', kubePort: 6443 }],
     [['--pods', 'verified'], { pods: 'verified' }],
     [['--pods', 'disabled'], { pods: 'disabled' }],
+    [['--kubeconfig', 'laptop.kubeconfig'], { cluster: { kubeconfig: 'laptop.kubeconfig', context: undefined } }],
+    [['--kubeconfig', 'laptop.kubeconfig', '--context', 'staging'], { cluster: { kubeconfig: 'laptop.kubeconfig', context: 'staging' } }],
+    [['--kube-server', 'http://127.0.0.1:8001'], { cluster: { server: 'http://127.0.0.1:8001' } }],
   ])('%j → %j', (argv, wanted) => {
     const result = readConfig(argv);
     expect(result.ok && result.config).toMatchObject(wanted);
@@ -23,6 +26,11 @@ describe('npm start flags', () => {
     [['--kube-port', '70000'], /--kube-port: not a port: 70000/],
     [['--cache-port', 'x'], /--cache-port: not a port: x/],
     [['--pods', 'sometimes'], /--pods: must be insecure, verified or disabled, not sometimes/],
+    [['--kubeconfig', 'a', '--kube-server', 'http://127.0.0.1:8001'], /--kubeconfig and --kube-server: give one of them/],
+    [['--context', 'staging'], /--context: give the --kubeconfig FILE it is in/],
+    [['--kube-server', 'ftp://127.0.0.1:8001'], /--kube-server: http:\/\/ or https:\/\/, not ftp:/],
+    [['--kube-server', '127.0.0.1:8001'], /--kube-server: not a URL: 127.0.0.1:8001/],
+    [['--kubeconfig', 'a', '--manifests', 'cluster.yaml'], /--manifests seeds kube-sim, which does not run when a cluster is given/],
     [['--bogus'], /Unknown option '--bogus'[\s\S]*Usage: npm start/],
     [['extra'], /Unexpected argument 'extra'[\s\S]*Usage: npm start/],
   ])('%j is refused: %s', (argv, message) => {

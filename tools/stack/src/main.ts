@@ -6,17 +6,22 @@ import { startStack } from './stack.ts';
 
 const config = configOrExit(readConfig(process.argv.slice(2)));
 
-console.log('starting nats-server, kube-sim, the watcher, two answerers, the node cache and the config service…');
-const stack = await startStack(config).catch((err: Error) => {
+const { cluster } = config;
+const source = cluster ? ('server' in cluster ? cluster.server : `${cluster.kubeconfig}${cluster.context ? ` (context ${cluster.context})` : ''}`) : 'kube-sim';
+console.log(`starting nats-server, ${cluster ? '' : 'kube-sim, '}the watcher, two answerers, the node cache and the config service…`);
+// A cluster of the user's is only watched: no Lease, no ConfigMaps or Secrets read, nothing written.
+const stack = await startStack({ ...config, readOnly: cluster !== undefined }).catch((err: Error) => {
   console.error(`the stack did not start: ${err.message}`);
   process.exit(1);
 });
 
 const { host, port: dnsPort } = stack.dns;
+const example = cluster ? 'kubernetes.default.svc.cluster.local' : 'web.shop.svc.cluster.local';
 console.log('ready');
-console.log(`  DNS (answerer pool)  ${host}:${dnsPort}   try: dig @${host} -p ${dnsPort} web.shop.svc.cluster.local`);
-console.log(`  DNS (node cache)     ${host}:${stack.cachePort}   try: dig @${host} -p ${stack.cachePort} web.shop.svc.cluster.local`);
-console.log(`  kube-sim             ${stack.kubeUrl}   try: kubectl --server ${stack.kubeUrl} get services -A`);
+console.log(`  DNS (answerer pool)  ${host}:${dnsPort}   try: dig @${host} -p ${dnsPort} ${example}`);
+console.log(`  DNS (node cache)     ${host}:${stack.cachePort}   try: dig @${host} -p ${stack.cachePort} ${example}`);
+if (cluster) console.log(`  cluster              ${stack.kubeUrl}   watched, read-only, from ${source}`);
+else console.log(`  kube-sim             ${stack.kubeUrl}   try: kubectl --server ${stack.kubeUrl} get services -A`);
 console.log(`  config service       ${stack.config.url}   token (write role): ${stack.config.token}`);
 console.log(`  NATS                 ${stack.natsUrl}`);
 console.log('Ctrl-C stops everything.');

@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kubeadmCorefile } from '@halo/corefile';
+import type { KubeConfigOptions } from '@halo/kube';
 import { freePort, query, spawnProcess, startNatsServer, waitFor, type ChildHandle, type NatsServer } from '@halo/testing';
+import { clusterAccess, type ClusterOption } from './cluster.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const entry = (path: string) => join(root, path);
@@ -14,6 +16,13 @@ const entry = (path: string) => join(root, path);
 export type PodsMode = 'insecure' | 'verified' | 'disabled';
 
 export interface StackOptions {
+  /** Watch this cluster instead of starting kube-sim. */
+  cluster?: ClusterOption;
+  /**
+   * Write nothing to the cluster, only watch it: the watcher leads without a Lease, the config service
+   * reads neither ConfigMaps nor Secrets (fragments come from its API alone). For a cluster of the user's.
+   */
+  readOnly?: boolean;
   /** Seed kube-sim from this YAML instead of the demo cluster. */
   manifests?: string;
   kubePort?: number;
@@ -41,7 +50,10 @@ export interface StackProcess {
 
 export interface Stack {
   natsUrl: string;
+  /** The API server: kube-sim's URL, or the named cluster's. */
   kubeUrl: string;
+  /** How the apps reach it; `loadKubeConfig(stack.kube)` talks to the same cluster. */
+  kube: KubeConfigOptions;
   dns: { host: string; port: number };
   /** The node cache, in front of the answerers. */
   cachePort: number;
@@ -90,10 +102,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   try {
     nats = await startNatsServer({ jetstream: true });
-    const kubePort = options.kubePort ?? (await freePort());
     const dnsPort = options.dnsPort ?? (await freePort({ udp: true }));
-    await spawn('kube-sim', entry('tools/kube-sim/src/main.ts'), ['--port', String(kubePort), '--host', host, '--seed', options.manifests ?? defaultManifests]);
-    const kubeUrl = `http://${host}:${kubePort}`;
+    let kube: KubeConfigOptions;
+    let kubeUrl: string;
+    if (options.cluster) {
+      ({ kube, url: kubeUrl } = await clusterAccess(options.cluster, workDir));
+    } else {
+      const kubePort = options.kubePort ?? (await freePort());
+      await spawn('kube-sim', entry('tools/kube-sim/src/main.ts'), ['--port', String(kubePort), '--host', host, '--seed', options.manifests ?? defaultManifests]);
+      kubeUrl = `http://${host}:${kubePort}`;
+      kube = { kubeServer: kubeUrl };
+    }
+    const kubeFlags = kube.kubeServer ? ['--kube-server', kube.kubeServer] : ['--kubeconfig', kube.kubeconfig!];
+    const readOnly = options.readOnly ?? false;
 
     // kubeadm's Corefile for CoreDNS, unchanged but for the `pods` mode asked for and no lameduck: no
     // kube-proxy here needs the 5 s to stop sending a stopping answerer queries.
@@ -101,8 +122,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await writeFile(corefile, kubeadmCorefile.replace('pods insecure', `pods ${pods}`).replace(/health \{\s*lameduck \S+\s*\}/, 'health'));
 
     await spawn('watcher', entry('apps/watcher/src/main.ts'), [
-      '--nats', nats.url, '--kube-server', kubeUrl, '--admin-host', host, '--admin-port', '0', '--identity', 'watcher-0',
-      '--lease-duration', '4', ...(pods === 'verified' ? ['--watch-pods'] : []),
+      '--nats', nats.url, ...kubeFlags, '--admin-host', host, '--admin-port', '0', '--identity', 'watcher-0',
+      '--lease-duration', '4', ...(pods === 'verified' ? ['--watch-pods'] : []), ...(readOnly ? ['--no-leader-election'] : []),
     ]);
     const answerers = options.answerers ?? 2;
     await Promise.all(
@@ -130,15 +151,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const configPort = options.configPort ?? (await freePort());
     const configToken = options.configToken ?? process.env.HALO_CONFIG_TOKEN ?? randomBytes(18).toString('base64url');
     await spawn('config', entry('apps/config/src/main.ts'), [
-      '--nats', nats.url, '--kube-server', kubeUrl, '--host', host, '--port', String(configPort), '--admin-host', host, '--admin-port', '0',
+      '--nats', nats.url, ...kubeFlags, '--host', host, '--port', String(configPort), '--admin-host', host, '--admin-port', '0',
       // More tokens can be given in this Secret (keys <role>.<name>), as in a cluster.
-      '--tokens-secret', 'kube-system/halo-config-tokens',
+      ...(readOnly ? ['--no-configmaps'] : ['--tokens-secret', 'kube-system/halo-config-tokens']),
     ], /"ready":true/, { HALO_CONFIG_TOKEN: configToken });
 
     return {
       config: { url: `http://${host}:${configPort}`, token: configToken },
       natsUrl: nats.url,
       kubeUrl,
+      kube,
       dns: { host, port: dnsPort },
       cachePort,
       nats,
