@@ -1,6 +1,6 @@
 // The answerer pool as the ready endpoints of a headless Service, followed through its EndpointSlices.
 import type { V1EndpointSlice } from '@kubernetes/client-node';
-import { createInformer, loadKubeConfig } from '@halo/kube';
+import { createInformer, loadKubeConfig, type InformerOptions } from '@halo/kube';
 import type { HostPort } from './config.ts';
 
 export interface AnswerersServiceOptions {
@@ -10,7 +10,8 @@ export interface AnswerersServiceOptions {
   kubeServer?: string;
   kubeconfig?: string;
   onChange(answerers: HostPort[]): void;
-  logger?: { warn(o: object, msg?: string): void };
+  /** Also told why a list or watch failed (a 403 of a missing RoleBinding, the API server away). */
+  logger?: InformerOptions['logger'];
 }
 
 /** The ready addresses of a Service's slices, each with the given port, sorted, without duplicates. */
@@ -31,6 +32,7 @@ export async function followAnswerersService(o: AnswerersServiceOptions): Promis
   const informer = createInformer<V1EndpointSlice>(kc, 'endpointslices', {
     namespace: o.namespace,
     labelSelector: `kubernetes.io/service-name=${o.name}`,
+    logger: o.logger,
   });
   let last = '';
   const publish = () => {
