@@ -19,12 +19,27 @@ export function httpStatusOf(error: unknown): number | undefined {
   return undefined;
 }
 
+/** The `message` of a Kubernetes `Status` body (as text or parsed), e.g. why RBAC said no. */
+function statusMessage(body: unknown): string | undefined {
+  let value = body;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return undefined;
+    }
+  }
+  const message = typeof value === 'object' && value !== null ? (value as { message?: unknown }).message : undefined;
+  return typeof message === 'string' && message !== '' ? message : undefined;
+}
+
 export function describeError(error: unknown): string {
   if (error instanceof Error) {
     const status = httpStatusOf(error);
-    // ApiException messages carry the whole response body; the first line is enough for a log.
+    // ApiException messages carry the whole response body; the API server's own words are enough for a
+    // log (`… is forbidden: User … cannot list …`), else the first line.
     const first = error.message.split('\n')[0] ?? error.message;
-    return status ? `HTTP ${status}: ${first}` : first;
+    return status ? `HTTP ${status}: ${statusMessage((error as { body?: unknown }).body) ?? first}` : first;
   }
   return String(error);
 }
