@@ -101,12 +101,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 
   try {
+    // A cluster that cannot be reached as named fails before anything starts.
+    const access = options.cluster ? await clusterAccess(options.cluster, workDir) : null;
     nats = await startNatsServer({ jetstream: true });
     const dnsPort = options.dnsPort ?? (await freePort({ udp: true }));
     let kube: KubeConfigOptions;
     let kubeUrl: string;
-    if (options.cluster) {
-      ({ kube, url: kubeUrl } = await clusterAccess(options.cluster, workDir));
+    if (access) {
+      ({ kube, url: kubeUrl } = access);
     } else {
       const kubePort = options.kubePort ?? (await freePort());
       await spawn('kube-sim', entry('tools/kube-sim/src/main.ts'), ['--port', String(kubePort), '--host', host, '--seed', options.manifests ?? defaultManifests]);
