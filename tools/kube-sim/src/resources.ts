@@ -14,6 +14,8 @@ export interface ResourceType {
   deleteReturnsObject: boolean;
   /** Field selector paths beyond metadata.name and metadata.namespace. */
   fieldPaths: string[];
+  /** A PUT of a missing object creates it (the real API's AllowCreateOnUpdate, true for Leases). */
+  createOnUpdate?: boolean;
 }
 
 export const resourceTypes: readonly ResourceType[] = [
@@ -100,6 +102,7 @@ export const resourceTypes: readonly ResourceType[] = [
     subresources: [],
     deleteReturnsObject: false,
     fieldPaths: [],
+    createOnUpdate: true,
   },
 ];
 

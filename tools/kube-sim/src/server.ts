@@ -232,7 +232,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       case 'PUT': {
         const body = await readBody(req);
         if (!body.ok) return sendStatus(res, body.status);
-        reply(store.replace(type, namespace, name, body.value, { subresource: sub, dryRun }));
+        // A PUT of a missing Lease creates it (201), whatever resourceVersion it names, as the real server does.
+        if (type.createOnUpdate && !sub && !store.get(type, namespace, name).ok && isRecord(body.value)) {
+          const metadata = isRecord(body.value.metadata) ? body.value.metadata : {};
+          reply(store.create(type, namespace, { ...body.value, metadata: { ...metadata, name } }, { dryRun }), 201);
+        } else reply(store.replace(type, namespace, name, body.value, { subresource: sub, dryRun }));
         return;
       }
       case 'PATCH': {

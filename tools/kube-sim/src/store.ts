@@ -592,7 +592,11 @@ export class ObjectStore {
       causes.push(invalidValue('spec.clusterIPs[0]', clusterIP, 'may not change once set'));
       return causes;
     }
-    const policy = typeof spec.ipFamilyPolicy === 'string' ? spec.ipFamilyPolicy : 'SingleStack';
+    // As the real API server on a dual-stack cluster: a headless Service without a selector (its
+    // endpoints written by hand, of any family) is dual-stack unless it says otherwise.
+    const selectorless = !isRecord(spec.selector) || Object.keys(spec.selector).length === 0;
+    const defaultPolicy = clusterIP === 'None' && selectorless ? 'RequireDualStack' : 'SingleStack';
+    const policy = typeof spec.ipFamilyPolicy === 'string' ? spec.ipFamilyPolicy : defaultPolicy;
     const policies = ['SingleStack', 'PreferDualStack', 'RequireDualStack'];
     if (!policies.includes(policy)) {
       causes.push({ reason: 'FieldValueNotSupported', message: `Unsupported value: "${policy}": supported values: "PreferDualStack", "RequireDualStack", "SingleStack"`, field: 'spec.ipFamilyPolicy' });

@@ -113,10 +113,10 @@ function familyOf(ip: string): 'IPv4' | 'IPv6' {
 /** Fills what the API server fills before validating (type, protocol, targetPort, sessionAffinity, ...). */
 export function defaultService(spec: JsonRecord): void {
   spec.type ??= 'ClusterIP';
-  if (spec.type !== 'ExternalName') {
-    spec.sessionAffinity ??= 'None';
-    spec.internalTrafficPolicy ??= 'Cluster';
-  }
+  spec.sessionAffinity ??= 'None';
+  if (spec.type !== 'ExternalName') spec.internalTrafficPolicy ??= 'Cluster';
+  if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
+  if (spec.type === 'LoadBalancer') spec.allocateLoadBalancerNodePorts ??= true;
   if (Array.isArray(spec.ports)) {
     for (const port of spec.ports) {
       if (!isRecord(port)) continue;
@@ -316,7 +316,11 @@ export function validateEndpointSlice(slice: JsonRecord): StatusCause[] {
 export function defaultEndpointSlice(slice: JsonRecord): void {
   slice.endpoints ??= [];
   if (Array.isArray(slice.ports)) {
-    for (const port of slice.ports) if (isRecord(port)) port.protocol ??= 'TCP';
+    for (const port of slice.ports) {
+      if (!isRecord(port)) continue;
+      port.name ??= '';
+      port.protocol ??= 'TCP';
+    }
   }
   if (Array.isArray(slice.endpoints)) {
     for (const endpoint of slice.endpoints) if (isRecord(endpoint)) endpoint.conditions ??= {};

@@ -99,6 +99,18 @@ describe('Services', () => {
     expect(nodePort.spec?.ports?.[0].nodePort).toBeGreaterThanOrEqual(30000);
   });
 
+  // As a real kube-apiserver 1.37 with a dual-stack service range stores them (compared by hand).
+  it.each<[string, V1Service['spec'], Partial<NonNullable<V1Service['spec']>>]>([
+    ['a headless Service without a selector is dual-stack', { clusterIP: 'None', ports: [{ port: 80 }] }, { ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'RequireDualStack', clusterIPs: ['None'] }],
+    ['a headless Service with a selector is not', { clusterIP: 'None', selector: { app: 'x' }, ports: [{ port: 80 }] }, { ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack' }],
+    ['an ExternalName Service has no session affinity', { type: 'ExternalName', externalName: 'x.example.org' }, { sessionAffinity: 'None' }],
+    ['a NodePort Service routes external traffic cluster-wide', { type: 'NodePort', ports: [{ port: 80 }] }, { externalTrafficPolicy: 'Cluster', internalTrafficPolicy: 'Cluster' }],
+    ['a LoadBalancer Service allocates node ports', { type: 'LoadBalancer', ports: [{ port: 80 }] }, { externalTrafficPolicy: 'Cluster', allocateLoadBalancerNodePorts: true }],
+  ])('defaults as the real server: %s', async (_, spec, expected) => {
+    const created = await core.createNamespacedService({ namespace: 'shop', body: { metadata: { generateName: 'defaults-' }, spec } });
+    expect(created.spec).toMatchObject(expected);
+  });
+
   // Table: a Service spec (or name), the expected 422 causes.
   const invalidServices: Array<{ name: string; spec: V1Service['spec']; fields: string[] }> = [
     { name: 'Upper', spec: { ports: [{ port: 80 }] }, fields: ['metadata.name'] },
@@ -224,6 +236,9 @@ describe('EndpointSlices, Leases, Pods, Secrets, Namespaces', () => {
       },
     });
     expect(slice.metadata?.resourceVersion).toBeTruthy();
+    // An unnamed port is stored with the empty name, as the real server does.
+    const unnamed = await discovery.createNamespacedEndpointSlice({ namespace: 'shop', body: { metadata: { name: 'web-unnamed' }, addressType: 'IPv4', endpoints: [], ports: [{ port: 80 }] } });
+    expect(unnamed.ports).toEqual([{ name: '', port: 80, protocol: 'TCP' }]);
     // Table: a slice, the expected causes.
     const bad: Array<[Record<string, unknown>, string[]]> = [
       [{ addressType: 'IPv5', endpoints: [] }, ['addressType']],
@@ -259,6 +274,16 @@ describe('EndpointSlices, Leases, Pods, Secrets, Namespaces', () => {
     expect(lost.code).toBe(409);
     const deleted = await coordination.deleteNamespacedLease({ namespace: 'kube-system', name: 'halo-watcher' });
     expect(deleted).toMatchObject({ status: 'Success' });
+  });
+
+  it('creates a missing Lease on a PUT, as the real server does', async () => {
+    const created = await coordination.replaceNamespacedLeaseWithHttpInfo({ namespace: 'kube-system', name: 'put-made', body: { metadata: { name: 'put-made' }, spec: { holderIdentity: 'a' } } });
+    expect(created.httpStatusCode).toBe(201);
+    expect(created.data.spec?.holderIdentity).toBe('a');
+    const versioned = await coordination.replaceNamespacedLeaseWithHttpInfo({ namespace: 'kube-system', name: 'put-versioned', body: { metadata: { name: 'put-versioned', resourceVersion: '1' }, spec: {} } });
+    expect(versioned.httpStatusCode).toBe(201);
+    // Not every kind: a missing ConfigMap stays missing.
+    expect((await failureOf(core.replaceNamespacedConfigMap({ namespace: 'shop', name: 'put-made', body: { metadata: { name: 'put-made' } } }))).code).toBe(404);
   });
 
   it('keeps Pod status apart from spec writes and takes it through /status', async () => {
