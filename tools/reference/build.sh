@@ -57,8 +57,17 @@ GO
 }
 
 build_kube_apiserver() {
-  local out="kubernetes-$KUBERNETES_VERSION"; built "$out" kube-apiserver kubectl && return
-  local d; d=$(scratch) minor="v0.${KUBERNETES_VERSION#v1.}"
+  local out="kubernetes-$KUBERNETES_VERSION"
+  # The version is stamped in at link time, as Kubernetes' own build does; without it the binaries say
+  # v0.0.0-master, which `kubectl version` cannot parse. A build without it is made again.
+  [ "$("$root/$out/kube-apiserver" --version 2>/dev/null)" = "Kubernetes $KUBERNETES_VERSION" ] && built "$out" kube-apiserver kubectl && return
+  local d minor="v0.${KUBERNETES_VERSION#v1.}" ldflags="" pkg major kminor
+  d=$(scratch)
+  major=${KUBERNETES_VERSION#v}; major=${major%%.*}
+  kminor=${KUBERNETES_VERSION#v*.}; kminor=${kminor%%.*}
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ldflags+=" -X $pkg.gitVersion=$KUBERNETES_VERSION -X $pkg.gitMajor=$major -X $pkg.gitMinor=$kminor -X $pkg.gitTreeState=clean"
+  done
   (cd "$d" && go mod init halo.local/kubernetes >/dev/null 2>&1
     # k8s.io/kubernetes replaces its staging modules with local folders; point them at the published ones.
     gomod=$(go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/.*"GoMod": "\(.*\)",/\1/p')
@@ -69,8 +78,8 @@ build_kube_apiserver() {
     printf 'package main\nimport _ "k8s.io/kubernetes/cmd/kube-apiserver/app"\nfunc main() {}\n' >tools.go
     go mod tidy >/dev/null 2>&1
     mkdir -p "$root/$out"
-    go build -trimpath -tags=selinux,notest,grpcnotrace -o "$root/$out/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
-    go build -trimpath -o "$root/$out/kubectl" k8s.io/kubernetes/cmd/kubectl)
+    go build -trimpath -tags=selinux,notest,grpcnotrace -ldflags="$ldflags" -o "$root/$out/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
+    go build -trimpath -ldflags="$ldflags" -o "$root/$out/kubectl" k8s.io/kubernetes/cmd/kubectl)
   rm -rf "$d"; echo "reference: built $root/$out/{kube-apiserver,kubectl}"
 }
 
