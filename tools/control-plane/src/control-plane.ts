@@ -42,7 +42,7 @@ export interface ControlPlane {
   /** A kubeconfig file (and its token) for a ServiceAccount, from `kubectl create token`: RBAC judges it for real. */
   serviceAccountKubeconfig(namespace: string, name: string): Promise<{ file: string; token: string }>;
   /** Stops kube-apiserver (SIGTERM, or SIGKILL as a crash), runs `whileDown`, starts it again on the same port and etcd. */
-  restartApiServer(options?: { signal?: 'SIGTERM' | 'SIGKILL'; whileDown?: () => Promise<void> }): Promise<void>;
+  restartApiServer(options?: { signal?: 'SIGTERM' | 'SIGKILL'; whileDown?: () => Promise<unknown> }): Promise<void>;
   /** Compacts etcd's history up to now (a watch from an older resourceVersion then gets 410 Gone); returns the revision. */
   compactEtcd(): Promise<number>;
   /** What the current kube-apiserver logged. */

@@ -10,7 +10,10 @@ const plane = await startControlPlane({ port: config.port }).catch((error: Error
   console.error(`the control plane did not start: ${error.message}`);
   process.exit(1);
 });
-onStop(() => plane.stop());
+onStop(() => {
+  console.log('stopping…');
+  return plane.stop();
+});
 try {
   for (const seed of config.seeds) await plane.kubectl(['create', '-f', seed]);
   if (config.kubeconfig) await copyFile(plane.kubeconfig, config.kubeconfig);
