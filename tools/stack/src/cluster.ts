@@ -19,13 +19,14 @@ export interface ClusterAccess {
  * the current context of the file they are given.
  */
 export async function clusterAccess(cluster: ClusterOption, workDir: string): Promise<ClusterAccess> {
+  // loadKubeConfig refuses a configuration without a current cluster.
   if ('server' in cluster) {
     const kc = loadKubeConfig({ kubeServer: cluster.server });
-    return { kube: { kubeServer: cluster.server }, url: kc.getCurrentCluster()!.server };
+    return { kube: { kubeServer: cluster.server }, url: kc.getCurrentCluster()?.server ?? cluster.server };
   }
   const kc = loadKubeConfig({ kubeconfig: cluster.kubeconfig });
   if (cluster.context === undefined || cluster.context === kc.getCurrentContext()) {
-    return { kube: { kubeconfig: cluster.kubeconfig }, url: kc.getCurrentCluster()!.server };
+    return { kube: { kubeconfig: cluster.kubeconfig }, url: kc.getCurrentCluster()?.server ?? '' };
   }
   if (!kc.getContextObject(cluster.context)) {
     const names = kc.getContexts().map((c) => c.name);

@@ -115,7 +115,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       kubeUrl = `http://${host}:${kubePort}`;
       kube = { kubeServer: kubeUrl };
     }
-    const kubeFlags = kube.kubeServer ? ['--kube-server', kube.kubeServer] : ['--kubeconfig', kube.kubeconfig!];
+    const kubeFlags = kube.kubeServer ? ['--kube-server', kube.kubeServer] : kube.kubeconfig ? ['--kubeconfig', kube.kubeconfig] : [];
     const readOnly = options.readOnly ?? false;
 
     // kubeadm's Corefile for CoreDNS, unchanged but for the `pods` mode asked for and no lameduck: no
