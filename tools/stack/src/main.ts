@@ -10,7 +10,7 @@ const { cluster } = config;
 const source = cluster ? ('server' in cluster ? cluster.server : `${cluster.kubeconfig}${cluster.context ? ` (context ${cluster.context})` : ''}`) : 'kube-sim';
 console.log(`starting nats-server, ${cluster ? '' : 'kube-sim, '}the watcher, two answerers, the node cache and the config service…`);
 // A cluster of the user's is only watched: no Lease, no ConfigMaps or Secrets read, nothing written.
-const stack = await startStack({ ...config, readOnly: cluster !== undefined }).catch((err: Error) => {
+const stack = await startStack({ ...config, readOnly: cluster !== undefined, resolvConf: '/etc/resolv.conf' }).catch((err: Error) => {
   console.error(`the stack did not start: ${err.message}`);
   process.exit(1);
 });

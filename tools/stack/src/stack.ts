@@ -38,6 +38,12 @@ export interface StackOptions {
   host?: string;
   /** How long each process may take to say it is ready (default 120 s: a large cluster takes a while to seed and sync). */
   readyTimeoutMs?: number;
+  /**
+   * The resolv.conf whose nameservers get the names outside the cluster zone (the answerers' `forward` and
+   * `loop` probe, the node cache's upstreams). `npm start` gives the machine's /etc/resolv.conf; by default
+   * a file naming only 127.0.0.1, so a test never sends a query beyond loopback.
+   */
+  resolvConf?: string;
 }
 
 export interface StackProcess {
@@ -121,7 +127,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // kubeadm's Corefile for CoreDNS, unchanged but for the `pods` mode asked for and no lameduck: no
     // kube-proxy here needs the 5 s to stop sending a stopping answerer queries.
     const corefile = join(workDir, 'Corefile');
-    await writeFile(corefile, kubeadmCorefile.replace('pods insecure', `pods ${pods}`).replace(/health \{\s*lameduck \S+\s*\}/, 'health'));
+    const resolvConf = options.resolvConf ?? join(workDir, 'resolv.conf');
+    if (!options.resolvConf) await writeFile(resolvConf, 'nameserver 127.0.0.1\n');
+    await writeFile(
+      corefile,
+      kubeadmCorefile
+        .replace('pods insecure', `pods ${pods}`)
+        .replace(/health \{\s*lameduck \S+\s*\}/, 'health')
+        .replace('forward . /etc/resolv.conf', `forward . ${resolvConf}`),
+    );
 
     await spawn('watcher', entry('apps/watcher/src/main.ts'), [
       '--nats', nats.url, ...kubeFlags, '--admin-host', host, '--admin-port', '0', '--identity', 'watcher-0',
@@ -147,7 +161,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     // One node cache in front of the pool, as on a node (issue 4).
     const cachePort = options.cachePort ?? (await freePort({ udp: true }));
-    await spawn('node-cache', entry('apps/node-cache/src/main.ts'), ['--listen', `${host}:${cachePort}`, '--answerers', `${host}:${dnsPort}`, '--nats', nats.url, '--instance', 'node-cache-0']);
+    await spawn('node-cache', entry('apps/node-cache/src/main.ts'), ['--listen', `${host}:${cachePort}`, '--answerers', `${host}:${dnsPort}`, '--nats', nats.url, '--instance', 'node-cache-0', '--resolv-conf', resolvConf]);
 
     // The config service: fragments from its API and from the extra-config ConfigMaps in kube-system.
     const configPort = options.configPort ?? (await freePort());
