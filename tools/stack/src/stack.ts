@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kubeadmCorefile } from '@halo/corefile';
+import { startOutsideResolver, type OutsideResolver } from './outside-resolver.ts';
 import type { KubeConfigOptions } from '@halo/kube';
 import { freePort, query, spawnProcess, startNatsServer, waitFor, type ChildHandle, type NatsServer } from '@halo/testing';
 import { clusterAccess, type ClusterOption } from './cluster.ts';
@@ -41,7 +42,7 @@ export interface StackOptions {
   /**
    * The resolv.conf whose nameservers get the names outside the cluster zone (the answerers' `forward` and
    * `loop` probe, the node cache's upstreams). `npm start` gives the machine's /etc/resolv.conf; by default
-   * a file naming only 127.0.0.1, so a test never sends a query beyond loopback.
+   * a resolver on loopback that knows no name, so a test never sends a query beyond loopback.
    */
   resolvConf?: string;
 }
@@ -85,6 +86,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const processes = new Map<string, StackProcess>();
   const started: string[] = [];
   let nats: NatsServer | undefined;
+  let outside: OutsideResolver | undefined;
 
   const spawn = async (name: string, entryPath: string, args: string[], readyLine = /"ready":true/, env: NodeJS.ProcessEnv = {}): Promise<StackProcess> => {
     const handle = await spawnProcess(entryPath, args, { readyLine, timeoutMs: options.readyTimeoutMs ?? 120_000, env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', ...env } });
@@ -103,6 +105,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       clearTimeout(killer);
     }
     await nats?.stop();
+    await outside?.close();
     await rm(workDir, { recursive: true, force: true });
   };
 
@@ -127,14 +130,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // kubeadm's Corefile for CoreDNS, unchanged but for the `pods` mode asked for and no lameduck: no
     // kube-proxy here needs the 5 s to stop sending a stopping answerer queries.
     const corefile = join(workDir, 'Corefile');
-    const resolvConf = options.resolvConf ?? join(workDir, 'resolv.conf');
-    if (!options.resolvConf) await writeFile(resolvConf, 'nameserver 127.0.0.1\n');
+    let upstream: string;
+    if (options.resolvConf) upstream = options.resolvConf;
+    else {
+      outside = await startOutsideResolver(host.includes(':') ? '::1' : '127.0.0.1');
+      upstream = outside.host.includes(':') ? `[${outside.host}]:${outside.port}` : `${outside.host}:${outside.port}`;
+    }
     await writeFile(
       corefile,
       kubeadmCorefile
         .replace('pods insecure', `pods ${pods}`)
         .replace(/health \{\s*lameduck \S+\s*\}/, 'health')
-        .replace('forward . /etc/resolv.conf', `forward . ${resolvConf}`),
+        .replace('forward . /etc/resolv.conf', `forward . ${upstream}`),
     );
 
     await spawn('watcher', entry('apps/watcher/src/main.ts'), [
@@ -161,7 +168,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     // One node cache in front of the pool, as on a node (issue 4).
     const cachePort = options.cachePort ?? (await freePort({ udp: true }));
-    await spawn('node-cache', entry('apps/node-cache/src/main.ts'), ['--listen', `${host}:${cachePort}`, '--answerers', `${host}:${dnsPort}`, '--nats', nats.url, '--instance', 'node-cache-0', '--resolv-conf', resolvConf]);
+    await spawn('node-cache', entry('apps/node-cache/src/main.ts'), ['--listen', `${host}:${cachePort}`, '--answerers', `${host}:${dnsPort}`, '--nats', nats.url, '--instance', 'node-cache-0', ...(options.resolvConf ? ['--resolv-conf', options.resolvConf] : ['--upstream', upstream])]);
 
     // The config service: fragments from its API and from the extra-config ConfigMaps in kube-system.
     const configPort = options.configPort ?? (await freePort());
