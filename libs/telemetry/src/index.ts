@@ -1,9 +1,13 @@
-export { startTelemetry, isTracingConfigured } from './sdk.ts';
+export { startTelemetry, isTracingConfigured, isQueryTracingConfigured } from './sdk.ts';
 export type { Telemetry, TelemetryOptions } from './sdk.ts';
 export { tracer, injectTrace, extractTrace, TRACER_NAME } from './tracing.ts';
 export type { TraceCarrier } from './tracing.ts';
+export { withSendSpan, withProcessSpan } from './messaging.ts';
+export type { ProcessSpanOptions } from './messaging.ts';
 export { createLogger, logLevelFromEnv } from './logging.ts';
 export { createMetricsRegistry } from './metrics.ts';
+export { ProgrammingLatency, PROGRAMMING_LATENCY_METRIC, PROGRAMMING_LATENCY_BUCKETS, quantile } from './programming-latency.ts';
+export type { ProgrammingLatencySummary, ProgrammingLatencyOptions } from './programming-latency.ts';
 export { startAdminServer, buildAdminApp } from './admin-server.ts';
 export type { AdminServer, AdminServerOptions } from './admin-server.ts';
 export * from './semconv.ts';

@@ -8,6 +8,8 @@ export interface TelemetryOptions {
 export interface Telemetry {
   /** True when the OpenTelemetry SDK was started (an exporter was configured). */
   readonly enabled: boolean;
+  /** True when DNS queries get spans too (`OTEL_TRACES_SAMPLER` set; see `isQueryTracingConfigured`). */
+  readonly queryTracing: boolean;
   shutdown(): Promise<void>;
 }
 
@@ -18,6 +20,18 @@ export function isTracingConfigured(env: NodeJS.ProcessEnv = process.env): boole
   return EXPORTER_VARIABLES.some((name) => (env[name] ?? '').trim() !== '');
 }
 
+const SAMPLERS_OFF = new Set(['always_off', 'parentbased_always_off']);
+
+/**
+ * Whether DNS queries get spans: only when tracing is on and `OTEL_TRACES_SAMPLER` is set to a sampler
+ * that samples (e.g. `parentbased_traceidratio` with `OTEL_TRACES_SAMPLER_ARG=0.01`). Without it only
+ * changes are traced (the SDK's default sampler records every change trace), and a query costs no span.
+ */
+export function isQueryTracingConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
+  const sampler = (env.OTEL_TRACES_SAMPLER ?? '').trim().toLowerCase();
+  return isTracingConfigured(env) && sampler !== '' && !SAMPLERS_OFF.has(sampler);
+}
+
 /**
  * Starts the OpenTelemetry Node SDK configured by the standard OTEL_* variables (OTLP exporter by default).
  * Without an exporter variable it does nothing, so a developer's laptop does not try to reach localhost:4318.
@@ -25,8 +39,10 @@ export function isTracingConfigured(env: NodeJS.ProcessEnv = process.env): boole
  * metrics are Prometheus, logs are pino on stdout.
  */
 export async function startTelemetry(options: TelemetryOptions): Promise<Telemetry> {
-  if (!isTracingConfigured()) return { enabled: false, shutdown: () => Promise.resolve() };
-  const resourceAttributes: Record<string, string> = { [ATTR_SERVICE_NAME]: options.serviceName };
+  if (!isTracingConfigured()) return { enabled: false, queryTracing: false, shutdown: () => Promise.resolve() };
+  // OTEL_SERVICE_NAME, where set (the manifests set it), names the service; OTEL_RESOURCE_ATTRIBUTES adds
+  // k8s.pod.name and k8s.node.name.
+  const resourceAttributes: Record<string, string> = process.env.OTEL_SERVICE_NAME?.trim() ? {} : { [ATTR_SERVICE_NAME]: options.serviceName };
   if (options.serviceInstanceId) resourceAttributes[ATTR_SERVICE_INSTANCE_ID] = options.serviceInstanceId;
   // Loaded only when asked for: the SDK and its exporters cost ~45 MB of memory in every process.
   const { startNodeSdk } = await import('@opentelemetry/sdk-node');
@@ -38,6 +54,7 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   let stopped = false;
   return {
     enabled: true,
+    queryTracing: isQueryTracingConfigured(),
     shutdown: async () => {
       if (stopped) return;
       stopped = true;

@@ -2,9 +2,24 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createServer } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { trace } from '@opentelemetry/api';
-import { startTelemetry, tracer } from '../src/index.ts';
+import { isQueryTracingConfigured, startTelemetry, tracer } from '../src/index.ts';
 
-const VARS = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_TRACES_EXPORTER', 'OTEL_BSP_SCHEDULE_DELAY'];
+const VARS = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_TRACES_EXPORTER', 'OTEL_BSP_SCHEDULE_DELAY', 'OTEL_TRACES_SAMPLER', 'OTEL_SERVICE_NAME'];
+
+describe('isQueryTracingConfigured', () => {
+  const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' };
+  it.each([
+    { env: {}, expected: false },
+    { env: { OTEL_TRACES_SAMPLER: 'always_on' }, expected: false },
+    { env: endpoint, expected: false },
+    { env: { ...endpoint, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.01' }, expected: true },
+    { env: { ...endpoint, OTEL_TRACES_SAMPLER: ' always_on ' }, expected: true },
+    { env: { ...endpoint, OTEL_TRACES_SAMPLER: 'always_off' }, expected: false },
+    { env: { ...endpoint, OTEL_TRACES_SAMPLER: 'parentbased_always_off' }, expected: false },
+  ])('$env → $expected', ({ env, expected }) => {
+    expect(isQueryTracingConfigured(env)).toBe(expected);
+  });
+});
 
 describe('startTelemetry', () => {
   const saved = Object.fromEntries(VARS.map((name) => [name, process.env[name]]));

@@ -1,17 +1,20 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connect, headers } from '@nats-io/transport-node';
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
-import { SpanKind, context, trace } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { startNatsServer } from '@halo/testing';
 import type { NatsServer } from '@halo/testing';
 import {
   ATTR_MESSAGING_DESTINATION_NAME,
+  ATTR_MESSAGING_OPERATION_TYPE,
   ATTR_MESSAGING_SYSTEM,
   assertSpan,
   extractTrace,
   injectTrace,
   tracer,
   useInMemoryTracing,
+  withProcessSpan,
+  withSendSpan,
 } from '../src/index.ts';
 import type { InMemoryTracing } from '../src/index.ts';
 
@@ -65,6 +68,53 @@ describe('trace context across NATS', () => {
       parent: publish,
       attributes: { [ATTR_MESSAGING_DESTINATION_NAME]: subject },
     });
+  });
+
+  it('withSendSpan / withProcessSpan: `send` and `process` spans named and parented as the messaging conventions say', async () => {
+    const subject = 'halo.zone.changed';
+    const received = new Promise<Msg>((resolve) => {
+      const sub = nc.subscribe(subject, { max: 1 });
+      void (async () => {
+        for await (const msg of sub) resolve(msg);
+      })();
+    });
+    await nc.flush();
+    withSendSpan(subject, { 'halo.zone.key': 'svc.shop.web' }, () => {
+      const h = headers();
+      injectTrace(h);
+      nc.publish(subject, 'names', { headers: h });
+    });
+    const msg = await received;
+    const seenActive = withProcessSpan(subject, msg.headers, { 'halo.cache.dropped': 3 }, (span) => trace.getActiveSpan() === span);
+    expect(seenActive).toBe(true);
+    const [send, process] = tracing.spans();
+    assertSpan(send, {
+      name: `send ${subject}`,
+      kind: SpanKind.PRODUCER,
+      attributes: { [ATTR_MESSAGING_SYSTEM]: 'nats', [ATTR_MESSAGING_OPERATION_TYPE]: 'send', [ATTR_MESSAGING_DESTINATION_NAME]: subject, 'halo.zone.key': 'svc.shop.web' },
+    });
+    assertSpan(process, {
+      name: `process ${subject}`,
+      kind: SpanKind.CONSUMER,
+      parent: send,
+      attributes: { [ATTR_MESSAGING_OPERATION_TYPE]: 'process', 'halo.cache.dropped': 3 },
+    });
+  });
+
+  it('withProcessSpan with link starts a new trace linked to the sender; a failure marks the span', async () => {
+    const carrier: Record<string, string> = {};
+    withSendSpan('halo-config', {}, () => injectTrace(carrier));
+    await expect(
+      withProcessSpan('halo-config', carrier, {}, async () => {
+        throw new Error('refused');
+      }, { link: true }),
+    ).rejects.toThrow('refused');
+    const [send, process] = tracing.spans();
+    expect(process!.parentSpanContext).toBeUndefined();
+    expect(process!.spanContext().traceId).not.toBe(send!.spanContext().traceId);
+    expect(process!.links.map((l) => l.context.spanId)).toEqual([send!.spanContext().spanId]);
+    assertSpan(process, { status: SpanStatusCode.ERROR });
+    expect(process!.status.message).toBe('refused');
   });
 
   it('a plain object carrier (inside a KV value) round-trips the context', () => {
