@@ -3,9 +3,19 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
 import type { QueuedIterator } from '@nats-io/nats-core';
+import { ATTR_CONFIG_TARGET, ATTR_CONFIG_VERSION, ATTR_ERROR_TYPE, withProcessSpan } from '@halo/telemetry';
+import { SpanStatusCode } from '@opentelemetry/api';
 import { buckets } from './names.ts';
 import { openBucket } from './connect.ts';
-import { decodeEffectiveConfig, decodeInstanceStatus, encodeJson, type ConfigTarget, type EffectiveConfigV1, type InstanceStatusV1 } from './config-schemas.ts';
+import {
+  decodeEffectiveConfig,
+  decodeInstanceStatus,
+  encodeJson,
+  type ConfigTarget,
+  type EffectiveConfigV1,
+  type InstanceStatusV1,
+  type ProgrammingLatencyV1,
+} from './config-schemas.ts';
 import type { BusError } from './schemas.ts';
 
 export type ApplyResult = { ok: true } | { ok: false; error: string };
@@ -20,6 +30,8 @@ export interface ConfigFollowerOptions {
   running: EffectiveConfigV1 | null;
   /** How often the status is written again, so that the status page sees the instance alive. */
   heartbeatMs?: number;
+  /** The instance's DNS programming latency, written with every status (null: no zone change seen yet). */
+  programmingLatency?(): ProgrammingLatencyV1 | null;
 }
 
 /** Status entries vanish this long after an instance stopped writing them. */
@@ -97,23 +109,25 @@ export class ConfigFollower {
   async #watch(): Promise<void> {
     const key = `effective.${this.#options.target}`;
     const status = await this.#config.status();
+    // What the key holds now was written before this instance started (the watch marks the last entry of
+    // its snapshot as an update, so it cannot tell).
+    const atStart = await this.#config.get(key);
+    const startRevision = atStart?.revision ?? 0;
     this.#iterator = await this.#config.watch({ key });
     if (status.values === 0) this.#resolveSynced();
     void (async () => {
       for await (const entry of this.#iterator!) {
-        this.#queue = this.#queue.then(() => this.#apply(entry));
+        this.#queue = this.#queue.then(() => this.#apply(entry, entry.revision <= startRevision));
         if (entry.isUpdate || entry.delta === 0) void this.#queue.then(() => this.#resolveSynced());
       }
     })();
     // An empty bucket has no entry for the key either; a bucket with other keys sends none for ours.
-    void this.#config.get(key).then((e) => {
-      if (!e) this.#resolveSynced();
-    });
+    if (!atStart) this.#resolveSynced();
     this.#heartbeat = setInterval(() => void this.#writeStatus(), this.#options.heartbeatMs ?? 10_000);
     this.#heartbeat.unref();
   }
 
-  async #apply(entry: KvWatchEntry): Promise<void> {
+  async #apply(entry: KvWatchEntry, foundAtStart: boolean): Promise<void> {
     if (entry.operation !== 'PUT') return;
     const decoded = decodeEffectiveConfig(entry.value);
     if (!decoded.ok) {
@@ -122,7 +136,17 @@ export class ConfigFollower {
     }
     const config = decoded.value;
     if (config.version === this.#current?.version && this.#state.error === null) return;
-    const result = await this.#options.apply(config);
+    // The apply joins the config service's trace of the change; a config found at start (not an update)
+    // starts a trace of its own, linked to that one.
+    const attributes = { [ATTR_CONFIG_TARGET]: this.#options.target, [ATTR_CONFIG_VERSION]: config.version };
+    const result = await withProcessSpan(buckets.config, config.trace, attributes, async (span) => {
+      const applied = await this.#options.apply(config);
+      if (!applied.ok) {
+        span.setAttribute(ATTR_ERROR_TYPE, 'config_refused');
+        span.setStatus({ code: SpanStatusCode.ERROR, message: applied.error });
+      }
+      return applied;
+    }, { link: foundAtStart });
     if (result.ok) {
       this.#current = config;
       this.#state = { ...this.#state, version: config.version, appliedAt: new Date().toISOString(), error: null, errorVersion: null };
@@ -134,6 +158,8 @@ export class ConfigFollower {
 
   async #writeStatus(): Promise<void> {
     const status: InstanceStatusV1 = { ...this.#state, heartbeatAt: new Date().toISOString() };
+    const latency = this.#options.programmingLatency?.();
+    if (latency) status.programmingLatency = latency;
     await this.#status.put(this.#statusKey, encodeJson(status)).catch(() => undefined);
   }
 }

@@ -1,6 +1,6 @@
 // Versioned schemas of KV `halo-config` and KV `halo-status`.
 import { Ajv, type ValidateFunction } from 'ajv';
-import type { Decoded } from './schemas.ts';
+import type { Decoded, TraceFields } from './schemas.ts';
 
 export type ConfigTarget = 'answerer' | 'node-cache';
 export const configTargets: readonly ConfigTarget[] = ['answerer', 'node-cache'];
@@ -38,6 +38,16 @@ export interface EffectiveConfigV1 {
   corefile: string;
   fragments: { name: string; version: number }[];
   changedAt: string;
+  /** The config service's trace of the change, so that each instance's apply joins it (a KV put has no headers). */
+  trace?: TraceFields;
+}
+
+/** An instance's DNS programming latency (docs/observability.md) over its latest changes. */
+export interface ProgrammingLatencyV1 {
+  /** Changes observed since the instance started. */
+  count: number;
+  p50Seconds: number;
+  p99Seconds: number;
 }
 
 /** What one instance runs: KV `halo-status`, key `<target>.<instance>`. */
@@ -52,6 +62,8 @@ export interface InstanceStatusV1 {
   error: string | null;
   errorVersion: number | null;
   heartbeatAt: string;
+  /** Absent until the instance has seen a zone change (and from instances that do not measure it). */
+  programmingLatency?: ProgrammingLatencyV1;
 }
 
 const ajv = new Ajv({ strict: false });
@@ -96,6 +108,11 @@ const effectiveSchema = {
       items: { type: 'object', required: ['name', 'version'], properties: { name: { type: 'string' }, version: { type: 'integer' } } },
     },
     changedAt: { type: 'string' },
+    trace: {
+      type: 'object',
+      properties: { traceparent: { type: 'string' }, tracestate: { type: 'string' } },
+      additionalProperties: false,
+    },
   },
 } as const;
 
@@ -111,6 +128,11 @@ const statusSchema = {
     error: { type: 'string', nullable: true },
     errorVersion: { type: 'integer', nullable: true },
     heartbeatAt: { type: 'string' },
+    programmingLatency: {
+      type: 'object',
+      required: ['count', 'p50Seconds', 'p99Seconds'],
+      properties: { count: { type: 'integer', minimum: 0 }, p50Seconds: { type: 'number', minimum: 0 }, p99Seconds: { type: 'number', minimum: 0 } },
+    },
   },
 } as const;
 

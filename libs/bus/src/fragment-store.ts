@@ -2,6 +2,7 @@
 // config of each target. Writers race safely: every write is conditional on the revision it read.
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { KV } from '@nats-io/kv';
+import { ATTR_CONFIG_TARGET, ATTR_CONFIG_VERSION, injectTrace, withSendSpan } from '@halo/telemetry';
 import { buckets } from './names.ts';
 import { openBucket } from './connect.ts';
 import {
@@ -100,7 +101,8 @@ export class FragmentStore {
 
   /**
    * Recomputes a target's effective config from the live fragments with `compose`, and writes it when it
-   * differs, with the next version; retried when another replica wrote in between.
+   * differs, with the next version; retried when another replica wrote in between. The write is a `send
+   * halo-config` span whose context rides inside the value: each instance's apply is its child.
    */
   async publishEffective(target: ConfigTarget, compose: (fragments: FragmentV1[]) => string): Promise<EffectiveConfigV1> {
     for (;;) {
@@ -112,13 +114,20 @@ export class FragmentStore {
         return current.config;
       }
       const config: EffectiveConfigV1 = { schema: 1, target, version: (current?.config.version ?? 0) + 1, corefile, fragments, changedAt: new Date().toISOString() };
-      try {
-        if (current) await this.#kv.update(`effective.${target}`, encodeJson(config), current.revision);
-        else await this.#kv.create(`effective.${target}`, encodeJson(config));
-        return config;
-      } catch {
-        // Lost a race with the other replica: read again and recompute.
-      }
+      const written = await withSendSpan(buckets.config, { [ATTR_CONFIG_TARGET]: target, [ATTR_CONFIG_VERSION]: config.version }, async () => {
+        const trace = {};
+        injectTrace(trace);
+        const value = encodeJson(Object.keys(trace).length > 0 ? { ...config, trace } : config);
+        try {
+          if (current) await this.#kv.update(`effective.${target}`, value, current.revision);
+          else await this.#kv.create(`effective.${target}`, value);
+          return true;
+        } catch {
+          // Lost a race with the other replica: read again and recompute.
+          return false;
+        }
+      });
+      if (written) return config;
     }
   }
 }

@@ -5,6 +5,7 @@ export {
   encodeZoneEntry,
   decodeZoneChanged,
   encodeZoneChanged,
+  sourceTimeOf,
   type ZoneEntryV1,
   type ZoneChangedV1,
   type TraceFields,
@@ -24,6 +25,7 @@ export {
   type FragmentSource,
   type EffectiveConfigV1,
   type InstanceStatusV1,
+  type ProgrammingLatencyV1,
 } from './config-schemas.ts';
 export { ConfigFollower, listInstanceStatus, openStatusBucket, statusTtlMs, type ApplyResult, type ConfigFollowerOptions } from './config-follower.ts';
 export { FragmentStore, fragmentNamePattern, type FragmentWrite, type WriteResult } from './fragment-store.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RecordSet } from '@halo/zone';
-import { decodeZoneChanged, decodeZoneEntry, encodeZoneChanged, encodeZoneEntry } from './schemas.ts';
+import { decodeZoneChanged, decodeZoneEntry, encodeZoneChanged, encodeZoneEntry, sourceTimeOf } from './schemas.ts';
 
 const service: RecordSet = {
   kind: 'Service',
@@ -31,6 +31,8 @@ describe('zone entry schema', () => {
       input: bytes({ schema: 1, recordSet: { ...service, ports: [{ name: 'http', protocol: 'TCP', port: 70000 }] }, changedAt: 'x' }),
       code: 'BUS_BAD_SCHEMA',
     },
+    { name: 'with a trigger time', input: bytes({ schema: 1, recordSet: service, changedAt: 'x', triggerTime: '2026-11-23T09:59:58.5Z' }) },
+    { name: 'a trigger time that is not a string', input: bytes({ schema: 1, recordSet: service, changedAt: 'x', triggerTime: 5 }), code: 'BUS_BAD_SCHEMA' },
     {
       name: 'a service without endpoints field',
       input: bytes({ schema: 1, recordSet: { ...service, endpoints: undefined }, changedAt: 'x' }),
@@ -54,6 +56,25 @@ describe('zone entry schema', () => {
     const decoded = decodeZoneEntry(encodeZoneEntry(service, { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }));
     expect(decoded.ok && decoded.value.recordSet).toEqual(service);
     expect(decoded.ok && decoded.value.trace?.traceparent).toMatch(/^00-/);
+    expect(decoded.ok && 'triggerTime' in decoded.value).toBe(false);
+  });
+
+  it('round-trips the trigger time', () => {
+    const decoded = decodeZoneEntry(encodeZoneEntry(service, {}, '2026-11-23T09:59:58.123456789Z'));
+    expect(decoded.ok && decoded.value.triggerTime).toBe('2026-11-23T09:59:58.123456789Z');
+  });
+});
+
+describe('sourceTimeOf', () => {
+  it.each([
+    { trigger: '2026-11-23T09:59:58Z', fallback: '2026-11-23T10:00:00Z', expected: Date.UTC(2026, 10, 23, 9, 59, 58) },
+    // RFC 3339 with nanoseconds, as the EndpointSlice controller writes it: JavaScript keeps the milliseconds.
+    { trigger: '2026-11-23T09:59:58.123456789Z', fallback: 0, expected: Date.UTC(2026, 10, 23, 9, 59, 58, 123) },
+    { trigger: undefined, fallback: '2026-11-23T10:00:00Z', expected: Date.UTC(2026, 10, 23, 10, 0, 0) },
+    { trigger: 'yesterday', fallback: 1_000, expected: 1_000 },
+    { trigger: undefined, fallback: 'x', expected: Number.NaN },
+  ])('$trigger, else $fallback → $expected', ({ trigger, fallback, expected }) => {
+    expect(sourceTimeOf(trigger, fallback)).toEqual(expected);
   });
 });
 
@@ -61,12 +82,15 @@ describe('zone change schema', () => {
   it('round-trips', () => {
     const decoded = decodeZoneChanged(encodeZoneChanged({ key: 'svc.shop.web', names: ['web.shop.svc.cluster.local'], revision: 7 }));
     expect(decoded).toEqual({ ok: true, value: { schema: 1, key: 'svc.shop.web', names: ['web.shop.svc.cluster.local'], revision: 7 } });
+    const withTime = decodeZoneChanged(encodeZoneChanged({ key: 'svc.shop.web', names: [], revision: 8, triggerTime: '2026-11-23T09:59:58Z' }));
+    expect(withTime.ok && withTime.value.triggerTime).toBe('2026-11-23T09:59:58Z');
   });
   it.each([
     [{ schema: 1, key: 'svc.a.b', names: 'web', revision: 1 }, 'BUS_BAD_SCHEMA'],
     [{ schema: 1, key: '', names: [], revision: 1 }, 'BUS_BAD_SCHEMA'],
     [{ schema: 1, key: 'svc.a.b', names: [], revision: -1 }, 'BUS_BAD_SCHEMA'],
     [{ schema: '1', key: 'svc.a.b', names: [], revision: 1 }, 'BUS_UNKNOWN_VERSION'],
+    [{ schema: 1, key: 'svc.a.b', names: [], revision: 1, triggerTime: 7 }, 'BUS_BAD_SCHEMA'],
   ])('rejects %j', (input, code) => {
     const decoded = decodeZoneChanged(bytes(input));
     expect(decoded.ok ? 'ok' : decoded.error.code).toBe(code);

@@ -9,7 +9,14 @@ export type TraceFields = { traceparent?: string; tracestate?: string };
 export interface ZoneEntryV1 {
   schema: 1;
   recordSet: RecordSet;
+  /** When the watcher wrote it. */
   changedAt: string;
+  /**
+   * When the change happened at its source (ISO 8601): the EndpointSlice's
+   * `endpoints.kubernetes.io/last-change-trigger-time`, else when the watcher saw the event. The start of
+   * the DNS programming latency; absent from entries of older watchers (then `changedAt` stands in).
+   */
+  triggerTime?: string;
   trace?: TraceFields;
 }
 
@@ -21,6 +28,8 @@ export interface ZoneChangedV1 {
   names: string[];
   /** The KV revision of the write (0 for a delete whose revision is unknown). */
   revision: number;
+  /** As in the zone entry: when the change happened at its source (ISO 8601). */
+  triggerTime?: string;
 }
 
 export interface BusError {
@@ -97,7 +106,7 @@ const ajv = new Ajv({ allErrors: false, strict: false });
 const zoneEntryV1 = ajv.compile({
   type: 'object',
   required: ['schema', 'recordSet', 'changedAt'],
-  properties: { schema: { const: 1 }, recordSet: recordSetSchema, changedAt: { type: 'string' }, trace: traceSchema },
+  properties: { schema: { const: 1 }, recordSet: recordSetSchema, changedAt: { type: 'string' }, triggerTime: { type: 'string' }, trace: traceSchema },
 }) as ValidateFunction<ZoneEntryV1>;
 
 const zoneChangedSchemaV1: JSONSchemaType<ZoneChangedV1> = {
@@ -108,6 +117,7 @@ const zoneChangedSchemaV1: JSONSchemaType<ZoneChangedV1> = {
     key: { type: 'string', minLength: 1 },
     names: { type: 'array', items: { type: 'string' } },
     revision: { type: 'integer', minimum: 0 },
+    triggerTime: { type: 'string', nullable: true },
   },
 };
 const zoneChangedV1 = ajv.compile(zoneChangedSchemaV1);
@@ -139,10 +149,21 @@ export function decodeZoneEntry(bytes: Uint8Array): Decoded<ZoneEntryV1> {
   return decode(bytes, 'zone entry', { 1: zoneEntryV1 });
 }
 
-export function encodeZoneEntry(recordSet: RecordSet, trace?: TraceFields): Uint8Array {
+export function encodeZoneEntry(recordSet: RecordSet, trace?: TraceFields, triggerTime?: string): Uint8Array {
   const entry: ZoneEntryV1 = { schema: 1, recordSet, changedAt: new Date().toISOString() };
+  if (triggerTime !== undefined) entry.triggerTime = triggerTime;
   if (trace && (trace.traceparent || trace.tracestate)) entry.trace = trace;
   return encoder.encode(JSON.stringify(entry));
+}
+
+/**
+ * The source time of a change in epoch ms: `triggerTime`, else `fallback` (an ISO string or epoch ms);
+ * NaN when neither parses.
+ */
+export function sourceTimeOf(triggerTime: string | undefined, fallback: string | number): number {
+  const parsed = triggerTime === undefined ? Number.NaN : Date.parse(triggerTime);
+  if (!Number.isNaN(parsed)) return parsed;
+  return typeof fallback === 'number' ? fallback : Date.parse(fallback);
 }
 
 export function decodeZoneChanged(bytes: Uint8Array): Decoded<ZoneChangedV1> {
@@ -151,5 +172,6 @@ export function decodeZoneChanged(bytes: Uint8Array): Decoded<ZoneChangedV1> {
 
 export function encodeZoneChanged(change: Omit<ZoneChangedV1, 'schema'>): Uint8Array {
   const message: ZoneChangedV1 = { schema: 1, ...change };
+  if (message.triggerTime === undefined) delete message.triggerTime;
   return encoder.encode(JSON.stringify(message));
 }

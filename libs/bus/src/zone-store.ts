@@ -3,11 +3,10 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { KV, KvWatchEntry } from '@nats-io/kv';
 import type { QueuedIterator } from '@nats-io/nats-core';
 import type { Endpoint, RecordSet } from '@halo/zone';
-import { SpanKind, context as otelContext, trace as otelTrace } from '@opentelemetry/api';
-import { extractTrace, tracer } from '@halo/telemetry';
+import { ATTR_ZONE_KEY, ATTR_ZONE_REVISION, withProcessSpan } from '@halo/telemetry';
 import { buckets } from './names.ts';
 import { openBucket } from './connect.ts';
-import { decodeZoneEntry, type BusError, type TraceFields } from './schemas.ts';
+import { decodeZoneEntry, sourceTimeOf, type BusError, type TraceFields } from './schemas.ts';
 
 export interface ZoneUpdate {
   key: string;
@@ -18,6 +17,11 @@ export interface ZoneUpdate {
   revision: number;
   /** The writer's trace context, so that applying the change joins its trace. */
   trace?: TraceFields;
+  /**
+   * When the change happened at its source (epoch ms): the entry's `triggerTime`, else when the watcher
+   * wrote it; for a delete, when the server stored the delete. Where DNS programming latency starts.
+   */
+  sourceTime: number;
   /** True for the entries of the initial snapshot. */
   initial: boolean;
 }
@@ -97,19 +101,11 @@ export class ZoneStore {
     for (const listener of this.#listeners) listener(update.key, update.recordSet, update);
   }
 
-  // A change after the snapshot is applied in a span that continues the writer's trace.
+  // A change after the snapshot is applied in a `process halo-zone` span that continues the writer's trace.
   #notifyTraced(update: ZoneUpdate): void {
-    const parent = update.trace ? extractTrace({ ...update.trace }) : otelContext.active();
-    const span = tracer.startSpan(
-      'zone apply',
-      { kind: SpanKind.CONSUMER, attributes: { 'halo.zone.key': update.key, 'halo.zone.revision': update.revision, 'messaging.system': 'nats' } },
-      parent,
+    withProcessSpan(buckets.zone, update.trace ? { ...update.trace } : undefined, { [ATTR_ZONE_KEY]: update.key, [ATTR_ZONE_REVISION]: update.revision }, () =>
+      this.#notify(update),
     );
-    try {
-      otelContext.with(otelTrace.setSpan(parent, span), () => this.#notify(update));
-    } finally {
-      span.end();
-    }
   }
 
   #markSynced(): void {
@@ -124,11 +120,14 @@ export class ZoneStore {
     const previous = this.#records.get(entry.key) ?? null;
     let recordSet: RecordSet | null = null;
     let trace: TraceFields | undefined;
+    let sourceTime = entry.created.getTime();
     if (entry.operation === 'PUT') {
       const decoded = decodeZoneEntry(entry.value);
       if (decoded.ok) {
         recordSet = sharePorts(decoded.value.recordSet);
         trace = decoded.value.trace;
+        const source = sourceTimeOf(decoded.value.triggerTime, decoded.value.changedAt);
+        if (!Number.isNaN(source)) sourceTime = source;
         this.#records.set(entry.key, recordSet);
       } else {
         this.#options.onInvalid?.(entry.key, decoded.error);
@@ -138,7 +137,7 @@ export class ZoneStore {
     }
     const changed = recordSet !== null || (entry.operation !== 'PUT' && previous !== null);
     if (changed) {
-      const update: ZoneUpdate = { key: entry.key, recordSet, previous, revision: entry.revision, trace, initial };
+      const update: ZoneUpdate = { key: entry.key, recordSet, previous, revision: entry.revision, trace, sourceTime, initial };
       if (initial) this.#notify(update);
       else this.#notifyTraced(update);
     }

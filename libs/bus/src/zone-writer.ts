@@ -2,7 +2,7 @@
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import type { KV } from '@nats-io/kv';
 import type { RecordSet } from '@halo/zone';
-import { injectTrace } from '@halo/telemetry';
+import { ATTR_ZONE_KEY, ATTR_ZONE_NAMES, ATTR_ZONE_REVISION, injectTrace, withSendSpan } from '@halo/telemetry';
 import { buckets, subjects } from './names.ts';
 import { openBucket } from './connect.ts';
 import { encodeZoneChanged, encodeZoneEntry, type TraceFields } from './schemas.ts';
@@ -28,25 +28,33 @@ export class ZoneWriter {
   }
 
   /**
-   * Writes a record set and publishes the names it touched. The active trace context goes inside the
-   * KV value (a put has no headers) and into the headers of the change message.
+   * Writes a record set and publishes the names it touched, each in its `send` span: the trace context
+   * goes inside the KV value (a put has no headers) and into the headers of the change message.
+   * `triggerTime` (ISO 8601) is when the change happened at its source; both messages carry it.
    */
-  async put(key: string, recordSet: RecordSet, names: string[]): Promise<number> {
-    const trace: TraceFields = {};
-    injectTrace(trace);
-    const revision = await this.#kv.put(key, encodeZoneEntry(recordSet, trace));
-    this.#publish(key, names, revision);
+  async put(key: string, recordSet: RecordSet, names: string[], triggerTime?: string): Promise<number> {
+    const revision = await withSendSpan(buckets.zone, { [ATTR_ZONE_KEY]: key }, async (span) => {
+      const trace: TraceFields = {};
+      injectTrace(trace);
+      const written = await this.#kv.put(key, encodeZoneEntry(recordSet, trace, triggerTime));
+      span.setAttribute(ATTR_ZONE_REVISION, written);
+      return written;
+    });
+    this.#publish(key, names, revision, triggerTime);
     return revision;
   }
 
-  async delete(key: string, names: string[]): Promise<void> {
-    await this.#kv.delete(key);
-    this.#publish(key, names, 0);
+  /** A KV delete carries neither a value nor headers: the answerers apply it in a trace of their own. */
+  async delete(key: string, names: string[], triggerTime?: string): Promise<void> {
+    await withSendSpan(buckets.zone, { [ATTR_ZONE_KEY]: key }, () => this.#kv.delete(key));
+    this.#publish(key, names, 0, triggerTime);
   }
 
-  #publish(key: string, names: string[], revision: number): void {
-    const h = headers();
-    injectTrace(h);
-    this.#nc.publish(subjects.zoneChanged, encodeZoneChanged({ key, names, revision }), { headers: h });
+  #publish(key: string, names: string[], revision: number, triggerTime: string | undefined): void {
+    withSendSpan(subjects.zoneChanged, { [ATTR_ZONE_KEY]: key, [ATTR_ZONE_NAMES]: names.length }, () => {
+      const h = headers();
+      injectTrace(h);
+      this.#nc.publish(subjects.zoneChanged, encodeZoneChanged({ key, names, revision, triggerTime }), { headers: h });
+    });
   }
 }

@@ -6,7 +6,7 @@ import { Kvm } from '@nats-io/kv';
 import { startNatsServer, waitFor, type NatsServer } from '@halo/testing';
 import { assertSpan, useInMemoryTracing, type InMemoryTracing } from '@halo/telemetry';
 import type { RecordSet } from '@halo/zone';
-import { buckets, connectBus, subscribeZoneChanges, ZoneStore, ZoneWriter, type ZoneChangedV1 } from '../src/index.ts';
+import { buckets, connectBus, subscribeZoneChanges, ZoneStore, ZoneWriter, type ZoneChangedV1, type ZoneUpdate } from '../src/index.ts';
 
 const web = (ip: string): RecordSet => ({
   kind: 'Service',
@@ -70,27 +70,56 @@ describe('zone over the bus', () => {
     await store.close();
   });
 
-  it('applies a change in a span that is a child of the span that published it', async () => {
+  it('one trace per change: send halo-zone → process halo-zone, send halo.zone.changed → process halo.zone.changed', async () => {
     const store = await ZoneStore.open(nc);
     await store.whenSynced;
     const writer = await ZoneWriter.open(nc);
     tracing.reset();
-    let applied = false;
-    store.subscribe((key) => {
-      if (key === 'svc.shop.traced') applied = true;
+    const applied: ZoneUpdate[] = [];
+    store.subscribe((key, _rs, update) => {
+      if (key === 'svc.shop.traced') applied.push(update);
     });
+    let changed = false;
+    const unsubscribe = subscribeZoneChanges(nc, { onChange: (change) => (changed ||= change.key === 'svc.shop.traced') });
+    await nc.flush();
     const tracer = trace.getTracer('test');
-    await tracer.startActiveSpan('zone publish', { kind: SpanKind.PRODUCER }, async (span) => {
-      await writer.put('svc.shop.traced', web('10.96.0.13'), ['traced.shop.svc.cluster.local']);
+    await tracer.startActiveSpan('zone publish', async (span) => {
+      await writer.put('svc.shop.traced', web('10.96.0.13'), ['traced.shop.svc.cluster.local'], '2026-11-23T09:59:58.5Z');
       span.end();
     });
-    await waitFor(() => applied);
-    const publish = tracing.spans().find((s) => s.name === 'zone publish')!;
-    const apply = tracing.spans().find((s) => s.name === 'zone apply')!;
-    expect(publish).toBeDefined();
-    assertSpan(apply, { kind: SpanKind.CONSUMER, attributes: { 'halo.zone.key': 'svc.shop.traced' }, parent: publish });
-    expect(apply.spanContext().traceId).toBe(publish.spanContext().traceId);
-    expect(apply.parentSpanContext?.spanId).toBe(publish.spanContext().spanId);
+    await waitFor(() => applied.length === 1 && changed);
+    const find = (name: string) => tracing.spans().find((s) => s.name === name);
+    const root = find('zone publish');
+    const sendKv = find('send halo-zone');
+    const sendSubject = find('send halo.zone.changed');
+    assertSpan(sendKv, { kind: SpanKind.PRODUCER, parent: root, attributes: { 'messaging.system.name': 'nats', 'messaging.destination.name': 'halo-zone', 'halo.zone.key': 'svc.shop.traced' } });
+    assertSpan(sendSubject, { kind: SpanKind.PRODUCER, parent: root, attributes: { 'halo.zone.names': 1 } });
+    assertSpan(find('process halo-zone'), { kind: SpanKind.CONSUMER, parent: sendKv, attributes: { 'halo.zone.key': 'svc.shop.traced', 'messaging.operation.type': 'process' } });
+    assertSpan(find('process halo.zone.changed'), { kind: SpanKind.CONSUMER, parent: sendSubject, attributes: { 'halo.zone.key': 'svc.shop.traced' } });
+    // The source time rides along: the trigger time given to the writer.
+    expect(applied[0]!.sourceTime).toBe(Date.parse('2026-11-23T09:59:58.5Z'));
+    unsubscribe();
+    await store.close();
+  });
+
+  it('without a trigger time the source time is when the watcher wrote the entry; for a delete, when the server stored it', async () => {
+    const store = await ZoneStore.open(nc);
+    await store.whenSynced;
+    const writer = await ZoneWriter.open(nc);
+    const updates: ZoneUpdate[] = [];
+    store.subscribe((key, _rs, update) => {
+      if (key === 'svc.shop.timed') updates.push(update);
+    });
+    const before = Date.now();
+    await writer.put('svc.shop.timed', web('10.96.0.14'), []);
+    await writer.delete('svc.shop.timed', []);
+    await waitFor(() => updates.length === 2);
+    const after = Date.now();
+    for (const update of updates) {
+      expect(update.sourceTime).toBeGreaterThanOrEqual(before - 1_000);
+      expect(update.sourceTime).toBeLessThanOrEqual(after + 1_000);
+    }
+    expect(updates.map((u) => u.recordSet === null)).toEqual([false, true]);
     await store.close();
   });
 });
