@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { V1EndpointSlice } from '@kubernetes/client-node';
-import { InformerState } from './cluster-state.ts';
+import { InformerState, lastChangeTriggerTimeAnnotation, sliceSourceTime } from './cluster-state.ts';
 
 const slice = (name: string, service: string | undefined, ips: string[]): V1EndpointSlice => ({
   metadata: { name, namespace: 'shop', labels: service ? { 'kubernetes.io/service-name': service } : {} },
@@ -40,5 +40,22 @@ describe('InformerState', () => {
     expect([...state.keys()].sort()).toEqual(['ns.shop', 'pod.shop.web-1', 'svc.shop.web']);
     state.onService('delete', { metadata: { name: 'web', namespace: 'shop' } });
     expect([...state.keys()].sort()).toEqual(['ns.shop', 'pod.shop.web-1']);
+  });
+});
+
+describe('sliceSourceTime', () => {
+  const now = Date.UTC(2026, 11, 4, 12, 0, 0);
+  const annotated = (value: string | undefined): V1EndpointSlice => ({
+    ...slice('web-a', 'web', ['10.0.0.1']),
+    metadata: { name: 'web-a', namespace: 'shop', ...(value === undefined ? {} : { annotations: { [lastChangeTriggerTimeAnnotation]: value } }) },
+  });
+  it.each([
+    { name: 'the annotation of an added slice', type: 'add' as const, value: '2026-12-04T11:59:18Z', expected: Date.UTC(2026, 11, 4, 11, 59, 18) },
+    { name: 'the annotation with nanoseconds (RFC 3339, as the controller writes it)', type: 'update' as const, value: '2026-12-04T11:59:18.250000001Z', expected: Date.UTC(2026, 11, 4, 11, 59, 18, 250) },
+    { name: 'no annotation: when the watcher saw it', type: 'update' as const, value: undefined, expected: now },
+    { name: 'an annotation that is not a time', type: 'add' as const, value: 'soon', expected: now },
+    { name: 'a deleted slice: when the watcher saw it', type: 'delete' as const, value: '2026-12-04T11:00:00Z', expected: now },
+  ])('$name', ({ type, value, expected }) => {
+    expect(sliceSourceTime(type, annotated(value), now)).toBe(expected);
   });
 });

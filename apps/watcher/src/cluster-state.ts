@@ -5,6 +5,20 @@ import type { ClusterState } from './zone-sync.ts';
 export type EventType = 'add' | 'update' | 'delete';
 
 const serviceNameLabel = 'kubernetes.io/service-name';
+/** Set by the EndpointSlice controller: when the Pod or Service change behind the slice's last update happened. */
+export const lastChangeTriggerTimeAnnotation = 'endpoints.kubernetes.io/last-change-trigger-time';
+
+/**
+ * When the change behind an EndpointSlice event happened at its source (epoch ms): an added or updated
+ * slice's `last-change-trigger-time` annotation (RFC 3339), else `now`, when the watcher saw it (a deleted
+ * slice's annotation tells when it last changed, not when it went). Other objects' events: `now`.
+ */
+export function sliceSourceTime(type: EventType, slice: V1EndpointSlice, now: number): number {
+  if (type === 'delete') return now;
+  const annotation = slice.metadata?.annotations?.[lastChangeTriggerTimeAnnotation];
+  const parsed = annotation === undefined ? Number.NaN : Date.parse(annotation);
+  return Number.isNaN(parsed) ? now : parsed;
+}
 const id = (o: KubernetesObject) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
 
 export class InformerState implements ClusterState {

@@ -8,7 +8,7 @@ import { createInformer, createLeaderElection, loadKubeConfig } from '@halo/kube
 import { createLogger, createMetricsRegistry, startAdminServer, startTelemetry } from '@halo/telemetry';
 import { defaultZoneOptions } from '@halo/zone';
 import { readConfig } from './config.ts';
-import { InformerState, type EventType } from './cluster-state.ts';
+import { InformerState, sliceSourceTime, type EventType } from './cluster-state.ts';
 import { ZoneSync } from './zone-sync.ts';
 
 const config = configOrExit(readConfig(process.argv.slice(2), process.env));
@@ -29,11 +29,18 @@ const sync = await ZoneSync.open({
   onWrite: (op) => writes.inc({ op }),
 });
 
-function watch<T extends KubernetesObject>(resource: 'services' | 'endpointslices' | 'namespaces' | 'pods', apply: (type: EventType, obj: T) => string[]) {
+// Each event marks the keys it may change, with when the change happened at its source: the start of
+// the DNS programming latency, carried in the record set to every answerer and node cache.
+function watch<T extends KubernetesObject>(
+  resource: 'services' | 'endpointslices' | 'namespaces' | 'pods',
+  apply: (type: EventType, obj: T) => string[],
+  sourceTime: (type: EventType, obj: T, now: number) => number = (_type, _obj, now) => now,
+) {
   const informer = createInformer<T>(kc, resource, { logger });
   for (const type of ['add', 'update', 'delete'] as const) {
     informer.on(type, (obj) => {
-      for (const key of apply(type, obj)) sync.touch(key);
+      const since = sourceTime(type, obj, Date.now());
+      for (const key of apply(type, obj)) sync.touch(key, since);
     });
   }
   return informer;
@@ -41,7 +48,7 @@ function watch<T extends KubernetesObject>(resource: 'services' | 'endpointslice
 const informers = [
   watch<V1Namespace>('namespaces', (t, o) => state.onNamespace(t, o)),
   watch<V1Service>('services', (t, o) => state.onService(t, o)),
-  watch<V1EndpointSlice>('endpointslices', (t, o) => state.onEndpointSlice(t, o)),
+  watch<V1EndpointSlice>('endpointslices', (t, o) => state.onEndpointSlice(t, o), sliceSourceTime),
   ...(config.watchPods ? [watch<V1Pod>('pods', (t, o) => state.onPod(t, o))] : []),
 ];
 

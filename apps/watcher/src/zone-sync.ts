@@ -1,10 +1,10 @@
 // Keeps KV `halo-zone` equal to what the Kubernetes API holds, writing only what changed.
 import type { NatsConnection } from '@nats-io/transport-node';
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, type Attributes } from '@opentelemetry/api';
 import type { V1EndpointSlice, V1Namespace, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { ZoneStore, ZoneWriter } from '@halo/bus';
-import { tracer } from '@halo/telemetry';
+import { ATTR_K8S_NAMESPACE_NAME, ATTR_K8S_SERVICE_NAME, ATTR_ZONE_KEY, ATTR_ZONE_NAMES, ATTR_ZONE_TRIGGER_TIME, tracer } from '@halo/telemetry';
 import {
   isZoneError,
   namesOf,
@@ -42,6 +42,8 @@ export class ZoneSync {
   /** What the KV holds, as far as this leader knows; filled from the bucket on taking the lead. */
   #written = new Map<string, RecordSet>();
   #dirty = new Set<string>();
+  /** The earliest source time (epoch ms) of the changes not yet written, per key. */
+  readonly #since = new Map<string, number>();
   #leading = false;
   #running: Promise<void> | null = null;
   #retry: NodeJS.Timeout | null = null;
@@ -80,12 +82,22 @@ export class ZoneSync {
     this.#resynced = false;
     this.#written.clear();
     this.#dirty.clear();
+    this.#since.clear();
   }
 
-  /** Marks a key as possibly changed. */
-  touch(key: string): void {
+  /**
+   * Marks a key as possibly changed by a change that happened at `sourceTime` (epoch ms; default now):
+   * the record set written for it carries the earliest such time not yet written, as its trigger time.
+   */
+  touch(key: string, sourceTime: number = Date.now()): void {
     this.#dirty.add(key);
+    this.#touchSince(key, sourceTime);
     if (this.#leading && this.#resynced) this.#schedule();
+  }
+
+  #touchSince(key: string, sourceTime: number): void {
+    const since = this.#since.get(key);
+    if (since === undefined || sourceTime < since) this.#since.set(key, sourceTime);
   }
 
   /** Resolves when nothing is pending (for tests and shutdown). */
@@ -175,25 +187,37 @@ export class ZoneSync {
   }
 
   async #sync(key: string): Promise<void> {
+    // Changes touching the key from now on are written next time, with their own source time. A key
+    // synced without a recorded change (a resync) was seen changed now.
+    const since = this.#since.get(key) ?? Date.now();
+    this.#since.delete(key);
+    const triggerTime = new Date(since).toISOString();
     const desired = this.#desired(key);
     const held = this.#written.get(key) ?? null;
     if (desired && held && recordSetsEqual(desired, held)) return;
     if (!desired && !held && !this.#invalidHeld.has(key)) return;
     const names = [...new Set([...(held ? namesOf(held, this.#options.zoneOptions) : []), ...(desired ? namesOf(desired, this.#options.zoneOptions) : [])])];
-    await tracer.startActiveSpan('zone publish', { kind: SpanKind.PRODUCER, attributes: { 'halo.zone.key': key, 'halo.zone.names': names.length, 'messaging.system': 'nats' } }, async (span) => {
+    // The root of the change's trace: the answerers' and node caches' spans descend from it.
+    const attributes: Attributes = { [ATTR_ZONE_KEY]: key, [ATTR_ZONE_NAMES]: names.length, [ATTR_ZONE_TRIGGER_TIME]: triggerTime };
+    const [kind, namespace, name] = key.split('.');
+    if (namespace) attributes[ATTR_K8S_NAMESPACE_NAME] = namespace;
+    if (kind === 'svc' && name) attributes[ATTR_K8S_SERVICE_NAME] = name;
+    await tracer.startActiveSpan('zone publish', { kind: SpanKind.INTERNAL, attributes }, async (span) => {
       try {
         if (desired) {
-          await this.#writer.put(key, desired, names);
+          await this.#writer.put(key, desired, names, triggerTime);
           this.#written.set(key, desired);
           this.#invalidHeld.delete(key);
           this.#options.onWrite?.('put');
         } else {
-          await this.#writer.delete(key, names);
+          await this.#writer.delete(key, names, triggerTime);
           this.#written.delete(key);
           this.#invalidHeld.delete(key);
           this.#options.onWrite?.('delete');
         }
       } catch (err) {
+        // Written again on retry, still from when it happened.
+        this.#touchSince(key, since);
         span.recordException(err as Error);
         span.setStatus({ code: SpanStatusCode.ERROR });
         throw err;
