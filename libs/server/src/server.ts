@@ -27,6 +27,7 @@ import { cachedReply } from './plugins/cache/wire.ts';
 import type { KubernetesHandler } from './plugins/kubernetes/handler.ts';
 import { counterChild, histogramChild, serverMetrics, typeLabel, type ServerMetrics } from './metrics.ts';
 import { familyOf, TcpListener, tcpMetrics, type TcpLimits } from './tcp-listener.ts';
+import { QuerySpans } from './query-spans.ts';
 import type { DnsRequest, DnsResponse, ServerContext } from './types.ts';
 
 export interface LoadOptions {
@@ -50,6 +51,11 @@ export interface LoadOptions {
   tcpMaxConnections?: number;
   /** TCP limits (tcp-listener.ts, `defaultTcpLimits`): per client, per message, in flight, unsent bytes. */
   tcp?: Partial<TcpLimits>;
+  /**
+   * A span per query (the sampler decides which are kept). Off, a query costs one check of a field; the
+   * apps turn it on when OTEL_TRACES_SAMPLER is set (`Telemetry.queryTracing`).
+   */
+  traceQueries?: boolean;
 }
 
 export interface DnsServer {
@@ -131,9 +137,12 @@ class Server implements DnsServer {
   private readonly children = new Map<string, MetricChildren>();
   /** Queries running on each configuration, so a reload closes the old plugins only once they are done. */
   private readonly inflight = new Map<RunningConfig, { count: number; drained: (() => void) | null }>();
+  /** Null unless queries are traced. */
+  private readonly spans: QuerySpans | null;
 
   constructor(options: LoadOptions) {
     this.options = options;
+    this.spans = options.traceQueries === true ? new QuerySpans() : null;
     this.file = options.file ?? 'Corefile';
     this.shared = { ...options.context, metrics: options.context.metrics ?? new Registry() };
     this.metrics = serverMetrics(this.shared.metrics as Registry);
@@ -377,6 +386,7 @@ class Server implements DnsServer {
       else entry.children6 = c;
     }
     record(c, wire.length, out.length, started);
+    if (this.spans !== null) this.spans.answered(wire, out, transport, 'fast', started);
     return out;
   }
 
@@ -387,6 +397,7 @@ class Server implements DnsServer {
     const hit = cachedReply(this.config.blocks, listenKey, wire, transport);
     if (hit === null) return null;
     record(this.childrenOf(listenKey, port, hit.zone, transport, family, hit.type, hit.rcode, 'cache'), wire.length, hit.reply.length, started);
+    if (this.spans !== null) this.spans.answered(wire, hit.reply, transport, 'cache', started);
     return hit.reply;
   }
 
@@ -462,6 +473,7 @@ class Server implements DnsServer {
       if (q && (!reordered || shuffle)) fast.set(this.fastKey(q, transport, listenKey), query.qnameLower, { wire: wireSlab.copy(reply.wire), zone, type, rcode: response.rcode, plugin, shuffle, children4: null, children6: null });
     }
     this.observe(listenKey, port, zone, transport, remote.address, type, wire.length, reply.wire, response.rcode, plugin, started);
+    if (this.spans !== null) this.spans.answered(wire, reply.wire, transport, plugin || 'server', started, remote);
     return reply.wire;
   }
 
