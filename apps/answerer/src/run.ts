@@ -4,7 +4,7 @@ import vm from 'node:vm';
 import { AggregatorRegistry, Counter } from 'prom-client';
 import { ConfigFollower, connectBus, ZoneStore, type EffectiveConfigV1 } from '@halo/bus';
 import { loadServer } from '@halo/server';
-import { createLogger, createMetricsRegistry, startAdminServer, startTelemetry } from '@halo/telemetry';
+import { createLogger, createMetricsRegistry, ProgrammingLatency, startAdminServer, startTelemetry } from '@halo/telemetry';
 import type { AnswererConfig } from './config.ts';
 
 export interface RunOptions {
@@ -26,6 +26,7 @@ export async function runAnswerer(config: AnswererConfig, options: RunOptions): 
   }
   const invalidEntries = new Counter({ name: 'halo_answerer_invalid_zone_entries_total', help: 'KV entries skipped because they failed validation.', registers: [registry] });
   const applied = new Counter({ name: 'halo_answerer_zone_changes_total', help: 'Zone changes applied after the initial sync.', registers: [registry] });
+  const programmingLatency = new ProgrammingLatency(registry);
 
   const nc = await connectBus({ servers: config.nats, name: `halo-answerer-${config.instance}` });
   const store = await ZoneStore.open(nc, {
@@ -52,7 +53,7 @@ export async function runAnswerer(config: AnswererConfig, options: RunOptions): 
   // A worker's `prometheus` (port 9153) serves the sum over every worker, as the primary's admin port does.
   const metricsText = options.admin ? undefined : primaryMetrics();
   const context = { recordSets: store, logger, metrics: registry, nsAddresses: config.nsAddresses, httpHost: config.adminHost, metricsText };
-  const load = (text: string) => loadServer(text, { file: config.corefile.file, context, listen: config.listen, reusePort: true });
+  const load = (text: string) => loadServer(text, { file: config.corefile.file, context, listen: config.listen, reusePort: true, traceQueries: telemetry.queryTracing });
   let running = await ConfigFollower.read(nc, 'answerer');
   let loaded = await load(compose(running));
   if (!loaded.ok && running) {
@@ -79,12 +80,16 @@ export async function runAnswerer(config: AnswererConfig, options: RunOptions): 
       return result.ok ? { ok: true } : { ok: false, error: formatErrors(result.errors) };
     },
     onInvalid: (error) => logger.warn({ error }, 'skipping an invalid config entry'),
+    programmingLatency: () => programmingLatency.summary(),
   });
 
-  // The kubernetes plugin drops the pre-encoded and cached answers of the names a change touched, in the
-  // same turn as its index update (and in the change's trace): here the change is only counted.
+  // The kubernetes plugin updates its index and drops the pre-encoded and cached answers of the names a
+  // change touched in this same synchronous turn (and in the change's trace): the next query is answered
+  // with the change, so this is where the instance's DNS programming latency ends.
   store.subscribe((_key, _recordSet, update) => {
-    if (!update.initial) applied.inc();
+    if (update.initial) return;
+    applied.inc();
+    programmingLatency.observe(update.sourceTime);
   });
 
   ready = true;

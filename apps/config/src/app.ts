@@ -8,6 +8,7 @@ import type { Fragments } from './fragments.ts';
 import type { Tokens } from './tokens.ts';
 import type { RejectedConfigMap } from './configmap-source.ts';
 import auth from './plugins/auth.ts';
+import tracing from './plugins/tracing.ts';
 import { sharedSchemas } from './routes/schemas.ts';
 import { fragmentRoutes } from './routes/fragments.ts';
 import { configRoutes } from './routes/config.ts';
@@ -52,6 +53,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       security: [{ bearer: [] }],
     },
   });
+  // First: a request refused by auth is traced too, and every route's handler runs in its request's span.
+  await app.register(tracing);
   await app.register(auth, { tokens: options.tokens });
   await app.register(fragmentRoutes(options.fragments));
   await app.register(configRoutes(options.fragments, options.statuses, options.rejected ?? (() => [])));

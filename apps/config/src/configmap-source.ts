@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { CorefileError } from '@halo/corefile';
+import { tracer } from '@halo/telemetry';
 import type { Fragments } from './fragments.ts';
 import { fragmentsOf } from './configmaps.ts';
 
@@ -34,7 +35,16 @@ export class ConfigMapSource {
 
   /** Brings the fragments in line with the ConfigMaps; calls queue, so the last one sees the newest state. */
   sync(): Promise<void> {
-    this.#running = this.#running.then(() => this.#sync()).catch((err: unknown) => this.#logger.error({ err }, 'ConfigMap sync failed'));
+    // One trace per sync: the root of the validations, writes and applies a ConfigMap change causes.
+    const traced = () =>
+      tracer.startActiveSpan('configmap sync', async (span) => {
+        try {
+          await this.#sync();
+        } finally {
+          span.end();
+        }
+      });
+    this.#running = this.#running.then(traced).catch((err: unknown) => this.#logger.error({ err }, 'ConfigMap sync failed'));
     return this.#running;
   }
 

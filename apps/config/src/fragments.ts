@@ -4,6 +4,8 @@ import { configTargets, type ConfigTarget, type EffectiveConfigV1, type Fragment
 import { composeCorefile, validateComposition, validateFragment, type ClusterNetworks } from '@halo/fragments';
 import type { CorefileError } from '@halo/corefile';
 import { LockTimeout, type CommitLock } from './commit-lock.ts';
+import { SpanStatusCode } from '@opentelemetry/api';
+import { ATTR_CONFIG_ERRORS, ATTR_CONFIG_FRAGMENT, ATTR_CONFIG_VERSION, ATTR_ERROR_TYPE, tracer } from '@halo/telemetry';
 
 export type ChangeResult =
   | { ok: true; fragment: FragmentV1; effective: EffectiveConfigV1[] }
@@ -69,9 +71,25 @@ export class Fragments {
 
   /**
    * Every error of the fragment against the live ones and each target's own Corefile, then of the whole
-   * text each target will compose with it; empty when it may be applied.
+   * text each target will compose with it; empty when it may be applied. In a `fragment validate` span.
    */
   async validate(name: string, text: string, targets: ConfigTarget[]): Promise<CorefileError[]> {
+    return tracer.startActiveSpan('fragment validate', { attributes: { [ATTR_CONFIG_FRAGMENT]: name } }, async (span) => {
+      try {
+        const errors = await this.#validate(name, text, targets);
+        span.setAttribute(ATTR_CONFIG_ERRORS, errors.length);
+        if (errors.length > 0) {
+          span.setAttribute(ATTR_ERROR_TYPE, 'invalid_fragment');
+          span.setStatus({ code: SpanStatusCode.ERROR, message: `${errors.length} error(s); first: ${errors[0]!.line}:${errors[0]!.column}: ${errors[0]!.message}` });
+        }
+        return errors;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  async #validate(name: string, text: string, targets: ConfigTarget[]): Promise<CorefileError[]> {
     const live = (await this.list()).filter((f) => f.name !== name);
     const options = { clusterZone: this.#options.clusterZone, networks: this.#options.networks, own: this.#options.own };
     const others = live.filter((f) => f.targets.some((t) => targets.includes(t)));
@@ -142,15 +160,25 @@ export class Fragments {
     body: Pick<FragmentV1, 'text' | 'targets' | 'change' | 'deleted'> & { rolledBackTo?: number },
     previous: FragmentV1 | undefined,
   ): Promise<ChangeResult> {
-    const written = await this.#store.write(
-      { name: change.name, author: change.author, source: change.source ?? { kind: 'api' }, ...body },
-      change.ifMatch,
-    );
-    if (!written.ok) {
-      return { ok: false, status: 409, current: written.current, message: `fragment "${change.name}" is at version ${written.current}, not ${change.ifMatch}: read it again and retry` };
-    }
-    const targets = configTargets.filter((t) => body.targets.includes(t) || previous?.targets.includes(t));
-    return { ok: true, fragment: written.fragment, effective: await this.publish(targets) };
+    // The write, and the effective config of each target it changes (a `send halo-config` span each).
+    return tracer.startActiveSpan('fragment write', { attributes: { [ATTR_CONFIG_FRAGMENT]: change.name } }, async (span): Promise<ChangeResult> => {
+      try {
+        const written = await this.#store.write(
+          { name: change.name, author: change.author, source: change.source ?? { kind: 'api' }, ...body },
+          change.ifMatch,
+        );
+        if (!written.ok) {
+          span.setAttribute(ATTR_ERROR_TYPE, 'conflict');
+          span.setStatus({ code: SpanStatusCode.ERROR, message: `at version ${written.current}, not ${change.ifMatch}` });
+          return { ok: false, status: 409, current: written.current, message: `fragment "${change.name}" is at version ${written.current}, not ${change.ifMatch}: read it again and retry` };
+        }
+        span.setAttribute(ATTR_CONFIG_VERSION, written.fragment.version);
+        const targets = configTargets.filter((t) => body.targets.includes(t) || previous?.targets.includes(t));
+        return { ok: true, fragment: written.fragment, effective: await this.publish(targets) };
+      } finally {
+        span.end();
+      }
+    });
   }
 }
 

@@ -267,12 +267,13 @@ describe('status and OpenAPI', () => {
     }
   });
 
-  it('shows each instance with the version it runs', async () => {
+  it('shows each instance with the version it runs and its programming latency', async () => {
     const applied: number[] = [];
     const follower = await ConfigFollower.open(nc, {
       target: 'answerer',
       instance: 'answerer-test.0',
       running: null,
+      programmingLatency: () => ({ count: 12, p50Seconds: 0.031, p99Seconds: 2.5 }),
       apply: async (config: EffectiveConfigV1) => {
         applied.push(config.version);
         return { ok: true };
@@ -283,7 +284,12 @@ describe('status and OpenAPI', () => {
       const response = (await app.inject({ url: '/v1/status', headers: as(reader) })).json();
       return response.instances.find((i: { instance: string; current: boolean }) => i.instance === 'answerer-test.0' && i.current) ? response : null;
     });
-    expect(status.instances.find((i: { instance: string }) => i.instance === 'answerer-test.0')).toMatchObject({ target: 'answerer', version: status.effective.answerer, error: null });
+    expect(status.instances.find((i: { instance: string }) => i.instance === 'answerer-test.0')).toMatchObject({
+      target: 'answerer',
+      version: status.effective.answerer,
+      error: null,
+      programmingLatency: { count: 12, p50Seconds: 0.031, p99Seconds: 2.5 },
+    });
     await follower.close();
   });
 

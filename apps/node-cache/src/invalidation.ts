@@ -5,6 +5,7 @@
 // once more.
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connectBus, subscribeZoneChanges, type ZoneChangedV1 } from '@halo/bus';
+import { ATTR_CACHE_DROPPED } from '@halo/telemetry';
 import type { CacheControl } from './cache-control.ts';
 
 export interface BusInvalidationOptions {
@@ -74,8 +75,10 @@ export function startBusInvalidation(o: BusInvalidationOptions): BusInvalidation
     }
     nc = conn;
     subscribeZoneChanges(conn, {
-      onChange: (change) => {
+      // Inside the change's `process halo.zone.changed` span (its parent: the watcher's send).
+      onChange: (change, _headers, span) => {
         const dropped = o.control.invalidate(change.names);
+        span.setAttribute(ATTR_CACHE_DROPPED, dropped);
         later(() => o.control.invalidate(change.names));
         o.onChange?.(change, dropped);
       },

@@ -4,10 +4,10 @@
 // names they touch at once.
 import { Counter } from 'prom-client';
 import { loadServer, type CorefileError, type DnsServer } from '@halo/server';
-import { ConfigFollower, type EffectiveConfigV1 } from '@halo/bus';
+import { ConfigFollower, sourceTimeOf, type EffectiveConfigV1 } from '@halo/bus';
 import { configOrExit, onStop } from '@halo/cli';
 import { cacheExit, createInterception, detectBackend, probe, type Interception } from '@halo/interception';
-import { createLogger, createMetricsRegistry, startAdminServer, startTelemetry } from '@halo/telemetry';
+import { createLogger, createMetricsRegistry, ProgrammingLatency, startAdminServer, startTelemetry } from '@halo/telemetry';
 import { cacheControl, type CacheControl } from './cache-control.ts';
 import { readConfig, type HostPort } from './config.ts';
 import { clusterZones, generateCorefile, PROBE_ZONE } from './corefile.ts';
@@ -19,6 +19,7 @@ const logger = createLogger('node-cache', { instance: config.instance });
 const registry = createMetricsRegistry();
 const invalidations = new Counter({ name: 'halo_node_cache_zone_changes_total', help: 'Zone changes heard from the bus.', registers: [registry] });
 const dropped = new Counter({ name: 'halo_node_cache_invalidated_entries_total', help: 'Cache entries dropped because a zone change touched them.', registers: [registry] });
+const programmingLatency = new ProgrammingLatency(registry);
 
 async function fail(message: string): Promise<never> {
   logger.error({}, message);
@@ -87,7 +88,13 @@ if (config.setupInterface) {
 
 // One server on every address (the link-local one and the Service IP), so one cache serves them all.
 // Two instances share the addresses (SO_REUSEPORT).
-const loaded = await loadServer(corefile.text, { file: corefile.file, context: { logger, metrics: registry, resolvConf: config.resolvConf, httpHost: config.adminHost }, listen: config.listen, reusePort: true });
+const loaded = await loadServer(corefile.text, {
+  file: corefile.file,
+  context: { logger, metrics: registry, resolvConf: config.resolvConf, httpHost: config.adminHost },
+  listen: config.listen,
+  reusePort: true,
+  traceQueries: telemetry.queryTracing,
+});
 const running = loaded.ok ? loaded.server : await fail(formatErrors(loaded.errors));
 server = running;
 const control: CacheControl = cacheControl(running);
@@ -131,9 +138,14 @@ const bus = startBusInvalidation({
   busDownTtl: config.busDownTtl,
   control,
   logger,
-  onChange: (_change, n) => {
+  // Once the names are dropped, the next query asks the answerers, which apply the change in parallel
+  // (and report their own latency): this is where the node cache's DNS programming latency ends. A
+  // message without a trigger time (an older watcher) is not measured.
+  onChange: (change, n) => {
     invalidations.inc();
     dropped.inc(n);
+    const source = sourceTimeOf(change.triggerTime, Number.NaN);
+    if (!Number.isNaN(source)) programmingLatency.observe(source);
   },
 });
 const admin = config.adminPort !== undefined ? await startAdminServer({ host: config.adminHost, port: config.adminPort, registry, logger, isReady: () => server !== null }) : null;
@@ -161,6 +173,7 @@ void bus.firstConnect.then(
         return { ok: true };
       },
       onInvalid: (error) => logger.warn({ error }, 'skipping an invalid config entry'),
+      programmingLatency: () => programmingLatency.summary(),
     });
   },
   () => undefined,

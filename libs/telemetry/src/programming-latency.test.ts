@@ -19,7 +19,8 @@ describe('quantile (nearest rank)', () => {
 
 async function bucketCounts(registry: Registry): Promise<Map<string, number>> {
   const metric = await registry.getSingleMetric(PROGRAMMING_LATENCY_METRIC)!.get();
-  return new Map(metric.values.filter((v) => v.metricName?.endsWith('_bucket')).map((v) => [String(v.labels.le), v.value]));
+  const values = metric.values as { metricName?: string; labels: Record<string, string | number>; value: number }[];
+  return new Map(values.filter((v) => v.metricName?.endsWith('_bucket')).map((v) => [String(v.labels.le), v.value]));
 }
 
 describe('ProgrammingLatency', () => {

@@ -42,7 +42,7 @@ export function configRoutes(fragments: Fragments, statuses: () => Promise<Insta
     app.get('/v1/status', {
       config: { role: 'read' },
       schema: {
-        summary: 'Every answerer and node cache: the config version it runs, when it applied it, its last error',
+        summary: 'Every answerer and node cache: the config version it runs, when it applied it, its last error, its DNS programming latency',
         response: {
           200: {
             type: 'object',
@@ -82,6 +82,12 @@ export function configRoutes(fragments: Fragments, statuses: () => Promise<Insta
                     heartbeatAt: { type: 'string' },
                     current: { type: 'boolean', description: 'It runs the newest effective version of its target.' },
                     state: { type: 'string', enum: ['current', 'pending', 'rejected', 'stuck'], description: 'rejected: it refused the newest version and runs an older one; stuck: it has not applied the newest version 30 s after it was published.' },
+                    programmingLatency: {
+                      type: 'object',
+                      description:
+                        'DNS programming latency: from a change at its source (the EndpointSlice last-change-trigger-time, else when the watcher saw it) to when this instance answers with it; p50 and p99 over its latest 1000 changes. Absent before its first change.',
+                      properties: { count: { type: 'integer' }, p50Seconds: { type: 'number' }, p99Seconds: { type: 'number' } },
+                    },
                   },
                 },
               },
