@@ -6,6 +6,8 @@ export { spawnProcess, nodeBinary } from './process.ts';
 export type { ChildHandle, SpawnOptions } from './process.ts';
 export { startNatsServer, findNatsServer } from './nats-server.ts';
 export type { NatsServer, NatsServerOptions } from './nats-server.ts';
+export { startJaeger, findJaeger, referenceJaegerPath, jaegerMissingMessage, JAEGER_VERSION } from './jaeger.ts';
+export type { Jaeger, JaegerOptions } from './jaeger.ts';
 export { query, exchange, encodeQuery, resolver } from './dns-client.ts';
 export type { QueryOptions, DnsServerAddress, DnsResponse } from './dns-client.ts';
 // kube-sim: a Kubernetes API server double (tools/kube-sim), re-exported so tests need one import.

@@ -11,11 +11,13 @@ export const usage = `Usage: npm start -- [options]
   --cache-port N                      the node cache's port (default 1054)
   --config-port N                     the config service's API and page (default 18080)
   --pods insecure|verified|disabled   the kubernetes plugin's pods mode (default insecure)
+  --jaeger                            start Jaeger v2 too and send every app's traces to it
+  --jaeger-port N                     Jaeger's query API (default 16686)
   env HALO_CONFIG_TOKEN               the config service's write token (default: generated and printed)`;
 
 const podsModes: readonly PodsMode[] = ['insecure', 'verified', 'disabled'];
 
-export type StackConfig = Pick<StackOptions, 'cluster' | 'manifests' | 'kubePort' | 'dnsPort' | 'cachePort' | 'configPort' | 'pods'>;
+export type StackConfig = Pick<StackOptions, 'cluster' | 'manifests' | 'kubePort' | 'dnsPort' | 'cachePort' | 'configPort' | 'pods' | 'jaeger'>;
 
 export function readConfig(argv: string[]): ConfigResult<StackConfig> {
   const flags = readFlags(
@@ -30,6 +32,8 @@ export function readConfig(argv: string[]): ConfigResult<StackConfig> {
       'cache-port': { type: 'string', default: '1054' },
       'config-port': { type: 'string', default: '18080' },
       pods: { type: 'string', default: 'insecure' },
+      jaeger: { type: 'boolean' },
+      'jaeger-port': { type: 'string', default: '16686' },
     },
     usage,
   );
@@ -45,8 +49,11 @@ export function readConfig(argv: string[]): ConfigResult<StackConfig> {
   }
   const pods = podsModes.find((m) => m === v.pods);
   if (pods === undefined) return { ok: false, message: `--pods: must be insecure, verified or disabled, not ${v.pods}` };
+  const jaegerPort = parsePort(v['jaeger-port'], '--jaeger-port', { min: 1 });
+  if (!jaegerPort.ok) return jaegerPort;
   const [kubePort, dnsPort, cachePort, configPort] = ports as [number, number, number, number];
-  return { ok: true, config: { cluster: cluster.value, manifests: v.manifests, kubePort, dnsPort, cachePort, configPort, pods } };
+  const jaeger = v.jaeger ? { queryPort: jaegerPort.value } : undefined;
+  return { ok: true, config: { cluster: cluster.value, manifests: v.manifests, kubePort, dnsPort, cachePort, configPort, pods, jaeger } };
 }
 
 /** The cluster named by --kubeconfig/--context or --kube-server, if any. */

@@ -4,7 +4,7 @@ import { readConfig, usage } from './config.ts';
 
 describe('npm start flags', () => {
   it('defaults to the documented ports and pods insecure', () => {
-    expect(readConfig([])).toEqual({ ok: true, config: { cluster: undefined, manifests: undefined, kubePort: 16443, dnsPort: 1053, cachePort: 1054, configPort: 18080, pods: 'insecure' } });
+    expect(readConfig([])).toEqual({ ok: true, config: { cluster: undefined, manifests: undefined, kubePort: 16443, dnsPort: 1053, cachePort: 1054, configPort: 18080, pods: 'insecure', jaeger: undefined } });
   });
 
   it.each<[string[], object]>([
@@ -16,6 +16,8 @@ describe('npm start flags', () => {
     [['--kubeconfig', 'laptop.kubeconfig'], { cluster: { kubeconfig: 'laptop.kubeconfig', context: undefined } }],
     [['--kubeconfig', 'laptop.kubeconfig', '--context', 'staging'], { cluster: { kubeconfig: 'laptop.kubeconfig', context: 'staging' } }],
     [['--kube-server', 'http://127.0.0.1:8001'], { cluster: { server: 'http://127.0.0.1:8001' } }],
+    [['--jaeger'], { jaeger: { queryPort: 16686 } }],
+    [['--jaeger', '--jaeger-port', '26686'], { jaeger: { queryPort: 26686 } }],
   ])('%j → %j', (argv, wanted) => {
     const result = readConfig(argv);
     expect(result.ok && result.config).toMatchObject(wanted);
@@ -31,6 +33,7 @@ describe('npm start flags', () => {
     [['--kube-server', 'ftp://127.0.0.1:8001'], /--kube-server: http:\/\/ or https:\/\/, not ftp:/],
     [['--kube-server', '127.0.0.1:8001'], /--kube-server: not a URL: 127.0.0.1:8001/],
     [['--kubeconfig', 'a', '--manifests', 'cluster.yaml'], /--manifests seeds kube-sim, which does not run when a cluster is given/],
+    [['--jaeger', '--jaeger-port', 'x'], /--jaeger-port: not a port: x/],
     [['--bogus'], /Unknown option '--bogus'[\s\S]*Usage: npm start/],
     [['extra'], /Unexpected argument 'extra'[\s\S]*Usage: npm start/],
   ])('%j is refused: %s', (argv, message) => {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { kubeadmCorefile } from '@halo/corefile';
 import { startOutsideResolver, type OutsideResolver } from './outside-resolver.ts';
 import type { KubeConfigOptions } from '@halo/kube';
-import { freePort, query, spawnProcess, startNatsServer, waitFor, type ChildHandle, type NatsServer } from '@halo/testing';
+import { freePort, query, spawnProcess, startJaeger, startNatsServer, waitFor, type ChildHandle, type Jaeger, type NatsServer } from '@halo/testing';
 import { clusterAccess, type ClusterOption } from './cluster.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -45,6 +45,8 @@ export interface StackOptions {
    * a resolver on loopback that knows no name, so a test never sends a query beyond loopback.
    */
   resolvConf?: string;
+  /** Start Jaeger v2 first and point every app at it with the OTEL_* variables. */
+  jaeger?: { queryPort?: number; bin?: string };
 }
 
 export interface StackProcess {
@@ -67,6 +69,8 @@ export interface Stack {
   /** The config service: its API and its write-role token. */
   config: { url: string; token: string };
   nats: NatsServer;
+  /** With `jaeger`: its query API (`${queryUrl}/api/traces?service=halo-watcher`). */
+  jaeger?: { queryUrl: string; otlpHttpUrl: string };
   workDir: string;
   corefile: string;
   processes: Map<string, StackProcess>;
@@ -87,9 +91,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const started: string[] = [];
   let nats: NatsServer | undefined;
   let outside: OutsideResolver | undefined;
+  let jaeger: Jaeger | undefined;
+  // With Jaeger: the standard variables every app reads (libs/telemetry), spans sent within half a second.
+  let telemetryEnv: NodeJS.ProcessEnv = {};
 
   const spawn = async (name: string, entryPath: string, args: string[], readyLine = /"ready":true/, env: NodeJS.ProcessEnv = {}): Promise<StackProcess> => {
-    const handle = await spawnProcess(entryPath, args, { readyLine, timeoutMs: options.readyTimeoutMs ?? 120_000, env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', ...env } });
+    const handle = await spawnProcess(entryPath, args, { readyLine, timeoutMs: options.readyTimeoutMs ?? 120_000, env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', ...telemetryEnv, ...env } });
     const proc = { name, handle, args, entry: entryPath, env };
     processes.set(name, proc);
     if (!started.includes(name)) started.push(name);
@@ -106,12 +113,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }
     await nats?.stop();
     await outside?.close();
+    await jaeger?.stop();
     await rm(workDir, { recursive: true, force: true });
   };
 
   try {
     // A cluster that cannot be reached as named fails before anything starts.
     const access = options.cluster ? await clusterAccess(options.cluster, workDir) : null;
+    if (options.jaeger) {
+      jaeger = await startJaeger(options.jaeger);
+      telemetryEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpHttpUrl, OTEL_BSP_SCHEDULE_DELAY: '500' };
+    }
     nats = await startNatsServer({ jetstream: true });
     const dnsPort = options.dnsPort ?? (await freePort({ udp: true }));
     let kube: KubeConfigOptions;
@@ -168,7 +180,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     // One node cache in front of the pool, as on a node (issue 4).
     const cachePort = options.cachePort ?? (await freePort({ udp: true }));
-    await spawn('node-cache', entry('apps/node-cache/src/main.ts'), ['--listen', `${host}:${cachePort}`, '--answerers', `${host}:${dnsPort}`, '--nats', nats.url, '--instance', 'node-cache-0', ...(options.resolvConf ? ['--resolv-conf', options.resolvConf] : ['--upstream', upstream])]);
+    await spawn('node-cache', entry('apps/node-cache/src/main.ts'), [
+      '--listen', `${host}:${cachePort}`, '--answerers', `${host}:${dnsPort}`, '--nats', nats.url, '--instance', 'node-cache-0',
+      ...(options.resolvConf ? ['--resolv-conf', options.resolvConf] : ['--upstream', upstream]), '--admin-host', host, '--admin-port', '0',
+    ]);
 
     // The config service: fragments from its API and from the extra-config ConfigMaps in kube-system.
     const configPort = options.configPort ?? (await freePort());
@@ -182,6 +197,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     return {
       config: { url: `http://${host}:${configPort}`, token: configToken },
       natsUrl: nats.url,
+      ...(jaeger ? { jaeger: { queryUrl: jaeger.queryUrl, otlpHttpUrl: jaeger.otlpHttpUrl } } : {}),
       kubeUrl,
       kube,
       dns: { host, port: dnsPort },

@@ -389,3 +389,59 @@ describe.each(clusters)('against $name', (cluster: ClusterUnderTest) => {
     }, 300_000);
   });
 });
+
+describe('DNS programming latency', () => {
+  /** The admin port a process printed in its ready line. */
+  const adminOf = (name: string): number => {
+    const line = stack.processes.get(name)!.handle.lines.find((l) => l.includes('"ready":true'))!;
+    return (JSON.parse(line.slice(line.indexOf('{'))) as { admin: number }).admin;
+  };
+  const buckets = async (name: string): Promise<Map<string, number>> => {
+    const text = await (await fetch(`http://${stack.dns.host}:${adminOf(name)}/metrics`)).text();
+    const counts = new Map<string, number>();
+    for (const m of text.matchAll(/^halo_dns_programming_latency_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)) counts.set(m[1]!, Number(m[2]));
+    return counts;
+  };
+  const instances = ['answerer-0', 'answerer-1', 'node-cache'];
+
+  it('measures a change from its EndpointSlice trigger time to when each answerer and the node cache answer with it', async () => {
+    const before = new Map(await Promise.all(instances.map(async (name) => [name, await buckets(name)] as const)));
+    await core.createNamespacedService({ namespace: 'shop', body: { metadata: { name: 'timed', namespace: 'shop' }, spec: { clusterIP: 'None', ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] } } });
+    // The EndpointSlice controller's annotation says the Pod became ready 42 s ago (a slow controller, say).
+    const trigger = new Date(Date.now() - 42_000).toISOString();
+    await discovery.createNamespacedEndpointSlice({
+      namespace: 'shop',
+      body: {
+        metadata: { name: 'timed-1', namespace: 'shop', labels: { 'kubernetes.io/service-name': 'timed' }, annotations: { 'endpoints.kubernetes.io/last-change-trigger-time': trigger } },
+        addressType: 'IPv4',
+        ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+        endpoints: [{ addresses: ['10.244.20.9'], conditions: { ready: true } }],
+      },
+    });
+    await answersA('timed.shop.svc.cluster.local', ['10.244.20.9']);
+
+    // One observation between 30 s and 60 s in each instance's histogram (the Service's own change, if
+    // written apart, took well under 30 s and counts in both buckets).
+    for (const name of instances) {
+      await waitFor(async () => {
+        const after = await buckets(name);
+        const delta = (le: string) => (after.get(le) ?? 0) - (before.get(name)!.get(le) ?? 0);
+        return delta('60') - delta('30') === 1;
+      }, { timeoutMs: 15_000, message: `${name} observed no programming latency between 30 and 60 s` });
+    }
+
+    // Each instance's status (written every 10 s) reports it: the largest of its latest changes.
+    const status = await waitFor(async () => {
+      const response = await fetch(`${stack.config.url}/v1/status`, { headers: { authorization: `Bearer ${stack.config.token}` } });
+      const body = (await response.json()) as { instances: { instance: string; programmingLatency?: { count: number; p50Seconds: number; p99Seconds: number } }[] };
+      const latencies = new Map(body.instances.map((i) => [i.instance, i.programmingLatency]));
+      return ['answerer-0', 'answerer-1', 'node-cache-0'].every((i) => (latencies.get(i)?.p99Seconds ?? 0) >= 42) ? latencies : null;
+    }, { timeoutMs: 30_000, message: 'the status never showed the 42 s change' });
+    for (const instance of ['answerer-0', 'answerer-1', 'node-cache-0']) {
+      const latency = status.get(instance)!;
+      expect(latency.p99Seconds).toBeLessThan(60);
+      expect(latency.p50Seconds).toBeLessThanOrEqual(latency.p99Seconds);
+      expect(latency.count).toBeGreaterThanOrEqual(1);
+    }
+  });
+});
