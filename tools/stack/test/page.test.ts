@@ -5,6 +5,8 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { CoreV1Api, DiscoveryV1Api } from '@kubernetes/client-node';
+import { loadKubeConfig } from '@halo/kube';
 import { query, waitFor } from '@halo/testing';
 import { startStack, type Stack } from '../src/index.ts';
 
@@ -63,5 +65,38 @@ describe.skipIf(!haveChromium)('the config page', () => {
       }, { timeoutMs: 10_000, message: `www.page.internal not answered at :${port}` });
     }
     await page.screenshot({ path: join(tmpdir(), 'halo-config-page.png'), fullPage: true });
+  });
+
+  it("shows each instance's DNS programming latency: a change triggered 42 s ago", async () => {
+    const kc = loadKubeConfig({ kubeServer: stack.kubeUrl });
+    await kc.makeApiClient(CoreV1Api).createNamespacedService({
+      namespace: 'shop',
+      body: { metadata: { name: 'late', namespace: 'shop' }, spec: { clusterIP: 'None', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] } },
+    });
+    await kc.makeApiClient(DiscoveryV1Api).createNamespacedEndpointSlice({
+      namespace: 'shop',
+      body: {
+        metadata: {
+          name: 'late-1',
+          namespace: 'shop',
+          labels: { 'kubernetes.io/service-name': 'late' },
+          annotations: { 'endpoints.kubernetes.io/last-change-trigger-time': new Date(Date.now() - 42_000).toISOString() },
+        },
+        addressType: 'IPv4',
+        ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
+        endpoints: [{ addresses: ['10.244.42.1'], conditions: { ready: true } }],
+      },
+    });
+    const page = await browser.newPage();
+    await page.goto(stack.config.url);
+    await page.fill('#token', stack.config.token);
+    await page.click('#save-token');
+    // The instances write their status every 10 s; the page reads it every second.
+    await expect
+      .poll(async () => {
+        const rows = await page.$$eval('#status tbody tr', (trs) => trs.map((tr) => ({ instance: tr.getAttribute('data-instance'), p99: Number(tr.getAttribute('data-p99') ?? 0), text: tr.textContent ?? '' })));
+        return rows.filter((r) => r.p99 >= 42 && r.p99 < 60 && /\d+\.\d s \(\d+ changes\)/.test(r.text)).map((r) => r.instance).sort();
+      }, { timeout: 30_000 })
+      .toEqual(['answerer-0', 'answerer-1', 'node-cache-0']);
   });
 });
