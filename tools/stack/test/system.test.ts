@@ -2,6 +2,7 @@
 // API server → watcher → NATS → answerer pool and node cache, real processes, a real DNS client.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { CoordinationV1Api, CoreV1Api, DiscoveryV1Api, KubernetesObjectApi, type KubernetesObject, type V1Endpoint, type V1EndpointSlice, type V1Service } from '@kubernetes/client-node';
 import { loadKubeConfig } from '@halo/kube';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -443,5 +444,38 @@ describe('DNS programming latency', () => {
       expect(latency.p50Seconds).toBeLessThanOrEqual(latency.p99Seconds);
       expect(latency.count).toBeGreaterThanOrEqual(1);
     }
+  });
+});
+
+describe('the Grafana dashboard', () => {
+  const dashboardFile = fileURLToPath(new URL('../../../deploy/components/monitoring/dashboards/halo-dns.json', import.meta.url));
+
+  /** Every metric name a PromQL expression of the dashboard reads, histograms by their base name. */
+  function queried(): Set<string> {
+    const dashboard = JSON.parse(readFileSync(dashboardFile, 'utf8')) as { panels: { targets?: { expr: string }[] }[] };
+    const names = new Set<string>();
+    for (const panel of dashboard.panels) {
+      for (const { expr } of panel.targets ?? []) {
+        for (const [name] of expr.matchAll(/\b(?:coredns|halo|process|nodejs)_[a-z0-9_]+/g)) names.add(name.replace(/_(bucket|sum|count)$/, ''));
+      }
+    }
+    return names;
+  }
+
+  it('queries only metrics the running apps export', async () => {
+    const exported = new Set<string>();
+    for (const proc of stack.processes.values()) {
+      const line = proc.handle.lines.find((l) => l.includes('"ready":true') && l.includes('"admin"'));
+      const admin = line ? (JSON.parse(line.slice(line.indexOf('{'))) as { admin?: number | null }).admin : null;
+      if (!admin) continue;
+      const text = await fetch(`http://${stack.dns.host}:${admin}/metrics`).then((r) => r.text(), () => '');
+      for (const [, name] of text.matchAll(/^# TYPE (\S+) /gm)) exported.add(name!);
+    }
+    const names = queried();
+    // Request rate, response codes, latency, cache hits and programming latency are all on it.
+    for (const name of ['coredns_dns_requests_total', 'coredns_dns_responses_total', 'coredns_dns_request_duration_seconds', 'halo_dns_fast_path_answers_total', 'halo_dns_programming_latency_seconds']) {
+      expect(names).toContain(name);
+    }
+    expect([...names].filter((name) => !exported.has(name))).toEqual([]);
   });
 });
