@@ -78,9 +78,10 @@ export class Fragments {
       try {
         const errors = await this.#validate(name, text, targets);
         span.setAttribute(ATTR_CONFIG_ERRORS, errors.length);
-        if (errors.length > 0) {
+        const [first] = errors;
+        if (first) {
           span.setAttribute(ATTR_ERROR_TYPE, 'invalid_fragment');
-          span.setStatus({ code: SpanStatusCode.ERROR, message: `${errors.length} error(s); first: ${errors[0]!.line}:${errors[0]!.column}: ${errors[0]!.message}` });
+          span.setStatus({ code: SpanStatusCode.ERROR, message: `${errors.length} error(s); first: ${first.line}:${first.column}: ${first.message}` });
         }
         return errors;
       } finally {

@@ -74,10 +74,10 @@ describe('one trace per config change', () => {
     const applies = new Map(named('process halo-config').map((s) => [s.attributes['halo.config.target'], s]));
     assertSpan(applies.get('answerer'), { kind: SpanKind.CONSUMER, parent: sends.get('answerer'), status: SpanStatusCode.UNSET });
     assertSpan(applies.get('node-cache'), { kind: SpanKind.CONSUMER, parent: sends.get('node-cache'), status: SpanStatusCode.ERROR, attributes: { 'error.type': 'config_refused' } });
-    expect(applies.get('node-cache')!.status.message).toMatch(/cannot listen/);
+    expect(applies.get('node-cache')?.status.message).toMatch(/cannot listen/);
     // Everything in one trace.
     const traceIds = new Set(tracing.spans().map((s: ReadableSpan) => s.spanContext().traceId));
-    expect(traceIds).toEqual(new Set([request!.spanContext().traceId]));
+    expect(traceIds).toEqual(new Set([request?.spanContext().traceId]));
   });
 
   it('a refused fragment: the validate span says why, nothing is written, the request is a 422 (not a server error)', async () => {
@@ -89,7 +89,7 @@ describe('one trace per config change', () => {
     assertSpan(request, { status: SpanStatusCode.UNSET, attributes: { 'http.response.status_code': 422 } });
     const [validate] = named('fragment validate');
     assertSpan(validate, { parent: request, status: SpanStatusCode.ERROR, attributes: { 'halo.config.errors': 1, 'error.type': 'invalid_fragment' } });
-    expect(validate!.status.message).toMatch(/^1 error\(s\); first: 2:3: /);
+    expect(validate?.status.message).toMatch(/^1 error\(s\); first: 2:3: /);
     expect(named('fragment write')).toEqual([]);
     expect(named('send halo-config')).toEqual([]);
   });
@@ -101,7 +101,7 @@ describe('one trace per config change', () => {
     expect(response.statusCode).toBe(200);
     await waitFor(() => named('GET /v1/status').length === 1);
     const [request] = named('GET /v1/status');
-    expect(request!.spanContext().traceId).toBe(callerTrace);
-    expect(request!.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
+    expect(request?.spanContext().traceId).toBe(callerTrace);
+    expect(request?.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
   });
 });

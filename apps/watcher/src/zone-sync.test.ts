@@ -53,15 +53,15 @@ describe('ZoneSync trigger times', () => {
     sync.lead();
     await waitFor(() => seen('svc.shop.web').length === 1 && seen('svc.shop.api').length === 1);
     await sync.idle();
-    expect(seen('svc.shop.web')[0]!.sourceTime).toBe(early);
-    expect(seen('svc.shop.api')[0]!.sourceTime).toBeGreaterThanOrEqual(leadAt);
+    expect(seen('svc.shop.web')[0]?.sourceTime).toBe(early);
+    expect(seen('svc.shop.api')[0]?.sourceTime).toBeGreaterThanOrEqual(leadAt);
 
     // A change that leaves the record set as it is writes nothing, and its time is not kept for the next.
     for (const key of state.onService('update', service('web', '10.96.0.10'))) sync.touch(key, early - 60_000);
     await sync.idle();
     for (const key of state.onEndpointSlice('update', slice('web', '10.244.0.6'))) sync.touch(key, early + 9_000);
     await waitFor(() => seen('svc.shop.web').length === 2);
-    expect(seen('svc.shop.web')[1]!.sourceTime).toBe(early + 9_000);
+    expect(seen('svc.shop.web')[1]?.sourceTime).toBe(early + 9_000);
 
     sync.close();
     await store.close();

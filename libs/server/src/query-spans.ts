@@ -27,7 +27,7 @@ export class QuerySpans {
     const span = tracer.startSpan('DNS', { kind: SpanKind.SERVER, startTime: startedMs }, ROOT_CONTEXT);
     if (span.isRecording()) {
       const decoded = decodeQuery(wire);
-      const rcode = reply.length >= 4 ? rcodeName(reply[3]! & 0x0f) : 'FORMERR';
+      const rcode = reply.length >= 4 ? rcodeName(reply.readUInt8(3) & 0x0f) : 'FORMERR';
       if (decoded.ok) {
         span.updateName(dnsQuerySpanName(decoded.query.qtype));
         span.setAttribute(ATTR_DNS_QUESTION_NAME, decoded.query.qnameLower);

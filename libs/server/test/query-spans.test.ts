@@ -25,7 +25,9 @@ async function start(traceQueries: boolean): Promise<number> {
   const loaded = await loadServer(corefile, { context: { recordSets: source }, listen: { host: '127.0.0.1', port: 0 }, traceQueries });
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
   started.push(loaded.server);
-  return loaded.server.addresses()[0]!.port;
+  const [address] = loaded.server.addresses();
+  if (!address) throw new Error('the server listens nowhere');
+  return address.port;
 }
 
 beforeAll(() => {

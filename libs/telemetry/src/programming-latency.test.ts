@@ -18,7 +18,9 @@ describe('quantile (nearest rank)', () => {
 });
 
 async function bucketCounts(registry: Registry): Promise<Map<string, number>> {
-  const metric = await registry.getSingleMetric(PROGRAMMING_LATENCY_METRIC)!.get();
+  const histogram = registry.getSingleMetric(PROGRAMMING_LATENCY_METRIC);
+  if (!histogram) throw new Error(`${PROGRAMMING_LATENCY_METRIC} is not registered`);
+  const metric = await histogram.get();
   const values = metric.values as { metricName?: string; labels: Record<string, string | number>; value: number }[];
   return new Map(values.filter((v) => v.metricName?.endsWith('_bucket')).map((v) => [String(v.labels.le), v.value]));
 }

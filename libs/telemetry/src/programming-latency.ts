@@ -60,7 +60,6 @@ export class ProgrammingLatency {
 
 /** The nearest-rank quantile of ascending values (q in 0..1); NaN for none. */
 export function quantile(sorted: ArrayLike<number>, q: number): number {
-  if (sorted.length === 0) return Number.NaN;
   const rank = Math.ceil(q * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? Number.NaN;
 }

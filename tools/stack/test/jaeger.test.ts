@@ -29,23 +29,33 @@ interface Span {
 
 function spansOf(t: JaegerTrace): Span[] {
   return t.spans.map((s) => {
-    const process = t.processes[s.processID]!;
+    const process = t.processes[s.processID];
     return {
       id: s.spanID,
       name: s.operationName,
-      service: process.serviceName,
-      instance: String(process.tags.find((tag) => tag.key === 'service.instance.id')?.value ?? ''),
+      service: process?.serviceName ?? '',
+      instance: String(process?.tags.find((tag) => tag.key === 'service.instance.id')?.value ?? ''),
       parent: s.references.find((r) => r.refType === 'CHILD_OF')?.spanID ?? null,
       tags: Object.fromEntries(s.tags.map((tag) => [tag.key, tag.value])),
     };
   });
 }
 
+/** The one span of this name; fails the test when there are none or several. */
+function onlySpan(spans: Span[], name: string): Span {
+  const matching = spans.filter((s) => s.name === name);
+  expect(matching.map((s) => s.name)).toEqual([name]);
+  const [span] = matching;
+  if (!span) throw new Error(`no span ${name}`);
+  return span;
+}
+
 let stack: Stack;
 let core: CoreV1Api;
 
 async function traces(params: Record<string, string>): Promise<JaegerTrace[]> {
-  const url = new URL('/api/traces', stack.jaeger!.queryUrl);
+  if (!stack.jaeger) throw new Error('the stack runs no Jaeger');
+  const url = new URL('/api/traces', stack.jaeger.queryUrl);
   for (const [key, value] of Object.entries({ lookback: '1h', limit: '50', ...params })) url.searchParams.set(key, value);
   const response = await fetch(url);
   if (!response.ok) return [];
@@ -77,7 +87,7 @@ describe.skipIf(!haveJaeger)('traced in Jaeger, end to end', () => {
     const found = await waitFor(
       async () => {
         const all = await traces({ service: 'halo-watcher', tags: JSON.stringify({ 'halo.zone.key': 'svc.shop.traced' }) });
-        const spans = all.length === 1 ? spansOf(all[0]!) : [];
+        const spans = all.length === 1 && all[0] ? spansOf(all[0]) : [];
         const applies = spans.filter((s) => s.name === 'process halo-zone');
         const drops = spans.filter((s) => s.name === 'process halo.zone.changed');
         return applies.length >= 2 && drops.length >= 1 ? { all, spans } : null;
@@ -86,11 +96,7 @@ describe.skipIf(!haveJaeger)('traced in Jaeger, end to end', () => {
     );
     expect(found.all).toHaveLength(1);
     const { spans } = found;
-    const one = (name: string) => {
-      const matching = spans.filter((s) => s.name === name);
-      expect(matching.map((s) => s.name)).toEqual([name]);
-      return matching[0]!;
-    };
+    const one = (name: string) => onlySpan(spans, name);
     const publish = one('zone publish');
     expect(publish).toMatchObject({ service: 'halo-watcher', instance: 'watcher-0', parent: null });
     expect(publish.tags).toMatchObject({ 'halo.zone.key': 'svc.shop.traced', 'k8s.namespace.name': 'shop', 'k8s.service.name': 'traced' });
@@ -123,7 +129,7 @@ describe.skipIf(!haveJaeger)('traced in Jaeger, end to end', () => {
     const found = await waitFor(
       async () => {
         const all = await traces({ service: 'halo-config', operation: 'PUT /v1/fragments/:name' });
-        const spans = all.length === 1 ? spansOf(all[0]!) : [];
+        const spans = all.length === 1 && all[0] ? spansOf(all[0]) : [];
         const applies = spans.filter((s) => s.name === 'process halo-config');
         return applies.length >= 3 ? { all, spans } : null;
       },
@@ -131,21 +137,21 @@ describe.skipIf(!haveJaeger)('traced in Jaeger, end to end', () => {
     );
     expect(found.all).toHaveLength(1);
     const { spans } = found;
-    const [request] = spans.filter((s) => s.name === 'PUT /v1/fragments/:name');
+    const request = onlySpan(spans, 'PUT /v1/fragments/:name');
     expect(request).toMatchObject({ service: 'halo-config', parent: null });
-    expect(request!.tags).toMatchObject({ 'span.kind': 'server', 'http.response.status_code': 200, 'url.path': '/v1/fragments/traced' });
-    const validate = spans.find((s) => s.name === 'fragment validate');
-    const write = spans.find((s) => s.name === 'fragment write');
-    expect(validate).toMatchObject({ service: 'halo-config', parent: request!.id });
-    expect(write).toMatchObject({ service: 'halo-config', parent: request!.id });
-    const sends = new Map(spans.filter((s) => s.name === 'send halo-config').map((s) => [s.tags['halo.config.target'], s]));
+    expect(request.tags).toMatchObject({ 'span.kind': 'server', 'http.response.status_code': 200, 'url.path': '/v1/fragments/traced' });
+    const validate = onlySpan(spans, 'fragment validate');
+    const write = onlySpan(spans, 'fragment write');
+    expect(validate).toMatchObject({ service: 'halo-config', parent: request.id });
+    expect(write).toMatchObject({ service: 'halo-config', parent: request.id });
+    const sends = new Map(spans.filter((s) => s.name === 'send halo-config').map((s) => [s.tags['halo.config.target'], s.id]));
     expect([...sends.keys()].sort()).toEqual(['answerer', 'node-cache']);
-    for (const send of sends.values()) expect(send.parent).toBe(write!.id);
+    for (const send of spans.filter((s) => s.name === 'send halo-config')) expect(send.parent).toBe(write.id);
     const applies = spans.filter((s) => s.name === 'process halo-config');
     expect(applies.map((s) => [s.service, s.instance, s.parent]).sort()).toEqual([
-      ['halo-answerer', 'answerer-0', sends.get('answerer')!.id],
-      ['halo-answerer', 'answerer-1', sends.get('answerer')!.id],
-      ['halo-node-cache', 'node-cache-0', sends.get('node-cache')!.id],
+      ['halo-answerer', 'answerer-0', sends.get('answerer')],
+      ['halo-answerer', 'answerer-1', sends.get('answerer')],
+      ['halo-node-cache', 'node-cache-0', sends.get('node-cache')],
     ]);
     for (const apply of applies) expect(apply.tags['otel.status_code']).toBeUndefined();
   });

@@ -394,19 +394,21 @@ describe.each(clusters)('against $name', (cluster: ClusterUnderTest) => {
 describe('DNS programming latency', () => {
   /** The admin port a process printed in its ready line. */
   const adminOf = (name: string): number => {
-    const line = stack.processes.get(name)!.handle.lines.find((l) => l.includes('"ready":true'))!;
+    const line = stack.processes.get(name)?.handle.lines.find((l) => l.includes('"ready":true'));
+    if (!line) throw new Error(`${name} never said it was ready`);
     return (JSON.parse(line.slice(line.indexOf('{'))) as { admin: number }).admin;
   };
   const buckets = async (name: string): Promise<Map<string, number>> => {
     const text = await (await fetch(`http://${stack.dns.host}:${adminOf(name)}/metrics`)).text();
     const counts = new Map<string, number>();
-    for (const m of text.matchAll(/^halo_dns_programming_latency_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)) counts.set(m[1]!, Number(m[2]));
+    for (const [, le = '', count] of text.matchAll(/^halo_dns_programming_latency_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)) counts.set(le, Number(count));
     return counts;
   };
   const instances = ['answerer-0', 'answerer-1', 'node-cache'];
 
   it('measures a change from its EndpointSlice trigger time to when each answerer and the node cache answer with it', async () => {
     const before = new Map(await Promise.all(instances.map(async (name) => [name, await buckets(name)] as const)));
+    const countBefore = (name: string, le: string) => before.get(name)?.get(le) ?? 0;
     await core.createNamespacedService({ namespace: 'shop', body: { metadata: { name: 'timed', namespace: 'shop' }, spec: { clusterIP: 'None', ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] } } });
     // The EndpointSlice controller's annotation says the Pod became ready 42 s ago (a slow controller, say).
     const trigger = new Date(Date.now() - 42_000).toISOString();
@@ -426,7 +428,7 @@ describe('DNS programming latency', () => {
     for (const name of instances) {
       await waitFor(async () => {
         const after = await buckets(name);
-        const delta = (le: string) => (after.get(le) ?? 0) - (before.get(name)!.get(le) ?? 0);
+        const delta = (le: string) => (after.get(le) ?? 0) - countBefore(name, le);
         return delta('60') - delta('30') === 1;
       }, { timeoutMs: 15_000, message: `${name} observed no programming latency between 30 and 60 s` });
     }
@@ -439,7 +441,7 @@ describe('DNS programming latency', () => {
       return ['answerer-0', 'answerer-1', 'node-cache-0'].every((i) => (latencies.get(i)?.p99Seconds ?? 0) >= 42) ? latencies : null;
     }, { timeoutMs: 30_000, message: 'the status never showed the 42 s change' });
     for (const instance of ['answerer-0', 'answerer-1', 'node-cache-0']) {
-      const latency = status.get(instance)!;
+      const latency = status.get(instance) ?? { count: 0, p50Seconds: Number.NaN, p99Seconds: Number.NaN };
       expect(latency.p99Seconds).toBeLessThan(60);
       expect(latency.p50Seconds).toBeLessThanOrEqual(latency.p99Seconds);
       expect(latency.count).toBeGreaterThanOrEqual(1);
@@ -469,7 +471,7 @@ describe('the Grafana dashboard', () => {
       const admin = line ? (JSON.parse(line.slice(line.indexOf('{'))) as { admin?: number | null }).admin : null;
       if (!admin) continue;
       const text = await fetch(`http://${stack.dns.host}:${admin}/metrics`).then((r) => r.text(), () => '');
-      for (const [, name] of text.matchAll(/^# TYPE (\S+) /gm)) exported.add(name!);
+      for (const [, name = ''] of text.matchAll(/^# TYPE (\S+) /gm)) exported.add(name);
     }
     const names = queried();
     // Request rate, response codes, latency, cache hits and programming latency are all on it.
