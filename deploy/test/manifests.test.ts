@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { kubeadmCorefile } from '@halo/corefile';
-import { findNatsServer, freePort, spawnProcess, waitFor, type ChildHandle } from '@halo/testing';
+import { findJaeger, findNatsServer, freePort, jaegerMissingMessage, spawnProcess, waitFor, type ChildHandle } from '@halo/testing';
 
 const deploy = fileURLToPath(new URL('../', import.meta.url));
 
@@ -49,7 +49,7 @@ interface Container {
   name: string;
   image: string;
   args?: string[];
-  env?: { name: string; value?: string }[];
+  env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
   ports?: { name?: string; containerPort: number; protocol?: string }[];
   startupProbe?: Probe;
   livenessProbe?: Probe;
@@ -85,6 +85,7 @@ interface Obj {
     endpoints?: { port: string }[];
   };
   data?: Record<string, string>;
+  podMetricsEndpoints?: { port: string }[];
   subjects?: { kind: string; name: string; namespace?: string }[];
   rules?: { resources?: string[] }[];
 }
@@ -115,7 +116,10 @@ const containersOf = (o: Obj) => [...(podSpec(o).initContainers ?? []), ...podSp
 const allContainers = (objs: Obj[]) => workloads(objs).flatMap((w) => containersOf(w).map((c) => ({ workload: w, pod: podSpec(w), container: c })));
 const find = (objs: Obj[], kind: string, name: string) => objs.find((o) => o.kind === kind && o.metadata.name === name);
 const names = (objs: Obj[], kind: string) => objs.filter((o) => o.kind === kind).map((o) => o.metadata.name).sort();
-const isHalo = (image: string) => !image.includes('nats');
+/** Images that are not Halo's: NATS (the bus) and Jaeger (components/tracing). */
+const isHalo = (image: string) => !image.includes('nats') && !image.includes('jaeger');
+/** Workloads of components/tracing: not on the DNS path, so not held to the critical add-ons' placement. */
+const isTracing = (o: Obj) => o.spec?.template?.metadata.labels?.['app.kubernetes.io/component'] === 'tracing';
 /** The variable name Kubernetes injects for a Service (`halo-nats` → `HALO_NATS`). */
 const serviceVar = (service: string) => service.toUpperCase().replaceAll('-', '_');
 /** Every `$(VAR)` an env value or argument refers to. */
@@ -132,7 +136,7 @@ describe('deploy base', () => {
 describe.skipIf(!renderer).each(OVERLAYS)('overlay %s, rendered', (overlay) => {
   it('has every app, the bus and the node caches', () => {
     const objs = render(overlay);
-    expect(names(objs, 'Deployment')).toEqual(['halo-answerer', 'halo-config', 'halo-watcher']);
+    expect(names(objs, 'Deployment')).toEqual(overlay === 'dev' ? ['halo-answerer', 'halo-config', 'halo-jaeger', 'halo-watcher'] : ['halo-answerer', 'halo-config', 'halo-watcher']);
     expect(names(objs, 'StatefulSet')).toEqual(['halo-nats']);
     expect(names(objs, 'DaemonSet')).toEqual(overlay === 'production' ? ['halo-node-cache', 'halo-node-cache-b'] : ['halo-node-cache']);
     expect(find(objs, 'Deployment', 'halo-watcher')?.spec?.replicas).toBe(2);
@@ -171,9 +175,12 @@ describe.skipIf(!renderer).each(OVERLAYS)('overlay %s, rendered', (overlay) => {
     // Every app of the repo runs from it: the entry point's first argument names the app.
     const apps = new Set(allContainers(objs).filter((x) => isHalo(x.container.image)).map((x) => x.container.args?.[0]));
     expect([...apps].sort()).toEqual(['answerer', 'config', 'node-cache', 'node-guard', 'watcher']);
-    const nats = images.filter((i) => !isHalo(i));
+    const nats = images.filter((i) => i.includes('nats'));
     expect(nats).toHaveLength(1);
     expect(nats[0]).toMatch(/^[\w./-]+nats:\d+\.\d+\.\d+$/);
+    // Jaeger, in dev only, pinned too.
+    const jaeger = images.filter((i) => i.includes('jaeger'));
+    expect(jaeger).toEqual(overlay === 'dev' ? [expect.stringMatching(/^[\w./-]+jaeger:2\.\d+\.\d+$/)] : []);
   });
 
   it('needs no cluster DNS to start: the node resolvers, the bus and the API server by injected addresses', () => {
@@ -289,7 +296,7 @@ describe.skipIf(!renderer).each(OVERLAYS)('overlay %s, rendered', (overlay) => {
   });
 
   it('has the tolerations and priority classes of the CoreDNS and NodeLocal DNSCache manifests', () => {
-    for (const w of workloads(render(overlay))) {
+    for (const w of workloads(render(overlay)).filter((o) => !isTracing(o))) {
       const pod = podSpec(w);
       expect(pod.nodeSelector, w.metadata.name).toEqual({ 'kubernetes.io/os': 'linux' });
       expect(pod.tolerations, w.metadata.name).toContainEqual({ key: 'CriticalAddonsOnly', operator: 'Exists' });
@@ -333,6 +340,71 @@ describe.skipIf(!renderer).each(OVERLAYS)('overlay %s, rendered', (overlay) => {
     const kubeDns = find(objs, 'Service', 'kube-dns');
     for (const endpoint of monitor?.spec?.endpoints ?? []) expect(kubeDns?.spec?.ports?.map((p) => p.name)).toContain(endpoint.port);
     expect(find(objs, 'PodMonitor', 'halo-node-cache')).toBeDefined();
+    // The watchers' admin port, named as the monitor says.
+    const watcherMonitor = find(objs, 'PodMonitor', 'halo-watcher');
+    const watcher = containersOf(find(objs, 'Deployment', 'halo-watcher') as Obj)[0];
+    expect(watcherMonitor?.spec?.podMetricsEndpoints?.map((e) => e.port)).toEqual(['admin']);
+    expect(watcher?.ports?.map((p) => p.name)).toContain('admin');
+    // The Grafana dashboard, labelled for Grafana's sidecar, as in the repo.
+    const dashboard = find(objs, 'ConfigMap', 'halo-dns-dashboard');
+    expect(dashboard?.metadata.labels).toMatchObject({ grafana_dashboard: '1' });
+    expect(dashboard?.data?.['halo-dns.json']).toBe(readFileSync(join(deploy, 'components/monitoring/dashboards/halo-dns.json'), 'utf8'));
+  });
+
+  it('puts the OTEL_* variables on every Halo container: its service name, its pod and node, the one collector address', () => {
+    const objs = render(overlay);
+    // The one place the address is set: components/tracing for dev, the overlay itself for production.
+    const onePlace = join(deploy, overlay === 'dev' ? 'components/tracing' : 'overlays/production', 'kustomization.yaml');
+    const generators = (parse(readFileSync(onePlace, 'utf8')) as { configMapGenerator?: { name: string; literals?: string[] }[] }).configMapGenerator ?? [];
+    const literal = generators.find((g) => g.name === 'halo-tracing')?.literals?.find((l) => l.startsWith('OTEL_EXPORTER_OTLP_ENDPOINT='));
+    const endpoint = literal?.slice('OTEL_EXPORTER_OTLP_ENDPOINT='.length);
+    expect(endpoint, onePlace).toMatch(/^http:\/\//);
+    const halo = allContainers(objs).filter((x) => isHalo(x.container.image));
+    expect(halo.length).toBeGreaterThanOrEqual(5);
+    for (const { workload, container } of halo) {
+      const where = `${workload.metadata.name}/${container.name}`;
+      const env = container.env ?? [];
+      const value = (name: string) => env.find((e) => e.name === name)?.value;
+      const fieldOf = (name: string) => env.find((e) => e.name === name)?.valueFrom?.fieldRef?.fieldPath;
+      expect(value('OTEL_SERVICE_NAME'), where).toBe(`halo-${container.args?.[0]}`);
+      expect(value('OTEL_EXPORTER_OTLP_ENDPOINT'), where).toBe(endpoint);
+      const attributes = Object.fromEntries((value('OTEL_RESOURCE_ATTRIBUTES') ?? '').split(',').map((kv) => kv.split('=') as [string, string]));
+      const pod = /^\$\((\w+)\)$/.exec(attributes['k8s.pod.name'] ?? '')?.[1] ?? '';
+      const node = /^\$\((\w+)\)$/.exec(attributes['k8s.node.name'] ?? '')?.[1] ?? '';
+      expect(fieldOf(pod), `${where}: k8s.pod.name from the downward API`).toBe('metadata.name');
+      expect(fieldOf(node), `${where}: k8s.node.name from the downward API`).toBe('spec.nodeName');
+      // Kubernetes expands $(VAR) only from variables defined before it in the list.
+      for (const [i, e] of env.entries()) {
+        for (const ref of references(e.value ?? '')) {
+          if (/_SERVICE_(HOST|PORT)/.test(ref)) continue;
+          expect(env.findIndex((d) => d.name === ref), `${where}: ${e.name} refers to $(${ref}) before it is defined`).toBeGreaterThanOrEqual(0);
+          expect(env.findIndex((d) => d.name === ref), `${where}: ${e.name} refers to $(${ref}) before it is defined`).toBeLessThan(i);
+        }
+      }
+    }
+  });
+
+  it(overlay === 'dev' ? 'runs Jaeger v2 with its OTLP and query Services, the address the variables point at' : 'runs no Jaeger: the variables point at the collector set in the overlay', () => {
+    const objs = render(overlay);
+    const jaeger = find(objs, 'Deployment', 'halo-jaeger');
+    if (overlay !== 'dev') {
+      expect(jaeger).toBeUndefined();
+      expect(find(objs, 'Service', 'halo-otlp')).toBeUndefined();
+      return;
+    }
+    const labels = jaeger?.spec?.template?.metadata.labels ?? {};
+    const otlp = find(objs, 'Service', 'halo-otlp');
+    const query = find(objs, 'Service', 'halo-jaeger-query');
+    expect(selects(otlp?.spec?.selector ?? { none: 'x' }, labels)).toBe(true);
+    expect(selects(query?.spec?.selector ?? { none: 'x' }, labels)).toBe(true);
+    expect(otlp?.spec?.ports?.map((p) => [p.name, p.port])).toEqual([['otlp-grpc', 4317], ['otlp-http', 4318]]);
+    expect(query?.spec?.ports?.map((p) => [p.name, p.port])).toEqual([['query', 16686]]);
+    // The variables Kubernetes injects for halo-otlp's port otlp-http are the ones the endpoint names.
+    const endpoint = allContainers(objs).find((x) => x.container.name === 'watcher')?.container.env?.find((e) => e.name === 'OTEL_EXPORTER_OTLP_ENDPOINT')?.value;
+    expect(endpoint).toBe(`http://$(${serviceVar('halo-otlp')}_SERVICE_HOST):$(${serviceVar('halo-otlp')}_SERVICE_PORT_${serviceVar('otlp-http')})`);
+    const container = containersOf(jaeger as Obj)[0];
+    expect(container?.args).toEqual(['--config=file:/etc/jaeger/config.yaml']);
+    expect(find(objs, 'ConfigMap', 'halo-jaeger-config')?.data?.['config.yaml']).toContain('enable_tracing: false');
   });
 });
 
@@ -380,5 +452,53 @@ describe.skipIf(natsServer === null)('components/nats config', () => {
     );
     const health = await fetch(`http://127.0.0.1:${ports[0]?.http}/healthz?js-enabled-only=true`);
     expect(health.status).toBe(200);
+  });
+});
+
+// The tracing component's Jaeger config, run by a real Jaeger v2 with only its listening addresses moved to
+// free ports on 127.0.0.1: it takes OTLP and serves the trace on its query API.
+const jaegerBin = (() => {
+  try {
+    return findJaeger();
+  } catch (error) {
+    console.warn(`the Jaeger config test is skipped: ${(error as Error).message}`);
+    return null;
+  }
+})();
+if (jaegerBin === null) console.warn(`the Jaeger config test is skipped: ${jaegerMissingMessage}`);
+
+describe.skipIf(jaegerBin === null || !renderer)('components/tracing Jaeger config', () => {
+  let jaeger: ChildHandle | undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'halo-jaeger-conf-'));
+  afterAll(async () => {
+    await jaeger?.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('takes OTLP over HTTP and serves the trace on its query API', async () => {
+    const conf = find(render('dev'), 'ConfigMap', 'halo-jaeger-config')?.data?.['config.yaml'] ?? '';
+    const ports = new Map<string, number>();
+    for (const port of [...conf.matchAll(/0\.0\.0\.0:(\d+)/g)].map((m) => m[1] as string)) ports.set(port, await freePort());
+    expect([...ports.keys()].sort()).toEqual(['13133', '16685', '16686', '4317', '4318']);
+    const local = conf.replace(/0\.0\.0\.0:(\d+)/g, (_all, port: string) => `127.0.0.1:${ports.get(port)}`);
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, local);
+    jaeger = await spawnProcess(jaegerBin as string, [`--config=file:${file}`]);
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${ports.get('13133')}/status`).catch(() => null))?.ok === true, { timeoutMs: 30_000, message: 'Jaeger never became healthy' });
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const span = { traceId, spanId: 'b7ad6b7169203331', name: 'zone publish', kind: 1, startTimeUnixNano: String(now), endTimeUnixNano: String(now + 1_000_000n) };
+    const body = { resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'halo-watcher' } }] }, scopeSpans: [{ spans: [span] }] }] };
+    const sent = await fetch(`http://127.0.0.1:${ports.get('4318')}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(sent.status).toBe(200);
+    const names = await waitFor(
+      async () => {
+        const response = await fetch(`http://127.0.0.1:${ports.get('16686')}/api/traces/${traceId}`);
+        const json = response.ok ? ((await response.json()) as { data?: { spans: { operationName: string }[] }[] }) : null;
+        return json?.data?.[0]?.spans.map((s) => s.operationName) ?? null;
+      },
+      { timeoutMs: 15_000, message: 'the span never showed up in Jaeger' },
+    );
+    expect(names).toEqual(['zone publish']);
   });
 });
