@@ -83,9 +83,9 @@ interface Obj {
     publishNotReadyAddresses?: boolean;
     ports?: { name?: string; port: number; protocol?: string }[];
     endpoints?: { port: string }[];
+    podMetricsEndpoints?: { port: string }[];
   };
   data?: Record<string, string>;
-  podMetricsEndpoints?: { port: string }[];
   subjects?: { kind: string; name: string; namespace?: string }[];
   rules?: { resources?: string[] }[];
 }
