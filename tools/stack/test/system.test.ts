@@ -475,7 +475,7 @@ describe('the Grafana dashboard', () => {
     }
     const names = queried();
     // Request rate, response codes, latency, cache hits and programming latency are all on it.
-    for (const name of ['coredns_dns_requests_total', 'coredns_dns_responses_total', 'coredns_dns_request_duration_seconds', 'halo_dns_fast_path_answers_total', 'halo_dns_programming_latency_seconds']) {
+    for (const name of ['coredns_dns_requests_total', 'coredns_dns_responses_total', 'coredns_dns_request_duration_seconds', 'coredns_cache_hits_total', 'coredns_cache_requests_total', 'halo_dns_programming_latency_seconds']) {
       expect(names).toContain(name);
     }
     expect([...names].filter((name) => !exported.has(name))).toEqual([]);
