@@ -1,5 +1,5 @@
-// Per-query spans: with traceQueries every answer path makes a root SERVER span `DNS <qtype>` (chain, fast
-// path, cache hit, UDP and TCP); without it, none.
+// Per-query spans: with traceQueries every answer path makes a root SERVER span `DNS <qtype>` (the plugin
+// chain, the fast path, a cache plugin's hit; UDP and TCP); without it, none.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { assertSpan, useInMemoryTracing, type InMemoryTracing } from '@halo/telemetry';
@@ -9,7 +9,12 @@ import { decode, MemoryRecordSets, query, service, tcpExchange, udpExchange } fr
 const source = new MemoryRecordSets([service('shop', 'web', { clusterIPs: ['10.96.0.10'], ports: [{ name: 'http', protocol: 'TCP', port: 80 }] })]);
 const corefile = `cluster.local:53 {
     kubernetes cluster.local
+}
+cached.internal:53 {
     cache 30
+    template IN A cached.internal {
+        answer "{{ .Name }} 60 IN A 10.9.9.9"
+    }
 }
 broken.internal:53 {
     template IN A broken.internal {
@@ -45,12 +50,14 @@ describe('per-query spans', () => {
     const first = decode(await udpExchange(port, query('web.shop.svc.cluster.local', 'A')));
     expect(first.answers?.[0]).toMatchObject({ type: 'A', data: '10.96.0.10' });
     await udpExchange(port, query('web.shop.svc.cluster.local', 'A'));
+    await udpExchange(port, query('x.cached.internal', 'A'));
+    await udpExchange(port, query('x.cached.internal', 'A'));
     await tcpExchange(port, [query('web.shop.svc.cluster.local', 'SRV')]);
     await udpExchange(port, query('x.broken.internal', 'A'));
 
     const spans = tracing.spans();
-    expect(spans).toHaveLength(4);
-    const [chain, fast, tcp, failed] = spans;
+    expect(spans).toHaveLength(6);
+    const [chain, fast, missed, cached, tcp, failed] = spans;
     for (const span of spans) expect(span.parentSpanContext).toBeUndefined();
     assertSpan(chain, {
       name: 'DNS A',
@@ -66,6 +73,8 @@ describe('per-query spans', () => {
       },
     });
     assertSpan(fast, { name: 'DNS A', attributes: { 'halo.dns.answered_by': 'fast', 'dns.answers': ['10.96.0.10'] } });
+    assertSpan(missed, { name: 'DNS A', attributes: { 'dns.question.name': 'x.cached.internal', 'halo.dns.answered_by': 'template' } });
+    assertSpan(cached, { name: 'DNS A', attributes: { 'halo.dns.answered_by': 'cache', 'dns.answers': ['10.9.9.9'] } });
     assertSpan(tcp, { name: 'DNS SRV', attributes: { 'network.transport': 'tcp', 'halo.dns.rcode': 'NOERROR' } });
     assertSpan(failed, { name: 'DNS A', status: SpanStatusCode.ERROR, attributes: { 'halo.dns.rcode': 'SERVFAIL', 'halo.dns.answered_by': 'template' } });
   });
