@@ -317,6 +317,97 @@ describe.each(clusters)('against $name', (cluster: ClusterUnderTest) => {
     });
   });
 
+  describe.skipIf(cluster.skip !== null)('DNS programming latency', () => {
+    /** The admin port a process printed in its ready line. */
+    const adminOf = (name: string): number => {
+      const line = stack.processes.get(name)?.handle.lines.find((l) => l.includes('"ready":true'));
+      if (!line) throw new Error(`${name} never said it was ready`);
+      return (JSON.parse(line.slice(line.indexOf('{'))) as { admin: number }).admin;
+    };
+    const buckets = async (name: string): Promise<Map<string, number>> => {
+      const text = await (await fetch(`http://${stack.dns.host}:${adminOf(name)}/metrics`)).text();
+      const counts = new Map<string, number>();
+      for (const [, le = '', count] of text.matchAll(/^halo_dns_programming_latency_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)) counts.set(le, Number(count));
+      return counts;
+    };
+    const instances = ['answerer-0', 'answerer-1', 'node-cache'];
+
+    it('measures a change from its EndpointSlice trigger time to when each answerer and the node cache answer with it', async () => {
+      const before = new Map(await Promise.all(instances.map(async (name) => [name, await buckets(name)] as const)));
+      const countBefore = (name: string, le: string) => before.get(name)?.get(le) ?? 0;
+      await core.createNamespacedService({ namespace: 'shop', body: { metadata: { name: 'timed', namespace: 'shop' }, spec: { clusterIP: 'None', ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] } } });
+      // The EndpointSlice controller's annotation says the Pod became ready 42 s ago (a slow controller, say).
+      const trigger = new Date(Date.now() - 42_000).toISOString();
+      await discovery.createNamespacedEndpointSlice({
+        namespace: 'shop',
+        body: {
+          metadata: { name: 'timed-1', namespace: 'shop', labels: { 'kubernetes.io/service-name': 'timed' }, annotations: { 'endpoints.kubernetes.io/last-change-trigger-time': trigger } },
+          addressType: 'IPv4',
+          ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+          endpoints: [{ addresses: ['10.244.20.9'], conditions: { ready: true } }],
+        },
+      });
+      await answers('timed.shop.svc.cluster.local', 'A', ['10.244.20.9']);
+
+      // One observation between 30 s and 60 s in each instance's histogram (the Service's own change, if
+      // written apart, took well under 30 s and counts in both buckets).
+      for (const name of instances) {
+        await waitFor(async () => {
+          const after = await buckets(name);
+          const delta = (le: string) => (after.get(le) ?? 0) - countBefore(name, le);
+          return delta('60') - delta('30') === 1;
+        }, { timeoutMs: 15_000, message: `${name} observed no programming latency between 30 and 60 s` });
+      }
+
+      // Each instance's status (written every 10 s) reports it: the largest of its latest changes.
+      const status = await waitFor(async () => {
+        const response = await fetch(`${stack.config.url}/v1/status`, { headers: { authorization: `Bearer ${stack.config.token}` } });
+        const body = (await response.json()) as { instances: { instance: string; programmingLatency?: { count: number; p50Seconds: number; p99Seconds: number } }[] };
+        const latencies = new Map(body.instances.map((i) => [i.instance, i.programmingLatency]));
+        return ['answerer-0', 'answerer-1', 'node-cache-0'].every((i) => (latencies.get(i)?.p99Seconds ?? 0) >= 42) ? latencies : null;
+      }, { timeoutMs: 30_000, message: 'the status never showed the 42 s change' });
+      for (const instance of ['answerer-0', 'answerer-1', 'node-cache-0']) {
+        const latency = status.get(instance) ?? { count: 0, p50Seconds: Number.NaN, p99Seconds: Number.NaN };
+        expect(latency.p99Seconds).toBeLessThan(60);
+        expect(latency.p50Seconds).toBeLessThanOrEqual(latency.p99Seconds);
+        expect(latency.count).toBeGreaterThanOrEqual(1);
+      }
+    });
+  });
+
+  describe.skipIf(cluster.skip !== null)('the Grafana dashboard', () => {
+    const dashboardFile = fileURLToPath(new URL('../../../deploy/components/monitoring/dashboards/halo-dns.json', import.meta.url));
+
+    /** Every metric name a PromQL expression of the dashboard reads, histograms by their base name. */
+    function queried(): Set<string> {
+      const dashboard = JSON.parse(readFileSync(dashboardFile, 'utf8')) as { panels: { targets?: { expr: string }[] }[] };
+      const names = new Set<string>();
+      for (const panel of dashboard.panels) {
+        for (const { expr } of panel.targets ?? []) {
+          for (const [name] of expr.matchAll(/\b(?:coredns|halo|process|nodejs)_[a-z0-9_]+/g)) names.add(name.replace(/_(bucket|sum|count)$/, ''));
+        }
+      }
+      return names;
+    }
+
+    it('queries only metrics the running apps export', async () => {
+      const exported = new Set<string>();
+      for (const proc of stack.processes.values()) {
+        const line = proc.handle.lines.find((l) => l.includes('"ready":true') && l.includes('"admin"'));
+        const admin = line ? (JSON.parse(line.slice(line.indexOf('{'))) as { admin?: number | null }).admin : null;
+        if (!admin) continue;
+        const text = await fetch(`http://${stack.dns.host}:${admin}/metrics`).then((r) => r.text(), () => '');
+        for (const [, name = ''] of text.matchAll(/^# TYPE (\S+) /gm)) exported.add(name);
+      }
+      const names = queried();
+      // Request rate, response codes, latency, cache hits and programming latency are all on it.
+      for (const name of ['coredns_dns_requests_total', 'coredns_dns_responses_total', 'coredns_dns_request_duration_seconds', 'coredns_cache_hits_total', 'coredns_cache_requests_total', 'halo_dns_programming_latency_seconds']) {
+        expect(names).toContain(name);
+      }
+      expect([...names].filter((name) => !exported.has(name))).toEqual([]);
+    });
+  });
+
   // What only a real API server does: restarts that break every watch, a watch cache, etcd compaction.
   describe.skipIf(cluster.skip !== null || cluster.name !== 'kube-apiserver')('only a real API server', () => {
     it.each([
@@ -388,96 +479,5 @@ describe.each(clusters)('against $name', (cluster: ClusterUnderTest) => {
       );
       expect(writes).toBe(count);
     }, 300_000);
-  });
-});
-
-describe('DNS programming latency', () => {
-  /** The admin port a process printed in its ready line. */
-  const adminOf = (name: string): number => {
-    const line = stack.processes.get(name)?.handle.lines.find((l) => l.includes('"ready":true'));
-    if (!line) throw new Error(`${name} never said it was ready`);
-    return (JSON.parse(line.slice(line.indexOf('{'))) as { admin: number }).admin;
-  };
-  const buckets = async (name: string): Promise<Map<string, number>> => {
-    const text = await (await fetch(`http://${stack.dns.host}:${adminOf(name)}/metrics`)).text();
-    const counts = new Map<string, number>();
-    for (const [, le = '', count] of text.matchAll(/^halo_dns_programming_latency_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)) counts.set(le, Number(count));
-    return counts;
-  };
-  const instances = ['answerer-0', 'answerer-1', 'node-cache'];
-
-  it('measures a change from its EndpointSlice trigger time to when each answerer and the node cache answer with it', async () => {
-    const before = new Map(await Promise.all(instances.map(async (name) => [name, await buckets(name)] as const)));
-    const countBefore = (name: string, le: string) => before.get(name)?.get(le) ?? 0;
-    await core.createNamespacedService({ namespace: 'shop', body: { metadata: { name: 'timed', namespace: 'shop' }, spec: { clusterIP: 'None', ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] } } });
-    // The EndpointSlice controller's annotation says the Pod became ready 42 s ago (a slow controller, say).
-    const trigger = new Date(Date.now() - 42_000).toISOString();
-    await discovery.createNamespacedEndpointSlice({
-      namespace: 'shop',
-      body: {
-        metadata: { name: 'timed-1', namespace: 'shop', labels: { 'kubernetes.io/service-name': 'timed' }, annotations: { 'endpoints.kubernetes.io/last-change-trigger-time': trigger } },
-        addressType: 'IPv4',
-        ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
-        endpoints: [{ addresses: ['10.244.20.9'], conditions: { ready: true } }],
-      },
-    });
-    await answersA('timed.shop.svc.cluster.local', ['10.244.20.9']);
-
-    // One observation between 30 s and 60 s in each instance's histogram (the Service's own change, if
-    // written apart, took well under 30 s and counts in both buckets).
-    for (const name of instances) {
-      await waitFor(async () => {
-        const after = await buckets(name);
-        const delta = (le: string) => (after.get(le) ?? 0) - countBefore(name, le);
-        return delta('60') - delta('30') === 1;
-      }, { timeoutMs: 15_000, message: `${name} observed no programming latency between 30 and 60 s` });
-    }
-
-    // Each instance's status (written every 10 s) reports it: the largest of its latest changes.
-    const status = await waitFor(async () => {
-      const response = await fetch(`${stack.config.url}/v1/status`, { headers: { authorization: `Bearer ${stack.config.token}` } });
-      const body = (await response.json()) as { instances: { instance: string; programmingLatency?: { count: number; p50Seconds: number; p99Seconds: number } }[] };
-      const latencies = new Map(body.instances.map((i) => [i.instance, i.programmingLatency]));
-      return ['answerer-0', 'answerer-1', 'node-cache-0'].every((i) => (latencies.get(i)?.p99Seconds ?? 0) >= 42) ? latencies : null;
-    }, { timeoutMs: 30_000, message: 'the status never showed the 42 s change' });
-    for (const instance of ['answerer-0', 'answerer-1', 'node-cache-0']) {
-      const latency = status.get(instance) ?? { count: 0, p50Seconds: Number.NaN, p99Seconds: Number.NaN };
-      expect(latency.p99Seconds).toBeLessThan(60);
-      expect(latency.p50Seconds).toBeLessThanOrEqual(latency.p99Seconds);
-      expect(latency.count).toBeGreaterThanOrEqual(1);
-    }
-  });
-});
-
-describe('the Grafana dashboard', () => {
-  const dashboardFile = fileURLToPath(new URL('../../../deploy/components/monitoring/dashboards/halo-dns.json', import.meta.url));
-
-  /** Every metric name a PromQL expression of the dashboard reads, histograms by their base name. */
-  function queried(): Set<string> {
-    const dashboard = JSON.parse(readFileSync(dashboardFile, 'utf8')) as { panels: { targets?: { expr: string }[] }[] };
-    const names = new Set<string>();
-    for (const panel of dashboard.panels) {
-      for (const { expr } of panel.targets ?? []) {
-        for (const [name] of expr.matchAll(/\b(?:coredns|halo|process|nodejs)_[a-z0-9_]+/g)) names.add(name.replace(/_(bucket|sum|count)$/, ''));
-      }
-    }
-    return names;
-  }
-
-  it('queries only metrics the running apps export', async () => {
-    const exported = new Set<string>();
-    for (const proc of stack.processes.values()) {
-      const line = proc.handle.lines.find((l) => l.includes('"ready":true') && l.includes('"admin"'));
-      const admin = line ? (JSON.parse(line.slice(line.indexOf('{'))) as { admin?: number | null }).admin : null;
-      if (!admin) continue;
-      const text = await fetch(`http://${stack.dns.host}:${admin}/metrics`).then((r) => r.text(), () => '');
-      for (const [, name = ''] of text.matchAll(/^# TYPE (\S+) /gm)) exported.add(name);
-    }
-    const names = queried();
-    // Request rate, response codes, latency, cache hits and programming latency are all on it.
-    for (const name of ['coredns_dns_requests_total', 'coredns_dns_responses_total', 'coredns_dns_request_duration_seconds', 'coredns_cache_hits_total', 'coredns_cache_requests_total', 'halo_dns_programming_latency_seconds']) {
-      expect(names).toContain(name);
-    }
-    expect([...names].filter((name) => !exported.has(name))).toEqual([]);
   });
 });
