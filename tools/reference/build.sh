@@ -30,7 +30,8 @@ case "${1:-}" in
   path) shift; for b in "$@"; do path_of "$b" || exit 2; done; exit 0 ;;
 esac
 
-command -v go >/dev/null || { echo "reference: Go is not installed (https://go.dev/doc/install); nothing built" >&2; exit 3; }
+# A binary already built is found without Go; building one needs it.
+need_go() { command -v go >/dev/null || { echo "reference: Go is not installed (https://go.dev/doc/install); nothing built" >&2; exit 3; }; }
 export GOFLAGS=-mod=mod CGO_ENABLED=0 GOTOOLCHAIN=local
 
 # $1 name-version folder, $2.. binaries expected in it: true when all are there.
@@ -39,6 +40,7 @@ scratch() { local d; d=$(mktemp -d "${TMPDIR:-/tmp}/halo-reference.XXXXXX"); ech
 
 build_etcd() {
   local out="etcd-$ETCD_VERSION"; built "$out" etcd && return
+  need_go
   local d; d=$(scratch)
   cat >"$d/main.go" <<'GO'
 package main
@@ -61,6 +63,7 @@ build_kube_apiserver() {
   # The version is stamped in at link time, as Kubernetes' own build does; without it the binaries say
   # v0.0.0-master, which `kubectl version` cannot parse. A build without it is made again.
   [ "$("$root/$out/kube-apiserver" --version 2>/dev/null)" = "Kubernetes $KUBERNETES_VERSION" ] && built "$out" kube-apiserver kubectl && return
+  need_go
   local d minor="v0.${KUBERNETES_VERSION#v1.}" ldflags="" pkg major kminor
   d=$(scratch)
   major=${KUBERNETES_VERSION#v}; major=${major%%.*}
@@ -85,6 +88,7 @@ build_kube_apiserver() {
 
 build_jaeger() {
   local out="jaeger-$JAEGER_VERSION"; built "$out" jaeger && return
+  need_go
   local d; d=$(scratch)
   (cd "$d" && go mod init halo.local/jaeger >/dev/null 2>&1
     # Jaeger's own go.mod replaces sarama; a module that requires Jaeger must say the same.
@@ -96,6 +100,7 @@ build_jaeger() {
 
 build_coredns() {
   local out="coredns-$COREDNS_VERSION"; built "$out" coredns && return
+  need_go
   mkdir -p "$root/$out"
   GOBIN="$root/$out" go install "github.com/coredns/coredns@$COREDNS_VERSION"
   echo "reference: built $root/$out/coredns"
