@@ -1,7 +1,8 @@
-// From a Corefile to running plugin chains: one chain per server block, plugins in registry order.
+// From a Corefile to running plugin chains: one chain per server block, plugins in the order of the
+// list it is given (src/plugins.ts, wired in by index.ts: this file knows no plugin).
 import { parseCorefile, type CorefileError, type Directive, type ServerBlock } from '@halo/corefile';
-import { plugins as registry } from './plugins.ts';
-import type { DnsRequest, DnsResponse, Handler, PluginSetup, ServerContext } from './types.ts';
+import type { ServerScope } from './scope.ts';
+import type { DnsRequest, DnsResponse, Handler, PluginSetup, ServerContext, WireAnswerer } from './types.ts';
 
 export interface BlockChain {
   /** Lowercase, no trailing dot, '.' for the root. */
@@ -10,6 +11,42 @@ export interface BlockChain {
   listenKey: string;
   serverBlock: ServerBlock;
   handlers: Handler[];
+  /** What the block's plugins declare, read once the block is set up (see Handler's capabilities). */
+  traits: BlockTraits;
+}
+
+/** The block as the core sees it: read from its plugins' declarations, never from their names. */
+export interface BlockTraits {
+  /** Every plugin leaves fresh answers from downstream as they are (or shuffled): see Handler.transparent. */
+  transparent: boolean;
+  /** A plugin must see every query: nothing is answered from pre-encoded answers or wire copies. */
+  everyQuery: boolean;
+  /** A plugin reorders A/AAAA/MX answers on each query (the core shuffles its copies). */
+  shuffles: boolean;
+  /** Plugins whose authoritative answers may be pre-encoded (Handler.fastPathWriter), by name as runChain reports them. */
+  writers: ReadonlySet<string>;
+  /** The first plugin answering from the wire (and its name), when only transparent plugins run ahead of it; else null. */
+  wire: { answerer: WireAnswerer; plugin: string } | null;
+}
+
+/** Reads the traits of a block's chain. */
+export function traitsOf(handlers: readonly Handler[]): BlockTraits {
+  let wire: BlockTraits['wire'] = null;
+  for (const h of handlers) {
+    if (h.wire !== undefined && h.everyQuery !== true) {
+      wire = { answerer: h.wire, plugin: h.name };
+      break;
+    }
+    if (h.transparent !== true || h.everyQuery === true) break;
+  }
+  const everyQuery = handlers.some((h) => h.everyQuery === true);
+  return {
+    transparent: handlers.every((h) => h.transparent === true),
+    everyQuery,
+    shuffles: handlers.some((h) => h.shufflesAnswers === true),
+    writers: new Set(handlers.filter((h) => h.fastPathWriter === true).map((h) => h.name)),
+    wire: everyQuery ? null : wire,
+  };
 }
 
 export interface ListenSpec {
@@ -28,10 +65,13 @@ export interface RunningConfig {
 export interface BuildOptions {
   file: string;
   shared: ServerContext;
+  /** The server's scope, handed to every plugin's setup. */
+  scope: ServerScope;
   /** Replaces every block's address; a list serves each block on every address. */
   listen?: ListenSpec | readonly ListenSpec[];
   invalidate(names: string[]): void;
-  plugins?: readonly PluginSetup[];
+  /** The plugins, in the order they run. */
+  plugins: readonly PluginSetup[];
   /** Parse as text from someone who may not read the environment or files (see parseCorefile). */
   untrusted?: boolean;
   /** The port a listen key is bound to, once it is (for SetupContext.listening). */
@@ -51,7 +91,7 @@ function at(pos: { file: string; line: number; column: number }, message: string
 export function buildConfig(text: string, options: BuildOptions): BuildResult {
   const parsed = parseCorefile(text, options.file, options.untrusted ? { untrusted: true } : {});
   if (!parsed.ok) return { ok: false, errors: parsed.errors };
-  const known = options.plugins ?? registry;
+  const known = options.plugins;
   const byName = new Map(known.map((p) => [p.name, p]));
   const errors: CorefileError[] = [];
   const blocks: BlockChain[] = [];
@@ -81,6 +121,7 @@ export function buildConfig(text: string, options: BuildOptions): BuildResult {
             file: options.file,
             serverBlock: sb,
             shared: options.shared,
+            scope: options.scope,
             onClose: (fn) => closers.push(fn),
             invalidate: options.invalidate,
             handlers: () => all.map((h) => h.handler),
@@ -98,6 +139,7 @@ export function buildConfig(text: string, options: BuildOptions): BuildResult {
         }
       }
     }
+    const traits = traitsOf(handlers);
     for (const addr of sb.addresses) {
       const overrides = options.listen === undefined ? [] : Array.isArray(options.listen) ? options.listen : [options.listen as ListenSpec];
       const targets: readonly ListenSpec[] = overrides.length > 0 ? overrides : [{ host: DEFAULT_HOST, port: addr.port ?? DEFAULT_PORT }];
@@ -112,7 +154,7 @@ export function buildConfig(text: string, options: BuildOptions): BuildResult {
         seen.set(dup, listenKey);
         listens.set(listenKey, { host: listen.host, port: listen.port });
         blockListens.push({ host: listen.host, port: listen.port });
-        blocks.push({ zone: addr.zone, listenKey, serverBlock: sb, handlers });
+        blocks.push({ zone: addr.zone, listenKey, serverBlock: sb, handlers, traits });
       }
     }
   }

@@ -12,6 +12,7 @@ import {
   MAX_MESSAGE_SIZE,
   readWireQuestion,
   shuffleAnswersOnWire,
+  wireQuestionName,
   uniformAnswers,
   type UniformAnswers,
   type DnsQuery,
@@ -22,16 +23,16 @@ import { bindUdp, udpIo, type UdpEndpoint, type UdpHandler } from '@halo/udp';
 import type { ResponseCache } from '@halo/cache';
 import { buildConfig, closeConfig, matchBlock, runChain, servfail, type BlockChain, type ListenSpec, type RunningConfig } from './config.ts';
 import { FastPath, WireSlab } from './fast-path.ts';
-import { CacheHandler } from './plugins/cache/handler.ts';
-import { cachedReply } from './plugins/cache/wire.ts';
-import type { KubernetesHandler } from './plugins/kubernetes/handler.ts';
+import { ServerScope } from './scope.ts';
 import { counterChild, histogramChild, serverMetrics, typeLabel, type ServerMetrics } from './metrics.ts';
 import { familyOf, TcpListener, tcpMetrics, type TcpLimits } from './tcp-listener.ts';
 import { QuerySpans } from './query-spans.ts';
-import type { DnsRequest, DnsResponse, ServerContext } from './types.ts';
+import type { DnsRequest, DnsResponse, PluginSetup, ServerContext } from './types.ts';
 
 export interface LoadOptions {
   file?: string;
+  /** The plugins, in the order they run; default: the registry of src/plugins.ts (wired in by index.ts). */
+  plugins?: readonly PluginSetup[];
   context: ServerContext;
   /**
    * Overrides every block's port and bind address, e.g. the answerer's --dns-port. A list serves every
@@ -84,16 +85,6 @@ export interface DnsServer {
   caches(): ResponseCache[];
 }
 
-/** Plugins whose authoritative answers may be pre-encoded. */
-const FAST_PATH_WRITERS = new Set(['kubernetes', 'hosts']);
-/**
- * Plugins that leave a fresh answer from downstream as the next identical question would get it again:
- * `loadbalance` shuffles (the fast path shuffles its copies too). A block with any other plugin (rewrite,
- * log, …) keeps replaced answers off it. Not `cache`: an answer it stored is answered from there, its
- * TTLs counting down (a fixed copy would say 30 s until the zone changes); what it does not store (keepttl,
- * disable) reaches the fast path unreplaced.
- */
-const FAST_PATH_TRANSPARENT = new Set(['errors', 'health', 'ready', 'prometheus', 'loop', 'reload', 'loadbalance', 'forward', 'kubernetes', 'hosts', 'template', 'whoami']);
 /** After a reload, how long the old chains may take to finish their queries before they are closed anyway. */
 const DRAIN_MS = 5_000;
 /** drain(): how long a leaving socket keeps reading before it may close. */
@@ -107,11 +98,13 @@ interface Listener {
   connections: TcpListener;
 }
 
-export async function loadServer(
+/** Starts a server with these plugins (index.ts's loadServer gives the registry). */
+export async function loadServerWith(
+  plugins: readonly PluginSetup[],
   corefileText: string,
   options: LoadOptions,
 ): Promise<{ ok: true; server: DnsServer } | { ok: false; errors: CorefileError[] }> {
-  const server = new Server(options);
+  const server = new Server(plugins, options);
   const result = await server.apply(corefileText);
   if (!result.ok) {
     await server.close();
@@ -122,7 +115,11 @@ export async function loadServer(
 
 class Server implements DnsServer {
   private readonly file: string;
+  private readonly plugins: readonly PluginSetup[];
   private readonly shared: ServerContext;
+  /** What the plugins share across reloads (zone changes, indexes, HTTP routes). */
+  private readonly scope: ServerScope;
+  private readonly wireSlab = new WireSlab();
   private readonly options: LoadOptions;
   private readonly metrics: ServerMetrics;
   private readonly listeners = new Map<string, Listener>();
@@ -140,11 +137,13 @@ class Server implements DnsServer {
   /** Null unless queries are traced. */
   private readonly spans: QuerySpans | null;
 
-  constructor(options: LoadOptions) {
+  constructor(plugins: readonly PluginSetup[], options: LoadOptions) {
     this.options = options;
     this.spans = options.traceQueries === true ? new QuerySpans() : null;
+    this.plugins = plugins;
     this.file = options.file ?? 'Corefile';
     this.shared = { ...options.context, metrics: options.context.metrics ?? new Registry() };
+    this.scope = new ServerScope(this.shared);
     this.metrics = serverMetrics(this.shared.metrics as Registry);
   }
 
@@ -165,7 +164,7 @@ class Server implements DnsServer {
 
   caches(): ResponseCache[] {
     const out: ResponseCache[] = [];
-    for (const { handler } of this.config?.handlers ?? []) if (handler instanceof CacheHandler) out.push(handler.cache);
+    for (const { handler } of this.config?.handlers ?? []) if (handler.responseCache) out.push(handler.responseCache);
     return out;
   }
 
@@ -184,6 +183,8 @@ class Server implements DnsServer {
     const built = buildConfig(corefileText, {
       file: this.file,
       shared: this.shared,
+      scope: this.scope,
+      plugins: this.plugins,
       listen: this.options.listen,
       invalidate: (names) => this.fast.invalidate(names),
       boundPort: (key) => this.listeners.get(key)?.port ?? null,
@@ -390,14 +391,21 @@ class Server implements DnsServer {
     return out;
   }
 
-  /** A `cache` plugin's hit copied from its pre-encoded reply (plugins/cache/wire.ts), or null. */
+  /** The reply of a plugin that answers from the wire (a *cache* hit), or null: see BlockTraits.wire. */
   private answerCached(wire: Buffer, transport: 'udp' | 'tcp', listenKey: string, port: number, family: '1' | '2'): Buffer | null {
     if (this.config === null) return null;
     const started = performance.now();
-    const hit = cachedReply(this.config.blocks, listenKey, wire, transport);
+    const q = readWireQuestion(wire);
+    // ANY is answered by the server itself (RFC 8482), never from the wire.
+    if (q === null || q.qtype === 255) return null;
+    const name = wireQuestionName(q);
+    const block = matchBlock(this.config.blocks, listenKey, name);
+    const answerer = block?.traits.wire;
+    if (!block || !answerer || !answerer.answerer.covers(name)) return null;
+    const hit = answerer.answerer.reply(wire, q, transport);
     if (hit === null) return null;
-    record(this.childrenOf(listenKey, port, hit.zone, transport, family, hit.type, hit.rcode, 'cache'), wire.length, hit.reply.length, started);
-    if (this.spans !== null) this.spans.answered(wire, hit.reply, transport, 'cache', started);
+    record(this.childrenOf(listenKey, port, block.zone, transport, family, hit.type, hit.rcode, answerer.plugin), wire.length, hit.reply.length, started);
+    if (this.spans !== null) this.spans.answered(wire, hit.reply, transport, answerer.plugin, started);
     return hit.reply;
   }
 
@@ -442,7 +450,9 @@ class Server implements DnsServer {
         response = result.response;
         plugin = result.plugin;
         // A logged block must see every query, so it never answers from the fast path.
-        fastPathable = FAST_PATH_WRITERS.has(plugin) && (!result.replaced || transparent(block)) && !block.handlers.some((h) => h.name === 'log' || h.everyQuery === true) && response.authoritative === true && (response.rcode === 'NOERROR' || response.rcode === 'NXDOMAIN');
+        const traits = block.traits;
+        // A block where a plugin must see every query never answers from the fast path.
+        fastPathable = traits.writers.has(plugin) && (!result.replaced || traits.transparent) && !traits.everyQuery && response.authoritative === true && (response.rcode === 'NOERROR' || response.rcode === 'NXDOMAIN');
       } catch (err) {
         this.shared.logger?.error({ err, qname: query.qname, qtype: query.qtype }, 'plugin chain failed');
         this.metrics.panics.inc();
@@ -467,10 +477,10 @@ class Server implements DnsServer {
     // Store only if nothing changed while the chain ran (a reload or a zone change).
     if (fastPathable && config === this.config && fast === this.fast && generation === fast.generation) {
       const q = readWireQuestion(wire);
-      // Answers `loadbalance` shuffles are stored only if the copies can be shuffled on the wire.
-      const reordered = block !== null && shuffledByLoadbalance(response.answers) && block.handlers.some((h) => h.name === 'loadbalance');
+      // Answers a plugin shuffles (loadbalance) are stored only if the copies can be shuffled on the wire.
+      const reordered = block !== null && block.traits.shuffles && shuffledByLoadbalance(response.answers);
       const shuffle = reordered ? uniformAnswers(reply.wire) : null;
-      if (q && (!reordered || shuffle)) fast.set(this.fastKey(q, transport, listenKey), query.qnameLower, { wire: wireSlab.copy(reply.wire), zone, type, rcode: response.rcode, plugin, shuffle, children4: null, children6: null });
+      if (q && (!reordered || shuffle)) fast.set(this.fastKey(q, transport, listenKey), query.qnameLower, { wire: this.wireSlab.copy(reply.wire), zone, type, rcode: response.rcode, plugin, shuffle, children4: null, children6: null });
     }
     this.observe(listenKey, port, zone, transport, remote.address, type, wire.length, reply.wire, response.rcode, plugin, started);
     if (this.spans !== null) this.spans.answered(wire, reply.wire, transport, plugin || 'server', started, remote);
@@ -539,18 +549,6 @@ interface FastAnswer {
   children6: MetricChildren | null;
 }
 
-const transparentBlocks = new WeakMap<BlockChain, boolean>();
-const wireSlab = new WireSlab();
-
-/** True when every plugin of the block is one that leaves fresh answers from downstream as they are (or shuffled). */
-function transparent(block: BlockChain): boolean {
-  let known = transparentBlocks.get(block);
-  if (known === undefined) {
-    known = block.handlers.every((h) => FAST_PATH_TRANSPARENT.has(h.name));
-    transparentBlocks.set(block, known);
-  }
-  return known;
-}
 
 function encode(query: DnsQuery, response: DnsResponse, maxSize: number, tc = false) {
   return encodeResponse(
@@ -578,7 +576,7 @@ function rfc8482(query: DnsQuery, authoritative: boolean): DnsResponse {
   return { rcode: 'NOERROR', authoritative, answers: [hinfo], authorities: [], additionals: [] };
 }
 
-/** True when the block's `kubernetes` plugin serves a zone that holds the name. */
+/** True when a plugin of the block is authoritative for a zone that holds the name. */
 function authoritativeFor(block: BlockChain, qnameLower: string): boolean {
-  return block.handlers.some((h) => h.name === 'kubernetes' && (h as KubernetesHandler).index.zoneOf(qnameLower) !== null);
+  return block.handlers.some((h) => h.authoritativeFor?.(qnameLower) === true);
 }

@@ -4,6 +4,9 @@ import type { Answer, Packet } from 'dns-packet';
 import type { Registry } from 'prom-client';
 import type { CorefileError, Directive, ServerBlock } from '@halo/corefile';
 import type { RecordSet } from '@halo/zone';
+import type { ResponseCache } from '@halo/cache';
+import type { WireQuestion } from '@halo/dns';
+import type { ServerScope } from './scope.ts';
 
 export type { CorefileError, Directive, ServerBlock };
 
@@ -57,6 +60,38 @@ export interface Handler {
    * answers or a cache's wire copies, which skip the chain.
    */
   everyQuery?: boolean;
+
+  // What the core needs to know of a plugin, declared by the plugin: the core names none.
+  /**
+   * Its authoritative NOERROR/NXDOMAIN answers stay the same until it reports a change (`invalidate`,
+   * `scope.zoneChanged`): the core keeps them pre-encoded and answers from them (*kubernetes*, *hosts*).
+   */
+  fastPathWriter?: boolean;
+  /**
+   * It leaves a response from downstream as the next identical question would get it again, and needs to
+   * see no query it does not answer: pre-encoded answers and cache hits may pass it. *loadbalance* is, as
+   * the core shuffles the copies (`shufflesAnswers`); *log*, *rewrite* and *cache* are not.
+   */
+  transparent?: boolean;
+  /** It reorders A/AAAA/MX answers on every query: pre-encoded copies are shuffled on the wire. */
+  shufflesAnswers?: boolean;
+  /** It answers some queries straight from their wire form, ahead of the chain (*cache* hits). */
+  wire?: WireAnswerer;
+  /** True when it is authoritative for a zone that holds the name (ANY answers carry AA then). */
+  authoritativeFor?(qnameLower: string): boolean;
+  /** The response cache it keeps, reached by DnsServer.caches() and invalidate(). */
+  responseCache?: ResponseCache;
+}
+
+/** What a plugin that answers from the wire offers the core; see Handler.wire. */
+export interface WireAnswerer {
+  /** True when the plugin answers for this name (lowercase, no trailing dot). */
+  covers(qnameLower: string): boolean;
+  /**
+   * The reply to this query and its metric labels, or null (the query takes the whole way). The
+   * returned object may be reused by the next call.
+   */
+  reply(query: Buffer, q: WireQuestion, transport: 'udp' | 'tcp'): { reply: Buffer; rcode: string; type: string } | null;
 }
 
 export interface Logger {
@@ -71,6 +106,7 @@ export interface ServerContext {
   /** Path, default /etc/resolv.conf. */
   resolvConf?: string;
   metrics?: Registry;
+  /** Hears the names every zone change touched, after the plugins (see ServerScope.zoneChanged). */
   onZoneChange?(names: string[]): void;
   /**
    * The addresses of `ns.dns.<zone>` (the target of the zone's NS record), answered by *kubernetes* for
@@ -105,6 +141,8 @@ export interface SetupContext {
   file: string;
   serverBlock: ServerBlock;
   shared: ServerContext;
+  /** What the server owns and shares with its plugins across reloads: zone changes, indexes, HTTP routes. */
+  scope: ServerScope;
   onClose(fn: () => void | Promise<void>): void;
   /** Drops pre-encoded answers of these names (the fast path); plugins that answer from data call it on change. */
   invalidate?(names: string[]): void;

@@ -4,10 +4,11 @@ import { isUnderZone, normalizeName, ResponseCache } from '@halo/cache';
 import type { Answer } from 'dns-packet';
 import type { CachedAnswer, CacheMetricsOptions, CacheQuestion } from '@halo/cache';
 import type { WireQuestion } from '@halo/dns';
-import type { DnsRequest, DnsResponse, Next, ServerContext } from '../../plugin.ts';
+import type { DnsRequest, DnsResponse, Handler, Next, WireAnswerer } from '../../plugin.ts';
+import { WireSlab } from '../../fast-path.ts';
 import { typeLabel } from '../../metrics.ts';
 import type { CacheConfig } from './setup.ts';
-import { buildTemplate, replyFrom, requestAlias, wireAliasOf, type WireAnswering, type WireTemplate } from './wire.ts';
+import { buildTemplate, replyFrom, requestAlias, wireAliasOf, type WireTemplate } from './wire.ts';
 
 export interface CacheHandlerOptions {
   metrics?: CacheMetricsOptions;
@@ -60,15 +61,20 @@ class PluginCache extends ResponseCache<WireTemplate> {
   }
 }
 
-export class CacheHandler implements WireAnswering {
+export class CacheHandler implements Handler {
   readonly name = 'cache';
   readonly cache: PluginCache;
+  /** Fresh hits answered from their pre-encoded replies, ahead of the chain (see wire.ts). */
+  readonly wire: WireAnswerer;
   readonly config: CacheConfig;
   readonly #staleAfterMs: number;
   readonly #random: () => number;
   /** Hits answered from pre-encoded replies (wire.ts), for tests and debugging; `cache.stats()` counts them as hits too. */
   wireHits = 0;
   readonly #wireResult: { reply: Buffer; template: WireTemplate | null } = { reply: Buffer.alloc(0), template: null };
+  readonly #wireLabels: { reply: Buffer; rcode: string; type: string } = { reply: Buffer.alloc(0), rcode: '', type: '' };
+  /** Where pre-encoded replies live, apart from Node's shared pool. */
+  readonly #slab = new WireSlab();
 
   constructor(config: CacheConfig, options: CacheHandlerOptions = {}) {
     this.config = config;
@@ -85,6 +91,23 @@ export class CacheHandler implements WireAnswering {
       now: options.now,
       random: options.random,
     });
+    this.wire = {
+      covers: (qnameLower) => this.covers(qnameLower),
+      reply: (query, q, transport) => {
+        const hit = this.wireReply(query, q, transport);
+        if (hit === null) return null;
+        const out = this.#wireLabels;
+        out.reply = hit.reply;
+        out.rcode = hit.template.rcode;
+        out.type = hit.template.type;
+        return out;
+      },
+    };
+  }
+
+  /** The response cache, for DnsServer.caches() and invalidate(). */
+  get responseCache(): PluginCache {
+    return this.cache;
   }
 
   /** True when the cache is for this name (one of its zones holds it). */
@@ -133,7 +156,7 @@ export class CacheHandler implements WireAnswering {
   #attachWire(req: DnsRequest, q: CacheQuestion, hit: CachedAnswer): void {
     const alias = requestAlias(req);
     if (alias === null || this.cache.isAttached(alias)) return;
-    this.cache.attach(q, alias, buildTemplate(req, hit, typeLabel(req.qtype), this.#random));
+    this.cache.attach(q, alias, buildTemplate(req, hit, typeLabel(req.qtype), this.#random, this.#slab));
   }
 
   /** Drops every cached answer of these names (every type, negative ones too). */
@@ -175,36 +198,4 @@ export class CacheHandler implements WireAnswering {
       );
     });
   }
-}
-
-// The cache handlers of one running server, so that zone changes the *kubernetes* plugin sees (it calls
-// the server's copy of ServerContext.onZoneChange) reach them all; the first cache wraps it once. From
-// outside the server, `DnsServer.invalidate` and `DnsServer.caches()` reach the caches.
-const cachesByContext = new WeakMap<ServerContext, Set<CacheHandler>>();
-
-/** Every cache handler set up with this shared context (all server blocks). */
-export function cachesOf(shared: ServerContext): readonly CacheHandler[] {
-  return [...(cachesByContext.get(shared) ?? [])];
-}
-
-/**
- * Makes `shared.onZoneChange(names)` invalidate this handler's entries (keeping whatever onZoneChange did
- * before). Returns the function that undoes it, for `onClose`.
- */
-export function registerCache(shared: ServerContext, handler: CacheHandler): () => void {
-  let caches = cachesByContext.get(shared);
-  if (!caches) {
-    const set = new Set<CacheHandler>();
-    caches = set;
-    cachesByContext.set(shared, set);
-    const previous = shared.onZoneChange?.bind(shared);
-    shared.onZoneChange = (names: string[]) => {
-      previous?.(names);
-      for (const cache of set) cache.invalidate(names);
-    };
-  }
-  caches.add(handler);
-  return () => {
-    caches.delete(handler);
-  };
 }

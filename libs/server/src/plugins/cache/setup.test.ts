@@ -4,6 +4,7 @@ import type { ServerBlock } from '@halo/corefile';
 import { Registry } from 'prom-client';
 import type { CorefileError, Handler, ServerContext, SetupContext } from '../../plugin.ts';
 import { CacheHandler } from './handler.ts';
+import { ServerScope } from '../../scope.ts';
 import { parseCache, plugin } from './setup.ts';
 import type { CacheConfig } from './setup.ts';
 
@@ -93,26 +94,27 @@ describe('cache setup: errors at the offending token', () => {
 });
 
 describe('plugin.setup', () => {
-  function setupContext(sb: ServerBlock, shared: ServerContext, closers: (() => void | Promise<void>)[]): SetupContext {
-    return { file: 'Corefile', serverBlock: sb, shared, onClose: (fn) => closers.push(fn) };
+  function setupContext(sb: ServerBlock, shared: ServerContext, closers: (() => void | Promise<void>)[], scope = new ServerScope(shared)): SetupContext {
+    return { file: 'Corefile', serverBlock: sb, shared, scope, onClose: (fn) => closers.push(fn) };
   }
 
-  it('builds a handler wired to onZoneChange, and unwires it on close', async () => {
+  it('builds a handler wired to the scope\'s zone changes (the app\'s onZoneChange still hears them), and unwires it on close', async () => {
     const sb = block('cluster.local:1053 {\n  cache 30\n}');
     const calls: string[][] = [];
     const shared: ServerContext = { metrics: new Registry(), onZoneChange: (names) => calls.push(names) };
     const closers: (() => void | Promise<void>)[] = [];
-    const handler = plugin.setup(sb.directives[0], setupContext(sb, shared, closers)) as Handler;
+    const scope = new ServerScope(shared);
+    const handler = plugin.setup(sb.directives[0], setupContext(sb, shared, closers, scope)) as Handler;
     expect(handler).toBeInstanceOf(CacheHandler);
     const cache = (handler as CacheHandler).cache;
     cache.set({ name: 'web.shop.svc.cluster.local', type: 'A' }, { rcode: 'NOERROR', answers: [{ name: 'web.shop.svc.cluster.local', type: 'A', ttl: 30, data: '10.0.0.1' }] });
-    shared.onZoneChange?.(['web.shop.svc.cluster.local.']);
+    scope.zoneChanged(['web.shop.svc.cluster.local.']);
     expect(calls).toEqual([['web.shop.svc.cluster.local.']]); // what was there before still runs
     expect(cache.size).toBe(0);
 
     for (const close of closers) await close();
     cache.set({ name: 'web.shop.svc.cluster.local', type: 'A' }, { rcode: 'NOERROR', answers: [{ name: 'web.shop.svc.cluster.local', type: 'A', ttl: 30, data: '10.0.0.1' }] });
-    shared.onZoneChange?.(['web.shop.svc.cluster.local.']);
+    scope.zoneChanged(['web.shop.svc.cluster.local.']);
     expect(cache.size).toBe(1);
 
     const text = await shared.metrics?.metrics();

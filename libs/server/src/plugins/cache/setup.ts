@@ -7,7 +7,7 @@ import { DEFAULT_DENIAL, DEFAULT_SUCCESS } from '@halo/cache';
 import type { PrefetchOptions, ServeStaleOptions, TtlLimits } from '@halo/cache';
 import type { PluginSetup, SetupContext } from '../../plugin.ts';
 import { parseDurationMs as parseDuration } from '../args.ts';
-import { CacheHandler, registerCache } from './handler.ts';
+import { CacheHandler } from './handler.ts';
 
 export interface CacheConfig {
   /** Normalized zones the cache is for: lowercase, no trailing dot, '.' for the root. */
@@ -195,7 +195,8 @@ export const plugin: PluginSetup = {
         ? { registry: ctx.shared.metrics, server: serverLabel(ctx), zones: config.zones.map((z) => (z === '.' ? '.' : z + '.')).join(','), view: '' }
         : undefined,
     });
-    ctx.onClose(registerCache(ctx.shared, handler));
+    // Zone changes (the *kubernetes* plugin) drop the names they touched.
+    ctx.onClose(ctx.scope.onZoneChange((names) => handler.invalidate(names)));
     return handler;
   },
 };

@@ -4,14 +4,13 @@
 // record, and the answers shuffled. The entry's expiry, TTL caps, invalidation and eviction rule the
 // copies too, since they hang off the entry; expired entries, stale answers and due prefetches take
 // the whole way, where the cache handler deals with them.
-import { classNumber, DEFAULT_UDP_SIZE, encodeResponse, MAX_MESSAGE_SIZE, answerFromEncoded, readWireQuestion, shuffleAnswersOnWire, typeNumber, wireQuestionKey, wireQuestionName, wireRecords } from '@halo/dns';
+import { classNumber, DEFAULT_UDP_SIZE, encodeResponse, MAX_MESSAGE_SIZE, answerFromEncoded, shuffleAnswersOnWire, typeNumber, wireQuestionKey, wireRecords } from '@halo/dns';
 import type { UniformAnswers, WireQuestion } from '@halo/dns';
 import { rrsetRuns, shuffleRun } from '@halo/cache';
 import type { CachedAnswer } from '@halo/cache';
 import type { Answer } from 'dns-packet';
-import { matchBlock, type BlockChain } from '../../config.ts';
-import { WireSlab } from '../../fast-path.ts';
-import type { DnsRequest, Handler } from '../../types.ts';
+import type { WireSlab } from '../../fast-path.ts';
+import type { DnsRequest } from '../../types.ts';
 
 /** One encoding of a cached reply and where its record TTLs lie. */
 interface WireVariant {
@@ -33,7 +32,6 @@ export interface WireTemplate {
 /** Orders pre-encoded for answers whose RRsets cannot be shuffled in place (e.g. SRV with targets). */
 const VARIANTS = 8;
 const MOVABLE = new Set(['A', 'AAAA', 'MX']);
-const slab = new WireSlab();
 
 /** The EDNS class of a client: what, besides the question, decides the bytes of the reply. */
 function clientClass(transport: 'udp' | 'tcp', edns: { udpSize: number; dnssecOk: boolean } | null): string {
@@ -66,7 +64,7 @@ export function requestAlias(req: DnsRequest): string | null {
  * cannot be copied out faithfully (truncated, unencodable, or answers `loadbalance` would reorder
  * across RRsets).
  */
-export function buildTemplate(req: DnsRequest, hit: CachedAnswer, typeLabel: string, random: () => number): WireTemplate | null {
+export function buildTemplate(req: DnsRequest, hit: CachedAnswer, typeLabel: string, random: () => number, slab: WireSlab): WireTemplate | null {
   const qtype = typeNumber(req.qtype);
   const qclass = classNumber(req.qclass);
   const runs = rrsetRuns(hit.answers);
@@ -134,71 +132,4 @@ export function replyFrom(template: WireTemplate, query: Buffer, q: WireQuestion
   if (ttl !== null) for (let i = 0; i < v.ttlAt.length; i++) out.writeUInt32BE(ttl, v.ttlAt[i]);
   for (let i = 0; i < template.runs.length; i++) shuffleAnswersOnWire(out, template.runs[i], random);
   return out;
-}
-
-/** What a cache handler answering from the wire offers the server. */
-export interface WireAnswering extends Handler {
-  covers(qnameLower: string): boolean;
-  /** The reply to a hit, or null: the query takes the whole way. */
-  wireReply(query: Buffer, q: WireQuestion, transport: 'udp' | 'tcp'): { reply: Buffer; template: WireTemplate } | null;
-}
-
-/**
- * Plugins that may run ahead of the cache and leave its hits as they are: the rest (log, or anything
- * added later) must see every query, so such blocks never answer from the wire.
- */
-const PASS_HITS = new Set(['reload', 'ready', 'health', 'prometheus', 'errors', 'loadbalance']);
-const wireCaches = new WeakMap<BlockChain, WireAnswering | null>();
-
-function isWireAnswering(h: Handler): h is WireAnswering {
-  return h.name === 'cache' && typeof (h as Partial<WireAnswering>).wireReply === 'function';
-}
-
-/** The block's cache when the plugins ahead of it pass hits through untouched; null otherwise. */
-function wireCacheOf(block: BlockChain): WireAnswering | null {
-  let known = wireCaches.get(block);
-  if (known === undefined) {
-    known = null;
-    for (const h of block.handlers) {
-      if (isWireAnswering(h)) {
-        known = h;
-        break;
-      }
-      if (!PASS_HITS.has(h.name)) break;
-    }
-    wireCaches.set(block, known);
-  }
-  return known;
-}
-
-/** A cache hit answered from the wire, with the labels the server's metrics need. */
-export interface CachedReply {
-  reply: Buffer;
-  zone: string;
-  rcode: string;
-  type: string;
-}
-
-const result: CachedReply = { reply: Buffer.alloc(0), zone: '', rcode: '', type: '' };
-
-/**
- * The reply to a query from a `cache` plugin's pre-encoded hits, or null (not a plain query, no such
- * hit, or a block where the cache is not the first plugin to answer). The returned object is reused.
- */
-export function cachedReply(blocks: readonly BlockChain[], listenKey: string, query: Buffer, transport: 'udp' | 'tcp'): CachedReply | null {
-  const q = readWireQuestion(query);
-  // ANY is answered by the server itself (RFC 8482), never from a cache.
-  if (q === null || q.qtype === 255) return null;
-  const name = wireQuestionName(q);
-  const block = matchBlock(blocks, listenKey, name);
-  if (block === null) return null;
-  const cache = wireCacheOf(block);
-  if (cache === null || !cache.covers(name)) return null;
-  const hit = cache.wireReply(query, q, transport);
-  if (hit === null) return null;
-  result.reply = hit.reply;
-  result.zone = block.zone;
-  result.rcode = hit.template.rcode;
-  result.type = hit.template.type;
-  return result;
 }

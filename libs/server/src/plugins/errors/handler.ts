@@ -4,6 +4,7 @@ import type { Handler, Logger } from '../../types.ts';
 export function errorsHandler(logger: Logger | undefined): Handler {
   return {
     name: 'errors',
+    transparent: true,
     async serve(req, next) {
       try {
         const res = await next(req);

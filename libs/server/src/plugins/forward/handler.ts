@@ -51,6 +51,7 @@ function encodeQuery(req: DnsRequest): Buffer {
 
 export class ForwardHandler implements Handler {
   readonly name = 'forward';
+  readonly transparent = true;
   readonly config: ForwardConfig;
   readonly pool: UpstreamPool;
   private inFlight = 0;

@@ -2,7 +2,7 @@
 import { Resolver } from 'node:dns/promises';
 import { Registry } from 'prom-client';
 import { afterEach, expect, it } from 'vitest';
-import { loadServer, type DnsServer } from '../../server.ts';
+import { loadServer, type DnsServer } from '../../index.ts';
 import { reply, startTestUpstream, qname, type TestUpstream } from './test-dns.ts';
 
 const closers: (() => Promise<void>)[] = [];

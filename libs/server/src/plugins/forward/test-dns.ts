@@ -6,7 +6,7 @@ import dnsPacket, { type Answer, type DecodedPacket, type Packet } from 'dns-pac
 import { afterEach } from 'vitest';
 import { parseCorefile, type Directive } from '@halo/corefile';
 import type { DnsRequest, DnsResponse, Next, SetupContext } from '../../plugin.ts';
-import { loadServer, type DnsServer, type LoadOptions } from '../../server.ts';
+import { loadServer, ServerScope, type DnsServer, type LoadOptions } from '../../index.ts';
 
 /** The reply to send, or 'drop' to stay silent (a dead upstream). */
 export type Reply = Packet | 'drop' | Promise<Packet | 'drop'>;
@@ -150,7 +150,7 @@ export function directiveFrom(text: string, shared: SetupContext['shared'] = {})
   if (!parsed.ok) throw new Error(`test Corefile does not parse: ${JSON.stringify(parsed.errors)}`);
   const serverBlock = parsed.corefile.blocks[0];
   const closers: (() => void | Promise<void>)[] = [];
-  return { directive: serverBlock.directives[0], ctx: { file: 'Corefile', serverBlock, shared, onClose: (fn) => closers.push(fn) }, closers };
+  return { directive: serverBlock.directives[0], ctx: { file: 'Corefile', serverBlock, shared, scope: new ServerScope(shared), onClose: (fn) => closers.push(fn) }, closers };
 }
 
 export const qname = (q: Packet): string => q.questions?.[0]?.name ?? '';

@@ -1,19 +1,20 @@
 // Answers GET /health with 200 OK while the process runs; DNS queries pass through.
 import type { Handler } from '../../types.ts';
-import { acquireRoute, type HttpRoute } from '../http-listener.ts';
+import type { HttpRoute, HttpRoutes } from '../../http-routes.ts';
 
 export interface HealthHandler extends Handler {
   /** The bound port, once started. */
   port(): number | null;
 }
 
-export function healthHandler(listen: { host: string; port: number }, lameduckMs: number): HealthHandler {
+export function healthHandler(listen: { host: string; port: number }, lameduckMs: number, routes: HttpRoutes): HealthHandler {
   let route: HttpRoute | null = null;
   return {
     name: 'health',
+    transparent: true,
     serve: (req, next) => next(req),
     async start() {
-      route = await acquireRoute(listen.host, listen.port, '/health', (_req, res) => {
+      route = await routes.acquire(listen.host, listen.port, '/health', (_req, res) => {
         res.writeHead(200, { 'content-type': 'text/plain' }).end('OK');
       });
     },

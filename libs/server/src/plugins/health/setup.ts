@@ -29,6 +29,6 @@ export const plugin: PluginSetup = {
       }
     }
     if (errors.length > 0) return errors;
-    return healthHandler(listen, lameduckMs);
+    return healthHandler(listen, lameduckMs, ctx.scope.http);
   },
 };

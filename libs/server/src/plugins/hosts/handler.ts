@@ -21,6 +21,9 @@ export interface HostsConfig {
 
 export class HostsHandler implements Handler {
   readonly name = 'hosts';
+  readonly transparent = true;
+  /** Its answers change only when the file does, and then it calls `invalidate`. */
+  readonly fastPathWriter = true;
   readonly config: HostsConfig;
   private table: HostsTable = emptyTable();
   private fileStamp = '';

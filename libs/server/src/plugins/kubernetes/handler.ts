@@ -1,6 +1,7 @@
 // Answers the cluster zones from a ZoneIndex kept in step with the record sets of KV halo-zone.
 import { namesOf, ZoneIndex, type RecordSet, type ZoneOptions } from '@halo/zone';
 import type { DnsResponse, Handler, RecordSetSource } from '../../types.ts';
+import type { ServerScope } from '../../scope.ts';
 
 export interface KubernetesHandler extends Handler {
   index: ZoneIndex;
@@ -10,8 +11,9 @@ export interface KubernetesDeps {
   /** Zones where NXDOMAIN passes the question on (['.'] for all); null: never. */
   fallthrough: string[] | null;
   source?: RecordSetSource;
+  /** Holds one index per source and options across reloads, and hears of zone changes. */
+  scope: ServerScope;
   invalidate?(names: string[]): void;
-  onZoneChange?(names: string[]): void;
 }
 
 function inZones(name: string, zones: readonly string[]): boolean {
@@ -25,28 +27,21 @@ type ChangeListener = (names: string[]) => void;
 interface LiveIndex {
   index: ZoneIndex;
   listeners: Set<ChangeListener>;
-  unsubscribe: () => void;
 }
-
-/**
- * One index per source and zone options. A reload builds the new chains beside the running ones, and
- * a second index of 100 000 endpoints built meanwhile would double the answerer's memory until the
- * old chains close; handlers with the same options share one instead, which the last one to close
- * lets go.
- */
-const liveIndexes = new WeakMap<RecordSetSource, Map<string, LiveIndex>>();
 
 /** The options as a key: every field, in name order (the order setup sets them in may vary). */
 function optionsKey(o: ZoneOptions): string {
   return JSON.stringify(o, Object.keys(o).sort());
 }
 
-function openLiveIndex(source: RecordSetSource, options: ZoneOptions): { live: LiveIndex; release: () => void } {
-  let bySource = liveIndexes.get(source);
-  if (!bySource) liveIndexes.set(source, (bySource = new Map()));
-  const key = optionsKey(options);
-  let live = bySource.get(key);
-  if (!live) {
+/**
+ * One index per source and zone options, held in the server's scope. A reload builds the new chains
+ * beside the running ones, and a second index of 100 000 endpoints built meanwhile would double the
+ * answerer's memory until the old chains close; handlers with the same options share one instead,
+ * which the last one to close lets go.
+ */
+function openLiveIndex(scope: ServerScope, source: RecordSetSource, options: ZoneOptions): { live: LiveIndex; release: () => void } {
+  const { value, release } = scope.hold<LiveIndex>(source, optionsKey(options), () => {
     const index = new ZoneIndex(options);
     const held = new Map<string, RecordSet>();
     for (const [k, rs] of source.entries()) {
@@ -74,21 +69,9 @@ function openLiveIndex(source: RecordSetSource, options: ZoneOptions): { live: L
       names.push(...index.aliasesOf(names));
       if (names.length > 0) for (const listener of listeners) listener(names);
     });
-    live = { index, listeners, unsubscribe };
-    bySource.set(key, live);
-  }
-  const found = live;
-  let released = false;
-  return {
-    live: found,
-    release: () => {
-      if (released) return;
-      released = true;
-      if (found.listeners.size > 0) return;
-      found.unsubscribe();
-      if (bySource.get(key) === found) bySource.delete(key);
-    },
-  };
+    return { value: { index, listeners }, close: unsubscribe };
+  });
+  return { live: value, release };
 }
 
 export function kubernetesHandler(options: ZoneOptions, deps: KubernetesDeps): KubernetesHandler {
@@ -96,11 +79,11 @@ export function kubernetesHandler(options: ZoneOptions, deps: KubernetesDeps): K
   let close: (() => void) | null = null;
   let index: ZoneIndex;
   if (source) {
-    const { live, release } = openLiveIndex(source, options);
+    const { live, release } = openLiveIndex(deps.scope, source, options);
     index = live.index;
     const listener: ChangeListener = (names) => {
       deps.invalidate?.(names);
-      deps.onZoneChange?.(names);
+      deps.scope.zoneChanged(names);
     };
     live.listeners.add(listener);
     close = () => {
@@ -113,6 +96,10 @@ export function kubernetesHandler(options: ZoneOptions, deps: KubernetesDeps): K
   return {
     name: 'kubernetes',
     index,
+    transparent: true,
+    // Its answers change only with the record sets, and then it calls `invalidate`.
+    fastPathWriter: true,
+    authoritativeFor: (qnameLower) => index.zoneOf(qnameLower) !== null,
     ready: () => source?.synced ?? true,
     async serve(req, next): Promise<DnsResponse> {
       const a = index.answer({ name: req.qname, type: req.qtype });

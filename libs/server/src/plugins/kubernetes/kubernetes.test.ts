@@ -4,6 +4,10 @@ import type { DnsResponse, Handler, RecordSetSource } from '../../types.ts';
 import { request, setupOf } from '../../../test/plugin-helpers.ts';
 import { plugin } from './setup.ts';
 import type { KubernetesHandler } from './handler.ts';
+import { ServerScope } from '../../scope.ts';
+
+/** One server's scope, as every configuration of a server gets it. */
+const scope = new ServerScope();
 
 describe('kubernetes setup', () => {
   const cases: [string, string, string[] | null][] = [
@@ -54,7 +58,7 @@ describe('kubernetes answers', () => {
   const sb = { keys: [], addresses: [{ zone: '.', port: 53, transport: 'dns' as const, key: { text: '.:53', pos } }], directives: [], pos };
   const made = plugin.setup(
     { name: 'kubernetes', args: ['cluster.local', 'in-addr.arpa'].map((text) => ({ text, pos: sb.pos })), block: [{ name: 'fallthrough', args: [{ text: 'in-addr.arpa', pos: sb.pos }], block: null, pos: sb.pos }, { name: 'ttl', args: [{ text: '30', pos: sb.pos }], block: null, pos: sb.pos }], pos: sb.pos },
-    { file: 'Corefile', serverBlock: sb, shared: { recordSets: source }, onClose: () => undefined, invalidate: (names) => invalidated.push(names) },
+    { file: 'Corefile', serverBlock: sb, shared: { recordSets: source }, scope, onClose: () => undefined, invalidate: (names) => invalidated.push(names) },
   );
   const h = made as KubernetesHandler;
   const passed: DnsResponse = { rcode: 'REFUSED', answers: [], authorities: [], additionals: [] };
@@ -112,7 +116,7 @@ describe('kubernetes across reloads', () => {
   const setup = (source: Source, ttl: string, invalidate: (names: string[]) => void) =>
     plugin.setup(
       { name: 'kubernetes', args: [{ text: 'cluster.local', pos }], block: [{ name: 'ttl', args: [{ text: ttl, pos }], block: null, pos }], pos },
-      { file: 'Corefile', serverBlock: sb, shared: { recordSets: source }, onClose: () => undefined, invalidate },
+      { file: 'Corefile', serverBlock: sb, shared: { recordSets: source }, scope, onClose: () => undefined, invalidate },
     ) as KubernetesHandler;
 
   it('shares one index between configurations with the same options, and lets it go with the last', () => {
@@ -166,7 +170,7 @@ describe('kubernetes namespace_labels', () => {
     const invalidated: string[] = [];
     const h = plugin.setup(
       { name: 'kubernetes', args: [{ text: 'cluster.local', pos }], block: [{ name: 'namespace_labels', args: [{ text: 'dns=on', pos }], block: null, pos }], pos },
-      { file: 'Corefile', serverBlock: sb, shared: { recordSets: source }, onClose: () => undefined, invalidate: (names) => invalidated.push(...names) },
+      { file: 'Corefile', serverBlock: sb, shared: { recordSets: source }, scope, onClose: () => undefined, invalidate: (names) => invalidated.push(...names) },
     ) as KubernetesHandler;
     const rcode = async (name: string) => (await h.serve(request(name), next)).rcode;
     expect(await rcode('api.team.svc.cluster.local')).toBe('NOERROR');
@@ -187,7 +191,7 @@ describe('kubernetes name server addresses', () => {
   const setup = (nsAddresses?: string[]) =>
     plugin.setup(
       { name: 'kubernetes', args: [{ text: 'cluster.local', pos }], block: [], pos },
-      { file: 'Corefile', serverBlock: sb, shared: { recordSets: new Source(), nsAddresses }, onClose: () => undefined },
+      { file: 'Corefile', serverBlock: sb, shared: { recordSets: new Source(), nsAddresses }, scope: new ServerScope(), onClose: () => undefined },
     );
   const next = async (): Promise<DnsResponse> => ({ rcode: 'REFUSED', answers: [], authorities: [], additionals: [] });
   const cases: [string, string, string, string[], { answers: string[]; additionals: string[] }][] = [

@@ -97,7 +97,7 @@ export const plugin: PluginSetup = {
       if (invalid) errors.push(errorAt(P, d, invalid.message.replace(/^kubernetes: /, '')));
     }
     if (errors.length > 0) return errors;
-    const handler = kubernetesHandler(options, { fallthrough, source: ctx.shared.recordSets, invalidate: ctx.invalidate, onZoneChange: ctx.shared.onZoneChange });
+    const handler = kubernetesHandler(options, { fallthrough, source: ctx.shared.recordSets, scope: ctx.scope, invalidate: ctx.invalidate });
     return handler;
   },
 };

@@ -21,6 +21,9 @@ export function shuffleAnswers(answers: readonly Answer[], random: () => number)
 export function loadbalanceHandler(random: () => number): Handler {
   return {
     name: 'loadbalance',
+    // The core shuffles its pre-encoded copies as this would.
+    transparent: true,
+    shufflesAnswers: true,
     async serve(req, next): Promise<DnsResponse> {
       const res = await next(req);
       const answers = shuffleAnswers(res.answers, random);

@@ -14,6 +14,7 @@ export function commonLogLine(req: DnsRequest, res: DnsResponse, ms: number): st
 export function logHandler(names: readonly string[], logger: Logger | undefined): Handler {
   return {
     name: 'log',
+    everyQuery: true,
     async serve(req, next) {
       if (!inNames(req.qnameLower, names)) return next(req);
       const started = performance.now();

@@ -97,6 +97,7 @@ export function loopHandler(zone: string, deps: LoopDeps = {}): LoopHandler {
 
   return {
     name: 'loop',
+    transparent: true,
     probeName,
     seen: () => count,
     start() {

@@ -2,13 +2,16 @@
 // coredns_plugin_enabled for the plugins of its server block, as CoreDNS's prometheus plugin does.
 import type { Gauge, Registry } from 'prom-client';
 import type { Handler } from '../../types.ts';
-import { acquireRoute, type HttpRoute } from '../http-listener.ts';
+import type { HttpRoute } from '../../http-routes.ts';
+import type { ServerScope } from '../../scope.ts';
 
 export interface PrometheusHandler extends Handler {
   port(): number | null;
 }
 
 export interface PrometheusDeps {
+  /** The server's scope: its HTTP listeners, and the series every running configuration sets. */
+  scope: ServerScope;
   registry: Registry;
   /** The scrape's body when it is more than `registry` (ServerContext.metricsText). */
   metricsText?(): Promise<{ contentType: string; body: string }>;
@@ -25,9 +28,6 @@ export interface PrometheusDeps {
  */
 const OUTSIDE_THE_CHAIN = new Set(['reload', 'health', 'ready']);
 
-/** How many running configurations set each coredns_plugin_enabled series: a reload's new one sets it before the old one lets go. */
-const enabledSeries = new WeakMap<Gauge<string>, Map<string, number>>();
-
 type Labels = { server: string; zone: string; view: string; name: string };
 
 function enabledLabels(deps: PrometheusDeps): Labels[] {
@@ -42,25 +42,24 @@ function enabledLabels(deps: PrometheusDeps): Labels[] {
 
 export function prometheusHandler(listen: { host: string; port: number }, deps: PrometheusDeps): PrometheusHandler {
   let route: HttpRoute | null = null;
-  let enabled: Labels[] | null = null;
+  /** The coredns_plugin_enabled series this configuration holds: a reload's new one sets them before the old one lets go. */
+  let enabled: (() => void)[] | null = null;
   const gauge = deps.pluginEnabled;
   /** Sets the block's coredns_plugin_enabled series once its ports are known (port 0 is bound after start). */
   const enable = (): void => {
     if (enabled !== null || !gauge || (deps.listening?.() ?? []).some((l) => l.port === 0)) return;
-    let counts = enabledSeries.get(gauge);
-    if (!counts) enabledSeries.set(gauge, (counts = new Map()));
-    enabled = enabledLabels(deps);
-    for (const labels of enabled) {
-      const key = JSON.stringify(labels);
-      counts.set(key, (counts.get(key) ?? 0) + 1);
+    enabled = enabledLabels(deps).map((labels) => {
+      const series = deps.scope.hold(gauge, JSON.stringify(labels), () => ({ value: labels, close: () => gauge.remove(labels) }));
       gauge.set(labels, 1);
-    }
+      return series.release;
+    });
   };
   return {
     name: 'prometheus',
+    transparent: true,
     serve: (req, next) => next(req),
     async start() {
-      route = await acquireRoute(listen.host, listen.port, '/metrics', async (_req, res) => {
+      route = await deps.scope.http.acquire(listen.host, listen.port, '/metrics', async (_req, res) => {
         enable();
         const { contentType, body } = deps.metricsText ? await deps.metricsText() : { contentType: deps.registry.contentType, body: await deps.registry.metrics() };
         res.writeHead(200, { 'content-type': contentType }).end(body);
@@ -69,16 +68,7 @@ export function prometheusHandler(listen: { host: string; port: number }, deps: 
     },
     port: () => route?.port ?? null,
     async close() {
-      const counts = gauge ? enabledSeries.get(gauge) : undefined;
-      for (const labels of enabled ?? []) {
-        const key = JSON.stringify(labels);
-        const n = (counts?.get(key) ?? 1) - 1;
-        if (n > 0) counts?.set(key, n);
-        else {
-          counts?.delete(key);
-          gauge?.remove(labels);
-        }
-      }
+      for (const release of enabled ?? []) release();
       enabled = null;
       await route?.release();
       route = null;

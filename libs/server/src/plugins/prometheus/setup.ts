@@ -21,6 +21,7 @@ export const plugin: PluginSetup = {
     if (errors.length > 0) return errors;
     const registry = ctx.shared.metrics ?? new Registry();
     return prometheusHandler(listen, {
+      scope: ctx.scope,
       registry,
       metricsText: ctx.shared.metricsText?.bind(ctx.shared),
       pluginEnabled: serverMetrics(registry).pluginEnabled,

@@ -17,6 +17,6 @@ export const plugin: PluginSetup = {
       else listen = parsed;
     }
     if (errors.length > 0) return errors;
-    return readyHandler(listen, () => ctx.handlers?.() ?? []);
+    return readyHandler(listen, () => ctx.handlers?.() ?? [], ctx.scope.http);
   },
 };

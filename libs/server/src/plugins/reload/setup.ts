@@ -13,6 +13,6 @@ export const plugin: PluginSetup = {
       else if (a === d.args[0] && ms < 2000) errors.push(errorAt('reload', a, 'interval must be at least 2s'));
     }
     if (errors.length > 0) return errors;
-    return { name: 'reload', serve: (req, next) => next(req) };
+    return { name: 'reload', transparent: true, serve: (req, next) => next(req) };
   },
 };

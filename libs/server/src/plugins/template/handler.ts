@@ -29,6 +29,7 @@ export interface TemplateConfig {
 
 export class TemplateHandler implements Handler {
   readonly name = 'template';
+  readonly transparent = true;
   readonly config: TemplateConfig;
   private readonly metrics: TemplateMetrics;
   private readonly logger: Logger | undefined;

@@ -6,6 +6,7 @@ import type { Handler } from '../../types.ts';
 export function whoamiHandler(): Handler {
   return {
     name: 'whoami',
+    transparent: true,
     async serve(req) {
       const address = req.remote.address.replace(/^::ffff:(?=\d+\.)/, '');
       const ip: Answer = isIPv6(address) ? { type: 'AAAA', name: req.qname, ttl: 0, data: address } : { type: 'A', name: req.qname, ttl: 0, data: address };

@@ -1,5 +1,6 @@
 // HTTP endpoints of health, ready and prometheus. One server per address, shared by path, so
-// that a reload can register the new plugin's route before the old one lets go of the port.
+// that a reload can register the new plugin's route before the old one lets go of the port. The
+// server's scope owns one HttpRoutes (scope.ts).
 import http from 'node:http';
 
 export type Route = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>;
@@ -11,14 +12,21 @@ interface Shared {
   listening: Promise<number>;
 }
 
-const servers = new Map<string, Shared>();
-
 export interface HttpRoute {
   port: number;
   release(): Promise<void>;
 }
 
-export async function acquireRoute(host: string, port: number, path: string, route: Route): Promise<HttpRoute> {
+export class HttpRoutes {
+  readonly #servers = new Map<string, Shared>();
+
+  /** Serves `path` on host:port (a listener shared with other paths) until `release`; the newest route of a path answers. */
+  acquire(host: string, port: number, path: string, route: Route): Promise<HttpRoute> {
+    return acquireRoute(this.#servers, host, port, path, route);
+  }
+}
+
+async function acquireRoute(servers: Map<string, Shared>, host: string, port: number, path: string, route: Route): Promise<HttpRoute> {
   const key = `${host}:${port}`;
   let shared = port === 0 ? undefined : servers.get(key);
   if (!shared) {
