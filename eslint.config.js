@@ -1,5 +1,34 @@
+import { readdirSync, existsSync } from 'node:fs';
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
+
+/** Every package of the workspace (a folder with a package.json under apps, libs, tools; deploy). */
+const packages = [
+  ...['apps', 'libs', 'tools'].flatMap((group) => readdirSync(group).map((name) => `${group}/${name}`)),
+  'deploy',
+].filter((dir) => existsSync(`${dir}/package.json`));
+const testFiles = ['**/*.test.ts', '**/test/**/*.ts', '**/vitest.config.ts'];
+
+/**
+ * Each package declares what its code imports in its own package.json (no import that only works
+ * because npm hoisted someone else's dependency); its tests may also use the root's devDependencies
+ * (vitest).
+ */
+// libs/bus and apps/watcher are being reworked elsewhere (the bus split): their package.json files
+// are brought in line there, and the rule covers them once they are.
+const reworked = new Set(['libs/bus', 'apps/watcher']);
+const declaredImports = packages.filter((dir) => !reworked.has(dir)).flatMap((dir) => [
+  {
+    files: [`${dir}/**/*.ts`],
+    ignores: testFiles.map((g) => `${dir}/${g}`),
+    rules: { 'import-x/no-extraneous-dependencies': ['error', { packageDir: [dir], devDependencies: false, includeTypes: true }] },
+  },
+  {
+    files: testFiles.map((g) => `${dir}/${g}`),
+    rules: { 'import-x/no-extraneous-dependencies': ['error', { packageDir: [dir, '.'], devDependencies: true, includeTypes: true }] },
+  },
+]);
 
 export default [
   { ignores: ['**/node_modules', '**/dist', 'tmp', '.nx', '**/*.js', '**/public/**'] },
@@ -7,9 +36,21 @@ export default [
   ...nx.configs['flat/typescript'],
   {
     files: ['**/*.ts'],
-    languageOptions: { parser: tseslint.parser },
+    // Type-aware rules read each file's types through the TypeScript project service.
+    languageOptions: { parser: tseslint.parser, parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json'] })],
+      // So that no-cycle follows imports into TypeScript files.
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+    },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
+      // A promise nobody awaits loses its rejection (unhandled) and its ordering; `void` says it is meant.
+      '@typescript-eslint/no-floating-promises': 'error',
+      // Import circles make load order matter and hide who owns what.
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
       '@nx/enforce-module-boundaries': [
         'error',
         {
@@ -32,6 +73,7 @@ export default [
       'no-restricted-imports': ['error', { paths: [{ name: '@halo/testing', message: 'libs/testing is for tests only.' }] }],
     },
   },
+  ...declaredImports,
   {
     // Tests may use libs/testing whatever the project's tag says.
     files: ['**/*.test.ts', '**/test/**/*.ts', '**/vitest.config.ts'],

@@ -3,7 +3,7 @@ import { expect, it } from 'vitest';
 import type { DecodedPacket } from 'dns-packet';
 import { query } from '@halo/testing';
 import { loadServer } from '../src/index.ts';
-import { forwardingServers, reply } from '../src/plugins/forward/test-dns.ts';
+import { forwardingServers, reply } from './dns-fixtures.ts';
 
 const servers = forwardingServers();
 

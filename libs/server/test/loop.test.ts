@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { spawnProcess, waitFor } from '@halo/testing';
 import { loadServer } from '../src/index.ts';
 import { freePort } from './helpers.ts';
-import { reply, startTestUpstream } from '../src/plugins/forward/test-dns.ts';
+import { reply, startTestUpstream } from './dns-fixtures.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'halo-loop-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));

@@ -10,6 +10,8 @@ export { startJaeger, findJaeger, referenceJaegerPath, jaegerMissingMessage, JAE
 export type { Jaeger, JaegerOptions } from './jaeger.ts';
 export { query, exchange, encodeQuery, resolver } from './dns-client.ts';
 export type { QueryOptions, DnsServerAddress, DnsResponse } from './dns-client.ts';
+export { reply, startTestUpstream } from './dns-upstream.ts';
+export type { Reply, TestUpstream } from './dns-upstream.ts';
 // kube-sim: a Kubernetes API server double (tools/kube-sim), re-exported so tests need one import.
 export { startKubeSim } from '@halo/kube-sim';
 export type { KubeSim, KubeSimOptions } from '@halo/kube-sim';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadServer, type DnsServer } from '../../index.ts';
 import type { DnsResponse } from '../../plugin.ts';
 import { MemoryRecordSets, query, service } from '../../../test/helpers.ts';
-import { calledNext, directiveFrom, nextMarker, request } from '../forward/test-dns.ts';
+import { calledNext, directiveFrom, nextMarker, request } from '../../../test/dns-fixtures.ts';
 import { plugin } from './setup.ts';
 
 function setup(text: string, metrics = new Registry()) {

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { Answer, DecodedPacket, Packet } from 'dns-packet';
 import { query } from '@halo/testing';
 import type { DnsServer } from '../../server.ts';
-import { clusterSoa, forwardingServers, reply } from '../forward/test-dns.ts';
-import type { TestUpstream } from '../forward/test-dns.ts';
+import { clusterSoa, forwardingServers, reply } from '../../../test/dns-fixtures.ts';
+import type { TestUpstream } from '../../../test/dns-fixtures.ts';
 
 const servers = forwardingServers();
 let server: DnsServer | undefined;

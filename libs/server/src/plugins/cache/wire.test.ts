@@ -6,7 +6,7 @@ import type { Answer, DecodedPacket, Packet } from 'dns-packet';
 import { query } from '@halo/testing';
 import type { DnsResponse as ClientResponse } from '@halo/testing';
 import type { DnsServer } from '../../server.ts';
-import { clusterSoa, forwardingServers, reply } from '../forward/test-dns.ts';
+import { clusterSoa, forwardingServers, reply } from '../../../test/dns-fixtures.ts';
 import { CacheHandler } from './handler.ts';
 
 const servers = forwardingServers();

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Handler } from '../../plugin.ts';
 import { ForwardHandler } from './handler.ts';
 import { plugin } from './setup.ts';
-import { calledNext, directiveFrom, nextMarker, qname, qtype, reply, request, startTestUpstream, type TestUpstream } from './test-dns.ts';
+import { calledNext, directiveFrom, nextMarker, qname, qtype, reply, request, startTestUpstream, type TestUpstream } from '../../../test/dns-fixtures.ts';
 import { UpstreamPool } from './upstream.ts';
 
 const cleanups: (() => void | Promise<void>)[] = [];

@@ -3,7 +3,7 @@ import { Resolver } from 'node:dns/promises';
 import { Registry } from 'prom-client';
 import { afterEach, expect, it } from 'vitest';
 import { loadServer, type DnsServer } from '../../index.ts';
-import { reply, startTestUpstream, qname, type TestUpstream } from './test-dns.ts';
+import { reply, startTestUpstream, qname, type TestUpstream } from '../../../test/dns-fixtures.ts';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {

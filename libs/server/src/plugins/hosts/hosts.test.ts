@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DnsResponse } from '../../plugin.ts';
-import { answerText, calledNext, directiveFrom, nextMarker, request } from '../forward/test-dns.ts';
+import { answerText, calledNext, directiveFrom, nextMarker, request } from '../../../test/dns-fixtures.ts';
 import { HostsHandler } from './handler.ts';
 import { plugin } from './setup.ts';
 

@@ -5,6 +5,8 @@ import type { ServerScope } from '../../scope.ts';
 
 export interface KubernetesHandler extends Handler {
   index: ZoneIndex;
+  /** Lets go of the shared index at once (nothing to wait for). */
+  close(): void;
 }
 
 export interface KubernetesDeps {

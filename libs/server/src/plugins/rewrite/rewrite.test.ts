@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DnsRequest, DnsResponse, Handler, Next } from '../../plugin.ts';
-import { answerText, directiveFrom, request } from '../forward/test-dns.ts';
+import { answerText, directiveFrom, request } from '../../../test/dns-fixtures.ts';
 import { plugin } from './setup.ts';
 
 // The rest of the chain: a tiny zone that knows a few names, and says what name it was asked.

@@ -6,7 +6,7 @@ import { waitFor } from '@halo/testing';
 import { loadServer, type DnsServer } from '../../index.ts';
 import type { DnsResponse, Next } from '../../plugin.ts';
 import { query } from '../../../test/helpers.ts';
-import { directiveFrom, request } from '../forward/test-dns.ts';
+import { directiveFrom, request } from '../../../test/dns-fixtures.ts';
 import { clientPrefix, responseKind, RrlHandler } from './handler.ts';
 import { rrlMetrics } from './metrics.ts';
 import { parseRrl, plugin } from './setup.ts';

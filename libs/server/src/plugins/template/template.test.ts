@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { DnsResponse } from '../../plugin.ts';
-import { answerText, calledNext, directiveFrom, nextMarker, request } from '../forward/test-dns.ts';
+import { answerText, calledNext, directiveFrom, nextMarker, request } from '../../../test/dns-fixtures.ts';
 import { plugin } from './setup.ts';
 
 function setup(text: string, metrics = new Registry()) {

@@ -1,88 +1,15 @@
-// For tests only: a tiny DNS upstream on 127.0.0.1 (UDP and TCP on one port), and requests as the
-// server would hand them to a plugin.
-import dgram from 'node:dgram';
-import net from 'node:net';
+// Fixtures of the plugin tests: servers forwarding to a test upstream (@halo/testing's), requests as
+// the server hands them to a plugin, and a SetupContext for one directive.
 import dnsPacket, { type Answer, type DecodedPacket, type Packet } from 'dns-packet';
 import { afterEach } from 'vitest';
 import { parseCorefile, type Directive } from '@halo/corefile';
-import type { DnsRequest, DnsResponse, Next, SetupContext } from '../../plugin.ts';
-import { loadServer, ServerScope, type DnsServer, type LoadOptions } from '../../index.ts';
+import { startTestUpstream, type Reply, type TestUpstream } from '@halo/testing';
+import type { DnsRequest, DnsResponse, Next, SetupContext } from '../src/plugin.ts';
+import { loadServer, ServerScope, type DnsServer, type LoadOptions } from '../src/index.ts';
 
-/** The reply to send, or 'drop' to stay silent (a dead upstream). */
-export type Reply = Packet | 'drop' | Promise<Packet | 'drop'>;
+export { reply, startTestUpstream, type Reply, type TestUpstream } from '@halo/testing';
 
-export interface TestUpstream {
-  host: string;
-  port: number;
-  /** Every query received, with the transport it came on. */
-  seen: { name: string; type: string; transport: 'udp' | 'tcp'; rd: boolean }[];
-  close(): Promise<void>;
-}
-
-export function reply(query: DecodedPacket, answers: Packet['answers'] = [], rcode = 0, extraFlags = 0): Packet {
-  return { type: 'response', id: query.id, flags: dnsPacket.RECURSION_AVAILABLE | rcode | extraFlags, questions: query.questions, answers };
-}
-
-export async function startTestUpstream(answer: (q: DecodedPacket, transport: 'udp' | 'tcp') => Reply): Promise<TestUpstream> {
-  for (let attempt = 0; ; attempt++) {
-    const udp = dgram.createSocket('udp4');
-    await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
-    const port = udp.address().port;
-    const tcp = net.createServer();
-    const listening = await new Promise<boolean>((resolve) => {
-      tcp.once('error', () => resolve(false));
-      tcp.listen(port, '127.0.0.1', () => resolve(true));
-    });
-    if (!listening) {
-      udp.close();
-      if (attempt > 20) throw new Error('no port free for both UDP and TCP');
-      continue;
-    }
-    const seen: TestUpstream['seen'] = [];
-    const handle = async (msg: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | null> => {
-      const q = dnsPacket.decode(msg);
-      const question = q.questions?.[0];
-      seen.push({ name: question?.name ?? '', type: question?.type ?? '', transport, rd: q.flag_rd });
-      const r = await answer(q, transport);
-      return r === 'drop' ? null : dnsPacket.encode(r);
-    };
-    udp.on('message', (msg, rinfo) => {
-      void handle(msg, 'udp').then((out) => out && udp.send(out, rinfo.port, rinfo.address));
-    });
-    const sockets = new Set<net.Socket>();
-    tcp.on('connection', (socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      let buffered = Buffer.alloc(0);
-      socket.on('error', () => socket.destroy());
-      socket.on('data', (chunk: Buffer) => {
-        buffered = Buffer.concat([buffered, chunk]);
-        while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
-          const msg = buffered.subarray(2, 2 + buffered.readUInt16BE(0));
-          buffered = buffered.subarray(2 + msg.length);
-          void handle(msg, 'tcp').then((out) => {
-            if (!out) return;
-            const prefix = Buffer.alloc(2);
-            prefix.writeUInt16BE(out.length);
-            socket.write(Buffer.concat([prefix, out]));
-          });
-        }
-      });
-    });
-    return {
-      host: '127.0.0.1',
-      port,
-      seen,
-      close: async () => {
-        udp.close();
-        for (const s of sockets) s.destroy();
-        await new Promise<void>((resolve) => tcp.close(() => resolve()));
-      },
-    };
-  }
-}
-
-/** A request as the server builds it for the chain. */
+/** A server forwarding to its test upstream. */
 export interface ForwardingServer {
   server: DnsServer;
   upstream: TestUpstream;
