@@ -76,6 +76,26 @@ interface MetricInternals {
   upperBounds?: number[];
 }
 
+/**
+ * True when a metric's internals look as directChild reads them (prom-client 15: `hashMap` of entries
+ * holding `labels` and `value`, or `sum`, `count` and `bucketValues` per bound of `upperBounds`).
+ * Otherwise the children fall back to prom-client's own path, slower but right; metrics.test.ts fails
+ * then, so that a prom-client upgrade that changes them is noticed.
+ */
+export function internalsKnown(metric: Counter<string> | Histogram<string>): boolean {
+  const internals = metric as unknown as Partial<MetricInternals>;
+  if (typeof internals.hashMap !== 'object' || internals.hashMap === null) return false;
+  const bounds = internals.upperBounds;
+  if (bounds !== undefined && !(Array.isArray(bounds) && bounds.every((b) => typeof b === 'number'))) return false;
+  const entries = Object.values(internals.hashMap);
+  return entries.every((e) => {
+    if (typeof e.labels !== 'object' || e.labels === null) return false;
+    if (bounds === undefined) return typeof e.value === 'number';
+    const buckets = e.bucketValues;
+    return typeof e.sum === 'number' && typeof e.count === 'number' && typeof buckets === 'object' && bounds.every((b) => typeof buckets[b] === 'number');
+  });
+}
+
 function sameLabels(a: Record<string, string | number>, b: Record<string, string | number>): boolean {
   const ka = Object.keys(a);
   return ka.length === Object.keys(b).length && ka.every((k) => String(a[k]) === String(b[k]));
@@ -88,7 +108,7 @@ function sameLabels(a: Record<string, string | number>, b: Record<string, string
  */
 function directChild(metric: Counter<string> | Histogram<string>, labels: Record<string, string>, first: (v: number) => void): (v: number) => void {
   const internals = metric as unknown as MetricInternals;
-  if (typeof internals.hashMap !== 'object' || internals.hashMap === null) return first;
+  if (!internalsKnown(metric)) return first;
   let key: string | null = null;
   let entry: ValueEntry | null = null;
   const bounds = internals.upperBounds;
