@@ -2,7 +2,8 @@
 import dnsPacket, { type Answer } from 'dns-packet';
 import type { DnsRequest, DnsResponse, Handler, Next, ServerContext } from '../../plugin.ts';
 import { proxyName, type ForwardMetrics } from './metrics.ts';
-import { UpstreamPool, responseRcode, type UpstreamAddress, type UpstreamPoolOptions } from './upstream.ts';
+import { responseRcode } from '../../proxy/connect.ts';
+import { UpstreamPool, type UpstreamAddress, type UpstreamPoolOptions } from './upstream.ts';
 
 export interface ForwardConfig {
   from: string;

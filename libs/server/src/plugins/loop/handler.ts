@@ -8,7 +8,7 @@ import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import dnsPacket from 'dns-packet';
 import type { DnsRequest, Handler, Logger } from '../../types.ts';
-import { exchangeUdp } from '../forward/upstream.ts';
+import { exchangeUdp } from '../../proxy/connect.ts';
 
 export interface LoopHandler extends Handler {
   probeName: string;
