@@ -1,10 +1,10 @@
-// Test helpers: an in-memory RecordSetSource, raw DNS over UDP/TCP, free ports.
-import dgram from 'node:dgram';
+// Test helpers: an in-memory RecordSetSource, raw DNS over UDP/TCP (through @halo/testing's client), free ports.
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import type { Answer, DecodedPacket, Packet } from 'dns-packet';
 import type { RecordSet, ServiceRecordSet } from '@halo/zone';
 import { Registry } from 'prom-client';
+import { exchangeWire, pipelineTcp, TestingError } from '@halo/testing';
 import { loadServer, type DnsServer, type RecordSetSource } from '../src/index.ts';
 
 export class MemoryRecordSets implements RecordSetSource {
@@ -60,48 +60,17 @@ export function opt(udpPayloadSize: number, flags = 0): Answer {
   return { type: 'OPT', name: '.', udpPayloadSize, flags, ednsVersion: 0, extendedRcode: 0, options: [] } as unknown as Answer;
 }
 
+/** One raw query over UDP (@halo/testing's client); null when no answer comes within timeoutMs. */
 export function udpExchange(port: number, wire: Buffer, timeoutMs = 2000): Promise<Buffer | null> {
-  return new Promise((resolve) => {
-    const s = dgram.createSocket('udp4');
-    const timer = setTimeout(() => {
-      s.close();
-      resolve(null);
-    }, timeoutMs);
-    s.on('message', (msg) => {
-      clearTimeout(timer);
-      s.close();
-      resolve(msg);
-    });
-    s.send(wire, port, '127.0.0.1');
+  return exchangeWire({ port }, wire, { timeoutMs }).catch((err: unknown) => {
+    if (err instanceof TestingError && err.code === 'timeout') return null;
+    throw err;
   });
 }
 
-/** Sends every message in one write and collects `count` framed responses. */
+/** Sends every message in one write and collects `count` framed responses (@halo/testing's client). */
 export function tcpExchange(port: number, wires: Buffer[], count = wires.length): Promise<Buffer[]> {
-  return new Promise((resolve, reject) => {
-    const out: Buffer[] = [];
-    let pending = Buffer.alloc(0);
-    const sock = net.connect(port, '127.0.0.1', () => {
-      sock.write(Buffer.concat(wires.map((w) => Buffer.concat([Buffer.from([w.length >> 8, w.length & 255]), w]))));
-    });
-    sock.on('data', (chunk) => {
-      pending = Buffer.concat([pending, chunk]);
-      while (pending.length >= 2 && pending.length >= 2 + pending.readUInt16BE(0)) {
-        out.push(pending.subarray(2, 2 + pending.readUInt16BE(0)));
-        pending = pending.subarray(2 + pending.readUInt16BE(0));
-      }
-      if (out.length >= count) {
-        sock.destroy();
-        resolve(out);
-      }
-    });
-    sock.on('error', reject);
-    sock.on('close', () => reject(new Error(`connection closed after ${out.length} of ${count} responses`)));
-    sock.setTimeout(3000, () => {
-      sock.destroy();
-      reject(new Error(`timeout after ${out.length} of ${count} responses`));
-    });
-  });
+  return pipelineTcp({ port }, wires, { count, timeoutMs: 3000 });
 }
 
 export function decode(wire: Buffer | null): DecodedPacket & { rcode: string } {

@@ -47,21 +47,33 @@ export function query(server: DnsServerAddress, name: string, type = 'A', option
 }
 
 /** Sends raw bytes as a query and decodes the response. */
-export function exchange(server: DnsServerAddress, message: Buffer, options: { tcp?: boolean; timeoutMs?: number } = {}): Promise<DnsResponse> {
+export async function exchange(server: DnsServerAddress, message: Buffer, options: { tcp?: boolean; timeoutMs?: number } = {}): Promise<DnsResponse> {
   const host = server.host ?? '127.0.0.1';
-  const timeoutMs = options.timeoutMs ?? 2_000;
-  return options.tcp ? exchangeTcp(host, server.port, message, timeoutMs) : exchangeUdp(host, server.port, message, timeoutMs);
+  const reply = await exchangeWire(server, message, options);
+  try {
+    return dnsPacket.decode(reply) as DnsResponse;
+  } catch (error) {
+    throw new TestingError('malformed-response', `undecodable answer from ${host}:${server.port}: ${(error as Error).message}`);
+  }
 }
 
-function exchangeUdp(host: string, port: number, message: Buffer, timeoutMs: number): Promise<DnsResponse> {
+/** Sends raw bytes as a query and returns the reply as bytes (UDP: the first datagram with the query's ID). */
+export function exchangeWire(server: DnsServerAddress, message: Buffer, options: { tcp?: boolean; timeoutMs?: number } = {}): Promise<Buffer> {
+  const host = server.host ?? '127.0.0.1';
+  const timeoutMs = options.timeoutMs ?? 2_000;
+  if (options.tcp) return pipelineTcp(server, [message], { timeoutMs }).then((replies) => replies[0]);
+  return exchangeUdp(host, server.port, message, timeoutMs);
+}
+
+function exchangeUdp(host: string, port: number, message: Buffer, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
     const id = message.readUInt16BE(0);
-    const finish = (error: Error | undefined, packet?: DnsResponse) => {
+    const finish = (error: Error | undefined, reply?: Buffer) => {
       clearTimeout(timer);
       socket.close();
       if (error) reject(error);
-      else resolve(packet as DnsResponse);
+      else resolve(reply as Buffer);
     };
     const timer = setTimeout(
       () => finish(new TestingError('timeout', `no UDP answer from ${host}:${port} within ${timeoutMs} ms`)),
@@ -70,49 +82,49 @@ function exchangeUdp(host: string, port: number, message: Buffer, timeoutMs: num
     socket.on('message', (data) => {
       // A stray datagram with another id is not our answer; keep waiting.
       if (data.length < 2 || data.readUInt16BE(0) !== id) return;
-      try {
-        finish(undefined, dnsPacket.decode(data) as DnsResponse);
-      } catch (error) {
-        finish(new TestingError('malformed-response', `undecodable answer from ${host}:${port}: ${(error as Error).message}`));
-      }
+      finish(undefined, data);
     });
     socket.on('error', (error) => finish(new TestingError('socket-error', `UDP to ${host}:${port}: ${error.message}`)));
     socket.send(message, port, host);
   });
 }
 
-function exchangeTcp(host: string, port: number, message: Buffer, timeoutMs: number): Promise<DnsResponse> {
+/**
+ * Writes every message on one TCP connection in one write (pipelined, RFC 7766) and returns the first
+ * `count` replies (default: one per message) in the order they arrive.
+ */
+export function pipelineTcp(server: DnsServerAddress, messages: readonly Buffer[], options: { count?: number; timeoutMs?: number } = {}): Promise<Buffer[]> {
+  const host = server.host ?? '127.0.0.1';
+  const port = server.port;
+  const count = options.count ?? messages.length;
+  const timeoutMs = options.timeoutMs ?? 2_000;
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port });
+    const replies: Buffer[] = [];
     let buffered = Buffer.alloc(0);
-    const finish = (error: Error | undefined, packet?: DnsResponse) => {
+    const finish = (error: Error | undefined) => {
       clearTimeout(timer);
       socket.destroy();
       if (error) reject(error);
-      else resolve(packet as DnsResponse);
+      else resolve(replies);
     };
     const timer = setTimeout(
-      () => finish(new TestingError('timeout', `no TCP answer from ${host}:${port} within ${timeoutMs} ms`)),
+      () => finish(new TestingError('timeout', `${replies.length} of ${count} TCP answers from ${host}:${port} within ${timeoutMs} ms`)),
       timeoutMs,
     );
     socket.on('connect', () => {
-      const length = Buffer.alloc(2);
-      length.writeUInt16BE(message.length);
-      socket.write(Buffer.concat([length, message]));
+      socket.write(Buffer.concat(messages.map((m) => Buffer.concat([Buffer.from([m.length >> 8, m.length & 255]), m]))));
     });
     socket.on('data', (chunk) => {
       buffered = Buffer.concat([buffered, chunk]);
-      if (buffered.length < 2) return;
-      const size = buffered.readUInt16BE(0);
-      if (buffered.length < 2 + size) return;
-      try {
-        finish(undefined, dnsPacket.decode(buffered.subarray(2, 2 + size)) as DnsResponse);
-      } catch (error) {
-        finish(new TestingError('malformed-response', `undecodable answer from ${host}:${port}: ${(error as Error).message}`));
+      while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
+        replies.push(buffered.subarray(2, 2 + buffered.readUInt16BE(0)));
+        buffered = buffered.subarray(2 + buffered.readUInt16BE(0));
       }
+      if (replies.length >= count) finish(undefined);
     });
     socket.on('error', (error) => finish(new TestingError('socket-error', `TCP to ${host}:${port}: ${error.message}`)));
-    socket.on('end', () => finish(new TestingError('closed', `${host}:${port} closed the TCP connection without an answer`)));
+    socket.on('close', () => finish(new TestingError('closed', `${host}:${port} closed the TCP connection after ${replies.length} of ${count} answers`)));
   });
 }
 
