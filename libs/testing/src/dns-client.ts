@@ -57,15 +57,18 @@ export async function exchange(server: DnsServerAddress, message: Buffer, option
   }
 }
 
-/** Sends raw bytes as a query and returns the reply as bytes (UDP: the first datagram with the query's ID). */
-export function exchangeWire(server: DnsServerAddress, message: Buffer, options: { tcp?: boolean; timeoutMs?: number } = {}): Promise<Buffer> {
+/**
+ * Sends raw bytes as a query and returns the reply as bytes (UDP: the first datagram with the query's
+ * ID). `from`: the UDP source address (e.g. 127.0.0.2, for a server's access rules).
+ */
+export function exchangeWire(server: DnsServerAddress, message: Buffer, options: { tcp?: boolean; timeoutMs?: number; from?: string } = {}): Promise<Buffer> {
   const host = server.host ?? '127.0.0.1';
   const timeoutMs = options.timeoutMs ?? 2_000;
   if (options.tcp) return pipelineTcp(server, [message], { timeoutMs }).then((replies) => replies[0]);
-  return exchangeUdp(host, server.port, message, timeoutMs);
+  return exchangeUdp(host, server.port, message, timeoutMs, options.from);
 }
 
-function exchangeUdp(host: string, port: number, message: Buffer, timeoutMs: number): Promise<Buffer> {
+function exchangeUdp(host: string, port: number, message: Buffer, timeoutMs: number, from?: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
     const id = message.readUInt16BE(0);
@@ -85,7 +88,8 @@ function exchangeUdp(host: string, port: number, message: Buffer, timeoutMs: num
       finish(undefined, data);
     });
     socket.on('error', (error) => finish(new TestingError('socket-error', `UDP to ${host}:${port}: ${error.message}`)));
-    socket.send(message, port, host);
+    if (from === undefined) socket.send(message, port, host);
+    else socket.bind(0, from, () => socket.send(message, port, host));
   });
 }
 

@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import * as dnsPacket from 'dns-packet';
 import type { Packet } from 'dns-packet';
-import { freePort, query, resolver } from '../src/index.ts';
+import { encodeQuery, exchangeWire, freePort, pipelineTcp, query, reply, resolver, startTestUpstream } from '../src/index.ts';
 
 // A tiny authoritative server: example.test. A 192.0.2.1, everything else NXDOMAIN.
 function answer(request: Packet, tcp: boolean): Buffer {
@@ -75,5 +75,31 @@ describe('query and resolver against a tiny DNS server', () => {
   it('times out with a coded error when nobody answers', async () => {
     const silent = await freePort({ udp: true });
     await expect(query({ port: silent }, 'example.test', 'A', { timeoutMs: 200 })).rejects.toMatchObject({ code: 'timeout' });
+  });
+});
+
+describe('raw exchanges', () => {
+  it('exchangeWire returns the reply as bytes, from the default or a given source address (acl.test.ts sees the address)', async () => {
+    const upstream = await startTestUpstream((q) => reply(q, [{ type: 'A', name: 'web.test', ttl: 5, data: '192.0.2.9' }]));
+    try {
+      for (const from of ['127.0.0.1', '127.0.0.2']) {
+        const wire = await exchangeWire({ port: upstream.port }, encodeQuery('web.test', 'A', { id: 77 }), { from });
+        expect(wire.readUInt16BE(0)).toBe(77);
+        expect(dnsPacket.decode(wire).answers?.map((a) => ('data' in a ? a.data : null))).toEqual(['192.0.2.9']);
+      }
+    } finally {
+      await upstream.close();
+    }
+  });
+
+  it('pipelineTcp writes every query at once and collects one reply per query', async () => {
+    const upstream = await startTestUpstream((q) => reply(q, []));
+    try {
+      const replies = await pipelineTcp({ port: upstream.port }, [1, 2, 3].map((id) => encodeQuery(`q${id}.test`, 'A', { id })));
+      expect(replies.map((r) => r.readUInt16BE(0)).sort()).toEqual([1, 2, 3]);
+      expect(upstream.seen.map((s) => s.transport)).toEqual(['tcp', 'tcp', 'tcp']);
+    } finally {
+      await upstream.close();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import dgram from 'node:dgram';
+import { exchangeWire } from '@halo/testing';
 import dnsPacket from 'dns-packet';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,13 +85,7 @@ describe('acl in a running server', () => {
   });
   afterAll(() => server?.close());
 
-  const ask = (from: string) =>
-    new Promise<dnsPacket.DecodedPacket & { rcode?: string }>((resolve, reject) => {
-      const s = dgram.createSocket('udp4');
-      const timer = setTimeout(() => (s.close(), reject(new Error('no answer'))), 5_000);
-      s.on('message', (m) => (clearTimeout(timer), s.close(), resolve(dnsPacket.decode(m))));
-      s.bind(0, from, () => s.send(query('web.shop.svc.cluster.local', 'A'), port, '127.0.0.1'));
-    });
+  const ask = async (from: string): Promise<dnsPacket.DecodedPacket & { rcode?: string }> => dnsPacket.decode(await exchangeWire({ port }, query('web.shop.svc.cluster.local', 'A'), { from, timeoutMs: 5_000 }));
 
   it('refuses a client outside the list even for an answer the server has pre-encoded for another', async () => {
     // Twice from the allowed client: the second answer would come from the fast path, which skips the chain.
