@@ -75,6 +75,34 @@ export default [
   },
   ...declaredImports,
   {
+    // The server's core knows no plugin: it reads what their handlers declare. Only index.ts (the public
+    // API) and plugins.ts (the ordered list) import plugins; and no plugin imports another.
+    files: ['libs/server/src/*.ts', 'libs/server/src/proxy/*.ts'],
+    ignores: ['**/*.test.ts', 'libs/server/src/index.ts', 'libs/server/src/plugins.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: '@halo/testing', message: 'libs/testing is for tests only.' }],
+          patterns: [{ regex: '(^|/)plugins/', message: 'the server core imports no plugin: declare a capability on the Handler instead (types.ts).' }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['libs/server/src/plugins/*/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: '@halo/testing', message: 'libs/testing is for tests only.' }],
+          patterns: [{ regex: '^\\.\\./(?!\\.\\./)[^/]+/', message: 'a plugin imports no other plugin: share through src/plugins/*.ts, the core (types.ts, scope.ts) or a library.' }],
+        },
+      ],
+    },
+  },
+  {
     // Tests may use libs/testing whatever the project's tag says.
     files: ['**/*.test.ts', '**/test/**/*.ts', '**/vitest.config.ts'],
     rules: { '@nx/enforce-module-boundaries': 'off' },

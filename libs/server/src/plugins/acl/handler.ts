@@ -1,7 +1,7 @@
 // Who may ask: the first rule whose types and sources match a query decides; a query no rule matches is allowed.
 import net from 'node:net';
 import type { DnsRequest, DnsResponse, Handler, Next } from '../../plugin.ts';
-import { inZone } from '../forward/handler.ts';
+import { inZone } from '../zones.ts';
 import type { AclMetrics } from './metrics.ts';
 
 export type AclAction = 'allow' | 'block' | 'filter' | 'drop';

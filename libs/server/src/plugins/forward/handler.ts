@@ -3,6 +3,7 @@ import dnsPacket, { type Answer } from 'dns-packet';
 import type { DnsRequest, DnsResponse, Handler, Next, ServerContext } from '../../plugin.ts';
 import { proxyName, type ForwardMetrics } from './metrics.ts';
 import { responseRcode } from '../../proxy/connect.ts';
+import { inZone } from '../zones.ts';
 import { UpstreamPool, type UpstreamAddress, type UpstreamPoolOptions } from './upstream.ts';
 
 export interface ForwardConfig {
@@ -16,10 +17,6 @@ export interface ForwardConfig {
 
 const rcodes: DnsResponse['rcode'][] = ['NOERROR', 'NXDOMAIN', 'SERVFAIL', 'REFUSED', 'FORMERR', 'NOTIMP'];
 
-/** Is `name` the zone itself or below it? Both lowercase, no trailing dot. */
-export function inZone(name: string, zone: string): boolean {
-  return zone === '.' || name === zone || name.endsWith(`.${zone}`);
-}
 
 function empty(rcode: DnsResponse['rcode']): DnsResponse {
   return { rcode, answers: [], authorities: [], additionals: [] };

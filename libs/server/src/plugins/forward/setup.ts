@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { normalizeZone, type CorefileError, type Directive, type Token } from '@halo/corefile';
 import type { PluginSetup, SetupContext } from '../../plugin.ts';
-import { parseDuration } from './duration.ts';
+import { parseDurationMs as parseDuration } from '../args.ts';
 import { ForwardHandler, type ForwardConfig } from './handler.ts';
 import { forwardMetrics } from './metrics.ts';
 import { defaultUpstreamPoolOptions, type UpstreamAddress } from './upstream.ts';

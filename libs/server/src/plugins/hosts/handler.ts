@@ -2,7 +2,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { Answer } from 'dns-packet';
 import type { DnsRequest, DnsResponse, Handler, Logger, Next } from '../../plugin.ts';
-import { inZone } from '../forward/handler.ts';
+import { inZone } from '../zones.ts';
 import type { HostsMetrics } from './metrics.ts';
 import { addEntry, addressOfReverseName, emptyTable, expandIPv6, namesOfTable, parseHostsText, type HostsTable } from './table.ts';
 

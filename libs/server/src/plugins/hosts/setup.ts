@@ -2,8 +2,7 @@
 import net from 'node:net';
 import { normalizeZone, type CorefileError, type Directive } from '@halo/corefile';
 import type { PluginSetup, SetupContext } from '../../plugin.ts';
-import { parseDuration } from '../forward/duration.ts';
-import { errorAt, zonesOf } from '../args.ts';
+import { errorAt, parseDurationMs as parseDuration, zonesOf } from '../args.ts';
 import { HostsHandler, type HostsConfig } from './handler.ts';
 import { hostsMetrics } from './metrics.ts';
 

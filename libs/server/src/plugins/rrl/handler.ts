@@ -4,7 +4,7 @@
 // over TCP, which cannot be spoofed. A reflection attack's victim then gets a trickle, not a flood.
 import net from 'node:net';
 import type { DnsRequest, DnsResponse, Handler, Next } from '../../plugin.ts';
-import { inZone } from '../forward/handler.ts';
+import { inZone } from '../zones.ts';
 import type { RrlMetrics } from './metrics.ts';
 
 export type ResponseKind = 'response' | 'nodata' | 'nxdomain' | 'referral' | 'error';

@@ -2,7 +2,7 @@
 // filled from the first `match` regex that matches the question name.
 import type { Answer } from 'dns-packet';
 import type { DnsRequest, DnsResponse, Handler, Logger, Next, Rcode } from '../../plugin.ts';
-import { inZone } from '../forward/handler.ts';
+import { inZone } from '../zones.ts';
 import type { NameRegex, RegexMatch } from '../regex.ts';
 import type { TemplateMetrics } from './metrics.ts';
 import { parseRecord } from './record.ts';
