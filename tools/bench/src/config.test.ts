@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readConfig, usage } from './config.ts';
 
-const answererDefaults = { durationSeconds: 20, warmupSeconds: 3, answerers: 2, services: 10_000, endpoints: 100_000, outstanding: 100, noKnot: false };
+const answererDefaults = { durationSeconds: 20, warmupSeconds: 3, answerers: 2, services: 10_000, endpoints: 100_000, outstanding: 100, noKnot: false, noCoredns: false };
 const cacheDefaults = { durationSeconds: 20, warmupSeconds: 3, answerers: 2, services: 1_000, endpoints: 10_000, outstanding: 100, hot: 2_000, changes: 200, staleChanges: 3 };
 
 describe('readConfig', () => {
@@ -12,6 +12,8 @@ describe('readConfig', () => {
     [['--answerers', '1', 'answerer', '--no-knot'], { benchmark: 'answerer', options: { ...answererDefaults, answerers: 1, noKnot: true } }],
     [['answerer', '--duration', '5', '--warmup', '0', '--services', '100', '--endpoints', '0', '--outstanding', '10'], { benchmark: 'answerer', options: { ...answererDefaults, durationSeconds: 5, warmupSeconds: 0, services: 100, endpoints: 0, outstanding: 10 } }],
     [['cache', '--hot', '50', '--changes', '0', '--stale-changes', '0', '--services', '2000'], { benchmark: 'cache', options: { ...cacheDefaults, hot: 50, changes: 0, staleChanges: 0, services: 2_000 } }],
+    [['answerer', '--coredns', '/opt/coredns'], { benchmark: 'answerer', options: { ...answererDefaults, coredns: '/opt/coredns' } }],
+    [['answerer', '--no-coredns'], { benchmark: 'answerer', options: { ...answererDefaults, noCoredns: true } }],
     [['startup'], { benchmark: 'startup', options: { settleSeconds: 3 } }],
     [['startup', '--settle', '10'], { benchmark: 'startup', options: { settleSeconds: 10 } }],
   ])('reads %j', (argv, config) => {

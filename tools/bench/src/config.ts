@@ -10,8 +10,9 @@ export type BenchConfig =
   | { benchmark: 'startup'; options: StartupBenchOptions };
 
 export const usage = `Usage: npm run bench -- <answerer|cache|startup> [options]
-  answerer   dnsperf against the answerer pool serving a generated cluster, and against knot serving
-             the same names (where knotd is installed); throughput, ratio, latency, peak memory
+  answerer   dnsperf against the answerer pool serving a generated cluster, against knot serving
+             the same names (where knotd is installed) and CoreDNS reading the same kube-sim (where
+             found); throughput, ratio, latency, peak memory of each, and the watcher's memory
   cache      dnsperf on a hot set against our node cache, unbound and dnsmasq (where installed) in
              front of the answerer pool; then the time from a Kubernetes API write to the new answer
   startup    each app's resident memory once started, from the .ts sources and from the image's bundle
@@ -27,6 +28,9 @@ export const usage = `Usage: npm run bench -- <answerer|cache|startup> [options]
   --stale-changes N cache: the same changes timed at unbound and dnsmasq, for contrast (default 3;
                     each may take up to their 30 s TTL cap)
   --no-knot         answerer: do not run knot even where it is installed
+  --coredns PATH    answerer: the coredns binary (default: coredns on PATH, else
+                    ~/.cache/halo-dns/reference/coredns-v1.14.7/coredns, else ~/go/bin/coredns)
+  --no-coredns      answerer: do not run CoreDNS even where it is found
   --settle S        startup: seconds each app idles before its memory is read (default 3)`;
 
 export function readConfig(argv: string[]): ConfigResult<BenchConfig> {
@@ -43,6 +47,8 @@ export function readConfig(argv: string[]): ConfigResult<BenchConfig> {
       changes: { type: 'string' },
       'stale-changes': { type: 'string' },
       'no-knot': { type: 'boolean' },
+      coredns: { type: 'string' },
+      'no-coredns': { type: 'boolean' },
       settle: { type: 'string' },
     },
     usage,
@@ -76,7 +82,9 @@ export function readConfig(argv: string[]): ConfigResult<BenchConfig> {
   const { hot, changes, staleChanges, ...common } = counts.value;
   return {
     ok: true,
-    config: benchmark === 'answerer' ? { benchmark, options: { ...common, noKnot: values['no-knot'] === true } } : { benchmark, options: { ...common, hot, changes, staleChanges } },
+    config:
+      benchmark === 'answerer'
+        ? { benchmark, options: { ...common, noKnot: values['no-knot'] === true, noCoredns: values['no-coredns'] === true, coredns: values.coredns } } : { benchmark, options: { ...common, hot, changes, staleChanges } },
   };
 }
 

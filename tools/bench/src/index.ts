@@ -29,7 +29,7 @@ export {
   type DnsperfSummary,
   type Percentiles,
 } from './dnsperf.ts';
-export { peakMemory, parseStatusKb } from './memory.ts';
+export { peakMemory, residentMemory, parseStatusKb } from './memory.ts';
 export {
   binaries,
   findBinary,
@@ -42,8 +42,9 @@ export {
   type RunningServer,
   type ServerAddress,
 } from './reference-servers.ts';
+export { findCoredns, corednsCorefile, referenceCoredns, startCoredns, type Coredns, type CorednsPorts } from './coredns.ts';
 export { measureChangeLatency, movingAddress, type ChangeLatencyOptions, type ChangeLatencyResult } from './change-latency.ts';
-export { benchAnswerer, printAnswererReport, workloadMismatches, type AnswererBenchOptions, type AnswererBenchReport } from './answerer-bench.ts';
+export { benchAnswerer, printAnswererReport, memoryLines, workloadMismatches, type AnswererBenchOptions, type AnswererBenchReport } from './answerer-bench.ts';
 export { benchCache, printCacheReport, nodeCacheAddress, type CacheBenchOptions, type CacheBenchReport } from './cache-bench.ts';
 export { throughputTable, ratioLines, type Measured } from './report.ts';
 export { BenchError, prepareCluster, waitForCluster, type Log, type PreparedCluster } from './workspace.ts';

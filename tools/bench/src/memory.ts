@@ -28,3 +28,12 @@ export async function peakMemory(pid: number): Promise<number | undefined> {
   for (const child of await children(pid)) total += (await peakMemory(child)) ?? 0;
   return total;
 }
+
+/** Resident bytes now (`VmRSS`) of a process and its descendants; undefined when it is gone. */
+export async function residentMemory(pid: number): Promise<number | undefined> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => undefined);
+  if (status === undefined) return undefined;
+  let total = parseStatusKb(status, 'VmRSS') ?? 0;
+  for (const child of await children(pid)) total += (await residentMemory(child)) ?? 0;
+  return total;
+}

@@ -66,5 +66,5 @@ export async function waitForCluster(server: ServerAddress, cluster: BenchCluste
   ).catch(() => {
     throw new BenchError('not-synced', `the stack did not answer for the whole cluster within ${timeoutMs / 1000} s: ${pending.length} of ${probes.length} probes still unanswered, e.g. ${pending[0]}`);
   });
-  log(`the whole cluster answers (${probes.length} probes) ${((Date.now() - started) / 1000).toFixed(1)} s after the stack was up`);
+  log(`the whole cluster answers at ${server.host}:${server.port} (${probes.length} probes) ${((Date.now() - started) / 1000).toFixed(1)} s after the first probe`);
 }

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Answer } from 'dns-packet';
-import { kubeadmCorefile } from '@halo/corefile';
 import { compareResponses, recordKey, type Response } from './diff.ts';
 import { parseQuestions } from './questions.ts';
-import { corednsCorefile } from './coredns.ts';
 
 const soa = (serial: number, ttl = 30): Answer => ({
   name: 'cluster.local',
@@ -121,35 +119,5 @@ describe('parseQuestions', () => {
     if (result.ok) return;
     expect(result.errors.map((e) => e.line)).toEqual([2, 3]);
     expect(result.errors[1].message).toBe('q.txt:3: unknown type "BOGUS" (one of A, AAAA, SRV, PTR, CNAME, TXT, SOA, NS, MX, ANY, CAA, HINFO, NAPTR)');
-  });
-});
-
-describe('corednsCorefile', () => {
-  it("runs kubeadm's Corefile beside ours: own ports, bound to the host, pointed at kube-sim", () => {
-    const kubeadm = kubeadmCorefile;
-    const text = corednsCorefile(kubeadm, { kubeUrl: 'http://127.0.0.1:16443', host: '127.0.0.1', ports: { dns: 5300, health: 8081, ready: 8182, metrics: 9154 } });
-    expect(text).toBe(`.:5300 {
-    bind 127.0.0.1
-    errors
-    health 127.0.0.1:8081 {
-       lameduck 5s
-    }
-    ready 127.0.0.1:8182
-    kubernetes cluster.local in-addr.arpa ip6.arpa {
-       endpoint http://127.0.0.1:16443
-       pods insecure
-       fallthrough in-addr.arpa ip6.arpa
-       ttl 30
-    }
-    prometheus 127.0.0.1:9154
-    forward . /etc/resolv.conf {
-       max_concurrent 1000
-    }
-    cache 30
-    loop
-    reload
-    loadbalance
-}
-`);
   });
 });
