@@ -2,6 +2,8 @@
 // The node cache: DNS on the node's link-local address (and the cluster DNS Service IP), cluster-zone
 // misses to the answerer pool, other names to the node's resolvers; zone changes from the bus drop the
 // names they touch at once.
+// First: re-executes with the node cache's V8 flags before anything else loads.
+import './with-v8-flags.ts';
 import { Counter } from 'prom-client';
 import { loadServer, type CorefileError, type DnsServer } from '@halo/server';
 import { ConfigFollower, sourceTimeOf, type EffectiveConfigV1 } from '@halo/bus';

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The node guard: asks the node cache several times a second; takes the interception rules away while it
 // does not answer (queries to the Service IP then reach the pool through kube-proxy), puts them back after.
+// First: re-executes with the guard's V8 flags before anything else loads.
+import './with-v8-flags.ts';
 import { Counter, Gauge } from 'prom-client';
 import { configOrExit, onStop } from '@halo/cli';
 import { createInterception, detectBackend, guardExit, probe } from '@halo/interception';

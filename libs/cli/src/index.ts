@@ -4,3 +4,5 @@ export { parsePort, parseHostPort, parseHostPorts, parseDurationMs, parseWholeNu
 export type { HostPort } from './values.ts';
 export { onStop } from './stop.ts';
 export type { StopState, StopSignal } from './stop.ts';
+export { missingV8Flags, reexecEnv, reexecWithV8Flags } from './v8-flags.ts';
+export type { V8FlagsPlan } from './v8-flags.ts';

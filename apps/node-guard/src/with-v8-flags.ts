@@ -1,0 +1,5 @@
+// Imported first by main.ts: replaces the process once with the guard's V8 flags (see v8-flags.ts).
+import { reexecWithV8Flags } from '@halo/cli';
+import { nodeGuardV8Flags } from './v8-flags.ts';
+
+reexecWithV8Flags(nodeGuardV8Flags);
