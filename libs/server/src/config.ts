@@ -189,11 +189,14 @@ export function matchBlock(blocks: readonly BlockChain[], listenKey: string, qna
   for (const b of blocks) {
     if (b.listenKey !== listenKey) continue;
     const z = b.zone;
-    const inZone = z === '.' || qnameLower === z || qnameLower.endsWith(`.${z}`);
+    // Per query on the cache's hit path: no `.${z}` string built for every block.
+    const inZone = z === '.' || qnameLower === z || (qnameLower.length > z.length && qnameLower.endsWith(z) && qnameLower.charCodeAt(qnameLower.length - z.length - 1) === DOT);
     if (inZone && (!best || zoneLength(z) > zoneLength(best.zone))) best = b;
   }
   return best;
 }
+
+const DOT = 0x2e;
 
 function zoneLength(zone: string): number {
   return zone === '.' ? 0 : zone.length;
