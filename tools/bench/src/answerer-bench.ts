@@ -11,7 +11,7 @@ import { runDnsperf, type DnsperfOptions } from './dnsperf.ts';
 import { peakMemory, residentMemory } from './memory.ts';
 import { binaries, startKnot, type RunningServer, type ServerAddress } from './reference-servers.ts';
 import { formatBytes, ratioLines, throughputTable, type Measured } from './report.ts';
-import { prepareCluster, requireTool, waitForCluster, type Log } from './workspace.ts';
+import { prepareCluster, requireTool, runFromBundles, waitForCluster, type AppForm, type Log } from './workspace.ts';
 
 export interface AnswererBenchOptions {
   durationSeconds: number;
@@ -27,6 +27,8 @@ export interface AnswererBenchOptions {
   coredns?: string;
   /** Skip CoreDNS even where it is found. */
   noCoredns?: boolean;
+  /** The watcher and the answerers from the image's bundles (default) or from the TypeScript sources. */
+  from?: AppForm;
 }
 
 export interface AnswererBenchReport {
@@ -94,6 +96,9 @@ export async function benchAnswerer(options: AnswererBenchOptions, log: Log): Pr
     const started = Date.now();
     stack = await startStack({ manifests: prepared.manifests, answerers: options.answerers });
     log(`the stack is up in ${((Date.now() - started) / 1000).toFixed(1)} s; waiting for the whole cluster to answer`);
+    if ((options.from ?? 'bundle') === 'bundle') {
+      await runFromBundles(stack, ['watcher', ...Array.from({ length: options.answerers }, (_, i) => `answerer-${i}`)], prepared.dir, log);
+    }
     await waitForCluster(stack.dns, prepared.cluster, log);
     const watcherPid = stack.processes.get('watcher')?.handle.pid;
     const watcherReady = watcherPid === undefined ? undefined : await residentMemory(watcherPid);
@@ -142,7 +147,7 @@ export async function benchAnswerer(options: AnswererBenchOptions, log: Log): Pr
 export function printAnswererReport(report: AnswererBenchReport, options: AnswererBenchOptions, log: Log): void {
   const rows = [report.ours, ...(report.knot ? [report.knot] : []), ...(report.coredns ? [report.coredns] : [])];
   log('');
-  log(`answerer benchmark: ${options.services} Services, ${options.endpoints} endpoints, ${options.durationSeconds} s each, ${options.outstanding} outstanding queries`);
+  log(`answerer benchmark: ${options.services} Services, ${options.endpoints} endpoints, ${options.durationSeconds} s each, ${options.outstanding} outstanding queries, our apps from ${(options.from ?? 'bundle') === 'bundle' ? "the image's bundles" : 'the .ts sources'}`);
   log(throughputTable(rows));
   if (report.knot) log(ratioLines(report.ours, [report.knot], options.answerers === 1 ? 0.8 : undefined));
   if (report.coredns) log(ratioLines(report.ours, [report.coredns]));

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readConfig, usage } from './config.ts';
 
-const answererDefaults = { durationSeconds: 20, warmupSeconds: 3, answerers: 2, services: 10_000, endpoints: 100_000, outstanding: 100, noKnot: false, noCoredns: false };
-const cacheDefaults = { durationSeconds: 20, warmupSeconds: 3, answerers: 2, services: 1_000, endpoints: 10_000, outstanding: 100, hot: 2_000, changes: 200, staleChanges: 3 };
+const answererDefaults = { durationSeconds: 20, warmupSeconds: 3, answerers: 2, services: 10_000, endpoints: 100_000, outstanding: 100, noKnot: false, noCoredns: false, from: 'bundle' };
+const cacheDefaults = { durationSeconds: 20, warmupSeconds: 3, answerers: 2, services: 1_000, endpoints: 10_000, outstanding: 100, hot: 2_000, changes: 200, staleChanges: 3, from: 'bundle' };
 
 describe('readConfig', () => {
   // Each row: what was typed after `npm run bench --`, then the benchmark and its options.
@@ -14,6 +14,7 @@ describe('readConfig', () => {
     [['cache', '--hot', '50', '--changes', '0', '--stale-changes', '0', '--services', '2000'], { benchmark: 'cache', options: { ...cacheDefaults, hot: 50, changes: 0, staleChanges: 0, services: 2_000 } }],
     [['answerer', '--coredns', '/opt/coredns'], { benchmark: 'answerer', options: { ...answererDefaults, coredns: '/opt/coredns' } }],
     [['answerer', '--no-coredns'], { benchmark: 'answerer', options: { ...answererDefaults, noCoredns: true } }],
+    [['cache', '--from', 'ts'], { benchmark: 'cache', options: { ...cacheDefaults, from: 'ts' } }],
     [['startup'], { benchmark: 'startup', options: { settleSeconds: 3 } }],
     [['startup', '--settle', '10'], { benchmark: 'startup', options: { settleSeconds: 10 } }],
   ])('reads %j', (argv, config) => {
@@ -27,6 +28,7 @@ describe('readConfig', () => {
     [['answerer', '--duration', '0'], /^--duration: a whole number ≥ 1, got "0"$/],
     [['cache', '--hot', 'lots'], /^--hot: a whole number ≥ 1, got "lots"$/],
     [['cache', '--changes=-1'], /^--changes: a whole number ≥ 0, got "-1"$/],
+    [['answerer', '--from', 'dist'], /^--from: "bundle" or "ts", got "dist"$/],
     [['startup', '--settle', 'soon'], /^--settle: a whole number ≥ 0, got "soon"$/],
     [['answerer', '--bogus'], /^Unknown option '--bogus'[^]*\nUsage: npm run bench/],
     [['answerer', '--duration'], /^Option '--duration <value>' argument missing\nUsage:/],

@@ -31,6 +31,8 @@ export const usage = `Usage: npm run bench -- <answerer|cache|startup> [options]
   --coredns PATH    answerer: the coredns binary (default: coredns on PATH, else
                     ~/.cache/halo-dns/reference/coredns-v1.14.7/coredns, else ~/go/bin/coredns)
   --no-coredns      answerer: do not run CoreDNS even where it is found
+  --from FORM       answerer, cache: run the measured apps (watcher and answerers; the node cache) from
+                    the image's bundles ("bundle", the default: as deployed) or the .ts sources ("ts")
   --settle S        startup: seconds each app idles before its memory is read (default 3)`;
 
 export function readConfig(argv: string[]): ConfigResult<BenchConfig> {
@@ -49,6 +51,7 @@ export function readConfig(argv: string[]): ConfigResult<BenchConfig> {
       'no-knot': { type: 'boolean' },
       coredns: { type: 'string' },
       'no-coredns': { type: 'boolean' },
+      from: { type: 'string' },
       settle: { type: 'string' },
     },
     usage,
@@ -66,6 +69,8 @@ export function readConfig(argv: string[]): ConfigResult<BenchConfig> {
     return settle.ok ? { ok: true, config: { benchmark, options: { settleSeconds: settle.value } } } : settle;
   }
 
+  const from = values.from ?? 'bundle';
+  if (from !== 'bundle' && from !== 'ts') return { ok: false, message: `--from: "bundle" or "ts", got "${from}"` };
   const cluster = benchmark === 'answerer' ? { services: 10_000, endpoints: 100_000 } : { services: 1_000, endpoints: 10_000 };
   const counts = readCounts(values, {
     durationSeconds: ['duration', 20, 1],
@@ -84,7 +89,7 @@ export function readConfig(argv: string[]): ConfigResult<BenchConfig> {
     ok: true,
     config:
       benchmark === 'answerer'
-        ? { benchmark, options: { ...common, noKnot: values['no-knot'] === true, noCoredns: values['no-coredns'] === true, coredns: values.coredns } } : { benchmark, options: { ...common, hot, changes, staleChanges } },
+        ? { benchmark, options: { ...common, noKnot: values['no-knot'] === true, noCoredns: values['no-coredns'] === true, coredns: values.coredns, from } } : { benchmark, options: { ...common, hot, changes, staleChanges, from } },
   };
 }
 

@@ -3,6 +3,9 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { APPS, bundleApps, type AppName } from '@halo/image';
+import type { Stack } from '@halo/stack';
 import { query, waitFor } from '@halo/testing';
 import { generateCluster, manifestsOf, serviceName, type BenchCluster, type ClusterOptions } from './cluster.ts';
 import type { ServerAddress } from './reference-servers.ts';
@@ -67,4 +70,31 @@ export async function waitForCluster(server: ServerAddress, cluster: BenchCluste
     throw new BenchError('not-synced', `the stack did not answer for the whole cluster within ${timeoutMs / 1000} s: ${pending.length} of ${probes.length} probes still unanswered, e.g. ${pending[0]}`);
   });
   log(`the whole cluster answers at ${server.host}:${server.port} (${probes.length} probes) ${((Date.now() - started) / 1000).toFixed(1)} s after the first probe`);
+}
+
+/** What the benchmarks run of our apps: the image's bundles (as deployed) or the TypeScript sources (as `npm start`). */
+export type AppForm = 'bundle' | 'ts';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The app a stack process runs: `answerer-1` → answerer. */
+function appOf(name: string): AppName | undefined {
+  return APPS.find((app) => name === app || name.startsWith(`${app}-`));
+}
+
+/**
+ * Starts these processes of the stack again from the image's bundles (built into `dir` as the image
+ * builds them), with the same arguments, one after the other: the stack starts the TypeScript sources,
+ * a cluster runs the bundles, and their memory differs by tens of MB.
+ */
+export async function runFromBundles(stack: Stack, names: readonly string[], dir: string, log: Log): Promise<void> {
+  const bundle = await bundleApps({ root, outDir: join(dir, 'bundle') });
+  for (const name of names) {
+    const proc = stack.processes.get(name);
+    const app = appOf(name);
+    if (!proc || !app) throw new BenchError('bad-option', `the stack runs no process ${name} to start from its bundle`);
+    await proc.handle.kill('SIGTERM');
+    await stack.spawn(name, bundle.entries[app], proc.args);
+  }
+  log(`running ${names.join(', ')} from the image's bundles`);
 }
