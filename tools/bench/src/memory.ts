@@ -2,8 +2,8 @@
 // processes, should a server fork workers.
 import { readdir, readFile } from 'node:fs/promises';
 
-/** The `VmHWM`/`VmRSS` line of a /proc status text, in bytes. */
-export function parseStatusKb(text: string, field: 'VmHWM' | 'VmRSS'): number | undefined {
+/** The `VmHWM`/`VmRSS`/`RssAnon`/`RssFile` line of a /proc status text, in bytes. */
+export function parseStatusKb(text: string, field: 'VmHWM' | 'VmRSS' | 'RssAnon' | 'RssFile'): number | undefined {
   const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(text);
   return match ? Number(match[1]) * 1024 : undefined;
 }
