@@ -38,6 +38,12 @@ export class Answering {
   private readonly metrics: ServerMetrics;
   private readonly wireSlab = new WireSlab();
   private readonly children = new Map<string, MetricChildren>();
+  /**
+   * The metric children of wire replies, by the object that stands for their labels (WireAnswerer.reply),
+   * for the listener, transport and family that last used them: a label key built per cache hit was
+   * the largest allocation of a hit.
+   */
+  private readonly childrenByLabels = new WeakMap<object, { listenKey: string; transport: 'udp' | 'tcp'; family: '1' | '2'; zone: string; plugin: string; children: MetricChildren }>();
   /** Pre-encoded answers of the running configuration, replaced on each swap. */
   private fast = new FastPath<FastAnswer>();
 
@@ -107,7 +113,13 @@ export class Answering {
     if (!block || !answerer || !answerer.answerer.covers(name)) return null;
     const hit = answerer.answerer.reply(wire, q, transport);
     if (hit === null) return null;
-    record(this.childrenOf(listenKey, port, block.zone, transport, family, hit.type, hit.rcode, answerer.plugin), wire.length, hit.reply.length, started);
+    const labels = hit.labels;
+    let kept = labels === undefined ? undefined : this.childrenByLabels.get(labels);
+    if (kept === undefined || kept.listenKey !== listenKey || kept.transport !== transport || kept.family !== family || kept.zone !== block.zone || kept.plugin !== answerer.plugin) {
+      kept = { listenKey, transport, family, zone: block.zone, plugin: answerer.plugin, children: this.childrenOf(listenKey, port, block.zone, transport, family, hit.type, hit.rcode, answerer.plugin) };
+      if (labels !== undefined) this.childrenByLabels.set(labels, kept);
+    }
+    record(kept.children, wire.length, hit.reply.length, started);
     if (this.spans !== null) this.spans.answered(wire, hit.reply, transport, answerer.plugin, started);
     return hit.reply;
   }

@@ -72,7 +72,7 @@ export class CacheHandler implements Handler {
   /** Hits answered from pre-encoded replies (wire.ts), for tests and debugging; `cache.stats()` counts them as hits too. */
   wireHits = 0;
   readonly #wireResult: { reply: Buffer; template: WireTemplate | null } = { reply: Buffer.alloc(0), template: null };
-  readonly #wireLabels: { reply: Buffer; rcode: string; type: string } = { reply: Buffer.alloc(0), rcode: '', type: '' };
+  readonly #wireLabels: { reply: Buffer; rcode: string; type: string; labels: object } = { reply: Buffer.alloc(0), rcode: '', type: '', labels: {} };
   /** Where pre-encoded replies live, apart from Node's shared pool. */
   readonly #slab = new WireSlab();
 
@@ -100,6 +100,8 @@ export class CacheHandler implements Handler {
         out.reply = hit.reply;
         out.rcode = hit.template.rcode;
         out.type = hit.template.type;
+        // A template's rcode and type never change: it stands for them.
+        out.labels = hit.template;
         return out;
       },
     };

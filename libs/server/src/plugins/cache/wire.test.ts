@@ -5,8 +5,9 @@ import { describe, expect, it } from 'vitest';
 import type { Answer, DecodedPacket, Packet } from 'dns-packet';
 import { query } from '@halo/testing';
 import type { DnsResponse as ClientResponse } from '@halo/testing';
-import type { DnsServer } from '../../server.ts';
-import { clusterSoa, forwardingServers, reply } from '../../../test/dns-fixtures.ts';
+import { Registry } from 'prom-client';
+import { loadServer, type DnsServer } from '../../index.ts';
+import { clusterSoa, forwardingServers, reply, startTestUpstream } from '../../../test/dns-fixtures.ts';
 import { CacheHandler } from './handler.ts';
 
 const servers = forwardingServers();
@@ -153,5 +154,42 @@ describe('cache hits from pre-encoded replies', () => {
     for (let i = 0; i < 4; i++) await query({ port }, 'web.shop.svc.cluster.local', 'A');
     expect(handler().wireHits).toBe(0);
     expect(server?.caches()[0].stats().hits).toBe(3);
+  });
+});
+
+describe('cache hits from pre-encoded replies in the metrics', () => {
+  it('are counted per listener, transport and family, as the whole way counts them, one cache behind two listeners', async () => {
+    const registry = new Registry();
+    const upstream = await startTestUpstream((q) => answer(q));
+    const loaded = await loadServer(`cluster.local:53 {\n  cache 30\n  forward . 127.0.0.1:${upstream.port}\n}\n`, {
+      context: { metrics: registry },
+      listen: [{ host: '127.0.0.1', port: 0 }, { host: '127.0.0.2', port: 0 }],
+    });
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
+    try {
+      const udp = loaded.server.addresses().filter((a) => a.transport === 'udp');
+      const [one, two] = udp.map((a) => ({ host: a.host, port: a.port }));
+      const web = 'web.shop.svc.cluster.local';
+      // Listener one: a miss, a hit the whole way, three from the wire; then two from the wire at the
+      // second listener (the same cache entry); then listener one again, and twice over TCP (a client
+      // class of its own: the whole way, then from the wire).
+      for (let i = 0; i < 5; i++) await query(one, web, 'A');
+      for (let i = 0; i < 2; i++) await query(two, web, 'A');
+      for (let i = 0; i < 2; i++) await query(one, web, 'A');
+      await query(one, web, 'A', { tcp: true });
+      await query(one, web, 'A', { tcp: true });
+      const text = await registry.metrics();
+      const count = (metric: string, labels: string) => Number(new RegExp(`^${metric}\\{${labels.replace(/[.]/g, '\\.')}\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+      const server = (a: { host: string; port: number }) => `server="dns://${a.host}:${a.port}"`;
+      expect(count('coredns_dns_responses_total', `${server(one)},zone="cluster.local.",view="",rcode="NOERROR",plugin="cache"`)).toBe(4 + 2 + 2);
+      expect(count('coredns_dns_responses_total', `${server(two)},zone="cluster.local.",view="",rcode="NOERROR",plugin="cache"`)).toBe(2);
+      expect(count('coredns_dns_requests_total', `${server(one)},zone="cluster.local.",view="",proto="udp",family="1",type="A"`)).toBe(7);
+      expect(count('coredns_dns_requests_total', `${server(one)},zone="cluster.local.",view="",proto="tcp",family="1",type="A"`)).toBe(2);
+      expect(count('coredns_dns_requests_total', `${server(two)},zone="cluster.local.",view="",proto="udp",family="1",type="A"`)).toBe(2);
+      expect(upstream.seen.length).toBe(1);
+    } finally {
+      await loaded.server.close();
+      await upstream.close();
+    }
   });
 });
