@@ -29,3 +29,13 @@ export async function connectBus(options: BusOptions): Promise<NatsConnection> {
 export async function openBucket(nc: NatsConnection, bucket: string, options: { history?: number } = {}): Promise<KV> {
   return new Kvm(nc).create(bucket, { history: options.history ?? 1 });
 }
+
+/**
+ * The bucket's stream is not there (a bus that lost its data): a put answers "jetstream is not
+ * enabled" (no stream listens on the subject), a status "stream not found".
+ */
+export function isStreamMissing(err: unknown): boolean {
+  const e = err as { name?: string; message?: string } | undefined;
+  if (e?.name === 'StreamNotFoundError' || e?.name === 'JetStreamNotEnabled' || e?.name === 'NoRespondersError') return true;
+  return /stream not found|no responders|jetstream is not enabled/i.test(String(e?.message ?? err));
+}

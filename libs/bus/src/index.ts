@@ -1,4 +1,4 @@
-export { subjects, buckets } from './names.ts';
+export { subjects, buckets, zoneCompleteKey } from './names.ts';
 export { connectBus, openBucket, type BusOptions } from './connect.ts';
 export {
   decodeZoneEntry,
@@ -6,8 +6,11 @@ export {
   decodeZoneChanged,
   encodeZoneChanged,
   sourceTimeOf,
+  decodeZoneComplete,
+  encodeZoneComplete,
   type ZoneEntryV1,
   type ZoneChangedV1,
+  type ZoneCompleteV1,
   type TraceFields,
   type BusError,
   type Decoded,

@@ -12,3 +12,9 @@ export const buckets = {
   /** One key per answerer and node cache: the config version it runs, or its last error. */
   status: 'halo-status',
 } as const;
+
+/**
+ * The key of KV `halo-zone` that marks a complete sync (`ZoneCompleteV1`), beside the record sets'
+ * `svc.`, `ns.` and `pod.` keys. Readers answer only from a copy that holds it.
+ */
+export const zoneCompleteKey = 'zone.complete';

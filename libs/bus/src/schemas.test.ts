@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RecordSet } from '@halo/zone';
-import { decodeZoneChanged, decodeZoneEntry, encodeZoneChanged, encodeZoneEntry, sourceTimeOf } from './schemas.ts';
+import { decodeZoneChanged, decodeZoneComplete, decodeZoneEntry, encodeZoneChanged, encodeZoneComplete, encodeZoneEntry, sourceTimeOf } from './schemas.ts';
 
 const service: RecordSet = {
   kind: 'Service',
@@ -93,6 +93,24 @@ describe('zone change schema', () => {
     [{ schema: 1, key: 'svc.a.b', names: [], revision: 1, triggerTime: 7 }, 'BUS_BAD_SCHEMA'],
   ])('rejects %j', (input, code) => {
     const decoded = decodeZoneChanged(bytes(input));
+    expect(decoded.ok ? 'ok' : decoded.error.code).toBe(code);
+  });
+});
+
+describe('zone complete marker schema', () => {
+  it('round-trips what the watcher writes', () => {
+    const decoded = decodeZoneComplete(encodeZoneComplete({ revision: 10_105, keys: 10_104, writer: 'watcher-0' }));
+    expect(decoded).toMatchObject({ ok: true, value: { schema: 1, revision: 10_105, keys: 10_104, writer: 'watcher-0' } });
+    expect(decoded.ok && !Number.isNaN(Date.parse(decoded.value.completedAt))).toBe(true);
+  });
+  it.each([
+    [{ schema: 1, revision: 3, keys: 2, completedAt: 'x' }, 'BUS_BAD_SCHEMA'],
+    [{ schema: 1, revision: -1, keys: 2, writer: 'w', completedAt: 'x' }, 'BUS_BAD_SCHEMA'],
+    [{ schema: 1, revision: 3, keys: 2.5, writer: 'w', completedAt: 'x' }, 'BUS_BAD_SCHEMA'],
+    [{ schema: 2, revision: 3, keys: 2, writer: 'w', completedAt: 'x' }, 'BUS_UNKNOWN_VERSION'],
+    [{ schema: 1, recordSet: service, changedAt: 'x' }, 'BUS_BAD_SCHEMA'],
+  ])('rejects %j', (input, code) => {
+    const decoded = decodeZoneComplete(bytes(input));
     expect(decoded.ok ? 'ok' : decoded.error.code).toBe(code);
   });
 });

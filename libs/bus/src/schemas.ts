@@ -32,6 +32,22 @@ export interface ZoneChangedV1 {
   triggerTime?: string;
 }
 
+/**
+ * The value of the key `zone.complete` of KV `halo-zone`: the watcher wrote every record set the API
+ * held when it (re)synced. Written after its initial sync and after every resync (a takeover, a bus
+ * found restored); a reader whose copy of the bucket holds it holds a complete zone.
+ */
+export interface ZoneCompleteV1 {
+  schema: 1;
+  /** The KV revision of the last record set the sync wrote (or that the bucket held when it wrote none). */
+  revision: number;
+  /** How many record sets the zone held then. */
+  keys: number;
+  /** The watcher replica that wrote it. */
+  writer: string;
+  completedAt: string;
+}
+
 export interface BusError {
   code: 'BUS_BAD_JSON' | 'BUS_BAD_SCHEMA' | 'BUS_UNKNOWN_VERSION';
   message: string;
@@ -122,6 +138,19 @@ const zoneChangedSchemaV1: JSONSchemaType<ZoneChangedV1> = {
 };
 const zoneChangedV1 = ajv.compile(zoneChangedSchemaV1);
 
+const zoneCompleteSchemaV1: JSONSchemaType<ZoneCompleteV1> = {
+  type: 'object',
+  required: ['schema', 'revision', 'keys', 'writer', 'completedAt'],
+  properties: {
+    schema: { type: 'integer', const: 1 },
+    revision: { type: 'integer', minimum: 0 },
+    keys: { type: 'integer', minimum: 0 },
+    writer: { type: 'string' },
+    completedAt: { type: 'string' },
+  },
+};
+const zoneCompleteV1 = ajv.compile(zoneCompleteSchemaV1);
+
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
@@ -173,5 +202,14 @@ export function decodeZoneChanged(bytes: Uint8Array): Decoded<ZoneChangedV1> {
 export function encodeZoneChanged(change: Omit<ZoneChangedV1, 'schema'>): Uint8Array {
   const message: ZoneChangedV1 = { schema: 1, ...change };
   if (message.triggerTime === undefined) delete message.triggerTime;
+  return encoder.encode(JSON.stringify(message));
+}
+
+export function decodeZoneComplete(bytes: Uint8Array): Decoded<ZoneCompleteV1> {
+  return decode(bytes, 'zone complete marker', { 1: zoneCompleteV1 });
+}
+
+export function encodeZoneComplete(marker: Omit<ZoneCompleteV1, 'schema' | 'completedAt'>): Uint8Array {
+  const message: ZoneCompleteV1 = { schema: 1, ...marker, completedAt: new Date().toISOString() };
   return encoder.encode(JSON.stringify(message));
 }

@@ -1,12 +1,14 @@
-// The reader's side of KV `halo-zone`: the whole bucket first, then every update, validated.
+// The reader's side of KV `halo-zone`: the whole bucket first, then every update, validated; complete
+// once the copy holds the watcher's marker of a complete sync (`zone.complete`).
+import { performance } from 'node:perf_hooks';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { KV, KvWatchEntry } from '@nats-io/kv';
 import type { QueuedIterator } from '@nats-io/nats-core';
-import type { Endpoint, RecordSet } from '@halo/zone';
+import { recordSetsEqual, type Endpoint, type RecordSet } from '@halo/zone';
 import { ATTR_ZONE_KEY, ATTR_ZONE_REVISION, withProcessSpan } from '@halo/telemetry';
-import { buckets } from './names.ts';
-import { openBucket } from './connect.ts';
-import { decodeZoneEntry, sourceTimeOf, type BusError, type TraceFields } from './schemas.ts';
+import { buckets, zoneCompleteKey } from './names.ts';
+import { isStreamMissing, openBucket } from './connect.ts';
+import { decodeZoneComplete, decodeZoneEntry, sourceTimeOf, type BusError, type TraceFields, type ZoneCompleteV1 } from './schemas.ts';
 
 export interface ZoneUpdate {
   key: string;
@@ -22,7 +24,11 @@ export interface ZoneUpdate {
    * wrote it; for a delete, when the server stored the delete. Where DNS programming latency starts.
    */
   sourceTime: number;
-  /** True for the entries of the initial snapshot. */
+  /**
+   * True for the entries of a snapshot: the first reading of the bucket, or what a second reading
+   * (after the bucket was recreated or rolled back) changed when it took over. Not changes at a source:
+   * no programming latency is measured on them.
+   */
   initial: boolean;
 }
 
@@ -31,49 +37,116 @@ export type ZoneListener = (key: string, recordSet: RecordSet | null, update: Zo
 export interface ZoneStoreOptions {
   /** Called for each KV entry that fails validation; the entry is skipped and the key keeps its value. */
   onInvalid?: (key: string, error: BusError) => void;
+  /**
+   * Called when the bucket turns out to be another one than the store was reading: recreated (a bus
+   * restored without its data) or rolled back (restored from an older backup). The store then reads it
+   * again beside the copy it serves, and swaps once that reading is complete.
+   */
+  onReset?: (reason: string) => void;
+  /** How often the bucket is checked for that besides after every reconnect (default 30 s; 0: only then). */
+  checkIntervalMs?: number;
+  /**
+   * When a second reading takes over: once it is complete (the default: an answerer never serves a
+   * partial zone), or once its snapshot is in (the watcher, which writes the marker itself).
+   */
+  swapWhen?: 'complete' | 'synced';
 }
 
-/** A live copy of KV `halo-zone`. Implements what the `kubernetes` plugin reads (entries, subscribe, synced). */
+/** Work done in one turn of the event loop while applying a burst, before I/O gets its turn. */
+const sliceMs = 4;
+const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** One reading of the bucket: its snapshot, then its updates. */
+interface Copy {
+  records: Map<string, RecordSet>;
+  /** Keys whose value failed validation (the bucket holds them, the copy does not). */
+  invalid: Set<string>;
+  marker: ZoneCompleteV1 | null;
+  revision: number;
+  synced: boolean;
+  /** The stream's creation time when this reading began: another one means another bucket. */
+  created: string;
+  iterator: QueuedIterator<KvWatchEntry> | null;
+}
+
+const newCopy = (created: string): Copy => ({ records: new Map(), invalid: new Set(), marker: null, revision: 0, synced: false, created, iterator: null });
+
+
+/**
+ * A live copy of KV `halo-zone`. Implements what the `kubernetes` plugin reads (entries, subscribe,
+ * synced, complete). `whenSynced` resolves once the bucket's snapshot is in, `whenComplete` once the
+ * copy also holds the marker of a complete sync: only then does it hold every name of the cluster.
+ */
 export class ZoneStore {
-  readonly #records = new Map<string, RecordSet>();
+  readonly #nc: NatsConnection;
   readonly #listeners = new Set<ZoneListener>();
   readonly #options: ZoneStoreOptions;
-  #iterator: QueuedIterator<KvWatchEntry> | null = null;
-  #synced = false;
-  #revision = 0;
+  #kv: KV;
+  #current: Copy;
+  /** A second reading after a reset, served once complete. */
+  #next: Copy | null = null;
+  #complete = false;
+  #closed = false;
+  #checking: Promise<void> | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #progressWaiters: (() => void)[] = [];
   #resolveSynced!: () => void;
+  #resolveComplete!: () => void;
   readonly whenSynced: Promise<void> = new Promise((resolve) => (this.#resolveSynced = resolve));
+  readonly whenComplete: Promise<void> = new Promise((resolve) => (this.#resolveComplete = resolve));
 
-  private constructor(options: ZoneStoreOptions) {
+  private constructor(nc: NatsConnection, kv: KV, created: string, options: ZoneStoreOptions) {
+    this.#nc = nc;
+    this.#kv = kv;
     this.#options = options;
+    this.#current = newCopy(created);
   }
 
   /** Opens the bucket and starts watching it; `whenSynced` resolves once the initial snapshot is in. */
   static async open(nc: NatsConnection, options: ZoneStoreOptions = {}): Promise<ZoneStore> {
-    const store = new ZoneStore(options);
-    await store.#watch(await openBucket(nc, buckets.zone));
+    const kv = await openBucket(nc, buckets.zone);
+    const status = await kv.status();
+    const store = new ZoneStore(nc, kv, status.streamInfo.created, options);
+    await store.#watch(store.#current, status.values);
+    store.#watchBus();
     return store;
   }
 
+  /** The whole bucket's snapshot is in. */
   get synced(): boolean {
-    return this.#synced;
+    return this.#current.synced;
+  }
+
+  /** The copy holds a complete zone: the snapshot is in and it holds the marker of a complete sync. */
+  get complete(): boolean {
+    return this.#complete;
+  }
+
+  /** The marker of the last complete sync the copy holds, if any. */
+  get marker(): ZoneCompleteV1 | null {
+    return this.#current.marker;
   }
 
   /** The KV revision of the last entry seen. */
   get revision(): number {
-    return this.#revision;
+    return this.#current.revision;
   }
 
   get size(): number {
-    return this.#records.size;
+    return this.#current.records.size;
   }
 
   get(key: string): RecordSet | undefined {
-    return this.#records.get(key);
+    return this.#current.records.get(key);
   }
 
   entries(): IterableIterator<[string, RecordSet]> {
-    return this.#records.entries();
+    return this.#current.records.entries();
+  }
+
+  /** Keys the bucket holds with a value that failed validation. */
+  invalidKeys(): ReadonlySet<string> {
+    return this.#current.invalid;
   }
 
   subscribe(listener: ZoneListener): () => void {
@@ -81,20 +154,122 @@ export class ZoneStore {
     return () => this.#listeners.delete(listener);
   }
 
-  async close(): Promise<void> {
-    this.#iterator?.stop();
-    this.#iterator = null;
+  /**
+   * Resolves once the copy served is a reading of the bucket as it is now and has seen every entry
+   * the bucket held when this was called: what a new leader waits for before it trusts the copy.
+   */
+  async caughtUp(): Promise<void> {
+    for (;;) {
+      if (this.#closed) return;
+      if (this.#next) {
+        await this.#progress();
+        continue;
+      }
+      const info = (await this.#kv.status()).streamInfo;
+      if (info.created !== this.#current.created || info.state.last_seq < this.#current.revision) {
+        await this.check();
+        if (!this.#next) await new Promise((resolve) => setTimeout(resolve, 200));
+        continue;
+      }
+      while (!this.#closed && !this.#next && !(this.#current.synced && this.#current.revision >= info.state.last_seq)) await this.#progress();
+      if (!this.#next) return;
+    }
   }
 
-  async #watch(kv: KV): Promise<void> {
+  /** Checks now whether the bucket was recreated or rolled back (also done after every reconnect). */
+  check(): Promise<void> {
+    this.#checking ??= this.#checkBucket().finally(() => (this.#checking = null));
+    return this.#checking;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#current.iterator?.stop();
+    this.#next?.iterator?.stop();
+    this.#current.iterator = null;
+    this.#next = null;
+    for (const resolve of this.#progressWaiters.splice(0)) resolve();
+  }
+
+  async #watch(copy: Copy, values: number): Promise<void> {
     // An empty bucket sends no entry at all, so its emptiness is the end of the snapshot.
-    const status = await kv.status();
-    const iterator = await kv.watch();
-    this.#iterator = iterator;
-    if (status.values === 0) this.#markSynced();
+    const iterator = await this.#kv.watch();
+    copy.iterator = iterator;
+    if (values === 0) {
+      copy.synced = true;
+      this.#settle(copy);
+    }
+    void this.#consume(copy, iterator);
+  }
+
+  // A burst (the watcher writing the whole zone, a resync) is applied in slices of a few ms, each
+  // followed by a turn of the event loop, so that queries are answered meanwhile.
+  async #consume(copy: Copy, iterator: QueuedIterator<KvWatchEntry>): Promise<void> {
+    let sliceStart = performance.now();
+    for await (const entry of iterator) {
+      if (copy.iterator !== iterator) break;
+      this.#apply(copy, entry);
+      if (performance.now() - sliceStart >= sliceMs) {
+        await yieldToIo();
+        sliceStart = performance.now();
+      }
+    }
+  }
+
+  // After a reconnect (and now and then) the bucket is compared with the one being read.
+  #watchBus(): void {
     void (async () => {
-      for await (const entry of iterator) this.#apply(entry);
-    })();
+      for await (const s of this.#nc.status()) {
+        if (this.#closed) break;
+        if (s.type === 'reconnect') void this.check();
+      }
+    })().catch(() => undefined);
+    const every = this.#options.checkIntervalMs ?? 30_000;
+    if (every > 0) {
+      this.#timer = setInterval(() => void this.check(), every);
+      this.#timer.unref();
+    }
+  }
+
+  async #checkBucket(): Promise<void> {
+    if (this.#closed) return;
+    const reading = this.#next ?? this.#current;
+    let reason: string | null = null;
+    // Right after a reconnect JetStream may still be recovering its streams: a few tries.
+    for (let attempt = 0; attempt < 5 && !this.#closed; attempt++) {
+      try {
+        const info = (await this.#kv.status()).streamInfo;
+        if (info.created !== reading.created) reason = 'the bucket was recreated';
+        else if (info.state.last_seq < reading.revision) reason = `the bucket went back from revision ${reading.revision} to ${info.state.last_seq}`;
+        break;
+      } catch (err) {
+        if (isStreamMissing(err) && attempt >= 2) {
+          reason = 'the bucket is gone';
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+    if (!reason || this.#closed) return;
+    try {
+      await this.#reread(reason);
+    } catch {
+      // The bus went away again: the next check finds the same difference and tries again.
+      this.#next = null;
+    }
+  }
+
+  async #reread(reason: string): Promise<void> {
+    this.#options.onReset?.(reason);
+    this.#next?.iterator?.stop();
+    this.#next = null;
+    this.#kv = await openBucket(this.#nc, buckets.zone);
+    const status = await this.#kv.status();
+    const next = newCopy(status.streamInfo.created);
+    this.#next = next;
+    for (const resolve of this.#progressWaiters.splice(0)) resolve();
+    await this.#watch(next, status.values);
   }
 
   #notify(update: ZoneUpdate): void {
@@ -108,40 +283,98 @@ export class ZoneStore {
     );
   }
 
-  #markSynced(): void {
-    if (this.#synced) return;
-    this.#synced = true;
-    this.#resolveSynced();
-  }
-
-  #apply(entry: KvWatchEntry): void {
-    this.#revision = Math.max(this.#revision, entry.revision);
-    const initial = !this.#synced;
-    const previous = this.#records.get(entry.key) ?? null;
-    let recordSet: RecordSet | null = null;
-    let trace: TraceFields | undefined;
-    let sourceTime = entry.created.getTime();
-    if (entry.operation === 'PUT') {
-      const decoded = decodeZoneEntry(entry.value);
-      if (decoded.ok) {
-        recordSet = sharePorts(decoded.value.recordSet);
-        trace = decoded.value.trace;
-        const source = sourceTimeOf(decoded.value.triggerTime, decoded.value.changedAt);
-        if (!Number.isNaN(source)) sourceTime = source;
-        this.#records.set(entry.key, recordSet);
+  #apply(copy: Copy, entry: KvWatchEntry): void {
+    copy.revision = Math.max(copy.revision, entry.revision);
+    const serving = copy === this.#current;
+    if (entry.key === zoneCompleteKey) {
+      if (entry.operation !== 'PUT') {
+        copy.marker = null;
       } else {
-        this.#options.onInvalid?.(entry.key, decoded.error);
+        const decoded = decodeZoneComplete(entry.value);
+        if (decoded.ok) copy.marker = decoded.value;
+        else this.#options.onInvalid?.(entry.key, decoded.error);
       }
     } else {
-      this.#records.delete(entry.key);
+      const initial = !copy.synced;
+      const previous = copy.records.get(entry.key) ?? null;
+      let recordSet: RecordSet | null = null;
+      let trace: TraceFields | undefined;
+      let sourceTime = entry.created.getTime();
+      if (entry.operation === 'PUT') {
+        const decoded = decodeZoneEntry(entry.value);
+        if (decoded.ok) {
+          recordSet = sharePorts(decoded.value.recordSet);
+          trace = decoded.value.trace;
+          const source = sourceTimeOf(decoded.value.triggerTime, decoded.value.changedAt);
+          if (!Number.isNaN(source)) sourceTime = source;
+          copy.records.set(entry.key, recordSet);
+          copy.invalid.delete(entry.key);
+        } else {
+          copy.invalid.add(entry.key);
+          this.#options.onInvalid?.(entry.key, decoded.error);
+        }
+      } else {
+        copy.records.delete(entry.key);
+        copy.invalid.delete(entry.key);
+      }
+      const changed = recordSet !== null || (entry.operation !== 'PUT' && previous !== null);
+      if (changed && serving) {
+        const update: ZoneUpdate = { key: entry.key, recordSet, previous, revision: entry.revision, trace, sourceTime, initial };
+        if (initial) this.#notify(update);
+        else this.#notifyTraced(update);
+      }
     }
-    const changed = recordSet !== null || (entry.operation !== 'PUT' && previous !== null);
-    if (changed) {
-      const update: ZoneUpdate = { key: entry.key, recordSet, previous, revision: entry.revision, trace, sourceTime, initial };
-      if (initial) this.#notify(update);
-      else this.#notifyTraced(update);
+    if (entry.isUpdate || entry.delta === 0) copy.synced = true;
+    this.#settle(copy);
+  }
+
+  /** What a copy's progress changes: synced, complete, a reading that takes over, waiters. */
+  #settle(copy: Copy): void {
+    if (copy === this.#current) {
+      if (copy.synced) this.#resolveSynced();
+      if (copy.synced && copy.marker && !this.#complete) {
+        this.#complete = true;
+        this.#resolveComplete();
+      }
+      if (this.#progressWaiters.length > 0) {
+        for (const resolve of this.#progressWaiters.splice(0)) resolve();
+      }
+    } else if (copy === this.#next && copy.synced && (copy.marker || this.#options.swapWhen === 'synced')) {
+      void this.#swap(copy);
     }
-    if (entry.isUpdate || entry.delta === 0) this.#markSynced();
+  }
+
+  /** Resolves at the next entry applied to the copy served, or when another copy takes over. */
+  #progress(): Promise<void> {
+    return new Promise((resolve) => this.#progressWaiters.push(resolve));
+  }
+
+  /**
+   * The second reading is complete: it becomes the copy served, and listeners hear of every key that
+   * differs from the first (nothing, when the watcher wrote back the same zone).
+   */
+  async #swap(next: Copy): Promise<void> {
+    const old = this.#current;
+    old.iterator?.stop();
+    old.iterator = null;
+    this.#current = next;
+    this.#next = null;
+    this.#settle(next);
+    let sliceStart = performance.now();
+    const pace = async () => {
+      if (performance.now() - sliceStart < sliceMs) return;
+      await yieldToIo();
+      sliceStart = performance.now();
+    };
+    for (const [key, recordSet] of [...next.records]) {
+      const previous = old.records.get(key) ?? null;
+      if (!previous || !recordSetsEqual(previous, recordSet)) this.#notify({ key, recordSet, previous, revision: next.revision, sourceTime: Date.now(), initial: true });
+      await pace();
+    }
+    for (const [key, previous] of old.records) {
+      if (!next.records.has(key)) this.#notify({ key, recordSet: null, previous, revision: next.revision, sourceTime: Date.now(), initial: true });
+      await pace();
+    }
   }
 }
 

@@ -1,15 +1,16 @@
-// The watcher's side of KV `halo-zone`: write a record set, delete a key, and tell the caches what changed.
+// The watcher's side of KV `halo-zone`: write a record set, delete a key, mark a complete sync, and tell
+// the caches what changed.
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import type { KV } from '@nats-io/kv';
 import type { RecordSet } from '@halo/zone';
 import { ATTR_ZONE_KEY, ATTR_ZONE_NAMES, ATTR_ZONE_REVISION, injectTrace, withSendSpan } from '@halo/telemetry';
-import { buckets, subjects } from './names.ts';
-import { openBucket } from './connect.ts';
-import { encodeZoneChanged, encodeZoneEntry, type TraceFields } from './schemas.ts';
+import { buckets, subjects, zoneCompleteKey } from './names.ts';
+import { isStreamMissing, openBucket } from './connect.ts';
+import { encodeZoneChanged, encodeZoneComplete, encodeZoneEntry, type TraceFields } from './schemas.ts';
 
 export class ZoneWriter {
   readonly #nc: NatsConnection;
-  readonly #kv: KV;
+  #kv: KV;
 
   private constructor(nc: NatsConnection, kv: KV) {
     this.#nc = nc;
@@ -30,13 +31,15 @@ export class ZoneWriter {
   /**
    * Writes a record set and publishes the names it touched, each in its `send` span: the trace context
    * goes inside the KV value (a put has no headers) and into the headers of the change message.
-   * `triggerTime` (ISO 8601) is when the change happened at its source; both messages carry it.
+   * `triggerTime` (ISO 8601) is when the change happened at its source; both messages carry it. Puts
+   * may be many in flight at once: each waits only for its own acknowledgement.
    */
   async put(key: string, recordSet: RecordSet, names: string[], triggerTime?: string): Promise<number> {
     const revision = await withSendSpan(buckets.zone, { [ATTR_ZONE_KEY]: key }, async (span) => {
       const trace: TraceFields = {};
       injectTrace(trace);
-      const written = await this.#kv.put(key, encodeZoneEntry(recordSet, trace, triggerTime));
+      const value = encodeZoneEntry(recordSet, trace, triggerTime);
+      const written = await this.#write((kv) => kv.put(key, value));
       span.setAttribute(ATTR_ZONE_REVISION, written);
       return written;
     });
@@ -46,8 +49,28 @@ export class ZoneWriter {
 
   /** A KV delete carries neither a value nor headers: the answerers apply it in a trace of their own. */
   async delete(key: string, names: string[], triggerTime?: string): Promise<void> {
-    await withSendSpan(buckets.zone, { [ATTR_ZONE_KEY]: key }, () => this.#kv.delete(key));
+    await withSendSpan(buckets.zone, { [ATTR_ZONE_KEY]: key }, () => this.#write((kv) => kv.delete(key)));
     this.#publish(key, names, 0, triggerTime);
+  }
+
+  /**
+   * Marks the zone complete: every record set of the sync that ended at `revision` is in the bucket.
+   * Readers answer only from a copy that holds this marker.
+   */
+  async markComplete(marker: { revision: number; keys: number; writer: string }): Promise<number> {
+    const value = encodeZoneComplete(marker);
+    return this.#write((kv) => kv.put(zoneCompleteKey, value));
+  }
+
+  // A bus that lost its data has no bucket: the writer makes it again (the readers notice and re-read).
+  async #write<T>(op: (kv: KV) => Promise<T>): Promise<T> {
+    try {
+      return await op(this.#kv);
+    } catch (err) {
+      if (!isStreamMissing(err)) throw err;
+      this.#kv = await openBucket(this.#nc, buckets.zone);
+      return op(this.#kv);
+    }
   }
 
   #publish(key: string, names: string[], revision: number, triggerTime: string | undefined): void {

@@ -137,6 +137,12 @@ export interface RecordSetSource {
   entries(): Iterable<[string, RecordSet]>;
   subscribe(listener: (key: string, rs: RecordSet | null) => void): () => void;
   readonly synced: boolean;
+  /**
+   * The source holds a complete zone (KV halo-zone: the watcher's marker of a complete sync is in).
+   * Until then `kubernetes` denies nothing: what it would answer NXDOMAIN or NODATA gets SERVFAIL,
+   * which no cache keeps and which sends a forwarder to its next upstream. Absent: `synced` decides.
+   */
+  readonly complete?: boolean;
 }
 
 export interface SetupContext {

@@ -76,6 +76,10 @@ function openLiveIndex(scope: ServerScope, source: RecordSetSource, options: Zon
   return { live: value, release };
 }
 
+const servfail: DnsResponse = { rcode: 'SERVFAIL', answers: [], authorities: [], additionals: [] };
+
+const complete = (source: RecordSetSource) => source.complete ?? source.synced;
+
 export function kubernetesHandler(options: ZoneOptions, deps: KubernetesDeps): KubernetesHandler {
   const source = deps.source;
   let close: (() => void) | null = null;
@@ -102,10 +106,12 @@ export function kubernetesHandler(options: ZoneOptions, deps: KubernetesDeps): K
     // Its answers change only with the record sets, and then it calls `invalidate`.
     fastPathWriter: true,
     authoritativeFor: (qnameLower) => index.zoneOf(qnameLower) !== null,
-    ready: () => source?.synced ?? true,
+    ready: () => (source ? complete(source) : true),
     async serve(req, next): Promise<DnsResponse> {
       const a = index.answer({ name: req.qname, type: req.qtype });
       if (!a) return next(req);
+      // A partial zone denies nothing: the name (or a CNAME's target) may be among what has not arrived yet.
+      if (source && !complete(source) && (a.rcode === 'NXDOMAIN' || (a.rcode === 'NOERROR' && a.answers.length === 0))) return servfail;
       // A CNAME chain that ends in NXDOMAIN is an answer (RFC 6604): only a name that does not exist falls through.
       if (a.rcode === 'NXDOMAIN' && a.answers.length === 0 && deps.fallthrough && inZones(req.qnameLower, deps.fallthrough)) return next(req);
       if (a.rcode !== 'NOERROR' && a.rcode !== 'NXDOMAIN') return { rcode: a.rcode, answers: [], authorities: [], additionals: [] };

@@ -35,7 +35,8 @@ describe('kubernetes setup', () => {
 class Source implements RecordSetSource {
   sets = new Map<string, RecordSet>();
   listeners: ((key: string, rs: RecordSet | null) => void)[] = [];
-  synced = false;
+  synced = true;
+  complete = true;
   entries() {
     return this.sets.entries();
   }
@@ -101,11 +102,50 @@ describe('kubernetes answers', () => {
     expect(show(await h.serve(request('alias.shop.svc.cluster.local'), next))).toEqual(['alias.shop.svc.cluster.local CNAME web.shop.svc.cluster.local', 'web.shop.svc.cluster.local A 10.96.0.20']);
     source.put('svc.shop.alias', null);
   });
+});
 
-  it('is ready once the source has synced', () => {
+describe('kubernetes on a zone not yet complete', () => {
+  const pos = { file: 'Corefile', line: 1, column: 1 };
+  const sb = { keys: [], addresses: [{ zone: '.', port: 53, transport: 'dns' as const, key: { text: '.:53', pos } }], directives: [], pos };
+  const source = new Source();
+  source.complete = false;
+  source.put('svc.shop.web', { kind: 'Service', namespace: 'shop', name: 'web', type: 'ClusterIP', clusterIPs: ['10.96.0.10'], ports: [], publishNotReadyAddresses: false, labels: {}, endpoints: [] });
+  const h = plugin.setup(
+    { name: 'kubernetes', args: [{ text: 'cluster.local', pos }], block: [], pos },
+    { file: 'Corefile', serverBlock: sb, shared: { recordSets: source }, scope: new ServerScope(), onClose: () => undefined },
+  ) as KubernetesHandler;
+  const passed: DnsResponse = { rcode: 'REFUSED', answers: [], authorities: [], additionals: [] };
+  const next = async () => passed;
+
+  // What it would deny may be among what has not arrived yet: SERVFAIL, which no cache keeps.
+  const cases: [string, string, string, string, number][] = [
+    ['a name it holds', 'web.shop.svc.cluster.local', 'A', 'NOERROR', 1],
+    ['a name not (yet) there', 'cart.shop.svc.cluster.local', 'A', 'SERVFAIL', 0],
+    ['a type the name lacks (NODATA)', 'web.shop.svc.cluster.local', 'AAAA', 'SERVFAIL', 0],
+    ['a namespace not (yet) there', 'web.other.svc.cluster.local', 'A', 'SERVFAIL', 0],
+    ['outside the zones: passed on', 'example.org', 'A', 'REFUSED', 0],
+  ];
+  it.each(cases)('%s', async (_label, qname, qtype, rcode, answers) => {
+    const res = await h.serve(request(qname, qtype), next);
+    expect(res.rcode).toBe(rcode);
+    expect(res.answers).toHaveLength(answers);
+  });
+
+  it('is not ready, and denies again once the source is complete', async () => {
     expect((h as Handler).ready?.()).toBe(false);
-    source.synced = true;
+    source.complete = true;
     expect((h as Handler).ready?.()).toBe(true);
+    expect((await h.serve(request('cart.shop.svc.cluster.local', 'A'), next)).rcode).toBe('NXDOMAIN');
+    expect((await h.serve(request('web.shop.svc.cluster.local', 'AAAA'), next)).rcode).toBe('NOERROR');
+  });
+
+  it('without `complete`, goes by `synced`', () => {
+    const bare: RecordSetSource = { entries: () => new Map<string, RecordSet>().entries(), subscribe: () => () => undefined, synced: false };
+    const handler = plugin.setup(
+      { name: 'kubernetes', args: [{ text: 'cluster.local', pos }], block: [], pos },
+      { file: 'Corefile', serverBlock: sb, shared: { recordSets: bare }, scope: new ServerScope(), onClose: () => undefined },
+    ) as KubernetesHandler;
+    expect((handler as Handler).ready?.()).toBe(false);
   });
 });
 
