@@ -34,13 +34,23 @@ export async function runAnswerer(config: AnswererConfig, options: RunOptions): 
       invalidEntries.inc();
       logger.warn({ key, error }, 'skipping an invalid zone entry');
     },
+    // Answers go on from the copy held while the bucket is read again.
+    onReset: (reason) => logger.warn({ reason }, 'the zone bucket changed; reading it again'),
   });
 
   let ready = false;
   const admin = options.admin ? await startAdminServer({ host: config.adminHost, port: config.adminPort, registry, logger, isReady: () => ready }) : null;
 
-  // No answer before the whole zone is in: an empty index would answer NXDOMAIN for every name.
+  // No answer before the zone is complete: the bucket's snapshot is in and holds the watcher's marker
+  // of a complete sync. A bucket still being written (a cold start) would answer NXDOMAIN for every
+  // name not written yet, and a cache in front would keep that denial.
   await store.whenSynced;
+  if (!store.complete) {
+    logger.info({ records: store.size }, 'waiting for the watcher to complete the zone');
+    const progress = setInterval(() => logger.info({ records: store.size }, 'still waiting for a complete zone'), 10_000);
+    await store.whenComplete;
+    clearInterval(progress);
+  }
   fullGc();
 
   // The operators' fragments (KV halo-config) run after this instance's own Corefile; the last good ones
@@ -93,7 +103,7 @@ export async function runAnswerer(config: AnswererConfig, options: RunOptions): 
   });
 
   ready = true;
-  logger.info({ records: store.size, dns: server.addresses(), admin: admin?.port ?? null }, 'zone synced; answering');
+  logger.info({ records: store.size, completeAt: store.marker?.revision, dns: server.addresses(), admin: admin?.port ?? null }, 'zone complete; answering');
   options.onReady({ dns: server.addresses(), admin: admin?.port ?? null });
 
   let stopping = false;

@@ -15,7 +15,7 @@ const config = configOrExit(readConfig(process.argv.slice(2), process.env));
 const telemetry = await startTelemetry({ serviceName: 'halo-watcher', serviceInstanceId: config.identity });
 const logger = createLogger('watcher', { identity: config.identity });
 const registry = createMetricsRegistry();
-const writes = new Counter({ name: 'halo_watcher_zone_writes_total', help: 'Record sets written to KV halo-zone, by operation.', labelNames: ['op'], registers: [registry] });
+const writes = new Counter({ name: 'halo_watcher_zone_writes_total', help: 'Writes to KV halo-zone, by operation (put, delete, complete: the marker of a complete sync).', labelNames: ['op'], registers: [registry] });
 const leaderGauge = new Gauge({ name: 'halo_watcher_leader', help: '1 while this replica holds the lease.', registers: [registry] });
 
 const nc = await connectBus({ servers: config.nats, name: `halo-watcher-${config.identity}` });
@@ -25,6 +25,7 @@ const sync = await ZoneSync.open({
   nc,
   state,
   logger,
+  identity: config.identity,
   zoneOptions: defaultZoneOptions({ zones: [config.zone, 'in-addr.arpa', 'ip6.arpa'], endpointPodNames: true }),
   onWrite: (op) => writes.inc({ op }),
 });
@@ -57,7 +58,7 @@ const admin = await startAdminServer({
   port: config.adminPort,
   registry,
   logger,
-  isReady: () => informers.every((i) => i.synced) && (!sync.leading || sync.resynced),
+  isReady: () => informers.every((i) => i.synced) && (!sync.leading || sync.complete),
 });
 
 await Promise.all(informers.map((i) => i.start()));
@@ -93,7 +94,7 @@ console.log(JSON.stringify({ ready: true, app: 'watcher', admin: admin.port, ide
 onStop(async (signal) => {
   logger.info({ signal }, 'stopping');
   await sync.idle();
-  sync.close();
+  await sync.close();
   await election?.stop();
   await Promise.all(informers.map((i) => i.stop()));
   await nc.drain().catch(() => undefined);

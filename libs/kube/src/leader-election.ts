@@ -3,6 +3,7 @@ import { CoordinationV1Api, V1MicroTime } from '@kubernetes/client-node';
 import type { KubeConfig, V1Lease, V1LeaseSpec } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { KubeError, describeError, httpStatusOf } from './errors.ts';
+import { createInformer, type Informer } from './informer.ts';
 
 export interface LeaderElection {
   start(): void;
@@ -24,6 +25,12 @@ export interface LeaderElectionOptions {
   onStartedLeading(): void;
   onStoppedLeading(): void;
   logger?: Logger;
+  /**
+   * Watch the Lease (default true; needs list and watch on it): every renewal is seen as it happens,
+   * so a candidate takes over right when the lease runs out instead of up to two retry periods later.
+   * Polling every retry period goes on beside it.
+   */
+  watchLease?: boolean;
 }
 
 export type LeaseAction = 'create' | 'renew' | 'acquire' | 'wait';
@@ -99,6 +106,9 @@ export function createLeaderElection(kc: KubeConfig, options: LeaderElectionOpti
   // The lease as last seen, and when (local clock) it last changed.
   let observedVersion: string | undefined;
   let observedAtMs = 0;
+  /** When the lease held by another runs out by this candidate's observation, or 0. */
+  let expiresAtMs = 0;
+  let leaseWatch: Informer<V1Lease> | undefined;
 
   const observe = (lease: V1Lease) => {
     const version = lease.metadata?.resourceVersion;
@@ -139,7 +149,11 @@ export function createLeaderElection(kc: KubeConfig, options: LeaderElectionOpti
       observedAtMs,
       defaultLeaseDurationSeconds: leaseDurationSeconds,
     });
-    if (action === 'wait') return false;
+    if (action === 'wait') {
+      expiresAtMs = observedAtMs + (lease?.spec?.leaseDurationSeconds ?? leaseDurationSeconds) * 1000;
+      return false;
+    }
+    expiresAtMs = 0;
     const spec = nextLeaseSpec(lease?.spec, action, identity, leaseDurationSeconds, now);
     try {
       const written =
@@ -178,8 +192,11 @@ export function createLeaderElection(kc: KubeConfig, options: LeaderElectionOpti
   const campaign = async () => {
     while (!stopped) {
       if (!(await attempt(renewDeadlineMs))) {
-        // Jitter, as client-go does, so candidates started together do not collide on every try.
-        await pause(retryPeriodMs * (1 + Math.random() * 1.2));
+        // Jitter, as client-go does, so candidates started together do not collide on every try; but
+        // no later than the moment the lease runs out (a watched lease's renewals move that moment).
+        const jittered = retryPeriodMs * (1 + Math.random() * 1.2);
+        const untilExpiry = expiresAtMs > 0 ? expiresAtMs - Date.now() + 5 : Infinity;
+        await pause(Math.max(0, Math.min(jittered, untilExpiry)));
         continue;
       }
       if (stopped) return;
@@ -223,9 +240,24 @@ export function createLeaderElection(kc: KubeConfig, options: LeaderElectionOpti
     }
   };
 
+  const watchLease = () => {
+    const informer = createInformer<V1Lease>(kc, 'leases', { namespace, fieldSelector: `metadata.name=${name}`, logger: options.logger, relistIntervalMs: 0 });
+    const seen = (lease: V1Lease) => {
+      if (lease.metadata?.name !== name) return;
+      observe(lease);
+      if (expiresAtMs > 0) expiresAtMs = observedAtMs + (lease.spec?.leaseDurationSeconds ?? leaseDurationSeconds) * 1000;
+    };
+    informer.on('add', seen);
+    informer.on('update', seen);
+    // The poll goes on without it: a failed watch only makes the takeover later.
+    informer.start().catch((error: unknown) => log?.warn({ err: describeError(error) }, 'cannot watch the lease; polling only'));
+    return informer;
+  };
+
   return {
     start() {
       if (loop || stopped) return;
+      if (options.watchLease !== false) leaseWatch = watchLease();
       loop = campaign().catch((error: unknown) => {
         log?.error({ err: describeError(error) }, 'leader election stopped unexpectedly');
       });
@@ -234,6 +266,7 @@ export function createLeaderElection(kc: KubeConfig, options: LeaderElectionOpti
       if (stopped) return;
       stopped = true;
       abort.abort();
+      await leaseWatch?.stop();
       await loop;
       if (isLeader && stopOptions.release !== false) await release();
       setLeader(false);

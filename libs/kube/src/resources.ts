@@ -1,7 +1,7 @@
-import { CoreV1Api, DiscoveryV1Api } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, DiscoveryV1Api } from '@kubernetes/client-node';
 import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 
-export type ResourceName = 'services' | 'endpointslices' | 'namespaces' | 'pods' | 'configmaps' | 'secrets';
+export type ResourceName = 'services' | 'endpointslices' | 'namespaces' | 'pods' | 'configmaps' | 'secrets' | 'leases';
 
 export interface ListOptions {
   namespace?: string;
@@ -70,6 +70,15 @@ const RESOURCES: Record<ResourceName, ResourceDef> = {
     list: (kc, { namespace, ...selectors }) => {
       const api = kc.makeApiClient(CoreV1Api);
       return namespace ? api.listNamespacedSecret({ namespace, ...selectors }) : api.listSecretForAllNamespaces(selectors);
+    },
+  },
+  leases: {
+    group: 'coordination.k8s.io',
+    version: 'v1',
+    namespaced: true,
+    list: (kc, { namespace, ...selectors }) => {
+      const api = kc.makeApiClient(CoordinationV1Api);
+      return namespace ? api.listNamespacedLease({ namespace, ...selectors }) : api.listLeaseForAllNamespaces(selectors);
     },
   },
 };

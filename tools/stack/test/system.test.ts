@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { rm } from 'node:fs/promises';
 import { CoordinationV1Api, CoreV1Api, DiscoveryV1Api, KubernetesObjectApi, type KubernetesObject, type V1Endpoint, type V1EndpointSlice, type V1Service } from '@kubernetes/client-node';
 import { loadKubeConfig } from '@halo/kube';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -181,15 +182,27 @@ describe.each(clusters)('against $name', (cluster: ClusterUnderTest) => {
   }
   /** Every write the bucket ever took (puts and deletes): its stream's last sequence. */
   const zoneWrites = async () => (await zone.status()).streamInfo.state.last_seq;
-  /** The keys written to the bucket from now on, in order, as `PUT key` / `DEL key`. */
+  /**
+   * The keys written to the bucket from now on, in order, as `PUT key` / `DEL key`; the marker of a
+   * complete sync (`zone.complete`, written after every resync) apart, in `markers`.
+   */
   async function recordWrites() {
     const writes: string[] = [];
+    const markers: string[] = [];
     const watch = await zone.watch({ include: KvWatchInclude.UpdatesOnly });
     void (async () => {
-      for await (const e of watch) writes.push(`${e.operation === 'PUT' ? 'PUT' : 'DEL'} ${e.key}`);
+      for await (const e of watch) {
+        if (e.key === 'zone.complete') markers.push(e.operation === 'PUT' ? e.json<{ writer: string }>().writer : 'deleted');
+        else writes.push(`${e.operation === 'PUT' ? 'PUT' : 'DEL'} ${e.key}`);
+      }
     })();
-    return { writes, stop: () => watch.stop() };
+    return { writes, markers, stop: () => watch.stop() };
   }
+  /** The writer named in the bucket's marker of a complete sync, if any. */
+  const completedBy = async () => {
+    const marker = await zone.get('zone.complete').catch(() => null);
+    return marker?.operation === 'PUT' ? marker.json<{ writer: string }>().writer : null;
+  };
   const service = (name: string, clusterIP: string, namespace = 'shop') => ({ metadata: { name, namespace }, spec: { clusterIP, ports: [{ name: 'http', port: 80, protocol: 'TCP' }] } });
   const running = (p: StackProcess) => {
     try {
@@ -272,22 +285,33 @@ describe.each(clusters)('against $name', (cluster: ClusterUnderTest) => {
     it('forgets a Service deleted while the watcher was down', async () => {
       await core.createNamespacedService({ namespace: 'shop', body: service('ghost', '10.96.21.2') });
       await answers('ghost.shop.svc.cluster.local', 'A', ['10.96.21.2']);
-      await stack.processes.get('watcher')!.handle.kill('SIGTERM');
+      await stack.processes.get('watcher')?.handle.kill('SIGTERM');
+      const recorder = await recordWrites();
       await core.deleteNamespacedService({ namespace: 'shop', name: 'ghost' });
       // Nothing writes while the watcher is down: the answer stays.
       expect(answerOf(await ask('ghost.shop.svc.cluster.local'), 'A')).toEqual(['10.96.21.2']);
       await stack.restart('watcher');
       await answers('ghost.shop.svc.cluster.local', 'A', 'NXDOMAIN');
+      // The restarted watcher wrote the one delete, then the marker of its complete sync; nothing else.
+      await waitFor(() => recorder.markers.length > 0, { timeoutMs: 15_000, message: 'the restarted watcher never marked the zone complete' });
+      await recorder.stop();
+      expect(recorder.writes).toEqual(['DEL svc.shop.ghost']);
+      expect(recorder.markers).toEqual(['watcher-0']);
     });
 
     it('hands the lead, and the Lease, to the standby when the leader dies', async () => {
       const leader = stack.processes.get('watcher')!;
       const standby = await stack.spawn('watcher-standby', leader.entry, leader.args.map((a) => (a === 'watcher-0' ? 'watcher-1' : a)));
+      const recorder = await recordWrites();
       await leader.handle.kill('SIGKILL');
       await core.createNamespacedService({ namespace: 'shop', body: service('after-failover', '10.96.21.3') });
       // The lease (4 s in the stack) must run out before the standby writes.
       await answers('after-failover.shop.svc.cluster.local', 'A', ['10.96.21.3']);
       expect(standby.handle.lines.some((l) => l.includes('started leading'))).toBe(true);
+      // The takeover rewrote nothing that had not changed: the new Service, then the marker.
+      await waitFor(() => recorder.markers.includes('watcher-1'), { timeoutMs: 15_000, message: 'the standby never marked the zone complete' });
+      await recorder.stop();
+      expect(recorder.writes).toEqual(['PUT svc.shop.after-failover']);
       const lease = await loadKubeConfig(stack.kube).makeApiClient(CoordinationV1Api).readNamespacedLease({ namespace: 'kube-system', name: 'halo-watcher' });
       expect(lease.spec?.holderIdentity).toBe('watcher-1');
     });
@@ -299,6 +323,32 @@ describe.each(clusters)('against $name', (cluster: ClusterUnderTest) => {
       expect(again.handle.lines.some((l) => l.includes('"ready":true'))).toBe(true);
       // Both answerers share the port; every query must be answered whichever gets it.
       for (let i = 0; i < 20; i++) expect(answerOf(await ask('web.shop.svc.cluster.local'), 'A')).toEqual(['10.96.10.10']);
+    });
+
+    it('answers on while the bus loses its data, and writes the whole zone again', async () => {
+      const seen = new Set<string>();
+      let asking = true;
+      // Every answer while the bus is gone and the zone is written again: the address, never a denial.
+      const asker = (async () => {
+        while (asking) {
+          const r = await ask('web.shop.svc.cluster.local').catch(() => null);
+          seen.add(r ? JSON.stringify(answerOf(r, 'A')) : 'no answer');
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      })();
+      await stack.nats.kill();
+      await rm(stack.nats.storeDir, { recursive: true, force: true });
+      await stack.nats.restart();
+      await waitFor(async () => (await completedBy()) !== null, { timeoutMs: 30_000, message: 'the zone was never written again' });
+      await core.createNamespacedService({ namespace: 'shop', body: service('after-restore', '10.96.21.5') });
+      await answers('after-restore.shop.svc.cluster.local', 'A', ['10.96.21.5']);
+      asking = false;
+      await asker;
+      expect([...seen]).toEqual([JSON.stringify(['10.96.10.10'])]);
+      // An answerer started now finds the complete zone and answers at once.
+      await stack.processes.get('answerer-0')?.handle.kill('SIGTERM');
+      await stack.restart('answerer-0');
+      for (let i = 0; i < 10; i++) expect(answerOf(await ask('after-restore.shop.svc.cluster.local'), 'A')).toEqual(['10.96.21.5']);
     });
 
     it('skips a KV entry with a bad schema and keeps serving the rest', async () => {
