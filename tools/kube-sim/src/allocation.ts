@@ -14,7 +14,7 @@ function ipv4At(offset: number): string {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
-export function allocateClusterIP(family: 'IPv4' | 'IPv6', used: ReadonlySet<string>): string | undefined {
+export function allocateClusterIP(family: 'IPv4' | 'IPv6', used: { has(ip: string): boolean }): string | undefined {
   if (family === 'IPv4') {
     for (let offset = staticBand; offset < ipv4Size - 1; offset++) {
       const ip = ipv4At(offset);

@@ -169,6 +169,8 @@ function decodeContinue(text: string): ContinueToken | undefined {
 export class ObjectStore {
   #objects = new Map<string, Map<string, KubeObject>>();
   #rv = 0;
+  /** ClusterIP → the uid of the Service holding it. */
+  readonly #clusterIPHolders = new Map<string, string>();
   /** Events with rv > #compactedRV are in #history; a watch from below it gets 410 Gone. */
   #compactedRV = 0;
   #history: HistoryEntry[] = [];
@@ -482,6 +484,7 @@ export class ObjectStore {
 
   #remove(type: ResourceType, old: KubeObject): KubeObject {
     this.#bucket(type).delete(objectKey(old.metadata.namespace, old.metadata.name ?? ''));
+    if (type.kind === 'Service') this.#indexClusterIPs(old, undefined);
     const rv = ++this.#rv;
     const gone = { ...old, metadata: { ...old.metadata, resourceVersion: String(rv) } };
     this.#record({ type: 'DELETED', resource: type, object: gone }, rv);
@@ -493,6 +496,7 @@ export class ObjectStore {
     const rv = ++this.#rv;
     object.metadata.resourceVersion = String(rv);
     this.#bucket(type).set(objectKey(object.metadata.namespace, object.metadata.name ?? ''), object);
+    if (type.kind === 'Service') this.#indexClusterIPs(old, object);
     this.#record(old ? { type: 'MODIFIED', resource: type, object, previous: old } : { type: 'ADDED', resource: type, object }, rv);
     return ok(clone(object));
   }
@@ -544,16 +548,18 @@ export class ObjectStore {
     return ok(object);
   }
 
-  #usedClusterIPs(except: KubeObject | undefined): Set<string> {
-    const used = new Set<string>();
-    const services = resourceTypes.find((t) => t.kind === 'Service');
-    if (!services) return used;
-    for (const service of this.#bucket(services).values()) {
-      if (except && service.metadata.uid === except.metadata.uid) continue;
-      const ips = recordIPs(service.spec);
-      for (const ip of ips) used.add(ip);
-    }
-    return used;
+  /** The ClusterIPs taken, but for those of `except` (the Service being replaced). */
+  #usedClusterIPs(except: KubeObject | undefined): { has(ip: string): boolean } {
+    return { has: (ip) => {
+      const holder = this.#clusterIPHolders.get(ip);
+      return holder !== undefined && holder !== except?.metadata.uid;
+    } };
+  }
+
+  // An index of the ClusterIPs taken, so that creating the 10 000th Service does not scan the other 9 999.
+  #indexClusterIPs(old: KubeObject | undefined, next: KubeObject | undefined): void {
+    if (old) for (const ip of recordIPs(old.spec)) if (this.#clusterIPHolders.get(ip) === old.metadata.uid) this.#clusterIPHolders.delete(ip);
+    if (next) for (const ip of recordIPs(next.spec)) this.#clusterIPHolders.set(ip, next.metadata.uid ?? '');
   }
 
   #usedNodePorts(except: KubeObject | undefined): Set<number> {

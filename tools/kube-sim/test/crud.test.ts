@@ -111,6 +111,17 @@ describe('Services', () => {
     expect(created.spec).toMatchObject(expected);
   });
 
+  it('frees a ClusterIP when its Service goes, and keeps it for the Service that holds it', async () => {
+    const held = await core.createNamespacedService({ namespace: 'shop', body: service('holder', { clusterIP: '10.96.0.77', ports: [{ port: 80 }] }) });
+    // Replaced with its own address: not "already allocated".
+    const replaced = await core.replaceNamespacedService({ namespace: 'shop', name: 'holder', body: { ...held, spec: { ...held.spec, ports: [{ port: 81 }] } } });
+    expect(replaced.spec?.clusterIP).toBe('10.96.0.77');
+    await expect(core.createNamespacedService({ namespace: 'shop', body: service('thief', { clusterIP: '10.96.0.77', ports: [{ port: 80 }] }) })).rejects.toMatchObject({ code: 422 });
+    await core.deleteNamespacedService({ namespace: 'shop', name: 'holder' });
+    const next = await core.createNamespacedService({ namespace: 'shop', body: service('next', { clusterIP: '10.96.0.77', ports: [{ port: 80 }] }) });
+    expect(next.spec?.clusterIP).toBe('10.96.0.77');
+  });
+
   // Table: a Service spec (or name), the expected 422 causes.
   const invalidServices: Array<{ name: string; spec: V1Service['spec']; fields: string[] }> = [
     { name: 'Upper', spec: { ports: [{ port: 80 }] }, fields: ['metadata.name'] },

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CoreV1Api, DiscoveryV1Api } from '@kubernetes/client-node';
-import { KubeSimSeedError, startKubeSim } from '../src/index.ts';
+import { KubeSimSeedError, objectsFromYaml, startKubeSim } from '../src/index.ts';
 import { kubeConfigFor } from './client.ts';
 
 let dir: string;
@@ -96,6 +96,23 @@ describe('seeding', () => {
     expect(error).toBeInstanceOf(KubeSimSeedError);
     expect((error as KubeSimSeedError).code).toBe(code);
     expect((error as KubeSimSeedError).message).toContain(file);
+  });
+});
+
+describe('objectsFromYaml', () => {
+  // A JSON List (what the benchmarks write) is read with JSON.parse; YAML flow style that is no JSON
+  // still goes through the YAML parser.
+  const cases: [string, string, string[]][] = [
+    ['a JSON List', JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a' } }] }), ['a']],
+    ['YAML flow style', '{apiVersion: v1, kind: Namespace, metadata: {name: b}}', ['b']],
+    ['block YAML, two documents', 'apiVersion: v1\nkind: Namespace\nmetadata: {name: c}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: d}\n', ['c', 'd']],
+  ];
+  it.each(cases)('%s', (_label, text, names) => {
+    const parsed = objectsFromYaml(text);
+    expect(parsed.ok && parsed.objects.map((o) => (o as { metadata: { name: string } }).metadata.name)).toEqual(names);
+  });
+  it('reports YAML that is neither', () => {
+    expect(objectsFromYaml('{nope: [').ok).toBe(false);
   });
 });
 
