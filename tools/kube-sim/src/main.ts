@@ -1,4 +1,5 @@
 // CLI: node tools/kube-sim/src/main.ts --port 16443 --seed FILE [--seed FILE] [--host H] [--history-limit N] [--bookmark-interval-ms N]
+// SIGHUP: every watch ends and the history is dropped, as an API server restart (informers relist).
 import { parseArgs } from 'node:util';
 import { startKubeSim } from './kube-sim.ts';
 
@@ -39,6 +40,13 @@ try {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // kill -HUP: as an API server restart looks to its clients: every watch ends, and a watch from
+  // before gets 410 Gone, so informers list everything again.
+  process.on('SIGHUP', () => {
+    sim.compact();
+    sim.closeWatches();
+    process.stdout.write(`${JSON.stringify({ restarted: true })}\n`);
+  });
 } catch (error) {
   const e = error as { code?: string; message: string };
   process.stderr.write(`${JSON.stringify({ ready: false, code: e.code, error: e.message })}\n`);

@@ -135,4 +135,31 @@ describe('CLI', () => {
     }
     expect(await exited).toBe(0);
   });
+
+  it('on SIGHUP ends every watch and drops its history, as an API server restart: clients relist', async () => {
+    const file = join(dir, 'cli-hup.yaml');
+    await writeFile(file, cluster);
+    const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+    const child = spawn(process.execPath, [main, '--port', '0', '--seed', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const lines = createInterface(child.stdout);
+      const next = () => new Promise<string>((resolve) => lines.once('line', resolve));
+      const { url } = JSON.parse(await next()) as { url: string };
+      const open = await fetch(`${url}/api/v1/services?watch=true&resourceVersion=1`);
+      const reader = open.body!.getReader();
+      const ended = (async () => {
+        for (;;) if ((await reader.read()).done) return true;
+      })();
+      child.kill('SIGHUP');
+      expect(JSON.parse(await next())).toEqual({ restarted: true });
+      expect(await ended).toBe(true);
+      // A watch from before the restart is answered 410 Gone: the client must list again.
+      const again = await (await fetch(`${url}/api/v1/services?watch=true&resourceVersion=1`)).text();
+      expect(JSON.parse(again.split('\n')[0]!)).toMatchObject({ type: 'ERROR', object: { code: 410 } });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  });
 });
