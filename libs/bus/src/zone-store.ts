@@ -236,10 +236,12 @@ export class ZoneStore {
     if (this.#closed) return;
     const reading = this.#next ?? this.#current;
     let reason: string | null = null;
+    let answered = false;
     // Right after a reconnect JetStream may still be recovering its streams: a few tries.
     for (let attempt = 0; attempt < 5 && !this.#closed; attempt++) {
       try {
         const info = (await this.#kv.status()).streamInfo;
+        answered = true;
         if (info.created !== reading.created) reason = 'the bucket was recreated';
         else if (info.state.last_seq < reading.revision) reason = `the bucket went back from revision ${reading.revision} to ${info.state.last_seq}`;
         break;
@@ -251,13 +253,21 @@ export class ZoneStore {
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
-    if (!reason || this.#closed) return;
+    if (this.#closed) return;
     try {
-      await this.#reread(reason);
+      if (reason) await this.#reread(reason);
+      else if (!answered) this.#checkSoon();
     } catch {
       // The bus went away again: the next check finds the same difference and tries again.
       this.#next = null;
+      this.#checkSoon();
     }
+  }
+
+  // JetStream did not answer: ask again shortly rather than at the next periodic check.
+  #checkSoon(): void {
+    const timer = setTimeout(() => void this.check(), 2_000);
+    timer.unref();
   }
 
   async #reread(reason: string): Promise<void> {
