@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readConfig, usage } from './config.ts';
 
 const answererDefaults = { durationSeconds: 20, warmupSeconds: 3, answerers: 2, services: 10_000, endpoints: 100_000, outstanding: 100, noKnot: false, noCoredns: false, from: 'bundle' };
+const scaleDefaults = { services: 10_000, endpoints: 100_000, answerers: 2, leaseSeconds: 15, churnRate: 100, churnSeconds: 60, caches: 50, subscribers: 500, fanoutChanges: 50, coredns: undefined, noCoredns: false };
 const cacheDefaults = { durationSeconds: 20, warmupSeconds: 3, answerers: 2, services: 1_000, endpoints: 10_000, outstanding: 100, hot: 2_000, changes: 200, staleChanges: 3, from: 'bundle' };
 
 describe('readConfig', () => {
@@ -17,6 +18,12 @@ describe('readConfig', () => {
     [['cache', '--from', 'ts'], { benchmark: 'cache', options: { ...cacheDefaults, from: 'ts' } }],
     [['startup'], { benchmark: 'startup', options: { settleSeconds: 3 } }],
     [['startup', '--settle', '10'], { benchmark: 'startup', options: { settleSeconds: 10 } }],
+    [['scale'], { benchmark: 'scale', options: scaleDefaults }],
+    [
+      ['scale', '--services', '1000', '--endpoints', '10000', '--lease', '4', '--churn-rate', '20', '--churn-seconds', '5', '--caches', '3', '--subscribers', '0', '--fanout-changes', '10', '--no-coredns'],
+      { benchmark: 'scale', options: { ...scaleDefaults, services: 1_000, endpoints: 10_000, leaseSeconds: 4, churnRate: 20, churnSeconds: 5, caches: 3, subscribers: 0, fanoutChanges: 10, noCoredns: true } },
+    ],
+    [['scale', '--coredns', '/opt/coredns'], { benchmark: 'scale', options: { ...scaleDefaults, coredns: '/opt/coredns' } }],
   ])('reads %j', (argv, config) => {
     expect(readConfig(argv)).toEqual({ ok: true, config });
   });
@@ -32,6 +39,8 @@ describe('readConfig', () => {
     [['startup', '--settle', 'soon'], /^--settle: a whole number ≥ 0, got "soon"$/],
     [['answerer', '--bogus'], /^Unknown option '--bogus'[^]*\nUsage: npm run bench/],
     [['answerer', '--duration'], /^Option '--duration <value>' argument missing\nUsage:/],
+    [['scale', '--lease', '0'], /^--lease: a whole number ≥ 1, got "0"$/],
+    [['scale', '--fanout-changes', '201'], /^--fanout-changes: at most 200/],
   ])('refuses %j', (argv, message) => {
     const r = readConfig(argv);
     expect(r).toMatchObject({ ok: false, message: expect.stringMatching(message) });

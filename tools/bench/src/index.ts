@@ -48,3 +48,5 @@ export { benchAnswerer, printAnswererReport, memoryLines, workloadMismatches, ty
 export { benchCache, printCacheReport, nodeCacheAddress, type CacheBenchOptions, type CacheBenchReport } from './cache-bench.ts';
 export { throughputTable, ratioLines, type Measured } from './report.ts';
 export { BenchError, prepareCluster, waitForCluster, type Log, type PreparedCluster } from './workspace.ts';
+export { Churn, churnManifests, churnName, churnKey, churnAddress, churnNamespace, probeMove, atRate, type Move, type ProbeOptions } from './churn.ts';
+export { benchScale, printScaleReport, type ScaleBenchOptions, type ScaleReport } from './scale-bench.ts';
