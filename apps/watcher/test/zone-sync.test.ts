@@ -61,7 +61,8 @@ async function reader() {
 
 /** The bucket's last revision: every put, delete and marker counts one. */
 async function lastRevision(): Promise<number> {
-  const nc = connections[0]!;
+  const nc = await connectBus({ servers: server.url, name: 'counter' });
+  connections.push(nc);
   return (await (await openBucket(nc, buckets.zone)).status()).streamInfo.state.last_seq;
 }
 
@@ -88,7 +89,7 @@ describe('ZoneSync', () => {
     expect(writes).toEqual({ put: 301, delete: 0, complete: 1 });
     expect(store.size).toBe(301);
     expect(store.marker).toMatchObject({ writer: 'watcher-0', keys: 301 });
-    expect(store.marker!.revision).toBeGreaterThanOrEqual(301);
+    expect(store.marker?.revision).toBeGreaterThanOrEqual(301);
   });
 
   it('a standby taking the lead writes only what changed while no one led, and the marker', async () => {

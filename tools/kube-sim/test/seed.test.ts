@@ -147,16 +147,16 @@ describe('CLI', () => {
       const next = () => new Promise<string>((resolve) => lines.once('line', resolve));
       const { url } = JSON.parse(await next()) as { url: string };
       const open = await fetch(`${url}/api/v1/services?watch=true&resourceVersion=1`);
-      const reader = open.body!.getReader();
+      const reader = open.body?.getReader();
       const ended = (async () => {
-        for (;;) if ((await reader.read()).done) return true;
+        for (;;) if (!reader || (await reader.read()).done) return true;
       })();
       child.kill('SIGHUP');
       expect(JSON.parse(await next())).toEqual({ restarted: true });
       expect(await ended).toBe(true);
       // A watch from before the restart is answered 410 Gone: the client must list again.
       const again = await (await fetch(`${url}/api/v1/services?watch=true&resourceVersion=1`)).text();
-      expect(JSON.parse(again.split('\n')[0]!)).toMatchObject({ type: 'ERROR', object: { code: 410 } });
+      expect(JSON.parse(again.split('\n')[0] ?? '')).toMatchObject({ type: 'ERROR', object: { code: 410 } });
     } finally {
       child.kill('SIGTERM');
     }
