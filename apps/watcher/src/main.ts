@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // The watcher: Kubernetes objects in, record sets out to KV halo-zone, one leader at a time.
+// First: re-executes with the watcher's V8 flags before anything else loads.
+import './with-v8-flags.ts';
 import type { KubernetesObject, V1EndpointSlice, V1Namespace, V1Pod, V1Service } from '@kubernetes/client-node';
 import { Counter, Gauge } from 'prom-client';
 import { connectBus } from '@halo/bus';

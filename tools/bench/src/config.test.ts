@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readConfig, usage } from './config.ts';
 
 const answererDefaults = { durationSeconds: 20, warmupSeconds: 3, answerers: 2, services: 10_000, endpoints: 100_000, outstanding: 100, noKnot: false, noCoredns: false, from: 'bundle' };
-const scaleDefaults = { services: 10_000, endpoints: 100_000, answerers: 2, leaseSeconds: 15, churnRate: 100, churnSeconds: 60, caches: 50, subscribers: 500, fanoutChanges: 50, coredns: undefined, noCoredns: false };
+const scaleDefaults = { services: 10_000, endpoints: 100_000, answerers: 2, leaseSeconds: 15, churnRate: 100, churnSeconds: 60, caches: 50, subscribers: 500, fanoutChanges: 50, coredns: undefined, noCoredns: false, noApiserver: false };
 const cacheDefaults = { durationSeconds: 20, warmupSeconds: 3, answerers: 2, services: 1_000, endpoints: 10_000, outstanding: 100, hot: 2_000, changes: 200, staleChanges: 3, from: 'bundle' };
 
 describe('readConfig', () => {
@@ -20,8 +20,8 @@ describe('readConfig', () => {
     [['startup', '--settle', '10'], { benchmark: 'startup', options: { settleSeconds: 10 } }],
     [['scale'], { benchmark: 'scale', options: scaleDefaults }],
     [
-      ['scale', '--services', '1000', '--endpoints', '10000', '--lease', '4', '--churn-rate', '20', '--churn-seconds', '5', '--caches', '3', '--subscribers', '0', '--fanout-changes', '10', '--no-coredns'],
-      { benchmark: 'scale', options: { ...scaleDefaults, services: 1_000, endpoints: 10_000, leaseSeconds: 4, churnRate: 20, churnSeconds: 5, caches: 3, subscribers: 0, fanoutChanges: 10, noCoredns: true } },
+      ['scale', '--services', '1000', '--endpoints', '10000', '--lease', '4', '--churn-rate', '20', '--churn-seconds', '5', '--caches', '3', '--subscribers', '0', '--fanout-changes', '10', '--no-coredns', '--no-apiserver'],
+      { benchmark: 'scale', options: { ...scaleDefaults, services: 1_000, endpoints: 10_000, leaseSeconds: 4, churnRate: 20, churnSeconds: 5, caches: 3, subscribers: 0, fanoutChanges: 10, noCoredns: true, noApiserver: true } },
     ],
     [['scale', '--coredns', '/opt/coredns'], { benchmark: 'scale', options: { ...scaleDefaults, coredns: '/opt/coredns' } }],
   ])('reads %j', (argv, config) => {

@@ -44,7 +44,8 @@ export const usage = `Usage: npm run bench -- <answerer|cache|startup|scale> [op
   --churn-seconds S scale: seconds of churn (default 60)
   --caches N        scale: node caches (processes) for the fan-out (default 50)
   --subscribers N   scale: lightweight subscribers of halo.zone.changed (default 500; 0 skips)
-  --fanout-changes N scale: changes timed in each fan-out step (default 50, at most 200)`;
+  --fanout-changes N scale: changes timed in each fan-out step (default 50, at most 200)
+  --no-apiserver    scale: skip the memory step against a real kube-apiserver (tools/control-plane)`;
 
 export function readConfig(argv: string[]): ConfigResult<BenchConfig> {
   const flags = readFlags(
@@ -70,6 +71,7 @@ export function readConfig(argv: string[]): ConfigResult<BenchConfig> {
       caches: { type: 'string' },
       subscribers: { type: 'string' },
       'fanout-changes': { type: 'string' },
+      'no-apiserver': { type: 'boolean' },
     },
     usage,
     { positionals: true },
@@ -113,7 +115,7 @@ export function readConfig(argv: string[]): ConfigResult<BenchConfig> {
     const { services, endpoints, answerers } = common;
     return {
       ok: true,
-      config: { benchmark, options: { services, endpoints, answerers, leaseSeconds, churnRate, churnSeconds, caches, subscribers, fanoutChanges, coredns: values.coredns, noCoredns: values['no-coredns'] === true } },
+      config: { benchmark, options: { services, endpoints, answerers, leaseSeconds, churnRate, churnSeconds, caches, subscribers, fanoutChanges, coredns: values.coredns, noCoredns: values['no-coredns'] === true, noApiserver: values['no-apiserver'] === true } },
     };
   }
   return {

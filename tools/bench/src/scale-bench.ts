@@ -4,14 +4,17 @@
 // changes, propagation to a node cache under sustained churn, and fan-out to many node caches and to
 // many lightweight subscribers of the change subject. CoreDNS 1.14.7 beside it where it has a
 // counterpart (time to ready, memory across the restart).
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Kvm, type KV } from '@nats-io/kv';
 import { buckets, decodeZoneComplete, zoneCompleteKey } from '@halo/bus';
 import { corednsCorefile, findCoredns } from './coredns.ts';
+import { findControlPlaneBinaries, startControlPlane } from '@halo/control-plane';
+import { loadKubeConfig } from '@halo/kube';
 import { kubeadmCorefile } from '@halo/corefile';
 import { freePort, query, spawnProcess, startNatsServer, waitFor, type ChildHandle, type NatsServer } from '@halo/testing';
 import { Churn, atRate, churnKey, churnManifests, churnName, probeMove, type Move } from './churn.ts';
@@ -40,6 +43,8 @@ export interface ScaleBenchOptions {
   /** CoreDNS binary (default: PATH, ~/go/bin, then tools/reference's cache). */
   coredns?: string;
   noCoredns?: boolean;
+  /** Skip the memory step against a real kube-apiserver (tools/control-plane). */
+  noApiserver?: boolean;
 }
 
 /** Seconds from the cold start, or undefined when it did not happen. */
@@ -62,6 +67,7 @@ export interface CorednsColdStart {
 }
 
 export interface MemoryAcross {
+  /** The process, and the API server it watches. */
   name: string;
   beforeBytes?: number;
   peakBytes?: number;
@@ -284,12 +290,12 @@ export async function benchScale(options: ScaleBenchOptions, log: Log): Promise<
     const before = await settledMemory(pids, 5_000, 60_000);
     process.kill(system.kubeSim.pid, 'SIGHUP');
     const after = await settledMemory(pids, 15_000, 120_000);
-    report.memory = [...pids.keys()].map((name) => ({ name, beforeBytes: before.get(name)?.last, peakBytes: after.get(name)?.peak, afterBytes: after.get(name)?.last }));
-    notes.push('memory: kube-sim only; the real API server (tools/control-plane) is not measured yet');
+    report.memory = [...pids.keys()].map((name) => ({ name: `${name} (kube-sim)`, beforeBytes: before.get(name)?.last, peakBytes: after.get(name)?.peak, afterBytes: after.get(name)?.last }));
     if (coredns) {
       await coredns.kill('SIGTERM');
       system.children.splice(system.children.indexOf(coredns), 1);
     }
+    if (!options.noApiserver) report.memory.push(...(await memoryAcrossApiServerRestart([prepared.manifests, churnFile], options, binary, log, notes)));
 
     // 3. Takeover: the leader SIGKILLed under a change every 100 ms, timed at the answerer pool.
     report.takeover = await takeover(system, watcher, options, log);
@@ -324,6 +330,63 @@ export async function benchScale(options: ScaleBenchOptions, log: Log): Promise<
     return report;
   } finally {
     await system.stop();
+  }
+}
+
+/** Namespaces first, then everything else, `concurrency` creates in flight, through the API as the admin. */
+async function createAll(kubeconfig: string, files: string[], concurrency = 32): Promise<void> {
+  const api = KubernetesObjectApi.makeApiClient(loadKubeConfig({ kubeconfig }));
+  const items: KubernetesObject[] = [];
+  for (const file of files) items.push(...((JSON.parse(await readFile(file, 'utf8')) as { items: KubernetesObject[] }).items));
+  for (const group of [items.filter((o) => o.kind === 'Namespace'), items.filter((o) => o.kind !== 'Namespace')]) {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < group.length) {
+          const item = group[next++];
+          if (item) await api.create(item);
+        }
+      }),
+    );
+  }
+}
+
+/**
+ * The same memory step against a real kube-apiserver (tools/control-plane): its own nats-server and a
+ * watcher (answerers do not talk to the API server), CoreDNS beside it; the API server is restarted
+ * with etcd compacted meanwhile, so every watch resumes into 410 Gone and every informer relists.
+ */
+async function memoryAcrossApiServerRestart(files: string[], options: ScaleBenchOptions, coredns: string | undefined, log: Log, notes: string[]): Promise<MemoryAcross[]> {
+  const binaries = findControlPlaneBinaries();
+  if (!binaries.ok) {
+    notes.push(`memory against a real kube-apiserver not measured: ${binaries.message}`);
+    return [];
+  }
+  log('memory: a real kube-apiserver (tools/control-plane), seeded through its API with the same cluster…');
+  const plane = await startControlPlane();
+  const system = new ScaleSystem();
+  try {
+    await createAll(plane.kubeconfig, files);
+    system.nats = await startNatsServer({ jetstream: true });
+    const watcher = await system.spawn('apps/watcher/src/main.ts', ['--nats', system.nats.url, '--kubeconfig', plane.kubeconfig, '--admin-host', host, '--admin-port', '0', '--identity', 'watcher-api', '--lease-duration', String(options.leaseSeconds)]);
+    await watcher.waitForLine(/"msg":"zone complete"/, 600_000);
+    const pids = new Map<string, number>([['watcher', watcher.pid]]);
+    if (coredns) {
+      const ports = { dns: await freePort({ udp: true }), health: await freePort(), ready: await freePort(), metrics: await freePort() };
+      const file = join(plane.dir, 'coredns.Corefile');
+      const text = corednsCorefile(kubeadmCorefile.replace(/health \{\s*lameduck \S+\s*\}/, 'health'), { kubeUrl: plane.url, host, ports }).replace(/^(\s*)endpoint \S+$/m, `$1kubeconfig ${plane.kubeconfig}`);
+      await writeFile(file, text);
+      const handle = await system.spawn(coredns, ['-conf', file], null);
+      await when(async () => (await fetch(`http://${host}:${ports.ready}/ready`).catch(() => null))?.ok === true, 600_000, 100);
+      pids.set('coredns', handle.pid);
+    }
+    const before = await settledMemory(pids, 5_000, 60_000);
+    await plane.restartApiServer({ signal: 'SIGTERM', whileDown: () => plane.compactEtcd() });
+    const after = await settledMemory(pids, 20_000, 150_000);
+    return [...pids.keys()].map((name) => ({ name: `${name} (kube-apiserver)`, beforeBytes: before.get(name)?.last, peakBytes: after.get(name)?.peak, afterBytes: after.get(name)?.last }));
+  } finally {
+    await system.stop();
+    await plane.stop();
   }
 }
 
@@ -409,10 +472,10 @@ export function printScaleReport(report: ScaleReport, log: Log): void {
   log(`  answerers ready            ${s2(c.firstAnswererReady)} first, ${s2(c.allAnswerersReady)} all`);
   log(`  last Service answers       ${s2(c.lastServiceAnswers)}`);
   if (report.coredns) log(`  CoreDNS 1.14.7: /ready ${s2(report.coredns.ready)}, last Service answers ${s2(report.coredns.lastServiceAnswers)} (from its own start, kube-sim already up)`);
-  log('memory across an API server restart (kube-sim SIGHUP: every watch ends, informers relist):');
+  log('memory across an API server restart (kube-sim: SIGHUP; kube-apiserver: restarted with etcd compacted; every informer relists):');
   for (const m of report.memory) {
     const ratio = m.beforeBytes && m.afterBytes ? m.afterBytes / m.beforeBytes : undefined;
-    log(`  ${m.name.padEnd(12)} before ${formatBytes(m.beforeBytes)}, peak ${formatBytes(m.peakBytes)}, after ${formatBytes(m.afterBytes)}${ratio ? `, after/before ${ratio.toFixed(2)}${verdict(ratio <= 1.1)} target ≤ 1.1` : ''}`);
+    log(`  ${m.name.padEnd(28)} before ${formatBytes(m.beforeBytes)}, peak ${formatBytes(m.peakBytes)}, after ${formatBytes(m.afterBytes)}${ratio ? `, after/before ${ratio.toFixed(2)}${verdict(ratio <= 1.1)} target ≤ 1.1` : ''}`);
   }
   const t = report.takeover;
   if (t) {

@@ -130,6 +130,8 @@ describe.skipIf(!binaries.ok)('against a real kube-apiserver', () => {
         await nc.close();
       }
       expect(watcher.lines.filter((l) => /forbidden|403/i.test(l))).toEqual([]);
+      // It watches its own Lease (list and watch by name), to take over the moment a leader's lease runs out.
+      expect(watcher.lines.some((l) => l.includes('"msg":"leases synced"'))).toBe(true);
     });
 
     it('the config service reads the dns-extra-configs ConfigMap and its own tokens Secret', async () => {
