@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { connectBus, ZoneWriter } from '@halo/bus';
 import { freePort, spawnProcess, startNatsServer, type ChildHandle, type NatsServer } from '@halo/testing';
 
 const main = new URL('../src/main.ts', import.meta.url).pathname;
@@ -13,6 +14,10 @@ const ports: Record<string, number> = {};
 
 beforeAll(async () => {
   nats = await startNatsServer({ jetstream: true });
+  // An answerer binds only on a complete zone: what a watcher writes after syncing an empty cluster.
+  const nc = await connectBus({ servers: nats.url, name: 'test-watcher' });
+  await (await ZoneWriter.open(nc)).markComplete({ revision: 0, keys: 0, writer: 'test' });
+  await nc.close();
   for (const name of ['dns', 'admin', 'health', 'ready', 'metrics']) ports[name] = await freePort({ udp: name === 'dns' });
   const dir = mkdtempSync(join(tmpdir(), 'answerer-admin-'));
   const corefile = join(dir, 'Corefile');

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectBus, ZoneWriter } from '@halo/bus';
 import { freePort, query, spawnProcess, startNatsServer, waitFor, type ChildHandle, type NatsServer } from '@halo/testing';
 
 const main = new URL('../src/main.ts', import.meta.url).pathname;
@@ -15,6 +16,7 @@ let dir: string;
 
 beforeAll(async () => {
   nats = await startNatsServer({ jetstream: true });
+  await markEmptyZoneComplete(nats.url);
   dnsPort = await freePort({ udp: true });
   adminPort = await freePort();
   metricsPort = await freePort();
@@ -24,6 +26,13 @@ beforeAll(async () => {
   await writeFile(corefile, (await readFile(new URL('./fixtures/Corefile.tmpl', import.meta.url), 'utf8')).replace('METRICS_PORT', String(metricsPort)));
   answerer = await spawnProcess(main, ['--nats', nats.url, '--dns-host', '127.0.0.1', '--dns-port', String(dnsPort), '--admin-host', '127.0.0.1', '--admin-port', String(adminPort), '--workers', '2', '--instance', 'pool-a', '--corefile', corefile], { readyLine: /"ready":true/, timeoutMs: 60_000 });
 });
+/** An answerer binds only on a complete zone: what a watcher writes after syncing an empty cluster. */
+async function markEmptyZoneComplete(url: string): Promise<void> {
+  const nc = await connectBus({ servers: url, name: 'test-watcher' });
+  await (await ZoneWriter.open(nc)).markComplete({ revision: 0, keys: 0, writer: 'test' });
+  await nc.close();
+}
+
 afterAll(async () => {
   await answerer?.kill('SIGTERM');
   await nats?.stop();
