@@ -36,7 +36,7 @@ const slice = (service: string, ip: string): V1EndpointSlice => ({
 describe('ZoneSync trigger times', () => {
   it('writes the earliest source time of the changes pending for a key; a key the resync finds changed carries the time it was seen', async () => {
     const state = new InformerState();
-    const sync = await ZoneSync.open({ nc, state, logger: pino({ level: 'silent' }), zoneOptions: defaultZoneOptions() });
+    const sync = await ZoneSync.open({ nc, state, logger: pino({ level: 'silent' }), identity: 'watcher-0', zoneOptions: defaultZoneOptions() });
     const store = await ZoneStore.open(nc);
     await store.whenSynced;
     const updates = new Map<string, ZoneUpdate[]>();
@@ -63,7 +63,7 @@ describe('ZoneSync trigger times', () => {
     await waitFor(() => seen('svc.shop.web').length === 2);
     expect(seen('svc.shop.web')[1]?.sourceTime).toBe(early + 9_000);
 
-    sync.close();
+    await sync.close();
     await store.close();
   });
 });

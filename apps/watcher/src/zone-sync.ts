@@ -129,10 +129,11 @@ export class ZoneSync {
    * the record set written for it carries the earliest such time not yet written, as its trigger time.
    */
   touch(key: string, sourceTime: number = Date.now()): void {
-    // A standby compares everything when it takes the lead: it need not remember what changed.
+    // A standby compares everything when it takes the lead, so it need not remember which keys changed;
+    // it keeps when, for the record sets its resync then writes.
+    this.#touchSince(key, sourceTime);
     if (!this.#leading) return;
     this.#dirty.add(key);
-    this.#touchSince(key, sourceTime);
     if (this.#resynced) this.#schedule();
   }
 
