@@ -171,7 +171,9 @@ export class ZoneStore {
         if (!this.#next) await new Promise((resolve) => setTimeout(resolve, 200));
         continue;
       }
-      while (!this.#closed && !this.#next && !(this.#current.synced && this.#current.revision >= info.state.last_seq)) await this.#progress();
+      // A purged stream keeps its last sequence but holds no message: nothing more will come.
+      const last = info.state.messages === 0 ? 0 : info.state.last_seq;
+      while (!this.#closed && !this.#next && !(this.#current.synced && this.#current.revision >= last)) await this.#progress();
       if (!this.#next) return;
     }
   }
