@@ -7,6 +7,7 @@ import dnsPacket, { type Answer } from 'dns-packet';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { loadServer, type DnsServer } from '@halo/server';
 import { encodeZoneChanged, subjects } from '@halo/bus';
+import { RevisionFloor } from '@halo/cache';
 import { query, startNatsServer, waitFor, type NatsServer } from '@halo/testing';
 import { cacheControl, type CacheControl } from './cache-control.ts';
 import { clusterZones, generateCorefile } from './corefile.ts';
@@ -23,6 +24,7 @@ let control: CacheControl;
 let nats: NatsServer;
 let bus: BusInvalidation;
 let publisher: NatsConnection;
+const floor = new RevisionFloor({ zones: clusterZones('cluster.local') });
 const port = () => server.addresses()[0].port;
 
 const BUS_DOWN_TTL = 2;
@@ -67,14 +69,14 @@ const upstreamQueries = (name: string) => asked.filter((a) => a === `${name} A`)
 
 describe('cache control over the server API', () => {
   it('before the bus connects, cluster-zone answers are capped; then the zone is dropped', async () => {
-    bus = startBusInvalidation({ servers: [nats.url], name: 'cache-control-test', zones: clusterZones('cluster.local'), busDownTtl: BUS_DOWN_TTL, control, repeatMs: [50] });
+    bus = startBusInvalidation({ servers: [nats.url], name: 'cache-control-test', zones: clusterZones('cluster.local'), busDownTtl: BUS_DOWN_TTL, control, floor });
     // startBusInvalidation caps at once ("starting"); the first connect may already have happened, so
     // ask only after it and check the drop instead.
     await bus.firstConnect;
     expect(control.size()).toBe(2);
     const first = await aOf(web);
     expect(first).toMatchObject({ rcode: 'NOERROR', data: ['10.0.0.1'] });
-    // Uncapped once the cap is lifted (after the last repeated drop).
+    // Uncapped once the bus is up.
     await waitFor(async () => (await aOf(web)).ttl > BUS_DOWN_TTL, { timeoutMs: 3_000, message: 'the cap was never lifted after the bus came up' });
   });
 
@@ -86,6 +88,8 @@ describe('cache control over the server API', () => {
     expect((await aOf(web)).data).toEqual(['10.0.0.1']);
     publisher.publish(subjects.zoneChanged, encodeZoneChanged({ key: 'svc.shop.web', names: [web, gone], revision: 7 }));
     await waitFor(async () => JSON.stringify((await aOf(web)).data) === '["10.0.0.2"]', { timeoutMs: 3_000, message: 'the change never dropped the name' });
+    // The change raised the floor of the names it touched, and only theirs.
+    expect([floor.of(web), floor.of(gone), floor.of('other.shop.svc.cluster.local'), floor.of('example.com')]).toEqual([7, 7, 0, null]);
     await aOf(gone);
     expect(upstreamQueries(gone)).toBe(2);
   });

@@ -1,8 +1,8 @@
-// The bus side of the node cache: `halo.zone.changed` drops the names a change touched; while the bus is
-// down, cluster-zone answers are capped to a few seconds (a change may go unseen); when it is back, every
-// cluster-zone answer is dropped (changes may have been missed). Drops are repeated shortly after, because
-// an answerer may apply a change a moment after the node cache hears of it and hand out the old answer
-// once more.
+// The bus side of the node cache: `halo.zone.changed` raises the revision floor of the names a change
+// touched (so no answerer behind that revision answers them again, nor an answer already on its way)
+// and drops their cached answers; while the bus is down, cluster-zone answers are capped to a few
+// seconds (a change may go unseen); when it is back, every cluster-zone answer is dropped (changes may
+// have been missed).
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connectBus, subscribeZoneChanges, type ZoneChangedV1 } from '@halo/bus';
 import { ATTR_CACHE_DROPPED } from '@halo/telemetry';
@@ -14,8 +14,8 @@ export interface BusInvalidationOptions {
   zones: string[];
   busDownTtl: number;
   control: CacheControl;
-  /** Drop again after these delays (ms). */
-  repeatMs?: number[];
+  /** Monotonic reads: raised by every change before its names are dropped. */
+  floor: { raise(names: Iterable<string>, revision: number): void };
   logger?: { info(o: object, msg?: string): void; warn(o: object, msg?: string): void };
   onChange?(change: ZoneChangedV1, dropped: number): void;
   /** For tests: connect differently. */
@@ -29,24 +29,11 @@ export interface BusInvalidation {
   close(): Promise<void>;
 }
 
-export const DEFAULT_REPEAT_MS = [250, 1000];
-
 export function startBusInvalidation(o: BusInvalidationOptions): BusInvalidation {
-  const repeat = o.repeatMs ?? DEFAULT_REPEAT_MS;
-  const timers = new Set<NodeJS.Timeout>();
   let isConnected = false;
   let closed = false;
   let nc: NatsConnection | null = null;
 
-  const later = (fn: () => void) => {
-    for (const ms of repeat) {
-      const t = setTimeout(() => {
-        timers.delete(t);
-        if (!closed) fn();
-      }, ms);
-      timers.add(t);
-    }
-  };
   const busDown = (why: string) => {
     isConnected = false;
     o.control.capTtl(o.zones, o.busDownTtl);
@@ -56,13 +43,7 @@ export function startBusInvalidation(o: BusInvalidationOptions): BusInvalidation
     isConnected = true;
     const dropped = o.control.invalidateZones(o.zones);
     o.logger?.info({ why, dropped, zones: o.zones }, 'bus up: cluster-zone answers dropped');
-    later(() => o.control.invalidateZones(o.zones));
-    // The cap stays until the last repeated drop: until then an old answer may still come in.
-    const t = setTimeout(() => {
-      timers.delete(t);
-      if (!closed && isConnected) o.control.capTtl(o.zones, null);
-    }, Math.max(0, ...repeat));
-    timers.add(t);
+    o.control.capTtl(o.zones, null);
   };
 
   // No bus yet: as good as a bus that is down.
@@ -77,9 +58,10 @@ export function startBusInvalidation(o: BusInvalidationOptions): BusInvalidation
     subscribeZoneChanges(conn, {
       // Inside the change's `process halo.zone.changed` span (its parent: the watcher's send).
       onChange: (change, _headers, span) => {
+        // The floor first: an answer from before the change that arrives after the drop is then refused.
+        o.floor.raise(change.names, change.revision);
         const dropped = o.control.invalidate(change.names);
         span.setAttribute(ATTR_CACHE_DROPPED, dropped);
-        later(() => o.control.invalidate(change.names));
         o.onChange?.(change, dropped);
       },
       onInvalid: (error) => o.logger?.warn({ error }, 'skipping an invalid zone change'),
@@ -102,8 +84,6 @@ export function startBusInvalidation(o: BusInvalidationOptions): BusInvalidation
     firstConnect,
     close: async () => {
       closed = true;
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
       await nc?.drain().catch(() => undefined);
     },
   };

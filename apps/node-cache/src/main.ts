@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // The node cache: DNS on the node's link-local address (and the cluster DNS Service IP), cluster-zone
 // misses to the answerer pool, other names to the node's resolvers; zone changes from the bus drop the
-// names they touch at once.
+// names they touch at once, and no answer older than one given comes back (monotonic reads).
 // First: re-executes with the node cache's V8 flags before anything else loads.
 import './with-v8-flags.ts';
 import { Counter } from 'prom-client';
 import { loadServer, type CorefileError, type DnsServer } from '@halo/server';
 import { ConfigFollower, sourceTimeOf, type EffectiveConfigV1 } from '@halo/bus';
+import { RevisionFloor } from '@halo/cache';
 import { configOrExit, onStop } from '@halo/cli';
 import { cacheExit, createInterception, detectBackend, probe, type Interception } from '@halo/interception';
 import { createLogger, createMetricsRegistry, ProgrammingLatency, startAdminServer, startTelemetry } from '@halo/telemetry';
@@ -90,9 +91,12 @@ if (config.setupInterface) {
 
 // One server on every address (the link-local one and the Service IP), so one cache serves them all.
 // Two instances share the addresses (SO_REUSEPORT).
+// Monotonic reads: every cluster-zone query asks the pool for at least the revision this holds for its
+// name (raised by the changes heard and the answers taken), across reloads and reconnects.
+const floor = new RevisionFloor({ zones: clusterZones(config.zone) });
 const loaded = await loadServer(corefile.text, {
   file: corefile.file,
-  context: { logger, metrics: registry, resolvConf: config.resolvConf, httpHost: config.adminHost },
+  context: { logger, metrics: registry, resolvConf: config.resolvConf, httpHost: config.adminHost, revisionFloor: floor },
   listen: config.listen,
   reusePort: true,
   traceQueries: telemetry.queryTracing,
@@ -139,6 +143,7 @@ const bus = startBusInvalidation({
   zones: clusterZones(config.zone),
   busDownTtl: config.busDownTtl,
   control,
+  floor,
   logger,
   // Once the names are dropped, the next query asks the answerers, which apply the change in parallel
   // (and report their own latency): this is where the node cache's DNS programming latency ends. A

@@ -90,6 +90,8 @@ export class ZoneStore {
   #checking: Promise<void> | null = null;
   #timer: NodeJS.Timeout | null = null;
   #progressWaiters: (() => void)[] = [];
+  /** Queries waiting for the zone to reach a revision (monotonic reads): resolved after each apply. */
+  readonly #waiting = new Set<{ revision: number; done: (reached: boolean) => void }>();
   #resolveSynced!: () => void;
   #resolveComplete!: () => void;
   readonly whenSynced: Promise<void> = new Promise((resolve) => (this.#resolveSynced = resolve));
@@ -130,6 +132,26 @@ export class ZoneStore {
   /** The KV revision of the last entry seen. */
   get revision(): number {
     return this.#current.revision;
+  }
+
+  /**
+   * Resolves true once every entry up to `revision` is applied, false after timeoutMs (the answerer's
+   * `RevisionGate`: a node cache asks for the revision of the change it heard of).
+   */
+  reached(revision: number, timeoutMs: number): Promise<boolean> {
+    if (this.#current.revision >= revision) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = {
+        revision,
+        done: (reached: boolean) => {
+          clearTimeout(timer);
+          this.#waiting.delete(waiter);
+          resolve(reached);
+        },
+      };
+      const timer = setTimeout(() => waiter.done(false), timeoutMs);
+      this.#waiting.add(waiter);
+    });
   }
 
   get size(): number {
@@ -192,6 +214,7 @@ export class ZoneStore {
     this.#current.iterator = null;
     this.#next = null;
     for (const resolve of this.#progressWaiters.splice(0)) resolve();
+    for (const waiter of [...this.#waiting]) waiter.done(false);
   }
 
   async #watch(copy: Copy, values: number): Promise<void> {
@@ -351,6 +374,8 @@ export class ZoneStore {
       if (this.#progressWaiters.length > 0) {
         for (const resolve of this.#progressWaiters.splice(0)) resolve();
       }
+      // After the listeners: the index holds the change when a waiting query runs.
+      if (this.#waiting.size > 0) for (const waiter of [...this.#waiting]) if (waiter.revision <= copy.revision) waiter.done(true);
     } else if (copy === this.#next && copy.synced && (copy.marker || this.#options.swapWhen === 'synced')) {
       void this.#swap(copy);
     }

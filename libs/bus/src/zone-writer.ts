@@ -47,10 +47,18 @@ export class ZoneWriter {
     return revision;
   }
 
-  /** A KV delete carries neither a value nor headers: the answerers apply it in a trace of their own. */
-  async delete(key: string, names: string[], triggerTime?: string): Promise<void> {
+  /**
+   * A KV delete carries neither a value nor headers: the answerers apply it in a trace of their own. The
+   * change message carries the revision of the delete marker.
+   */
+  async delete(key: string, names: string[], triggerTime?: string): Promise<number> {
     await withSendSpan(buckets.zone, { [ATTR_ZONE_KEY]: key }, () => this.#write((kv) => kv.delete(key)));
-    this.#publish(key, names, 0, triggerTime);
+    // kv.delete does not return the marker's revision; the key's last entry is the marker (or a later
+    // write, whose revision is as good a lower bound for the caches).
+    const marker = await this.#write((kv) => kv.get(key));
+    const revision = marker?.revision ?? 0;
+    this.#publish(key, names, revision, triggerTime);
+    return revision;
   }
 
   /**

@@ -56,6 +56,31 @@ describe('zone over the bus', () => {
     await store.close();
   });
 
+  it('carries each change\'s revision, deletes too, and tells when the store has reached one', async () => {
+    const store = await ZoneStore.open(nc);
+    await store.whenSynced;
+    const changes: ZoneChangedV1[] = [];
+    const unsubscribe = subscribeZoneChanges(nc, { onChange: (c) => changes.push(c) });
+    await nc.flush();
+    const writer = await ZoneWriter.open(nc);
+    const put = await writer.put('svc.shop.rev', web('10.96.0.11'), ['rev.shop.svc.cluster.local']);
+    const deleted = await writer.delete('svc.shop.rev', ['rev.shop.svc.cluster.local']);
+    expect(deleted).toBeGreaterThan(put);
+    await waitFor(() => changes.length === 2);
+    expect(changes.map((c) => c.revision)).toEqual([put, deleted]);
+    expect(await store.reached(deleted, 5_000)).toBe(true);
+    expect(store.revision).toBeGreaterThanOrEqual(deleted);
+    // A revision nobody wrote yet: false after the wait, then true once a write reaches it.
+    expect(await store.reached(deleted + 1, 50)).toBe(false);
+    const waiting = store.reached(deleted + 1, 5_000);
+    await writer.put('svc.shop.rev', web('10.96.0.12'), ['rev.shop.svc.cluster.local']);
+    expect(await waiting).toBe(true);
+    expect(store.get('svc.shop.rev')).toMatchObject({ clusterIPs: ['10.96.0.12'] });
+    await writer.delete('svc.shop.rev', ['rev.shop.svc.cluster.local']);
+    unsubscribe();
+    await store.close();
+  });
+
   it('reads the whole bucket before it says synced, skipping entries that fail validation', async () => {
     const writer = await ZoneWriter.open(nc);
     const kv = await new Kvm(nc).open(buckets.zone);

@@ -10,3 +10,4 @@ export type { WireQuestion, UniformAnswers, WireRecord } from './question-key.ts
 export { readWireQuestion, answerFromEncoded, uniformAnswers, shuffleAnswersOnWire, wireQuestionKey, wireQuestionName, wireRecords } from './question-key.ts';
 export { frameTcp, TcpMessageReader } from './tcp.ts';
 export { typeNumber, classNumber } from './codec.ts';
+export { REVISION_OPTION, EDE_NOT_READY, readRevision, readExtendedError, revisionOptionData, withRevision } from './revision-option.ts';

@@ -17,6 +17,7 @@ export type {
   PluginSetup,
   Rcode,
   RecordSetSource,
+  RevisionFloor,
   ServerContext,
   SetupContext,
   WireAnswerer,
@@ -25,6 +26,7 @@ export type { DnsServer, LoadOptions } from './server.ts';
 export type { ListenSpec } from './config.ts';
 export type { ValidateOptions } from './validate.ts';
 export { ServerScope } from './scope.ts';
+export { REVISION_WAIT_MS, type RevisionGate } from './revision-gate.ts';
 export { plugins } from './plugins.ts';
 export { runChain } from './config.ts';
 

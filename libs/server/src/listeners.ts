@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import { bindUdp, udpIo, type UdpEndpoint, type UdpHandler } from '@halo/udp';
 import type { Answering } from './answering.ts';
 import type { ListenSpec } from './config.ts';
+import { revisionGated, type RevisionGate } from './revision-gate.ts';
 import { TcpListener, tcpMetrics, type TcpLimits } from './tcp-listener.ts';
 import type { ServerContext } from './types.ts';
 
@@ -18,6 +19,8 @@ export interface ListenOptions {
   tcpIdleMs?: number;
   tcpMaxConnections?: number;
   tcp?: Partial<TcpLimits>;
+  /** Monotonic reads (revision-gate.ts): queries that ask for a zone revision wait for it or are refused. */
+  revisions?: RevisionGate;
 }
 
 interface Listener {
@@ -106,7 +109,8 @@ export class Listeners {
       // The handler learns the port once bound (port 0 picks one); metrics label answers with it.
       const bound = { port: spec.port };
       const io = udpIo(this.options.udpIo);
-      const udp = await bindUdp({ host: spec.host, port: spec.port, reusePort, io: io.io }, this.udpHandler(bound, key));
+      const handler = this.udpHandler(bound, key);
+      const udp = await bindUdp({ host: spec.host, port: spec.port, reusePort, io: io.io }, { ...handler, ...revisionGated(handler, this.options.revisions, 'udp') });
       if (io.io === 'dgram' && this.options.udpIo !== 'dgram') this.shared.logger?.warn({ listen: key, reason: io.reason }, 'udp: node:dgram, not the batched I/O');
       const port = (bound.port = udp.port);
       const tcp = net.createServer();
@@ -153,10 +157,14 @@ export class Listeners {
     const answering = this.answering;
     return new TcpListener(
       tcp,
-      {
-        answerNow: (wire, family) => answering.answerNow(wire, 'tcp', key, port, family),
-        answer: (wire, remote) => answering.answer(wire, 'tcp', key, port, remote),
-      },
+      revisionGated(
+        {
+          answerNow: (wire: Buffer, family: '1' | '2') => answering.answerNow(wire, 'tcp', key, port, family),
+          answer: (wire: Buffer, remote: { address: string; port: number }) => answering.answer(wire, 'tcp', key, port, remote),
+        },
+        this.options.revisions,
+        'tcp',
+      ),
       { limits, metrics: tcpMetrics(this.shared.metrics as Registry), logger: this.shared.logger, listen: key },
     );
   }

@@ -12,6 +12,7 @@ import { QuerySpans } from './query-spans.ts';
 import { ServerScope } from './scope.ts';
 import type { TcpLimits } from './tcp-listener.ts';
 import type { PluginSetup, ServerContext } from './types.ts';
+import type { RevisionGate } from './revision-gate.ts';
 
 export interface LoadOptions {
   file?: string;
@@ -41,6 +42,8 @@ export interface LoadOptions {
    * apps turn it on when OTEL_TRACES_SAMPLER is set (`Telemetry.queryTracing`).
    */
   traceQueries?: boolean;
+  /** Monotonic reads (revision-gate.ts): queries that ask for a zone revision wait for it or are refused. */
+  revisions?: RevisionGate;
 }
 
 export interface DnsServer {

@@ -130,6 +130,19 @@ export interface ServerContext {
    * workers give the sum over all of them, whichever worker takes the scrape. Without it, `metrics`.
    */
   metricsText?(): Promise<{ contentType: string; body: string }>;
+  /**
+   * Monotonic reads, the node cache's side: `forward` asks its upstreams for at least the revision this
+   * gives for a name, and tells it which revision each answer came from (docs/architecture.md).
+   */
+  revisionFloor?: RevisionFloor;
+}
+
+/** The least zone revision an answer for a name may come from (the node cache's, in @halo/cache). */
+export interface RevisionFloor {
+  /** The least revision for the name; null for names outside the zones it keeps (no option is sent). */
+  of(qnameLower: string): number | null;
+  /** An answer for the name came from this revision: no later answer may come from an older one. */
+  answered(qnameLower: string, revision: number): void;
 }
 
 /** What the answerer gives the `kubernetes` plugin: the record sets of KV halo-zone. */

@@ -1,6 +1,7 @@
 // Serves the questions under FROM (and not under an `except` name) from the upstream pool.
 import dnsPacket, { type Answer } from 'dns-packet';
-import type { DnsRequest, DnsResponse, Handler, Next, ServerContext } from '../../plugin.ts';
+import { DEFAULT_UDP_SIZE, EDE_NOT_READY, readExtendedError, readRevision, REVISION_OPTION, withRevision } from '@halo/dns';
+import type { DnsRequest, DnsResponse, Handler, Next, RevisionFloor, ServerContext } from '../../plugin.ts';
 import { proxyName, type ForwardMetrics } from './metrics.ts';
 import { responseRcode } from '../../proxy/connect.ts';
 import { inZone } from '../zones.ts';
@@ -14,6 +15,9 @@ export interface ForwardConfig {
   /** 0: no limit. */
   maxConcurrent: number;
 }
+
+/** Rounds over the upstreams for an answer at the revision asked for, after the first. */
+const STALE_ROUNDS = 2;
 
 const rcodes: DnsResponse['rcode'][] = ['NOERROR', 'NXDOMAIN', 'SERVFAIL', 'REFUSED', 'FORMERR', 'NOTIMP'];
 
@@ -36,9 +40,22 @@ export function responseFromWire(reply: Buffer): DnsResponse {
   };
 }
 
-/** The client's query on the wire; an EDNS option dns-packet cannot write is dropped rather than failing the query. */
-function encodeQuery(req: DnsRequest): Buffer {
-  const query = { ...req.query, type: 'query' as const, id: req.id };
+/**
+ * The client's query on the wire; an EDNS option dns-packet cannot write is dropped rather than failing
+ * the query. With `least`, the query asks for at least that zone revision (an OPT record is added if
+ * the client sent none).
+ */
+function encodeQuery(req: DnsRequest, least: number | null = null): Buffer {
+  let query = { ...req.query, type: 'query' as const, id: req.id };
+  // The revision option is the node cache's to send (below), never a client's to pass on.
+  const additionals = (query.additionals ?? []).map((a) => (a.type === 'OPT' ? { ...a, options: (a.options ?? []).filter((o) => Number(o.code) !== REVISION_OPTION) } : a));
+  if (least !== null && !additionals.some((a) => a.type === 'OPT')) additionals.push({ type: 'OPT', name: '.', udpPayloadSize: DEFAULT_UDP_SIZE, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] });
+  query = { ...query, additionals };
+  if (least !== null) return withRevision(encodeWithOptions(query), least);
+  return encodeWithOptions(query);
+}
+
+function encodeWithOptions(query: dnsPacket.Packet): Buffer {
   try {
     return dnsPacket.encode(query);
   } catch {
@@ -55,9 +72,11 @@ export class ForwardHandler implements Handler {
   private inFlight = 0;
   private readonly metrics: ForwardMetrics;
   private readonly logger: ServerContext['logger'];
+  private readonly revisionFloor: RevisionFloor | undefined;
 
-  constructor(config: ForwardConfig, metrics: ForwardMetrics, logger?: ServerContext['logger']) {
+  constructor(config: ForwardConfig, metrics: ForwardMetrics, logger?: ServerContext['logger'], revisionFloor?: RevisionFloor) {
     this.config = config;
+    this.revisionFloor = revisionFloor;
     this.metrics = metrics;
     this.logger = logger;
     this.pool = new UpstreamPool(config.upstreams, config.pool, {
@@ -76,6 +95,8 @@ export class ForwardHandler implements Handler {
     }
     this.inFlight++;
     try {
+      const least = this.revisionFloor?.of(req.qnameLower) ?? null;
+      if (this.revisionFloor && least !== null) return await this.exchangeAtLeast(req, this.revisionFloor, least);
       const message = encodeQuery(req);
       const result = await this.pool.exchange(message, req.transport);
       if (!result.ok) {
@@ -85,6 +106,35 @@ export class ForwardHandler implements Handler {
       return responseFromWire(result.response);
     } finally {
       this.inFlight--;
+    }
+  }
+
+  /**
+   * Monotonic reads (the node cache): the query asks for the name's revision floor; an answer from an
+   * older revision (one that was on its way when a change was heard) is asked again, and the revision
+   * of the answer taken raises the floor. Every answerer behind (REFUSED with EDE 14) is a SERVFAIL.
+   */
+  private async exchangeAtLeast(req: DnsRequest, floor: RevisionFloor, least: number): Promise<DnsResponse> {
+    for (let round = 0; ; round++) {
+      const result = await this.pool.exchange(encodeQuery(req, least), req.transport);
+      if (!result.ok) {
+        this.logger?.warn({ plugin: 'forward', qname: req.qname, qtype: req.qtype, code: result.error.code }, result.error.message);
+        return empty('SERVFAIL');
+      }
+      const from = readRevision(result.response);
+      if (from === null) return responseFromWire(result.response);
+      const now = floor.of(req.qnameLower) ?? least;
+      if (from < now) {
+        if (round < STALE_ROUNDS) {
+          least = now;
+          continue;
+        }
+        this.logger?.warn({ plugin: 'forward', qname: req.qname, qtype: req.qtype, revision: from, least: now }, 'no upstream has reached the revision asked for');
+        return empty('SERVFAIL');
+      }
+      if (result.rcode === 'REFUSED' && readExtendedError(result.response) === EDE_NOT_READY) return empty('SERVFAIL');
+      floor.answered(req.qnameLower, from);
+      return responseFromWire(result.response);
     }
   }
 

@@ -177,7 +177,7 @@ export const plugin: PluginSetup = {
   setup(d, ctx) {
     const config = parseForward(d, ctx);
     if (Array.isArray(config)) return config;
-    const handler = new ForwardHandler(config, forwardMetrics(ctx.shared.metrics), ctx.shared.logger);
+    const handler = new ForwardHandler(config, forwardMetrics(ctx.shared.metrics), ctx.shared.logger, ctx.shared.revisionFloor);
     ctx.onClose(() => handler.close());
     return handler;
   },
