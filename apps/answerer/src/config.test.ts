@@ -43,6 +43,7 @@ describe('readConfig', () => {
     [['--workers', '256', '--zone', 'Example.Org.', '--admin-host', '127.0.0.1'], {}, { workers: 256, zone: 'example.org', adminHost: '127.0.0.1' }],
     [['--dns-port', '1053'], {}, { listen: { host: '0.0.0.0', port: 1053 } }],
     [['--dns-host', '127.0.0.1'], {}, { listen: undefined }],
+    [['--dns-port', '1053', '--dns-host', '127.0.0.1', '--own-listen', '127.0.0.1:1054'], {}, { listen: { host: '127.0.0.1', port: 1053 }, ownListen: { host: '127.0.0.1', port: 1054 } }],
   ])('reads %j with env %j', (argv, env, expected) => {
     expect(readConfig(argv, { POD_IP: '10.244.0.9', ...env })).toMatchObject({ ok: true, config: expected });
   });
@@ -50,6 +51,8 @@ describe('readConfig', () => {
     [['--ns-address', 'ns.example'], {}, /^--ns-address: not an IP address: ns.example$/],
     [[], { POD_IPS: '10.0.0.1,pod' }, /^--ns-address: not an IP address: pod$/],
     [['--dns-port', '70000'], {}, /^--dns-port: not a port: 70000$/],
+    [['--own-listen', '127.0.0.1:1054'], {}, /^--own-listen needs --dns-port/],
+    [['--dns-port', '1053', '--own-listen', '127.0.0.1:x'], {}, /^--own-listen: /],
     [['--corefile', '/nonexistent/Corefile'], {}, /^--corefile: cannot read \/nonexistent\/Corefile: /],
     [['--admin-port', 'x'], {}, /^--admin-port: not a port: x$/],
     [[], { ADMIN_PORT: '-1' }, /^--admin-port: not a port: -1$/],

@@ -2,7 +2,7 @@
 import { isIP } from 'node:net';
 import { availableParallelism, hostname, networkInterfaces } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { parseNatsServers, parsePort, parseWholeNumber, readFlags, splitList, type ConfigResult } from '@halo/cli';
+import { parseHostPort, parseNatsServers, parsePort, parseWholeNumber, readFlags, splitList, type ConfigResult } from '@halo/cli';
 import { kubeadmCorefile } from '@halo/corefile';
 
 export interface AnswererConfig {
@@ -11,6 +11,8 @@ export interface AnswererConfig {
   corefile: { text: string; file: string };
   /** Overrides the port of every server block (the stack runs the pool on --dns-port). */
   listen?: { host: string; port: number };
+  /** With `listen`: also serve DNS here, this instance's own address (a pod's IP beside the Service's). */
+  ownListen?: { host: string; port: number };
   /** The cluster domain, for the names a zone change touches. */
   zone: string;
   adminHost: string;
@@ -27,6 +29,8 @@ export const usage = `Usage: halo-answerer [options]
   --corefile FILE       Corefile (default: the one kubeadm installs for CoreDNS)
   --dns-port N          serve DNS on this port, whatever the Corefile's blocks say
   --dns-host HOST       with --dns-port: the address (default 0.0.0.0)
+  --own-listen HOST:PORT  with --dns-port: also serve DNS here, this instance's own address, as a pod has
+                        its IP beside the Service's (node caches that know every answerer ask it there)
   --zone NAME           cluster domain (default cluster.local)
   --admin-host HOST     admin address (default 0.0.0.0)
   --admin-port N        admin port for /healthz, /readyz, /metrics (default 8081; 0 picks a free one)
@@ -43,6 +47,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
       corefile: { type: 'string' },
       'dns-port': { type: 'string' },
       'dns-host': { type: 'string' },
+      'own-listen': { type: 'string' },
       zone: { type: 'string' },
       'admin-host': { type: 'string' },
       'admin-port': { type: 'string' },
@@ -63,6 +68,13 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
     const dnsPort = parsePort(values['dns-port'], '--dns-port');
     if (!dnsPort.ok) return dnsPort;
     listen = { host: values['dns-host'] ?? '0.0.0.0', port: dnsPort.value };
+  }
+  let ownListen: AnswererConfig['ownListen'];
+  if (values['own-listen'] !== undefined) {
+    if (!listen) return { ok: false, message: '--own-listen needs --dns-port (the address the instances share)' };
+    const own = parseHostPort(values['own-listen'], 53, '--own-listen');
+    if (!own.ok) return own;
+    ownListen = own.value;
   }
   // One per core by default; only a number the operator gave is held to 1..256.
   let workers = availableParallelism();
@@ -97,6 +109,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
       nats: nats.value,
       corefile,
       listen,
+      ...(ownListen ? { ownListen } : {}),
       zone: (values.zone ?? 'cluster.local').toLowerCase().replace(/\.$/, ''),
       adminHost: values['admin-host'] ?? '0.0.0.0',
       adminPort: adminPort.value,

@@ -65,7 +65,7 @@ export async function runAnswerer(config: AnswererConfig, options: RunOptions): 
   const context = { recordSets: store, logger, metrics: registry, nsAddresses: config.nsAddresses, httpHost: config.adminHost, metricsText };
   // revisions: a node cache's query that asks for a zone revision this process has not reached waits
   // for it a moment, or is refused so that the cache asks another answerer (monotonic reads).
-  const load = (text: string) => loadServer(text, { file: config.corefile.file, context, listen: config.listen, reusePort: true, traceQueries: telemetry.queryTracing, revisions: store });
+  const load = (text: string) => loadServer(text, { file: config.corefile.file, context, listen: config.ownListen && config.listen ? [config.listen, config.ownListen] : config.listen, reusePort: true, traceQueries: telemetry.queryTracing, revisions: store });
   let running = await ConfigFollower.read(nc, 'answerer');
   let loaded = await load(compose(running));
   if (!loaded.ok && running) {

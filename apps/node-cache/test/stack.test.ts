@@ -84,6 +84,8 @@ beforeAll(async () => {
   const a0 = processOf('answerer-0');
   const args = [...a0.args];
   args[args.indexOf('--dns-port') + 1] = String(extraAnswererPort);
+  // Not answerer-0's own address: this one's own is the port above.
+  if (args.includes('--own-listen')) args.splice(args.indexOf('--own-listen'), 2);
   args[args.indexOf('--instance') + 1] = 'answerer-x';
   await stack.spawn('answerer-x', a0.entry, args);
   cachePort = await freePort({ udp: true });

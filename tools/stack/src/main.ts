@@ -34,6 +34,7 @@ const example = cluster ? 'kubernetes.default.svc.cluster.local' : 'web.shop.svc
 console.log('ready');
 console.log(`  DNS (answerer pool)  ${host}:${dnsPort}   try: dig @${host} -p ${dnsPort} ${example}`);
 console.log(`  DNS (node cache)     ${host}:${stack.cachePort}   try: dig @${host} -p ${stack.cachePort} ${example}`);
+console.log(`  answerers' own       ${stack.answerers.map((a) => `${a.host}:${a.port}`).join(' ')}   (what the node cache asks, as pod IPs)`);
 if (cluster) console.log(`  cluster              ${stack.kubeUrl}   watched, read-only, from ${source}`);
 else console.log(`  kube-sim             ${stack.kubeUrl}   try: kubectl --server ${stack.kubeUrl} get services -A`);
 console.log(`  config service       ${stack.config.url}   token (write role): ${stack.config.token}`);

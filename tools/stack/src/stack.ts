@@ -63,7 +63,10 @@ export interface Stack {
   kubeUrl: string;
   /** How the apps reach it; `loadKubeConfig(stack.kube)` talks to the same cluster. */
   kube: KubeConfigOptions;
+  /** The port every answerer shares (as the kube-dns Service's address). */
   dns: { host: string; port: number };
+  /** Each answerer's own address (as its pod IP), in the order of `answerer-<i>`: what the node cache asks. */
+  answerers: { host: string; port: number }[];
   /** The node cache, in front of the answerers. */
   cachePort: number;
   /** The config service: its API and its write-role token. */
@@ -80,6 +83,8 @@ export interface Stack {
   spawn(name: string, entryPath: string, args: string[], readyLine?: RegExp): Promise<StackProcess>;
   stop(): Promise<void>;
 }
+
+const hostPort = (host: string, port: number) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
 
 export const defaultManifests = entry('deploy/examples/demo-cluster.yaml');
 
@@ -160,15 +165,24 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       '--nats', nats.url, ...kubeFlags, '--admin-host', host, '--admin-port', '0', '--identity', 'watcher-0',
       '--lease-duration', '4', ...(pods === 'verified' ? ['--watch-pods'] : []), ...(readOnly ? ['--no-leader-election'] : []),
     ]);
+    // Every answerer on the shared port (as behind the kube-dns Service) and on a port of its own (as on
+    // its pod IP), where the node cache asks it: so the cache fails over between them as on a node.
     const answerers = options.answerers ?? 2;
+    const ownPorts: number[] = [];
+    for (let i = 0; i < answerers; i++) {
+      let port = await freePort({ udp: true });
+      while (port === dnsPort || ownPorts.includes(port)) port = await freePort({ udp: true });
+      ownPorts.push(port);
+    }
     await Promise.all(
-      Array.from({ length: answerers }, (_, i) =>
+      ownPorts.map((ownPort, i) =>
         spawn(`answerer-${i}`, entry('apps/answerer/src/main.ts'), [
-          '--nats', nats!.url, '--corefile', corefile, '--dns-host', host, '--dns-port', String(dnsPort),
+          '--nats', nats!.url, '--corefile', corefile, '--dns-host', host, '--dns-port', String(dnsPort), '--own-listen', `${hostPort(host, ownPort)}`,
           '--admin-host', host, '--admin-port', '0', '--instance', `answerer-${i}`, '--workers', '1',
         ]),
       ),
     );
+    const answererAddresses = ownPorts.map((port) => ({ host, port }));
     // Ready means DNS answers: the kubernetes Service of every cluster is in the zone.
     await waitFor(
       async () => {
@@ -181,7 +195,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // One node cache in front of the pool, as on a node (issue 4).
     const cachePort = options.cachePort ?? (await freePort({ udp: true }));
     await spawn('node-cache', entry('apps/node-cache/src/main.ts'), [
-      '--listen', `${host}:${cachePort}`, '--answerers', `${host}:${dnsPort}`, '--nats', nats.url, '--instance', 'node-cache-0',
+      '--listen', hostPort(host, cachePort), '--answerers', answererAddresses.map((a) => hostPort(a.host, a.port)).join(','), '--nats', nats.url, '--instance', 'node-cache-0',
       ...(options.resolvConf ? ['--resolv-conf', options.resolvConf] : ['--upstream', upstream]), '--admin-host', host, '--admin-port', '0',
     ]);
 
@@ -201,6 +215,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       kubeUrl,
       kube,
       dns: { host, port: dnsPort },
+      answerers: answererAddresses,
       cachePort,
       nats,
       workDir,

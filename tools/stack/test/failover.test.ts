@@ -1,0 +1,163 @@
+// The stack as deployed: the node cache knows each answerer's own address, fails over between them when
+// one stops, and never answers older than it has answered (monotonic reads), under a steady stream of
+// queries from a real DNS client while Services change in kube-sim.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CoreV1Api, DiscoveryV1Api } from '@kubernetes/client-node';
+import { loadKubeConfig } from '@halo/kube';
+import { query, waitFor } from '@halo/testing';
+import { startStack, type Stack } from '../src/index.ts';
+
+let stack: Stack;
+let core: CoreV1Api;
+let discovery: DiscoveryV1Api;
+
+const warnings = () => (stack.processes.get('node-cache')?.handle.lines ?? []).filter((l) => /"level":[45]/.test(l)).slice(-20).join('\n');
+const cache = () => ({ host: stack.dns.host, port: stack.cachePort });
+const ipsOf = (r: Awaited<ReturnType<typeof query>>) => (r.answers ?? []).flatMap((a) => (a.type === 'A' ? [String(a.data)] : [])).sort();
+
+/** SIGSTOP to an answerer for `ms`, then SIGCONT: a process that hangs (GC, CPU starved, a frozen node) and comes back. */
+async function pause(name: string, ms: number): Promise<void> {
+  const pid = stack.processes.get(name)?.handle.pid;
+  if (pid === undefined) throw new Error(`the stack has no process ${name}`);
+  process.kill(pid, 'SIGSTOP');
+  try {
+    await sleep(ms);
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+}
+
+/** A headless Service `name` in shop whose one endpoint is 10.244.<n>.<n>: each change a higher n. */
+async function headless(name: string) {
+  await core.createNamespacedService({ namespace: 'shop', body: { metadata: { name, namespace: 'shop' }, spec: { clusterIP: 'None', ports: [{ name: 'g', port: 7946, protocol: 'TCP' }] } } });
+  const slice = (n: number, resourceVersion?: string) => ({
+    metadata: { name: `${name}-1`, namespace: 'shop', labels: { 'kubernetes.io/service-name': name }, resourceVersion },
+    addressType: 'IPv4',
+    ports: [{ name: 'g', port: 7946, protocol: 'TCP' }],
+    endpoints: [{ addresses: [`10.244.${n}.${n}`], conditions: { ready: true } }],
+  });
+  await discovery.createNamespacedEndpointSlice({ namespace: 'shop', body: slice(1) });
+  return async (n: number) => {
+    const current = await discovery.readNamespacedEndpointSlice({ namespace: 'shop', name: `${name}-1` });
+    await discovery.replaceNamespacedEndpointSlice({ namespace: 'shop', name: `${name}-1`, body: slice(n, current.metadata?.resourceVersion) });
+  };
+}
+
+/**
+ * Queries through the node cache, `workers` at a time, while `during` runs; `ask` sends one (each test
+ * asks once with a 1 s deadline, no retry) and returns what was wrong with its answer, or null.
+ */
+async function stream(during: () => Promise<void>, ask: (i: number) => Promise<string | null>, workers = 4): Promise<{ sent: number; failures: string[] }> {
+  const failures: string[] = [];
+  let stop = false;
+  let sent = 0;
+  const worker = async () => {
+    while (!stop) {
+      const failure = await ask(sent++).catch((err: Error) => err.message);
+      if (failure !== null) failures.push(failure);
+    }
+  };
+  const running = Array.from({ length: workers }, worker);
+  try {
+    await during();
+  } finally {
+    stop = true;
+    await Promise.all(running);
+  }
+  return { sent, failures };
+}
+
+beforeAll(async () => {
+  stack = await startStack({ answerers: 2 });
+  const kc = loadKubeConfig({ kubeServer: stack.kubeUrl });
+  core = kc.makeApiClient(CoreV1Api);
+  discovery = kc.makeApiClient(DiscoveryV1Api);
+  await stack.processes.get('node-cache')?.handle.waitForLine(/"bus":"connected"/, 20_000);
+}, 180_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('the stack as deployed', () => {
+  it('gives the node cache each answerer on an address of its own, and each answers there', async () => {
+    expect(stack.answerers).toHaveLength(2);
+    expect(new Set([stack.dns.port, ...stack.answerers.map((a) => a.port)]).size).toBe(3);
+    for (const a of stack.answerers) expect(ipsOf(await query(a, 'web.shop.svc.cluster.local', 'A', { timeoutMs: 2_000 }))).toEqual(['10.96.10.10']);
+    const args = stack.processes.get('node-cache')?.args ?? [];
+    expect(args[args.indexOf('--answerers') + 1]).toBe(stack.answerers.map((a) => `${a.host}:${a.port}`).join(','));
+  });
+
+  it('answers every query within 1 s while one of two answerers stops for 0.4 s during each of 12 changes', async () => {
+    const change = await headless('flap');
+    const name = 'flap.shop.svc.cluster.local';
+    await waitFor(async () => ipsOf(await query(cache(), name, 'A', { timeoutMs: 1_000 })).join() === '10.244.1.1', { timeoutMs: 15_000, message: `${name} never answered at the node cache` });
+    const { sent, failures } = await stream(
+      async () => {
+        for (let n = 2; n <= 13; n++) {
+          const stopped = pause(`answerer-${n % 2}`, 400);
+          await change(n);
+          await stopped;
+          await waitFor(async () => ipsOf(await query(cache(), name, 'A', { timeoutMs: 1_000 })).join() === `10.244.${n}.${n}`, { timeoutMs: 10_000, message: `change ${n} never reached the node cache` });
+        }
+      },
+      // Names never asked before miss the cache and go to the pool; the changed name misses after each change.
+      async (i) => {
+        const asked = i % 2 === 0 ? name : `nx-${i}.shop.svc.cluster.local`;
+        const r = await query(cache(), asked, 'A', { timeoutMs: 1_000 });
+        const expected = asked === name ? 'NOERROR' : 'NXDOMAIN';
+        return r.rcode === expected ? null : `${asked}: ${r.rcode}`;
+      },
+    );
+    if (failures.length > 0) console.log(`the node cache's last warnings:\n${warnings()}`);
+    expect(sent).toBeGreaterThan(100);
+    expect(failures).toEqual([]);
+  });
+
+  it('never answers older than it has answered, while an answerer stopped during changes comes back behind', async () => {
+    const change = await headless('mono');
+    const name = 'mono.shop.svc.cluster.local';
+    await waitFor(async () => ipsOf(await query(cache(), name, 'A', { timeoutMs: 1_000 })).join() === '10.244.1.1', { timeoutMs: 15_000, message: `${name} never answered at the node cache` });
+    // The highest n answered so far, and every answer older than what had been answered when it was asked.
+    let highest = 1;
+    const older: string[] = [];
+    const { sent, failures } = await stream(
+      async () => {
+        const pid = stack.processes.get('answerer-1')?.handle.pid;
+        if (pid === undefined) throw new Error('no answerer-1');
+        // Stopped through several changes; resumed while changes go on, so that it comes back behind
+        // and is asked (each change drops the name at the cache) before it has caught up.
+        process.kill(pid, 'SIGSTOP');
+        try {
+          for (let n = 2; n <= 7; n++) {
+            await change(n);
+            await sleep(150);
+          }
+        } finally {
+          process.kill(pid, 'SIGCONT');
+        }
+        for (let n = 8; n <= 16; n++) {
+          await change(n);
+          await sleep(100);
+        }
+        await waitFor(async () => ipsOf(await query(cache(), name, 'A', { timeoutMs: 1_000 })).join() === '10.244.16.16', { timeoutMs: 10_000, message: 'the last change never reached the node cache' });
+      },
+      async () => {
+        const before = highest;
+        const r = await query(cache(), name, 'A', { timeoutMs: 1_000 });
+        if (r.rcode !== 'NOERROR') return `${name}: ${r.rcode}`;
+        const n = Number(ipsOf(r)[0]?.split('.')[3]);
+        if (!(n >= before)) older.push(`answered ${ipsOf(r).join()} after 10.244.${before}.${before}`);
+        highest = Math.max(highest, n);
+        return null;
+      },
+      3,
+    );
+    if (failures.length > 0 || older.length > 0) console.log(`the node cache's last warnings:\n${warnings()}`);
+    expect(sent).toBeGreaterThan(100);
+    expect(highest).toBe(16);
+    expect(older).toEqual([]);
+    expect(failures).toEqual([]);
+  });
+});
