@@ -2,6 +2,7 @@
 // one stops, and never answers older than it has answered (monotonic reads), under a steady stream of
 // queries from a real DNS client while Services change in kube-sim.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, DiscoveryV1Api } from '@kubernetes/client-node';
 import { loadKubeConfig } from '@halo/kube';
@@ -12,7 +13,7 @@ let stack: Stack;
 let core: CoreV1Api;
 let discovery: DiscoveryV1Api;
 
-const warnings = () => (stack.processes.get('node-cache')?.handle.lines ?? []).filter((l) => /"level":[45]/.test(l)).slice(-20).join('\n');
+const warnings = () => (stack.processes.get('node-cache')?.handle.lines ?? []).filter((l) => /"level":[45]/.test(l)).slice(-12).join('\n');
 const cache = () => ({ host: stack.dns.host, port: stack.cachePort });
 const ipsOf = (r: Awaited<ReturnType<typeof query>>) => (r.answers ?? []).flatMap((a) => (a.type === 'A' ? [String(a.data)] : [])).sort();
 
@@ -68,6 +69,63 @@ async function stream(during: () => Promise<void>, ask: (i: number) => Promise<s
   return { sent, failures };
 }
 
+/**
+ * A TCP relay between one answerer and nats-server that the test can hold: the answerer keeps answering
+ * DNS while its KV watch gets nothing (a partition between it and the bus), so its zone falls behind.
+ */
+async function busRelay(target: URL): Promise<{ url: string; hold(): void; release(): void; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  let held = false;
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port), target.hostname);
+    for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
+      sockets.add(from);
+      from.pipe(to);
+      from.on('error', () => to.destroy());
+      from.on('close', () => sockets.delete(from));
+    }
+    if (held) for (const s of [client, upstream]) s.pause();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    hold: () => {
+      held = true;
+      for (const s of sockets) s.pause();
+    },
+    release: () => {
+      held = false;
+      for (const s of sockets) s.resume();
+    },
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Answers for `name` through the node cache while `during` runs; every one older than what was answered before it was asked, and every failure. */
+async function watchAnswers(name: string, during: () => Promise<void>) {
+  let highest = 0;
+  const older: string[] = [];
+  const { sent, failures } = await stream(
+    during,
+    async () => {
+      const before = highest;
+      const r = await query(cache(), name, 'A', { timeoutMs: 1_000 });
+      if (r.rcode !== 'NOERROR') return `${name}: ${r.rcode}`;
+      const n = Number(ipsOf(r)[0]?.split('.')[3]);
+      if (!(n >= before)) older.push(`answered ${ipsOf(r).join()} after 10.244.${before}.${before}`);
+      highest = Math.max(highest, n);
+      return null;
+    },
+    3,
+  );
+  if (failures.length > 0 || older.length > 0) console.log(`the node cache's last warnings:\n${warnings()}`);
+  return { sent, failures, older, highest };
+}
+
 beforeAll(async () => {
   stack = await startStack({ answerers: 2 });
   const kc = loadKubeConfig({ kubeServer: stack.kubeUrl });
@@ -119,45 +177,71 @@ describe('the stack as deployed', () => {
     const change = await headless('mono');
     const name = 'mono.shop.svc.cluster.local';
     await waitFor(async () => ipsOf(await query(cache(), name, 'A', { timeoutMs: 1_000 })).join() === '10.244.1.1', { timeoutMs: 15_000, message: `${name} never answered at the node cache` });
-    // The highest n answered so far, and every answer older than what had been answered when it was asked.
-    let highest = 1;
-    const older: string[] = [];
-    const { sent, failures } = await stream(
-      async () => {
-        const pid = stack.processes.get('answerer-1')?.handle.pid;
-        if (pid === undefined) throw new Error('no answerer-1');
-        // Stopped through several changes; resumed while changes go on, so that it comes back behind
-        // and is asked (each change drops the name at the cache) before it has caught up.
-        process.kill(pid, 'SIGSTOP');
-        try {
-          for (let n = 2; n <= 7; n++) {
-            await change(n);
-            await sleep(150);
-          }
-        } finally {
-          process.kill(pid, 'SIGCONT');
-        }
-        for (let n = 8; n <= 16; n++) {
+    const { sent, failures, older, highest } = await watchAnswers(name, async () => {
+      const pid = stack.processes.get('answerer-1')?.handle.pid;
+      if (pid === undefined) throw new Error('no answerer-1');
+      // Stopped through several changes; resumed while changes go on, so that it comes back behind
+      // and is asked (each change drops the name at the cache) before it has caught up.
+      process.kill(pid, 'SIGSTOP');
+      try {
+        for (let n = 2; n <= 7; n++) {
           await change(n);
-          await sleep(100);
+          await sleep(150);
         }
-        await waitFor(async () => ipsOf(await query(cache(), name, 'A', { timeoutMs: 1_000 })).join() === '10.244.16.16', { timeoutMs: 10_000, message: 'the last change never reached the node cache' });
-      },
-      async () => {
-        const before = highest;
-        const r = await query(cache(), name, 'A', { timeoutMs: 1_000 });
-        if (r.rcode !== 'NOERROR') return `${name}: ${r.rcode}`;
-        const n = Number(ipsOf(r)[0]?.split('.')[3]);
-        if (!(n >= before)) older.push(`answered ${ipsOf(r).join()} after 10.244.${before}.${before}`);
-        highest = Math.max(highest, n);
-        return null;
-      },
-      3,
-    );
-    if (failures.length > 0 || older.length > 0) console.log(`the node cache's last warnings:\n${warnings()}`);
+      } finally {
+        process.kill(pid, 'SIGCONT');
+      }
+      for (let n = 8; n <= 16; n++) {
+        await change(n);
+        await sleep(100);
+      }
+      await waitFor(async () => ipsOf(await query(cache(), name, 'A', { timeoutMs: 1_000 })).join() === '10.244.16.16', { timeoutMs: 10_000, message: 'the last change never reached the node cache' });
+    });
     expect(sent).toBeGreaterThan(100);
     expect(highest).toBe(16);
     expect(older).toEqual([]);
     expect(failures).toEqual([]);
+  });
+
+  it('never answers older than it has answered, while an answerer cut off from the bus keeps answering DNS', async () => {
+    // answerer-1 again, on its own port still, but reaching NATS through a relay the test holds.
+    const relay = await busRelay(new URL(stack.natsUrl));
+    const old = stack.processes.get('answerer-1');
+    if (!old) throw new Error('no answerer-1');
+    await old.handle.kill('SIGTERM');
+    const args = [...old.args];
+    args[args.indexOf('--nats') + 1] = relay.url;
+    await stack.spawn('answerer-1', old.entry, args);
+    try {
+      const own = stack.answerers[1];
+      const change = await headless('cut');
+      const name = 'cut.shop.svc.cluster.local';
+      await waitFor(async () => ipsOf(await query(own, name, 'A', { timeoutMs: 1_000 })).join() === '10.244.1.1', { timeoutMs: 15_000, message: `${name} never answered at answerer-1` });
+      await waitFor(async () => ipsOf(await query(cache(), name, 'A', { timeoutMs: 1_000 })).join() === '10.244.1.1', { timeoutMs: 15_000, message: `${name} never answered at the node cache` });
+      const { sent, failures, older, highest } = await watchAnswers(name, async () => {
+        relay.hold();
+        try {
+          for (let n = 2; n <= 8; n++) {
+            await change(n);
+            await waitFor(async () => ipsOf(await query(cache(), name, 'A', { timeoutMs: 1_000 })).join() === `10.244.${n}.${n}`, { timeoutMs: 10_000, message: `change ${n} never reached the node cache` });
+            await sleep(100);
+          }
+          // Still behind, and still answering DNS: what a node cache without revisions would be handed.
+          expect(ipsOf(await query(own, name, 'A', { timeoutMs: 1_000 }))).toEqual(['10.244.1.1']);
+        } finally {
+          relay.release();
+        }
+        await waitFor(async () => ipsOf(await query(own, name, 'A', { timeoutMs: 1_000 })).join() === '10.244.8.8', { timeoutMs: 10_000, message: 'answerer-1 never caught up' });
+      });
+      expect(sent).toBeGreaterThan(100);
+      expect(highest).toBe(8);
+      expect(older).toEqual([]);
+      expect(failures).toEqual([]);
+    } finally {
+      // answerer-1 as it was, straight to the bus.
+      await stack.processes.get('answerer-1')?.handle.kill('SIGTERM');
+      await relay.close();
+      await stack.spawn('answerer-1', old.entry, old.args);
+    }
   });
 });
