@@ -30,9 +30,10 @@ describe('generateCorefile', () => {
   });
 
   it.each<[string, Partial<typeof base>, Record<string, string>]>([
-    ['defaults', {}, { policy: 'round_robin', try_timeout: '50ms', health_check: '0.5s' }],
-    ['--try-timeout 120ms', { tryTimeoutMs: 120 }, { policy: 'round_robin', try_timeout: '120ms', health_check: '0.5s' }],
-    ['--force-tcp', { forceTcp: true }, { policy: 'round_robin', try_timeout: '50ms', health_check: '0.5s', force_tcp: '' }],
+    ['defaults', {}, { policy: 'round_robin', try_timeout: '50ms', max_connect_attempts: '20', health_check: '0.5s' }],
+    ['--try-timeout 120ms', { tryTimeoutMs: 120 }, { policy: 'round_robin', try_timeout: '120ms', max_connect_attempts: '9', health_check: '0.5s' }],
+    ['--force-tcp', { forceTcp: true }, { policy: 'round_robin', try_timeout: '50ms', max_connect_attempts: '20', health_check: '0.5s', force_tcp: '' }],
+    ['a slow try_timeout', { tryTimeoutMs: 2_000 }, { policy: 'round_robin', try_timeout: '2000ms', max_connect_attempts: '4', health_check: '0.5s' }],
   ])('the pool forward with %s', (_name, change, want) => {
     const t = generateCorefile({ ...base, ...change });
     expect(validateCorefile(t, 'generated')).toEqual([]);

@@ -42,13 +42,23 @@ export function pickAnswerers(answerers: readonly HostPort[], spreadKey = ''): H
   return [...answerers].sort((a, b) => (rank(a) < rank(b) ? -1 : 1)).slice(0, MAX_ANSWERERS);
 }
 
+/** Tries of one query: enough for about TRY_BUDGET_MS of try_timeouts, and two per answerer at least. */
+export function connectAttempts(answerers: number, tryTimeoutMs: number): number {
+  return Math.max(2 * answerers, Math.ceil(TRY_BUDGET_MS / Math.max(1, tryTimeoutMs)));
+}
+
+const TRY_BUDGET_MS = 1_000;
+
 function poolForward(o: GeneratedCorefileOptions): string {
   const answerers = pickAnswerers(o.answerers, o.spreadKey);
   if (answerers.length === 0) return '    # no answerer known yet: misses get SERVFAIL, cached answers are served stale\n';
   // round_robin spreads the node's queries over the pool; a silent answerer costs a query one try_timeout.
+  // Tries for about a second (at least two per answerer), not two passes only: with one answerer hung and
+  // another slow for a moment, a third pass still answers well within a stub resolver's patience.
   return `    forward . ${answerers.map(hp).join(' ')} {
         policy round_robin
         try_timeout ${o.tryTimeoutMs}ms
+        max_connect_attempts ${connectAttempts(answerers.length, o.tryTimeoutMs)}
         health_check 0.5s
 ${o.forceTcp ? '        force_tcp\n' : ''}    }
 `;
