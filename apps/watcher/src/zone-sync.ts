@@ -89,6 +89,8 @@ export class ZoneSync {
     const store = await ZoneStore.open(options.nc, {
       // The watcher writes the marker itself: a second reading after a reset is taken as soon as it is in.
       swapWhen: 'synced',
+      // Its copy only tells it what the bucket holds: no step of a change's trace.
+      traceChanges: false,
       onInvalid: (key, error) => options.logger.warn({ key, error }, 'invalid zone entry; it will be rewritten'),
       onReset: (reason) => resets.to?.(reason),
     });

@@ -38,6 +38,11 @@ export interface ZoneStoreOptions {
   /** Called for each KV entry that fails validation; the entry is skipped and the key keeps its value. */
   onInvalid?: (key: string, error: BusError) => void;
   /**
+   * Whether each change is heard in a `process halo-zone` span of the change's trace (default true). A
+   * copy that serves nobody (the watcher's own) is no step of a change's path and says false.
+   */
+  traceChanges?: boolean;
+  /**
    * Called when the bucket turns out to be another one than the store was reading: recreated (a bus
    * restored without its data) or rolled back (restored from an older backup). The store then reads it
    * again beside the copy it serves, and swaps once that reading is complete.
@@ -355,7 +360,7 @@ export class ZoneStore {
       const changed = recordSet !== null || (entry.operation !== 'PUT' && previous !== null);
       if (changed && serving) {
         const update: ZoneUpdate = { key: entry.key, recordSet, previous, revision: entry.revision, trace, sourceTime, initial };
-        if (initial) this.#notify(update);
+        if (initial || this.#options.traceChanges === false) this.#notify(update);
         else this.#notifyTraced(update);
       }
     }
