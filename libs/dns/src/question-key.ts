@@ -74,7 +74,8 @@ export interface UniformAnswers {
   size: number;
 }
 
-function skipName(wire: Buffer, at: number): number {
+/** Offset just past the name at `at` (a pointer ends it), or -1 where it runs off the message. */
+export function skipName(wire: Buffer, at: number): number {
   for (;;) {
     if (at >= wire.length) return -1;
     const l = wire[at];

@@ -2,23 +2,14 @@
 // least revision of the zone it may be answered from, an answerer's reply the revision it answered from.
 // Read and written on the wire, so the answerer's fast path stays a copy plus a few bytes.
 
+import { skipName } from './question-key.ts';
+
 /** EDNS option code of the zone revision (the local/experimental range 65001–65534). */
 export const REVISION_OPTION = 65001;
 /** EDE code 14, "Not Ready" (RFC 8914): the answerer's zone is behind the revision the query asked for. */
 export const EDE_NOT_READY = 14;
 
 const OPTION_SIZE = 4 + 8;
-
-function skipName(wire: Buffer, at: number): number {
-  for (;;) {
-    if (at >= wire.length) return -1;
-    const l = wire[at];
-    if (l === 0) return at + 1;
-    if ((l & 0xc0) === 0xc0) return at + 2;
-    if (l > 63) return -1;
-    at += 1 + l;
-  }
-}
 
 /** Where the OPT record of a message starts, when it is its last record; -1 otherwise (or malformed). */
 function lastOptAt(wire: Buffer): number {
