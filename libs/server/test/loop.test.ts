@@ -3,11 +3,11 @@
 // does; CoreDNS 1.14.7 itself, where its binary is built, prints the same line.
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnProcess, waitFor } from '@halo/testing';
+import { referencePath, spawnProcess, waitFor } from '@halo/testing';
 import { loadServer } from '../src/index.ts';
 import { freePort } from './helpers.ts';
 import { reply, startTestUpstream } from './dns-fixtures.ts';
@@ -69,7 +69,7 @@ describe('loop', () => {
     expect(child.lines.some((l) => loopLine(port).test(l))).toBe(true);
   });
 
-  const coredns = process.env.HALO_COREDNS ?? join(process.env.HALO_REFERENCE_DIR ?? join(homedir(), '.cache', 'halo-dns', 'reference'), 'coredns-v1.14.7', 'coredns');
+  const coredns = process.env.HALO_COREDNS ?? referencePath('coredns-v1.14.7', 'coredns');
   it.skipIf(!existsSync(coredns))('CoreDNS 1.14.7 prints the same line for the same loop (skipped without it: tools/reference/build.sh coredns)', async () => {
     const port = await freePort();
     const file = join(dir, `Corefile-coredns-${port}`);

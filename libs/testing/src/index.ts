@@ -4,6 +4,7 @@ export { waitFor } from './wait-for.ts';
 export type { WaitForOptions } from './wait-for.ts';
 export { spawnProcess, nodeBinary } from './process.ts';
 export type { ChildHandle, SpawnOptions } from './process.ts';
+export { isExecutable, referencePath } from './binaries.ts';
 export { startNatsServer, findNatsServer } from './nats-server.ts';
 export type { NatsServer, NatsServerOptions } from './nats-server.ts';
 export { startJaeger, findJaeger, referenceJaegerPath, jaegerMissingMessage, JAEGER_VERSION } from './jaeger.ts';

@@ -1,8 +1,8 @@
 // A real Jaeger v2 (all-in-one binary, memory storage) on 127.0.0.1: OTLP in, its HTTP query API out.
-import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { isExecutable, referencePath } from './binaries.ts';
 import { TestingError } from './errors.ts';
 import { freePort } from './ports.ts';
 import { spawnProcess, type ChildHandle } from './process.ts';
@@ -15,19 +15,9 @@ export const jaegerMissingMessage =
   'Jaeger v2 not found: build it once with `tools/reference/build.sh jaeger` (needs Go; ~5 min; it lands in ' +
   '~/.cache/halo-dns/reference, see tools/reference/README.md), put `jaeger` on PATH, or set JAEGER_BIN to its path';
 
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Where tools/reference/build.sh puts it. */
 export function referenceJaegerPath(env: NodeJS.ProcessEnv = process.env): string {
-  const root = env.HALO_REFERENCE_DIR || join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache'), 'halo-dns', 'reference');
-  return join(root, `jaeger-${JAEGER_VERSION}`, 'jaeger');
+  return referencePath(`jaeger-${JAEGER_VERSION}`, 'jaeger', env);
 }
 
 /** JAEGER_BIN, else `jaeger` on PATH, else the reference build's cache; null when none is there. */

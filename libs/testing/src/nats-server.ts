@@ -1,7 +1,7 @@
-import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { isExecutable } from './binaries.ts';
 import { TestingError } from './errors.ts';
 import { freePort } from './ports.ts';
 import { spawnProcess } from './process.ts';
@@ -29,15 +29,6 @@ export interface NatsServer {
 export interface NatsServerOptions {
   jetstream?: boolean;
   port?: number;
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** NATS_SERVER_BIN, else nats-server on PATH, else the Debian location. */

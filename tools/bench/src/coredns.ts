@@ -4,10 +4,10 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, query, spawnProcess, waitFor, type ChildHandle } from '@halo/testing';
+import { freePort, query, referencePath, spawnProcess, waitFor, type ChildHandle } from '@halo/testing';
 
 /** The CoreDNS tools/reference/build.sh builds, and where it puts it. */
-export const referenceCoredns = { version: 'v1.14.7', path: (env: NodeJS.ProcessEnv = process.env) => join(env.HALO_REFERENCE_DIR ?? join(homedir(), '.cache', 'halo-dns', 'reference'), 'coredns-v1.14.7', 'coredns') };
+export const referenceCoredns = { version: 'v1.14.7', path: (env: NodeJS.ProcessEnv = process.env) => referencePath('coredns-v1.14.7', 'coredns', env) };
 
 /**
  * `--coredns PATH`, else `coredns` on PATH, else tools/reference's build (`$HALO_REFERENCE_DIR`, default
