@@ -2,11 +2,13 @@
 import { isIP } from 'node:net';
 import { availableParallelism, hostname, networkInterfaces } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { parseHostPort, parseNatsServers, parsePort, parseWholeNumber, readFlags, splitList, type ConfigResult } from '@halo/cli';
+import { busFlags, busUsage, readBusFlags, parseHostPort, parseNatsServers, parsePort, parseWholeNumber, readFlags, splitList, type BusFlagsConfig, type ConfigResult } from '@halo/cli';
 import { kubeadmCorefile } from '@halo/corefile';
 
 export interface AnswererConfig {
   nats: string[];
+  /** Bucket replicas and the NATS user, password file and CA (`--bus-replicas`, `--nats-user`, …). */
+  bus: BusFlagsConfig;
   /** The Corefile text and where it came from (for error messages). */
   corefile: { text: string; file: string };
   /** Overrides the port of every server block (the stack runs the pool on --dns-port). */
@@ -26,6 +28,7 @@ export interface AnswererConfig {
 
 export const usage = `Usage: halo-answerer [options]
   --nats URL[,URL]      NATS servers (env NATS_URL, default nats://127.0.0.1:4222)
+${busUsage}
   --corefile FILE       Corefile (default: the one kubeadm installs for CoreDNS)
   --dns-port N          serve DNS on this port, whatever the Corefile's blocks say
   --dns-host HOST       with --dns-port: the address (default 0.0.0.0)
@@ -44,6 +47,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
     argv,
     {
       nats: { type: 'string' },
+      ...busFlags,
       corefile: { type: 'string' },
       'dns-port': { type: 'string' },
       'dns-host': { type: 'string' },
@@ -61,6 +65,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
   const { values } = flags;
   const nats = parseNatsServers(values.nats ?? env.NATS_URL ?? 'nats://127.0.0.1:4222', '--nats');
   if (!nats.ok) return nats;
+  const bus = readBusFlags(values, env);
+  if (!bus.ok) return bus;
   const adminPort = parsePort(values['admin-port'] ?? env.ADMIN_PORT ?? '8081', '--admin-port');
   if (!adminPort.ok) return adminPort;
   let listen: AnswererConfig['listen'];
@@ -107,6 +113,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
     ok: true,
     config: {
       nats: nats.value,
+      bus: bus.value,
       corefile,
       listen,
       ...(ownListen ? { ownListen } : {}),

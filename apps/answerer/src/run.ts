@@ -28,7 +28,7 @@ export async function runAnswerer(config: AnswererConfig, options: RunOptions): 
   const applied = new Counter({ name: 'halo_answerer_zone_changes_total', help: 'Zone changes applied after the initial sync.', registers: [registry] });
   const programmingLatency = new ProgrammingLatency(registry);
 
-  const nc = await connectBus({ servers: config.nats, name: `halo-answerer-${config.instance}` });
+  const nc = await connectBus({ servers: config.nats, name: `halo-answerer-${config.instance}`, ...config.bus });
   const store = await ZoneStore.open(nc, {
     onInvalid: (key, error) => {
       invalidEntries.inc();
@@ -36,6 +36,7 @@ export async function runAnswerer(config: AnswererConfig, options: RunOptions): 
     },
     // Answers go on from the copy held while the bucket is read again.
     onReset: (reason) => logger.warn({ reason }, 'the zone bucket changed; reading it again'),
+    onWaiting: () => logger.info('waiting for the watcher to create the zone bucket'),
   });
 
   let ready = false;

@@ -1,11 +1,13 @@
 // The config service's configuration: flags first, then environment, then defaults.
 import { readFileSync } from 'node:fs';
-import { parseNatsServers, parsePort, readFlags, splitList, type ConfigResult } from '@halo/cli';
+import { busFlags, busUsage, readBusFlags, parseNatsServers, parsePort, readFlags, splitList, type BusFlagsConfig, type ConfigResult } from '@halo/cli';
 import { kubeadmCorefile } from '@halo/corefile';
 import { corefileZones, defaultNetworks, parseCidr, type ClusterNetworks } from '@halo/fragments';
 
 export interface ConfigServiceConfig {
   nats: string[];
+  /** Bucket replicas and the NATS user, password file and CA (`--bus-replicas`, `--nats-user`, …). */
+  bus: BusFlagsConfig;
   host: string;
   port: number;
   adminHost: string;
@@ -34,6 +36,7 @@ export const nodeCacheZones = (clusterZone: string): string[] => [clusterZone, '
 
 export const usage = `Usage: halo-config [options]
   --nats URL[,URL]         NATS servers (env NATS_URL, default nats://127.0.0.1:4222)
+${busUsage}
   --host HOST              API address (default 0.0.0.0)
   --port N                 API port (default 18080)
   --admin-host HOST        admin address (default 0.0.0.0)
@@ -56,6 +59,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
     argv,
     {
       nats: { type: 'string' },
+      ...busFlags,
       host: { type: 'string' },
       port: { type: 'string' },
       'admin-host': { type: 'string' },
@@ -78,6 +82,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
   const { values } = flags;
   const nats = parseNatsServers(values.nats ?? env.NATS_URL ?? 'nats://127.0.0.1:4222', '--nats');
   if (!nats.ok) return nats;
+  const bus = readBusFlags(values, env);
+  if (!bus.ok) return bus;
   const port = parsePort(values.port ?? '18080', '--port');
   if (!port.ok) return port;
   const adminPort = parsePort(values['admin-port'] ?? '8082', '--admin-port');
@@ -118,6 +124,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
     ok: true,
     config: {
       nats: nats.value,
+      bus: bus.value,
       host: values.host ?? '0.0.0.0',
       port: port.value,
       adminHost: values['admin-host'] ?? '0.0.0.0',

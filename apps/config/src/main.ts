@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The config service: Corefile fragments in (REST API, ConfigMaps), validated whole, out to KV halo-config.
 import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
-import { buckets, connectBus, FragmentStore, listInstanceStatus, openBucket } from '@halo/bus';
+import { buckets, connectBus, ensureBucket, FragmentStore, listInstanceStatus } from '@halo/bus';
 import { configOrExit, onStop } from '@halo/cli';
 import { createInformer, loadKubeConfig } from '@halo/kube';
 import { createLogger, createMetricsRegistry, startAdminServer, startTelemetry } from '@halo/telemetry';
@@ -28,9 +28,13 @@ if (config.tokensFile) {
 const telemetry = await startTelemetry({ serviceName: 'halo-config' });
 const logger = createLogger('config');
 const registry = createMetricsRegistry();
-const nc = await connectBus({ servers: config.nats, name: 'halo-config' });
-const lock = new CommitLock(await openBucket(nc, buckets.config, { history: 64 }));
-const fragments = new Fragments(await FragmentStore.open(nc), { clusterZone: config.clusterZone, networks: config.networks, own: config.ownZones, lock });
+const nc = await connectBus({ servers: config.nats, name: 'halo-config', ...config.bus });
+// The config service owns KV halo-config and halo-status: it creates them (answerers and node caches
+// wait for them) and sets their replicas.
+const replicas = config.bus.replicas;
+const lock = new CommitLock(await ensureBucket(nc, buckets.config, { replicas }));
+await ensureBucket(nc, buckets.status, { replicas });
+const fragments = new Fragments(await FragmentStore.open(nc, { replicas }), { clusterZone: config.clusterZone, networks: config.networks, own: config.ownZones, lock });
 await fragments.publish();
 
 const kc = config.watchConfigMaps || config.tokensSecret ? loadKubeConfig({ kubeServer: config.kubeServer, kubeconfig: config.kubeconfig }) : null;

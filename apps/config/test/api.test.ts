@@ -5,7 +5,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buckets, connectBus, ConfigFollower, FragmentStore, listInstanceStatus, openBucket, type EffectiveConfigV1 } from '@halo/bus';
+import { buckets, connectBus, ConfigFollower, ensureBucket, FragmentStore, listInstanceStatus, type EffectiveConfigV1 } from '@halo/bus';
 import { startNatsServer, waitFor, type NatsServer } from '@halo/testing';
 import { buildApp } from '../src/app.ts';
 import { CommitLock } from '../src/commit-lock.ts';
@@ -30,7 +30,7 @@ const replica = async () =>
     clusterZone: 'cluster.local',
     networks: { services: ['10.96.0.0/12'], pods: ['10.244.0.0/16'], nodes: ['192.168.10.0/24'] },
     own: { answerer: ['.', 'corp.example'] },
-    lock: new CommitLock(await openBucket(nc, buckets.config, { history: 64 })),
+    lock: new CommitLock(await ensureBucket(nc, buckets.config)),
   });
 
 const as = (token: string | null, headers: Record<string, string> = {}) => ({ ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers });

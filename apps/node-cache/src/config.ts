@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { EXIT_MODES, IPTABLES_BACKENDS, type ExitMode, type IptablesBackend } from '@halo/interception';
-import { parseDurationMs, parseHostPorts, parseNatsServers, parsePort, parseWholeNumber, readFlags, type HostPort, type ConfigResult } from '@halo/cli';
+import { busFlags, busUsage, readBusFlags, parseDurationMs, parseHostPorts, parseNatsServers, parsePort, parseWholeNumber, readFlags, type HostPort, type BusFlagsConfig, type ConfigResult } from '@halo/cli';
 
 export type { HostPort };
 
@@ -25,6 +25,8 @@ export interface NodeCacheConfig {
   /** A Corefile given whole; then the flags above that shape the Corefile are ignored. */
   corefile?: { text: string; file: string };
   nats: string[];
+  /** Bucket replicas and the NATS user, password file and CA (`--bus-replicas`, `--nats-user`, …). */
+  bus: BusFlagsConfig;
   /** Cluster-zone TTL cap while the bus is down (seconds). */
   busDownTtl: number;
   setupInterface: boolean;
@@ -51,6 +53,7 @@ export const usage = `Usage: halo-node-cache [options]
   --try-timeout DURATION       ask the next answerer after this long (default 50ms)
   --corefile FILE              use this Corefile instead of generating one
   --nats URL[,URL]             NATS servers (env NATS_URL, default nats://127.0.0.1:4222)
+${busUsage}
   --bus-down-ttl SECONDS       cap cluster-zone answers to this TTL while the bus is down (default 5)
   --setup-interface            create the dummy interface and the NOTRACK/ACCEPT rules
   --interface NAME             its name (default halo-dns0)
@@ -80,6 +83,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
       'try-timeout': { type: 'string' },
       corefile: { type: 'string' },
       nats: { type: 'string' },
+      ...busFlags,
       'bus-down-ttl': { type: 'string' },
       'setup-interface': { type: 'boolean' },
       interface: { type: 'string' },
@@ -116,6 +120,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
   if (!busDownTtl.ok) return busDownTtl;
   const nats = parseNatsServers(values.nats ?? env.NATS_URL ?? 'nats://127.0.0.1:4222', '--nats');
   if (!nats.ok) return nats;
+  const bus = readBusFlags(values, env);
+  if (!bus.ok) return bus;
   let corefile: NodeCacheConfig['corefile'];
   if (values.corefile) {
     try {
@@ -149,6 +155,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
       tryTimeoutMs: tryTimeoutMs.value,
       corefile,
       nats: nats.value,
+      bus: bus.value,
       busDownTtl: busDownTtl.value,
       setupInterface: values['setup-interface'] === true,
       interfaceName,

@@ -4,13 +4,15 @@
 // seconds (a change may go unseen); when it is back, every cluster-zone answer is dropped (changes may
 // have been missed).
 import type { NatsConnection } from '@nats-io/transport-node';
-import { connectBus, subscribeZoneChanges, type ZoneChangedV1 } from '@halo/bus';
+import { connectBus, subscribeZoneChanges, type BusOptions, type ZoneChangedV1 } from '@halo/bus';
 import { ATTR_CACHE_DROPPED } from '@halo/telemetry';
 import type { CacheControl } from './cache-control.ts';
 
 export interface BusInvalidationOptions {
   servers: string[];
   name: string;
+  /** The NATS user, password and CA (none: an open bus). */
+  credentials?: Pick<BusOptions, 'user' | 'password' | 'ca'>;
   zones: string[];
   busDownTtl: number;
   control: CacheControl;
@@ -49,7 +51,7 @@ export function startBusInvalidation(o: BusInvalidationOptions): BusInvalidation
   // No bus yet: as good as a bus that is down.
   busDown('starting');
   const firstConnect = (async () => {
-    const conn = await (o.connect ?? ((servers, name) => connectBus({ servers, name })))(o.servers, o.name);
+    const conn = await (o.connect ?? ((servers, name) => connectBus({ servers, name, ...o.credentials })))(o.servers, o.name);
     if (closed) {
       await conn.close();
       return null;

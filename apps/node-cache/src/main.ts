@@ -140,6 +140,7 @@ if (ownCorefile().text !== corefile.text) onAnswerers(answerers);
 const bus = startBusInvalidation({
   servers: config.nats,
   name: `halo-node-cache-${config.instance}`,
+  credentials: config.bus,
   zones: clusterZones(config.zone),
   busDownTtl: config.busDownTtl,
   control,

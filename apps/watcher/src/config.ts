@@ -1,9 +1,11 @@
 // The watcher's configuration: flags first, then environment, then defaults. Read once, in one place.
 import { hostname } from 'node:os';
-import { parseNatsServers, parsePort, readFlags, type ConfigResult } from '@halo/cli';
+import { busFlags, busUsage, readBusFlags, parseNatsServers, parsePort, readFlags, type BusFlagsConfig, type ConfigResult } from '@halo/cli';
 
 export interface WatcherConfig {
   nats: string[];
+  /** Bucket replicas and the NATS user, password file and CA (`--bus-replicas`, `--nats-user`, …). */
+  bus: BusFlagsConfig;
   kubeServer?: string;
   kubeconfig?: string;
   /** The cluster domain the published names are under. */
@@ -22,6 +24,7 @@ export interface WatcherConfig {
 
 export const usage = `Usage: halo-watcher [options]
   --nats URL[,URL]          NATS servers (env NATS_URL, default nats://127.0.0.1:4222)
+${busUsage}
   --kube-server URL         Kubernetes API server URL (default: kubeconfig, then in-cluster)
   --kubeconfig FILE         kubeconfig file (env KUBECONFIG)
   --zone NAME               cluster domain (default cluster.local)
@@ -39,6 +42,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
     argv,
     {
       nats: { type: 'string' },
+      ...busFlags,
       'kube-server': { type: 'string' },
       kubeconfig: { type: 'string' },
       zone: { type: 'string' },
@@ -57,6 +61,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
   const { values } = flags;
   const nats = parseNatsServers(values.nats ?? env.NATS_URL ?? 'nats://127.0.0.1:4222', '--nats');
   if (!nats.ok) return nats;
+  const bus = readBusFlags(values, env);
+  if (!bus.ok) return bus;
   const adminPort = parsePort(values['admin-port'] ?? env.ADMIN_PORT ?? '8080', '--admin-port');
   if (!adminPort.ok) return adminPort;
   const leaseDurationSeconds = Number(values['lease-duration'] ?? 15);
@@ -66,6 +72,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
     ok: true,
     config: {
       nats: nats.value,
+      bus: bus.value,
       kubeServer: values['kube-server'],
       kubeconfig: values.kubeconfig ?? env.KUBECONFIG,
       zone,

@@ -20,7 +20,7 @@ const registry = createMetricsRegistry();
 const writes = new Counter({ name: 'halo_watcher_zone_writes_total', help: 'Writes to KV halo-zone, by operation (put, delete, complete: the marker of a complete sync).', labelNames: ['op'], registers: [registry] });
 const leaderGauge = new Gauge({ name: 'halo_watcher_leader', help: '1 while this replica holds the lease.', registers: [registry] });
 
-const nc = await connectBus({ servers: config.nats, name: `halo-watcher-${config.identity}` });
+const nc = await connectBus({ servers: config.nats, name: `halo-watcher-${config.identity}`, ...config.bus });
 const kc = loadKubeConfig({ kubeServer: config.kubeServer, kubeconfig: config.kubeconfig });
 const state = new InformerState();
 const sync = await ZoneSync.open({
@@ -28,6 +28,7 @@ const sync = await ZoneSync.open({
   state,
   logger,
   identity: config.identity,
+  replicas: config.bus.replicas,
   zoneOptions: defaultZoneOptions({ zones: [config.zone, 'in-addr.arpa', 'ip6.arpa'], endpointPodNames: true }),
   onWrite: (op) => writes.inc({ op }),
 });

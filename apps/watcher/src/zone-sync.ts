@@ -36,6 +36,8 @@ export interface ZoneSyncOptions {
   logger: Logger;
   /** This replica, named in the marker of a complete sync. */
   identity: string;
+  /** Replicas of KV halo-zone, which the watcher creates (or updates in place); default 1. */
+  replicas?: number;
   onWrite?(op: ZoneWriteOp): void;
   /** Writes sent together (default 256); two such batches are in flight at once. */
   batch?: number;
@@ -83,12 +85,14 @@ export class ZoneSync {
   }
 
   static async open(options: ZoneSyncOptions): Promise<ZoneSync> {
-    const writer = await ZoneWriter.open(options.nc);
+    const writer = await ZoneWriter.open(options.nc, { replicas: options.replicas });
     // The store reports a reset before the sync exists only if the bucket changes while it opens.
     const resets: { to?: (reason: string) => void } = {};
     const store = await ZoneStore.open(options.nc, {
       // The watcher writes the marker itself: a second reading after a reset is taken as soon as it is in.
       swapWhen: 'synced',
+      // The watcher owns the bucket: its copy makes it again when the bus lost it.
+      create: { replicas: options.replicas ?? 1 },
       // Its copy only tells it what the bucket holds: no step of a change's trace.
       traceChanges: false,
       onInvalid: (key, error) => options.logger.warn({ key, error }, 'invalid zone entry; it will be rewritten'),

@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
-import { buckets, connectBus, openBucket, ZoneStore } from '@halo/bus';
+import { buckets, connectBus, ensureBucket, ZoneStore } from '@halo/bus';
 import { startNatsServer, waitFor, type NatsServer } from '@halo/testing';
 import { createLogger } from '@halo/telemetry';
 import { defaultZoneOptions } from '@halo/zone';
@@ -63,7 +63,7 @@ async function reader() {
 async function lastRevision(): Promise<number> {
   const nc = await connectBus({ servers: server.url, name: 'counter' });
   connections.push(nc);
-  return (await (await openBucket(nc, buckets.zone)).status()).streamInfo.state.last_seq;
+  return (await (await ensureBucket(nc, buckets.zone)).status()).streamInfo.state.last_seq;
 }
 
 beforeEach(async () => {

@@ -1,12 +1,12 @@
 // An answerer's or node cache's side of KV `halo-config`: the effective config of its target, and its
 // own status in KV `halo-status` (what it runs, or the error that kept it on its last good config).
 import type { NatsConnection } from '@nats-io/transport-node';
-import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
+import type { KV, KvWatchEntry } from '@nats-io/kv';
 import type { QueuedIterator } from '@nats-io/nats-core';
 import { ATTR_CONFIG_TARGET, ATTR_CONFIG_VERSION, ATTR_ERROR_TYPE, withProcessSpan } from '@halo/telemetry';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { buckets } from './names.ts';
-import { openBucket } from './connect.ts';
+import { bucketInfo, openBucket } from './buckets.ts';
 import {
   decodeEffectiveConfig,
   decodeInstanceStatus,
@@ -32,19 +32,16 @@ export interface ConfigFollowerOptions {
   heartbeatMs?: number;
   /** The instance's DNS programming latency, written with every status (null: no zone change seen yet). */
   programmingLatency?(): ProgrammingLatencyV1 | null;
-}
-
-/** Status entries vanish this long after an instance stopped writing them. */
-export const statusTtlMs = 30_000;
-
-export async function openStatusBucket(nc: NatsConnection): Promise<KV> {
-  return new Kvm(nc).create(buckets.status, { history: 1, ttl: statusTtlMs });
+  /** Called once when KV halo-config or halo-status does not exist yet: the follower waits for them. */
+  onWaiting?(bucket: string): void;
 }
 
 export class ConfigFollower {
   readonly #options: ConfigFollowerOptions;
-  readonly #config: KV;
-  readonly #status: KV;
+  readonly #nc: NatsConnection;
+  #status: KV | null = null;
+  #closed = false;
+  #started: Promise<void> = Promise.resolve();
   #iterator: QueuedIterator<KvWatchEntry> | null = null;
   #heartbeat: NodeJS.Timeout | null = null;
   #current: EffectiveConfigV1 | null = null;
@@ -53,10 +50,9 @@ export class ConfigFollower {
   #resolveSynced!: () => void;
   readonly whenSynced: Promise<void> = new Promise((resolve) => (this.#resolveSynced = resolve));
 
-  private constructor(options: ConfigFollowerOptions, config: KV, status: KV) {
+  private constructor(nc: NatsConnection, options: ConfigFollowerOptions) {
+    this.#nc = nc;
     this.#options = options;
-    this.#config = config;
-    this.#status = status;
     this.#current = options.running;
     this.#state = {
       schema: 1,
@@ -75,11 +71,27 @@ export class ConfigFollower {
   }
 
   /** The effective config in the bucket now, or null when there is none (run the instance's own Corefile). */
+  /**
+   * Starts following. The config service creates both buckets: when one is missing the instance goes
+   * on with the config it runs and follows once they exist (open does not wait for that).
+   */
   static async open(nc: NatsConnection, options: ConfigFollowerOptions): Promise<ConfigFollower> {
-    const follower = new ConfigFollower(options, await openBucket(nc, buckets.config, { history: 64 }), await openStatusBucket(nc));
-    await follower.#writeStatus();
-    await follower.#watch();
+    const follower = new ConfigFollower(nc, options);
+    const [config, status] = await Promise.all([bucketInfo(nc, buckets.config), bucketInfo(nc, buckets.status)]);
+    follower.#started = follower.#start();
+    if (config && status) await follower.#started;
+    else follower.#started.catch(() => undefined);
     return follower;
+  }
+
+  async #start(): Promise<void> {
+    const wait = { stopped: () => this.#closed };
+    const config = await openBucket(this.#nc, buckets.config, { ...wait, onWaiting: () => this.#options.onWaiting?.(buckets.config) });
+    const status = config && (await openBucket(this.#nc, buckets.status, { ...wait, onWaiting: () => this.#options.onWaiting?.(buckets.status) }));
+    if (!config || !status || this.#closed) return;
+    this.#status = status;
+    await this.#writeStatus();
+    await this.#watch(config);
   }
 
   /** The config that runs now (the last one applied without error). */
@@ -92,28 +104,32 @@ export class ConfigFollower {
    * after a restart it runs the last good config even while the config service is down.
    */
   static async read(nc: NatsConnection, target: ConfigTarget): Promise<EffectiveConfigV1 | null> {
-    const kv = await openBucket(nc, buckets.config, { history: 64 });
-    const entry = await kv.get(`effective.${target}`);
+    // No bucket yet (the config service never ran): the instance's own Corefile alone.
+    if (!(await bucketInfo(nc, buckets.config))) return null;
+    const kv = await openBucket(nc, buckets.config);
+    const entry = await kv?.get(`effective.${target}`);
     if (!entry || entry.operation !== 'PUT') return null;
     const decoded = decodeEffectiveConfig(entry.value);
     return decoded.ok ? decoded.value : null;
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
+    await this.#started.catch(() => undefined);
     this.#iterator?.stop();
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     await this.#queue;
-    await this.#status.delete(this.#statusKey).catch(() => undefined);
+    await this.#status?.delete(this.#statusKey).catch(() => undefined);
   }
 
-  async #watch(): Promise<void> {
+  async #watch(kv: KV): Promise<void> {
     const key = `effective.${this.#options.target}`;
-    const status = await this.#config.status();
+    const status = await kv.status();
     // What the key holds now was written before this instance started (the watch marks the last entry of
     // its snapshot as an update, so it cannot tell).
-    const atStart = await this.#config.get(key);
+    const atStart = await kv.get(key);
     const startRevision = atStart?.revision ?? 0;
-    this.#iterator = await this.#config.watch({ key });
+    this.#iterator = await kv.watch({ key });
     if (status.values === 0) this.#resolveSynced();
     void (async () => {
       for await (const entry of this.#iterator!) {
@@ -160,13 +176,15 @@ export class ConfigFollower {
     const status: InstanceStatusV1 = { ...this.#state, heartbeatAt: new Date().toISOString() };
     const latency = this.#options.programmingLatency?.();
     if (latency) status.programmingLatency = latency;
-    await this.#status.put(this.#statusKey, encodeJson(status)).catch(() => undefined);
+    await this.#status?.put(this.#statusKey, encodeJson(status)).catch(() => undefined);
   }
 }
 
 /** Every instance's status, as the instances last wrote it (entries of stopped instances expire). */
 export async function listInstanceStatus(nc: NatsConnection): Promise<InstanceStatusV1[]> {
-  const kv = await openStatusBucket(nc);
+  if (!(await bucketInfo(nc, buckets.status))) return [];
+  const kv = await openBucket(nc, buckets.status);
+  if (!kv) return [];
   const keys: string[] = [];
   for await (const key of await kv.keys()) keys.push(key);
   const statuses = await Promise.all(

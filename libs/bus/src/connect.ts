@@ -1,21 +1,35 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { Kvm, type KV } from '@nats-io/kv';
+import { connect, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
+import { inboxPrefixOf } from './permissions.ts';
 
 export interface BusOptions {
-  /** NATS server URLs, e.g. `nats://127.0.0.1:4222`. */
+  /** NATS server URLs, e.g. `nats://127.0.0.1:4222` (or `tls://…`). */
   servers: string | string[];
   /** The client name the server shows for this connection. */
   name: string;
+  /** The NATS user (one per component) and its password, read from a file (a mounted Secret). */
+  user?: string;
+  password?: string;
+  /** A CA bundle (PEM) to verify the servers' certificates: TLS on. */
+  ca?: string;
 }
 
 /**
  * Connects to NATS and keeps reconnecting forever: DNS must outlive a restart of the bus. The first
- * connect waits for a server too, so that pods may start before NATS does.
+ * connect waits for a server too, so that pods may start before NATS does. A user gets its own inbox
+ * prefix: its permissions let it read its own replies and no one else's.
  */
 export async function connectBus(options: BusOptions): Promise<NatsConnection> {
+  const auth: Partial<ConnectionOptions> = {};
+  if (options.user !== undefined) {
+    auth.user = options.user;
+    auth.pass = options.password;
+    auth.inboxPrefix = inboxPrefixOf(options.user);
+  }
+  if (options.ca !== undefined) auth.tls = { ca: options.ca };
   return connect({
     servers: options.servers,
     name: options.name,
+    ...auth,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
     reconnectJitter: 100,
@@ -26,11 +40,6 @@ export async function connectBus(options: BusOptions): Promise<NatsConnection> {
     // of the watcher's time writing a zone of 10 000 record sets.
     noAsyncTraces: true,
   });
-}
-
-/** Opens a KV bucket, creating it on first use (every writer and reader may be first). */
-export async function openBucket(nc: NatsConnection, bucket: string, options: { history?: number } = {}): Promise<KV> {
-  return new Kvm(nc).create(bucket, { history: options.history ?? 1 });
 }
 
 /**

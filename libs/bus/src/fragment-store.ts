@@ -4,7 +4,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { KV } from '@nats-io/kv';
 import { ATTR_CONFIG_TARGET, ATTR_CONFIG_VERSION, injectTrace, withSendSpan } from '@halo/telemetry';
 import { buckets } from './names.ts';
-import { openBucket } from './connect.ts';
+import { ensureBucket } from './buckets.ts';
 import {
   decodeEffectiveConfig,
   decodeFragment,
@@ -27,8 +27,9 @@ export class FragmentStore {
     this.#kv = kv;
   }
 
-  static async open(nc: NatsConnection): Promise<FragmentStore> {
-    return new FragmentStore(await openBucket(nc, buckets.config, { history: 64 }));
+  /** Opens KV `halo-config`, the config service's own: created, or updated in place to `replicas` (default 1). */
+  static async open(nc: NatsConnection, options: { replicas?: number } = {}): Promise<FragmentStore> {
+    return new FragmentStore(await ensureBucket(nc, buckets.config, { replicas: options.replicas ?? 1 }));
   }
 
   async get(name: string): Promise<{ fragment: FragmentV1; revision: number } | null> {

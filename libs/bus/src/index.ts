@@ -1,5 +1,7 @@
 export { subjects, buckets, zoneCompleteKey } from './names.ts';
-export { connectBus, openBucket, type BusOptions } from './connect.ts';
+export { connectBus, type BusOptions } from './connect.ts';
+export { bucketSettings, ensureBucket, openBucket, bucketInfo, statusTtlMs, BucketError, type BucketName, type BucketSettings } from './buckets.ts';
+export { busUsers, busPermissions, inboxPrefixOf, renderAuthorization, type BusUser, type Permissions, type NatsUser } from './permissions.ts';
 export {
   decodeZoneEntry,
   encodeZoneEntry,
@@ -30,5 +32,5 @@ export {
   type InstanceStatusV1,
   type ProgrammingLatencyV1,
 } from './config-schemas.ts';
-export { ConfigFollower, listInstanceStatus, openStatusBucket, statusTtlMs, type ApplyResult, type ConfigFollowerOptions } from './config-follower.ts';
+export { ConfigFollower, listInstanceStatus, type ApplyResult, type ConfigFollowerOptions } from './config-follower.ts';
 export { FragmentStore, fragmentNamePattern, type FragmentWrite, type WriteResult } from './fragment-store.ts';

@@ -7,7 +7,8 @@ import type { QueuedIterator } from '@nats-io/nats-core';
 import { recordSetsEqual, type Endpoint, type RecordSet } from '@halo/zone';
 import { ATTR_ZONE_KEY, ATTR_ZONE_REVISION, withProcessSpan } from '@halo/telemetry';
 import { buckets, zoneCompleteKey } from './names.ts';
-import { isStreamMissing, openBucket } from './connect.ts';
+import { isStreamMissing } from './connect.ts';
+import { ensureBucket, openBucket } from './buckets.ts';
 import { decodeZoneComplete, decodeZoneEntry, sourceTimeOf, type BusError, type TraceFields, type ZoneCompleteV1 } from './schemas.ts';
 
 export interface ZoneUpdate {
@@ -55,6 +56,13 @@ export interface ZoneStoreOptions {
    * partial zone), or once its snapshot is in (the watcher, which writes the marker itself).
    */
   swapWhen?: 'complete' | 'synced';
+  /** Called once when the bucket does not exist yet: the store waits for the watcher to create it. */
+  onWaiting?: () => void;
+  /**
+   * The owner's copy (the watcher's): creates the bucket when it is missing, with these replicas, rather
+   * than wait for it (a bus that lost its data has no bucket until its owner makes it again).
+   */
+  create?: { replicas: number };
 }
 
 /** Work done in one turn of the event loop while applying a burst, before I/O gets its turn. */
@@ -111,7 +119,9 @@ export class ZoneStore {
 
   /** Opens the bucket and starts watching it; `whenSynced` resolves once the initial snapshot is in. */
   static async open(nc: NatsConnection, options: ZoneStoreOptions = {}): Promise<ZoneStore> {
-    const kv = await openBucket(nc, buckets.zone);
+    // A reader waits for the watcher to create the bucket: it has no right to create it.
+    const kv = options.create ? await ensureBucket(nc, buckets.zone, options.create) : await openBucket(nc, buckets.zone, { onWaiting: options.onWaiting });
+    if (!kv) throw new Error(`KV ${buckets.zone}: the connection closed while waiting for the bucket`);
     const status = await kv.status();
     const store = new ZoneStore(nc, kv, status.streamInfo.created, options);
     await store.#watch(store.#current, status.values);
@@ -304,7 +314,10 @@ export class ZoneStore {
     this.#options.onReset?.(reason);
     this.#next?.iterator?.stop();
     this.#next = null;
-    this.#kv = await openBucket(this.#nc, buckets.zone);
+    const create = this.#options.create;
+    const kv = create ? await ensureBucket(this.#nc, buckets.zone, create) : await openBucket(this.#nc, buckets.zone, { stopped: () => this.#closed });
+    if (!kv) return;
+    this.#kv = kv;
     const status = await this.#kv.status();
     const next = newCopy(status.streamInfo.created);
     this.#next = next;

@@ -5,20 +5,25 @@ import type { KV } from '@nats-io/kv';
 import type { RecordSet } from '@halo/zone';
 import { ATTR_ZONE_KEY, ATTR_ZONE_NAMES, ATTR_ZONE_REVISION, injectTrace, withSendSpan } from '@halo/telemetry';
 import { buckets, subjects, zoneCompleteKey } from './names.ts';
-import { isStreamMissing, openBucket } from './connect.ts';
+import { isStreamMissing } from './connect.ts';
+import { ensureBucket } from './buckets.ts';
 import { encodeZoneChanged, encodeZoneComplete, encodeZoneEntry, type TraceFields } from './schemas.ts';
 
 export class ZoneWriter {
   readonly #nc: NatsConnection;
+  readonly #replicas: number;
   #kv: KV;
 
-  private constructor(nc: NatsConnection, kv: KV) {
+  private constructor(nc: NatsConnection, kv: KV, replicas: number) {
     this.#nc = nc;
     this.#kv = kv;
+    this.#replicas = replicas;
   }
 
-  static async open(nc: NatsConnection): Promise<ZoneWriter> {
-    return new ZoneWriter(nc, await openBucket(nc, buckets.zone));
+  /** Opens KV `halo-zone`, the watcher's own: created, or updated in place to `replicas` (default 1). */
+  static async open(nc: NatsConnection, options: { replicas?: number } = {}): Promise<ZoneWriter> {
+    const replicas = options.replicas ?? 1;
+    return new ZoneWriter(nc, await ensureBucket(nc, buckets.zone, { replicas }), replicas);
   }
 
   /** Every key the bucket holds now (deleted keys excluded). */
@@ -76,7 +81,7 @@ export class ZoneWriter {
       return await op(this.#kv);
     } catch (err) {
       if (!isStreamMissing(err)) throw err;
-      this.#kv = await openBucket(this.#nc, buckets.zone);
+      this.#kv = await ensureBucket(this.#nc, buckets.zone, { replicas: this.#replicas });
       return op(this.#kv);
     }
   }

@@ -6,7 +6,7 @@ import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { startNatsServer, waitFor, type NatsServer } from '@halo/testing';
 import { assertSpan, useInMemoryTracing, type InMemoryTracing } from '@halo/telemetry';
-import { ConfigFollower, connectBus, FragmentStore, listInstanceStatus, type ApplyResult, type EffectiveConfigV1 } from '../src/index.ts';
+import { buckets, ConfigFollower, connectBus, ensureBucket, FragmentStore, listInstanceStatus, type ApplyResult, type EffectiveConfigV1 } from '../src/index.ts';
 
 let server: NatsServer;
 let nc: NatsConnection;
@@ -16,6 +16,9 @@ beforeAll(async () => {
   tracing = useInMemoryTracing();
   server = await startNatsServer({ jetstream: true });
   nc = await connectBus({ servers: server.url, name: 'bus-config-test' });
+  // The config service's part: answerers and node caches wait for its buckets.
+  await ensureBucket(nc, buckets.config);
+  await ensureBucket(nc, buckets.status);
 });
 afterAll(async () => {
   await nc?.close();

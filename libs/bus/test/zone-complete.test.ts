@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { startNatsServer, waitFor, type NatsServer } from '@halo/testing';
 import type { RecordSet } from '@halo/zone';
-import { buckets, connectBus, openBucket, zoneCompleteKey, ZoneStore, ZoneWriter } from '../src/index.ts';
+import { buckets, connectBus, ensureBucket, zoneCompleteKey, ZoneStore, ZoneWriter } from '../src/index.ts';
 
 const service = (name: string, ip: string): RecordSet => ({
   kind: 'Service',
@@ -65,6 +65,7 @@ describe('a complete zone', () => {
   });
 
   it('an empty bucket is synced but not complete', async () => {
+    await ensureBucket(writerNc, buckets.zone);
     const store = await openStore();
     await store.whenSynced;
     expect(store.size).toBe(0);
@@ -74,7 +75,7 @@ describe('a complete zone', () => {
   it('skips a marker that fails validation, and stays incomplete', async () => {
     const writer = await ZoneWriter.open(writerNc);
     await writer.put('svc.shop.web', service('web', '10.96.0.10'), []);
-    await (await openBucket(writerNc, buckets.zone)).put(zoneCompleteKey, JSON.stringify({ schema: 1, revision: 'soon' }));
+    await (await ensureBucket(writerNc, buckets.zone)).put(zoneCompleteKey, JSON.stringify({ schema: 1, revision: 'soon' }));
     const invalid: string[] = [];
     const store = await openStore({ onInvalid: (key) => invalid.push(key) });
     await store.whenSynced;
@@ -166,7 +167,7 @@ describe('a bus that lost its data', () => {
     const writer = await ZoneWriter.open(writerNc);
     const revision = await writer.put('svc.shop.web', service('web', '10.96.0.10'), []);
     await writer.markComplete({ revision, keys: 1, writer: 'watcher-0' });
-    const store = await openStore({ swapWhen: 'synced' });
+    const store = await openStore({ swapWhen: 'synced', create: { replicas: 1 } });
     await store.whenComplete;
     await server.kill();
     await rm(server.storeDir, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import { Kvm } from '@nats-io/kv';
 import { startNatsServer, waitFor, type NatsServer } from '@halo/testing';
 import { assertSpan, useInMemoryTracing, type InMemoryTracing } from '@halo/telemetry';
 import type { RecordSet } from '@halo/zone';
-import { buckets, connectBus, subscribeZoneChanges, ZoneStore, ZoneWriter, type ZoneChangedV1, type ZoneUpdate } from '../src/index.ts';
+import { buckets, connectBus, ensureBucket, subscribeZoneChanges, ZoneStore, ZoneWriter, type ZoneChangedV1, type ZoneUpdate } from '../src/index.ts';
 
 const web = (ip: string): RecordSet => ({
   kind: 'Service',
@@ -28,6 +28,8 @@ beforeAll(async () => {
   tracing = useInMemoryTracing();
   server = await startNatsServer({ jetstream: true });
   nc = await connectBus({ servers: server.url, name: 'bus-test' });
+  // The watcher's part: readers wait for the bucket.
+  await ensureBucket(nc, buckets.zone);
 });
 afterAll(async () => {
   await nc?.close();

@@ -6,3 +6,5 @@ export { onStop } from './stop.ts';
 export type { StopState, StopSignal } from './stop.ts';
 export { missingV8Flags, reexecEnv, reexecWithV8Flags } from './v8-flags.ts';
 export type { V8FlagsPlan } from './v8-flags.ts';
+export { busFlags, busUsage, readBusFlags } from './bus-flags.ts';
+export type { BusFlagsConfig } from './bus-flags.ts';

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { isExecutable } from './binaries.ts';
@@ -13,9 +13,13 @@ export interface NatsServer {
   port: number;
   /** PID of the current process (changes on restart). */
   pid: number;
+  /** The server's name in its cluster (`server_name`). */
+  name: string;
   /** The HTTP monitoring port (/healthz, /varz, /jsz). */
   monitorPort: number;
   storeDir: string;
+  /** The nats.conf the server runs with (in its temp folder). */
+  configFile: string;
   /** Graceful stop (SIGTERM); the store dir is removed unless the server is restarted later. */
   stop(): Promise<void>;
   /** SIGKILL, as a crash. */
@@ -29,6 +33,24 @@ export interface NatsServer {
 export interface NatsServerOptions {
   jetstream?: boolean;
   port?: number;
+  /**
+   * Config text added to the server's nats.conf as it is, e.g. an `authorization { users: [...] }`
+   * block (`renderAuthorization` of @halo/bus renders Halo's users and permissions).
+   */
+  authorization?: string;
+}
+
+export interface NatsClusterOptions {
+  /** Servers in the cluster (default 3). */
+  size?: number;
+  authorization?: string;
+}
+
+export interface NatsCluster {
+  servers: NatsServer[];
+  /** Every server's client URL, for a client that fails over between them. */
+  urls: string[];
+  stop(): Promise<void>;
 }
 
 /** NATS_SERVER_BIN, else nats-server on PATH, else the Debian location. */
@@ -48,38 +70,59 @@ export function findNatsServer(env: NodeJS.ProcessEnv = process.env): string {
   );
 }
 
-/** Starts a real nats-server on 127.0.0.1 (JetStream on by default) and waits until it serves clients. */
-export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
+interface ServerPlan {
+  name: string;
+  port: number;
+  monitorPort: number;
+  jetstream: boolean;
+  authorization?: string;
+  cluster?: { name: string; port: number; routes: number[] };
+}
+
+function renderConfig(plan: ServerPlan, storeDir: string): string {
+  const lines = [
+    `server_name: ${JSON.stringify(plan.name)}`,
+    `host: "127.0.0.1"`,
+    `port: ${plan.port}`,
+    `http: "127.0.0.1:${plan.monitorPort}"`,
+  ];
+  if (plan.jetstream) lines.push(`jetstream { store_dir: ${JSON.stringify(storeDir)} }`);
+  if (plan.cluster) {
+    const routes = plan.cluster.routes.map((p) => JSON.stringify(`nats-route://127.0.0.1:${p}`)).join(', ');
+    lines.push(`cluster { name: ${JSON.stringify(plan.cluster.name)}, listen: "127.0.0.1:${plan.cluster.port}", routes: [${routes}] }`);
+  }
+  if (plan.authorization) lines.push(plan.authorization);
+  return `${lines.join('\n')}\n`;
+}
+
+async function launchServer(plan: ServerPlan): Promise<NatsServer> {
   const bin = findNatsServer();
-  const jetstream = options.jetstream ?? true;
-  const port = options.port ?? (await freePort());
-  const monitorPort = await freePort();
-  const storeDir = await mkdtemp(join(tmpdir(), 'halo-nats-'));
-  const args = ['-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort), '--server_name', `halo-test-${port}`];
-  if (jetstream) args.push('-js', '-sd', storeDir);
+  const dir = await mkdtemp(join(tmpdir(), 'halo-nats-'));
+  const storeDir = join(dir, 'jetstream');
+  await mkdir(storeDir);
+  const configFile = join(dir, 'nats.conf');
+  await writeFile(configFile, renderConfig(plan, storeDir), { mode: 0o600 });
 
   let child: ChildHandle | undefined;
-
   const launch = async () => {
-    child = await spawnProcess(bin, args);
+    child = await spawnProcess(bin, ['-c', configFile]);
     const current = child;
     // /healthz answers 200 once the server accepts clients and, with js-enabled-only, JetStream is up.
-    const path = jetstream ? '/healthz?js-enabled-only=true' : '/healthz';
+    const path = plan.jetstream ? '/healthz?js-enabled-only=true' : '/healthz';
     await waitFor(
       async () => {
-        if (current.lines.some((line) => /\[FTL\]|\[ERR\]/.test(line))) {
+        if (current.lines.some((line) => /\[FTL\]/.test(line))) {
           throw new TestingError('nats-server-failed', `nats-server failed to start:\n${current.lines.join('\n')}`);
         }
-        const response = await fetch(`http://127.0.0.1:${monitorPort}${path}`);
+        const response = await fetch(`http://127.0.0.1:${plan.monitorPort}${path}`);
         return response.ok;
       },
-      { timeoutMs: 15_000, message: `nats-server on port ${port} did not become healthy` },
+      { timeoutMs: 15_000, message: `nats-server on port ${plan.port} did not become healthy` },
     ).catch(async (error: unknown) => {
       await current.kill('SIGKILL');
       throw error;
     });
   };
-
   const halt = async (signal: NodeJS.Signals) => {
     if (child) {
       await child.kill(signal);
@@ -88,17 +131,19 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   };
 
   await launch();
-  const server: NatsServer = {
-    url: `nats://127.0.0.1:${port}`,
-    port,
-    monitorPort,
+  return {
+    url: `nats://127.0.0.1:${plan.port}`,
+    port: plan.port,
+    name: plan.name,
+    monitorPort: plan.monitorPort,
     storeDir,
+    configFile,
     get pid() {
       return child?.pid ?? -1;
     },
     stop: async () => {
       await halt('SIGTERM');
-      await rm(storeDir, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true });
     },
     kill: () => halt('SIGKILL'),
     restart: async () => {
@@ -107,5 +152,55 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     },
     lines: () => child?.lines ?? [],
   };
-  return server;
+}
+
+/** Starts a real nats-server on 127.0.0.1 (JetStream on by default) and waits until it serves clients. */
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
+  const port = options.port ?? (await freePort());
+  return launchServer({
+    name: `halo-test-${port}`,
+    port,
+    monitorPort: await freePort(),
+    jetstream: options.jetstream ?? true,
+    authorization: options.authorization,
+  });
+}
+
+/**
+ * Starts `size` JetStream servers on 127.0.0.1 routed as one cluster, and waits until each of them
+ * sees a JetStream meta leader: replicated streams can be created then.
+ */
+export async function startNatsCluster(options: NatsClusterOptions = {}): Promise<NatsCluster> {
+  const size = options.size ?? 3;
+  const ports = await Promise.all(Array.from({ length: size }, async () => ({ port: await freePort(), monitor: await freePort(), route: await freePort() })));
+  const clusterName = `halo-test-${ports[0]!.port}`;
+  const servers = await Promise.all(
+    ports.map((p, i) =>
+      launchServer({
+        name: `${clusterName}-${i}`,
+        port: p.port,
+        monitorPort: p.monitor,
+        jetstream: true,
+        authorization: options.authorization,
+        cluster: { name: clusterName, port: p.route, routes: ports.filter((_, j) => j !== i).map((o) => o.route) },
+      }),
+    ),
+  );
+  await waitFor(
+    async () => {
+      for (const server of servers) {
+        const jsz = (await (await fetch(`http://127.0.0.1:${server.monitorPort}/jsz`)).json()) as { meta_cluster?: { leader?: string } };
+        if (!jsz.meta_cluster?.leader) return false;
+      }
+      return true;
+    },
+    { timeoutMs: 20_000, message: `the NATS cluster ${clusterName} elected no JetStream meta leader` },
+  );
+  return {
+    servers,
+    urls: servers.map((s) => s.url),
+    stop: async () => {
+      await Promise.all(servers.map((s) => s.stop()));
+    },
+  };
 }
