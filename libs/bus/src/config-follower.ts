@@ -129,10 +129,11 @@ export class ConfigFollower {
     // its snapshot as an update, so it cannot tell).
     const atStart = await kv.get(key);
     const startRevision = atStart?.revision ?? 0;
-    this.#iterator = await kv.watch({ key });
+    const iterator = await kv.watch({ key });
+    this.#iterator = iterator;
     if (status.values === 0) this.#resolveSynced();
     void (async () => {
-      for await (const entry of this.#iterator!) {
+      for await (const entry of iterator) {
         this.#queue = this.#queue.then(() => this.#apply(entry, entry.revision <= startRevision));
         if (entry.isUpdate || entry.delta === 0) void this.#queue.then(() => this.#resolveSynced());
       }

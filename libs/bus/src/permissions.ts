@@ -18,17 +18,20 @@ export const inboxPrefixOf = (user: string): string => `_INBOX_${user.replace(/-
 const api = '$JS.API';
 const stream = (bucket: BucketName) => `KV_${bucket}`;
 
-/** Read a bucket: its stream's info, gets (direct or not), and the ordered consumers of watch() and keys(). */
+/**
+ * Read a bucket: its stream's info, direct gets (every bucket is created with allow_direct), and the
+ * ordered consumers of watch() and keys() (created with their filter in the subject, as nats.js 3
+ * does against a 2.9 server; looked up and deleted by their random names, which no other user can
+ * list). `$JS.FC`: the flow-control replies of those consumers during a burst.
+ */
 function readBucket(bucket: BucketName): string[] {
   const s = stream(bucket);
   return [
     `${api}.STREAM.INFO.${s}`,
     `${api}.DIRECT.GET.${s}.>`,
-    `${api}.STREAM.MSG.GET.${s}`,
-    `${api}.CONSUMER.CREATE.${s}`,
     `${api}.CONSUMER.CREATE.${s}.>`,
+    `${api}.CONSUMER.INFO.${s}.>`,
     `${api}.CONSUMER.DELETE.${s}.>`,
-    // The flow-control replies of a push consumer.
     `$JS.FC.${s}.>`,
   ];
 }
@@ -42,6 +45,7 @@ const writeKeys = (bucket: BucketName, keys = '>'): string[] => [`$KV.${bucket}.
 /** Only the bucket's stream info: enough to wait for it and to write into it. */
 const bucketInfo = (bucket: BucketName): string[] => [`${api}.STREAM.INFO.${stream(bucket)}`];
 
+/** The account's JetStream info: nats.js asks it when it first opens a JetStream manager. */
 const common = [`${api}.INFO`];
 
 export const busPermissions: Record<BusUser, Permissions> = {

@@ -173,7 +173,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
 export async function startNatsCluster(options: NatsClusterOptions = {}): Promise<NatsCluster> {
   const size = options.size ?? 3;
   const ports = await Promise.all(Array.from({ length: size }, async () => ({ port: await freePort(), monitor: await freePort(), route: await freePort() })));
-  const clusterName = `halo-test-${ports[0]!.port}`;
+  const clusterName = `halo-test-${ports[0]?.port ?? 0}`;
   const servers = await Promise.all(
     ports.map((p, i) =>
       launchServer({
