@@ -1,5 +1,5 @@
 // What `npm start -- [options]` asks for, or why not.
-import { parsePort, readFlags, type ConfigResult, type Parsed } from '@halo/cli';
+import { parsePort, parseWholeNumber, readFlags, type ConfigResult, type Parsed } from '@halo/cli';
 import type { PodsMode, StackOptions } from './stack.ts';
 
 export const usage = `Usage: npm start -- [options]
@@ -11,13 +11,14 @@ export const usage = `Usage: npm start -- [options]
   --cache-port N                      the node cache's port (default 1054)
   --config-port N                     the config service's API and page (default 18080)
   --pods insecure|verified|disabled   the kubernetes plugin's pods mode (default insecure)
+  --nats-nodes N                      NATS servers: 1 (default), or 3 as one JetStream cluster with 3 replicas of every bucket
   --jaeger                            start Jaeger v2 too and send every app's traces to it
   --jaeger-port N                     Jaeger's query API (default 16686)
   env HALO_CONFIG_TOKEN               the config service's write token (default: generated and printed)`;
 
 const podsModes: readonly PodsMode[] = ['insecure', 'verified', 'disabled'];
 
-export type StackConfig = Pick<StackOptions, 'cluster' | 'manifests' | 'kubePort' | 'dnsPort' | 'cachePort' | 'configPort' | 'pods' | 'jaeger'>;
+export type StackConfig = Pick<StackOptions, 'cluster' | 'manifests' | 'kubePort' | 'dnsPort' | 'cachePort' | 'configPort' | 'pods' | 'jaeger' | 'natsNodes'>;
 
 export function readConfig(argv: string[]): ConfigResult<StackConfig> {
   const flags = readFlags(
@@ -32,6 +33,7 @@ export function readConfig(argv: string[]): ConfigResult<StackConfig> {
       'cache-port': { type: 'string', default: '1054' },
       'config-port': { type: 'string', default: '18080' },
       pods: { type: 'string', default: 'insecure' },
+      'nats-nodes': { type: 'string', default: '1' },
       jaeger: { type: 'boolean' },
       'jaeger-port': { type: 'string', default: '16686' },
     },
@@ -49,11 +51,13 @@ export function readConfig(argv: string[]): ConfigResult<StackConfig> {
   }
   const pods = podsModes.find((m) => m === v.pods);
   if (pods === undefined) return { ok: false, message: `--pods: must be insecure, verified or disabled, not ${v.pods}` };
+  const natsNodes = parseWholeNumber(v['nats-nodes'], '--nats-nodes', { min: 1, max: 5 });
+  if (!natsNodes.ok) return natsNodes;
   const jaegerPort = parsePort(v['jaeger-port'], '--jaeger-port', { min: 1 });
   if (!jaegerPort.ok) return jaegerPort;
   const [kubePort, dnsPort, cachePort, configPort] = ports as [number, number, number, number];
   const jaeger = v.jaeger ? { queryPort: jaegerPort.value } : undefined;
-  return { ok: true, config: { cluster: cluster.value, manifests: v.manifests, kubePort, dnsPort, cachePort, configPort, pods, jaeger } };
+  return { ok: true, config: { cluster: cluster.value, manifests: v.manifests, kubePort, dnsPort, cachePort, configPort, pods, jaeger, natsNodes: natsNodes.value } };
 }
 
 /** The cluster named by --kubeconfig/--context or --kube-server, if any. */

@@ -16,6 +16,8 @@ describe('npm start flags', () => {
     [['--kubeconfig', 'laptop.kubeconfig'], { cluster: { kubeconfig: 'laptop.kubeconfig', context: undefined } }],
     [['--kubeconfig', 'laptop.kubeconfig', '--context', 'staging'], { cluster: { kubeconfig: 'laptop.kubeconfig', context: 'staging' } }],
     [['--kube-server', 'http://127.0.0.1:8001'], { cluster: { server: 'http://127.0.0.1:8001' } }],
+    [[], { natsNodes: 1 }],
+    [['--nats-nodes', '3'], { natsNodes: 3 }],
     [['--jaeger'], { jaeger: { queryPort: 16686 } }],
     [['--jaeger', '--jaeger-port', '26686'], { jaeger: { queryPort: 26686 } }],
   ])('%j → %j', (argv, wanted) => {
@@ -34,6 +36,7 @@ describe('npm start flags', () => {
     [['--kube-server', '127.0.0.1:8001'], /--kube-server: not a URL: 127.0.0.1:8001/],
     [['--kubeconfig', 'a', '--manifests', 'cluster.yaml'], /--manifests seeds kube-sim, which does not run when a cluster is given/],
     [['--jaeger', '--jaeger-port', 'x'], /--jaeger-port: not a port: x/],
+    [['--nats-nodes', '0'], /--nats-nodes: a whole number from 1 to 5, got "0"/],
     [['--bogus'], /Unknown option '--bogus'[\s\S]*Usage: npm start/],
     [['extra'], /Unexpected argument 'extra'[\s\S]*Usage: npm start/],
   ])('%j is refused: %s', (argv, message) => {

@@ -1,14 +1,15 @@
 // The whole system on one machine: nats-server, kube-sim, the watcher, the answerer pool (and more as
 // it exists), each a real process, started in order and stopped in reverse.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kubeadmCorefile } from '@halo/corefile';
 import { startOutsideResolver, type OutsideResolver } from './outside-resolver.ts';
 import type { KubeConfigOptions } from '@halo/kube';
-import { freePort, query, spawnProcess, startJaeger, startNatsServer, waitFor, type ChildHandle, type Jaeger, type NatsServer } from '@halo/testing';
+import { busPermissions, busUsers, inboxPrefixOf, renderAuthorization, type BusUser } from '@halo/bus';
+import { freePort, query, spawnProcess, startJaeger, startNatsCluster, startNatsServer, waitFor, type ChildHandle, type Jaeger, type NatsServer } from '@halo/testing';
 import { clusterAccess, type ClusterOption } from './cluster.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -45,6 +46,11 @@ export interface StackOptions {
    * a resolver on loopback that knows no name, so a test never sends a query beyond loopback.
    */
   resolvConf?: string;
+  /**
+   * NATS servers (default 1). Three or more run as one JetStream cluster on loopback, and every bucket
+   * gets that many replicas (at most 3).
+   */
+  natsNodes?: number;
   /** Start Jaeger v2 first and point every app at it with the OTEL_* variables. */
   jaeger?: { queryPort?: number; bin?: string };
 }
@@ -57,8 +63,23 @@ export interface StackProcess {
   env: NodeJS.ProcessEnv;
 }
 
+/** How a client connects as one of Halo's NATS users (`connect({ servers: stack.natsUrls, ...stack.natsUser('watcher') })`). */
+export interface NatsUserOptions {
+  user: string;
+  pass: string;
+  inboxPrefix: string;
+}
+
 export interface Stack {
+  /** The first NATS server's URL; `natsUrls` holds every server's. */
   natsUrl: string;
+  natsUrls: string[];
+  /** Connection options for one of Halo's NATS users (each with its own password and permissions). */
+  natsUser(user: BusUser): NatsUserOptions;
+  /** Each user's password file, as the apps are given it. */
+  natsPasswordFiles: Record<BusUser, string>;
+  /** The replicas of every bucket. */
+  busReplicas: number;
   /** The API server: kube-sim's URL, or the named cluster's. */
   kubeUrl: string;
   /** How the apps reach it; `loadKubeConfig(stack.kube)` talks to the same cluster. */
@@ -71,7 +92,9 @@ export interface Stack {
   cachePort: number;
   /** The config service: its API and its write-role token. */
   config: { url: string; token: string };
+  /** The first NATS server; `natsServers` holds them all. */
   nats: NatsServer;
+  natsServers: NatsServer[];
   /** With `jaeger`: its query API (`${queryUrl}/api/traces?service=halo-watcher`). */
   jaeger?: { queryUrl: string; otlpHttpUrl: string };
   workDir: string;
@@ -95,6 +118,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const processes = new Map<string, StackProcess>();
   const started: string[] = [];
   let nats: NatsServer | undefined;
+  let natsServers: NatsServer[] = [];
   let outside: OutsideResolver | undefined;
   let jaeger: Jaeger | undefined;
   // With Jaeger: the standard variables every app reads (libs/telemetry), spans sent within half a second.
@@ -116,7 +140,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await proc.handle.kill('SIGTERM').catch(() => undefined);
       clearTimeout(killer);
     }
-    await nats?.stop();
+    await Promise.all(natsServers.map((s) => s.stop()));
     await outside?.close();
     await jaeger?.stop();
     await rm(workDir, { recursive: true, force: true });
@@ -129,7 +153,21 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       jaeger = await startJaeger(options.jaeger);
       telemetryEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpHttpUrl, OTEL_BSP_SCHEDULE_DELAY: '500' };
     }
-    nats = await startNatsServer({ jetstream: true });
+    // NATS with Halo's users and permissions, as in a cluster: a password per user, made for this start
+    // and written to a file that only this user of the machine can read, as a mounted Secret.
+    const natsNodes = options.natsNodes ?? 1;
+    const busReplicas = Math.min(natsNodes, 3);
+    const secretsDir = join(workDir, 'nats-users');
+    await mkdir(secretsDir, { mode: 0o700 });
+    const passwords = Object.fromEntries(busUsers.map((user) => [user, randomBytes(18).toString('base64url')])) as Record<BusUser, string>;
+    const natsPasswordFiles = Object.fromEntries(busUsers.map((user) => [user, join(secretsDir, user)])) as Record<BusUser, string>;
+    for (const user of busUsers) await writeFile(natsPasswordFiles[user], `${passwords[user]}\n`, { mode: 0o600 });
+    const authorization = renderAuthorization(busUsers.map((user) => ({ user, password: passwords[user], permissions: busPermissions[user] })));
+    natsServers = natsNodes > 1 ? (await startNatsCluster({ size: natsNodes, authorization })).servers : [await startNatsServer({ jetstream: true, authorization })];
+    nats = natsServers[0];
+    if (!nats) throw new Error('no NATS server started');
+    const natsUrls = natsServers.map((s) => s.url);
+    const busFlags = (user: BusUser) => ['--nats', natsUrls.join(','), '--nats-user', user, '--nats-password-file', natsPasswordFiles[user], '--bus-replicas', String(busReplicas)];
     const dnsPort = options.dnsPort ?? (await freePort({ udp: true }));
     let kube: KubeConfigOptions;
     let kubeUrl: string;
@@ -162,7 +200,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     );
 
     await spawn('watcher', entry('apps/watcher/src/main.ts'), [
-      '--nats', nats.url, ...kubeFlags, '--admin-host', host, '--admin-port', '0', '--identity', 'watcher-0',
+      ...busFlags('watcher'), ...kubeFlags, '--admin-host', host, '--admin-port', '0', '--identity', 'watcher-0',
       '--lease-duration', '4', ...(pods === 'verified' ? ['--watch-pods'] : []), ...(readOnly ? ['--no-leader-election'] : []),
     ]);
     // Every answerer on the shared port (as behind the kube-dns Service) and on a port of its own (as on
@@ -177,7 +215,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await Promise.all(
       ownPorts.map((ownPort, i) =>
         spawn(`answerer-${i}`, entry('apps/answerer/src/main.ts'), [
-          '--nats', nats!.url, '--corefile', corefile, '--dns-host', host, '--dns-port', String(dnsPort), '--own-listen', `${hostPort(host, ownPort)}`,
+          ...busFlags('answerer'), '--corefile', corefile, '--dns-host', host, '--dns-port', String(dnsPort), '--own-listen', `${hostPort(host, ownPort)}`,
           '--admin-host', host, '--admin-port', '0', '--instance', `answerer-${i}`, '--workers', '1',
         ]),
       ),
@@ -195,7 +233,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // One node cache in front of the pool, as on a node (issue 4).
     const cachePort = options.cachePort ?? (await freePort({ udp: true }));
     await spawn('node-cache', entry('apps/node-cache/src/main.ts'), [
-      '--listen', hostPort(host, cachePort), '--answerers', answererAddresses.map((a) => hostPort(a.host, a.port)).join(','), '--nats', nats.url, '--instance', 'node-cache-0',
+      '--listen', hostPort(host, cachePort), '--answerers', answererAddresses.map((a) => hostPort(a.host, a.port)).join(','), ...busFlags('node-cache'), '--instance', 'node-cache-0',
       ...(options.resolvConf ? ['--resolv-conf', options.resolvConf] : ['--upstream', upstream]), '--admin-host', host, '--admin-port', '0',
     ]);
 
@@ -203,7 +241,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const configPort = options.configPort ?? (await freePort());
     const configToken = options.configToken ?? process.env.HALO_CONFIG_TOKEN ?? randomBytes(18).toString('base64url');
     await spawn('config', entry('apps/config/src/main.ts'), [
-      '--nats', nats.url, ...kubeFlags, '--host', host, '--port', String(configPort), '--admin-host', host, '--admin-port', '0',
+      ...busFlags('config'), ...kubeFlags, '--host', host, '--port', String(configPort), '--admin-host', host, '--admin-port', '0',
       // More tokens can be given in this Secret (keys <role>.<name>), as in a cluster.
       ...(readOnly ? ['--no-configmaps'] : ['--tokens-secret', 'kube-system/halo-config-tokens']),
     ], /"ready":true/, { HALO_CONFIG_TOKEN: configToken });
@@ -211,6 +249,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     return {
       config: { url: `http://${host}:${configPort}`, token: configToken },
       natsUrl: nats.url,
+      natsUrls,
+      natsUser: (user) => ({ user, pass: passwords[user], inboxPrefix: inboxPrefixOf(user) }),
+      natsPasswordFiles,
+      busReplicas,
+      natsServers,
       ...(jaeger ? { jaeger: { queryUrl: jaeger.queryUrl, otlpHttpUrl: jaeger.otlpHttpUrl } } : {}),
       kubeUrl,
       kube,

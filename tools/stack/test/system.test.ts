@@ -7,7 +7,8 @@ import { rm } from 'node:fs/promises';
 import { CoordinationV1Api, CoreV1Api, DiscoveryV1Api, KubernetesObjectApi, type KubernetesObject, type V1Endpoint, type V1EndpointSlice, type V1Service } from '@kubernetes/client-node';
 import { loadKubeConfig } from '@halo/kube';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { Kvm, KvWatchInclude, type KV } from '@nats-io/kv';
+import { KvWatchInclude, type KV } from '@nats-io/kv';
+import { buckets, openBucket } from '@halo/bus';
 import { query, waitFor, type DnsResponse } from '@halo/testing';
 import type { ControlPlane } from '@halo/control-plane';
 import type { Stack, StackProcess } from '../src/index.ts';
@@ -157,8 +158,11 @@ describe.each(clusters)('against $name', (cluster: ClusterUnderTest) => {
     discovery = kc.makeApiClient(DiscoveryV1Api);
     objects = KubernetesObjectApi.makeApiClient(kc);
     await core.createNamespace({ body: { metadata: { name: ns } } });
-    nc = await connect({ servers: stack.natsUrl });
-    zone = await new Kvm(nc).open('halo-zone');
+    // As an answerer would: a reader of the zone, with its user.
+    nc = await connect({ servers: stack.natsUrls, ...stack.natsUser('answerer') });
+    const opened = await openBucket(nc, buckets.zone);
+    if (!opened) throw new Error('no halo-zone bucket');
+    zone = opened;
   }, 180_000);
 
   afterAll(async () => {
