@@ -34,6 +34,23 @@ const nc = await connectBus({ servers: config.nats, name: 'halo-config', ...conf
 const replicas = config.bus.replicas;
 const lock = new CommitLock(await ensureBucket(nc, buckets.config, { replicas }));
 await ensureBucket(nc, buckets.status, { replicas });
+// A bus that lost its data lost these buckets too: after every reconnect they are made again (a few
+// tries, as JetStream may still be recovering its streams).
+void (async () => {
+  for await (const s of nc.status()) {
+    if (s.type !== 'reconnect') continue;
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      try {
+        await ensureBucket(nc, buckets.config, { replicas });
+        await ensureBucket(nc, buckets.status, { replicas });
+        break;
+      } catch (err) {
+        logger.warn({ err: (err as Error).message, attempt }, 'cannot check the config and status buckets after a reconnect');
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    }
+  }
+})();
 const fragments = new Fragments(await FragmentStore.open(nc, { replicas }), { clusterZone: config.clusterZone, networks: config.networks, own: config.ownZones, lock });
 await fragments.publish();
 

@@ -8,14 +8,15 @@ import { CoreV1Api, DiscoveryV1Api } from '@kubernetes/client-node';
 import { loadKubeConfig } from '@halo/kube';
 import { query, waitFor } from '@halo/testing';
 import { startStack, type Stack } from '../src/index.ts';
+import { headless as headlessIn, ipsOf, stream } from './load.ts';
 
 let stack: Stack;
 let core: CoreV1Api;
 let discovery: DiscoveryV1Api;
 
 const warnings = () => (stack.processes.get('node-cache')?.handle.lines ?? []).filter((l) => /"level":[45]/.test(l)).slice(-12).join('\n');
+const headless = (name: string) => headlessIn(core, discovery, name);
 const cache = () => ({ host: stack.dns.host, port: stack.cachePort });
-const ipsOf = (r: Awaited<ReturnType<typeof query>>) => (r.answers ?? []).flatMap((a) => (a.type === 'A' ? [String(a.data)] : [])).sort();
 
 /** SIGSTOP to an answerer for `ms`, then SIGCONT: a process that hangs (GC, CPU starved, a frozen node) and comes back. */
 async function pause(name: string, ms: number): Promise<void> {
@@ -27,46 +28,6 @@ async function pause(name: string, ms: number): Promise<void> {
   } finally {
     process.kill(pid, 'SIGCONT');
   }
-}
-
-/** A headless Service `name` in shop whose one endpoint is 10.244.<n>.<n>: each change a higher n. */
-async function headless(name: string) {
-  await core.createNamespacedService({ namespace: 'shop', body: { metadata: { name, namespace: 'shop' }, spec: { clusterIP: 'None', ports: [{ name: 'g', port: 7946, protocol: 'TCP' }] } } });
-  const slice = (n: number, resourceVersion?: string) => ({
-    metadata: { name: `${name}-1`, namespace: 'shop', labels: { 'kubernetes.io/service-name': name }, resourceVersion },
-    addressType: 'IPv4',
-    ports: [{ name: 'g', port: 7946, protocol: 'TCP' }],
-    endpoints: [{ addresses: [`10.244.${n}.${n}`], conditions: { ready: true } }],
-  });
-  await discovery.createNamespacedEndpointSlice({ namespace: 'shop', body: slice(1) });
-  return async (n: number) => {
-    const current = await discovery.readNamespacedEndpointSlice({ namespace: 'shop', name: `${name}-1` });
-    await discovery.replaceNamespacedEndpointSlice({ namespace: 'shop', name: `${name}-1`, body: slice(n, current.metadata?.resourceVersion) });
-  };
-}
-
-/**
- * Queries through the node cache, `workers` at a time, while `during` runs; `ask` sends one (each test
- * asks once with a 1 s deadline, no retry) and returns what was wrong with its answer, or null.
- */
-async function stream(during: () => Promise<void>, ask: (i: number) => Promise<string | null>, workers = 4): Promise<{ sent: number; failures: string[] }> {
-  const failures: string[] = [];
-  let stop = false;
-  let sent = 0;
-  const worker = async () => {
-    while (!stop) {
-      const failure = await ask(sent++).catch((err: Error) => err.message);
-      if (failure !== null) failures.push(failure);
-    }
-  };
-  const running = Array.from({ length: workers }, worker);
-  try {
-    await during();
-  } finally {
-    stop = true;
-    await Promise.all(running);
-  }
-  return { sent, failures };
 }
 
 /**

@@ -158,8 +158,8 @@ describe.each(clusters)('against $name', (cluster: ClusterUnderTest) => {
     discovery = kc.makeApiClient(DiscoveryV1Api);
     objects = KubernetesObjectApi.makeApiClient(kc);
     await core.createNamespace({ body: { metadata: { name: ns } } });
-    // As an answerer would: a reader of the zone, with its user.
-    nc = await connect({ servers: stack.natsUrls, ...stack.natsUser('answerer') });
+    // With the watcher's user: the bad-schema case writes into the zone by hand, as a buggy writer would.
+    nc = await connect({ servers: stack.natsUrls, ...stack.natsUser('watcher') });
     const opened = await openBucket(nc, buckets.zone);
     if (!opened) throw new Error('no halo-zone bucket');
     zone = opened;
