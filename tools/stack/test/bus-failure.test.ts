@@ -159,6 +159,9 @@ describe('the bus failing under load (three NATS servers)', () => {
         const leader = await zoneLeader();
         await Promise.all([watcher.handle.kill('SIGKILL'), leader.kill()]);
       }
+    }).catch((err: unknown) => {
+      console.log(`watcher-1's last lines:\n${(stack.processes.get('watcher-1')?.handle.lines ?? []).slice(-25).join('\n')}`);
+      throw err;
     });
     console.log(`watcher-0 and the zone leader killed: ${run.sent} queries, longest propagation ${run.longest.ms} ms (change ${run.longest.n})`);
     expect(run.failures).toEqual([]);
