@@ -63,7 +63,10 @@ async function changeUnderLoad(name: string, change: (n: number) => Promise<void
         writtenAt.set(n, started);
         await sleep(Math.max(0, 100 - (performance.now() - started)));
       }
-      await waitFor(() => highest >= last, { timeoutMs: 60_000, intervalMs: 20, message: `the node cache never answered change ${last}` });
+      await waitFor(() => highest >= last, { timeoutMs: 60_000, intervalMs: 20, message: `the node cache never answered change ${last}` }).catch((err: unknown) => {
+        for (const server of stack.natsServers) console.log(`${server.name} pid ${server.pid}:\n${server.lines().slice(-8).join('\n')}`);
+        throw err;
+      });
     },
     async (i) => {
       if (i % 4 === 3) {
