@@ -38,6 +38,8 @@ export interface NatsServerOptions {
    * block (`renderAuthorization` of @halo/bus renders Halo's users and permissions).
    */
   authorization?: string;
+  /** TLS on the client port with this certificate and key (PEM files); clients then need the CA. */
+  tls?: { certFile: string; keyFile: string };
 }
 
 export interface NatsClusterOptions {
@@ -76,6 +78,7 @@ interface ServerPlan {
   monitorPort: number;
   jetstream: boolean;
   authorization?: string;
+  tls?: { certFile: string; keyFile: string };
   cluster?: { name: string; port: number; routes: number[] };
 }
 
@@ -91,6 +94,7 @@ function renderConfig(plan: ServerPlan, storeDir: string): string {
     const routes = plan.cluster.routes.map((p) => JSON.stringify(`nats-route://127.0.0.1:${p}`)).join(', ');
     lines.push(`cluster { name: ${JSON.stringify(plan.cluster.name)}, listen: "127.0.0.1:${plan.cluster.port}", routes: [${routes}] }`);
   }
+  if (plan.tls) lines.push(`tls { cert_file: ${JSON.stringify(plan.tls.certFile)}, key_file: ${JSON.stringify(plan.tls.keyFile)} }`);
   if (plan.authorization) lines.push(plan.authorization);
   return `${lines.join('\n')}\n`;
 }
@@ -163,6 +167,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     monitorPort: await freePort(),
     jetstream: options.jetstream ?? true,
     authorization: options.authorization,
+    tls: options.tls,
   });
 }
 
