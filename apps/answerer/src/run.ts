@@ -93,6 +93,7 @@ export async function runAnswerer(config: AnswererConfig, options: RunOptions): 
       return result.ok ? { ok: true } : { ok: false, error: formatErrors(result.errors) };
     },
     onInvalid: (error) => logger.warn({ error }, 'skipping an invalid config entry'),
+    onWaiting: (bucket) => logger.info({ bucket }, 'waiting for the config service to create the bucket; running the own Corefile meanwhile'),
     programmingLatency: () => programmingLatency.summary(),
   });
 

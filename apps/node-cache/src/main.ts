@@ -181,6 +181,7 @@ void bus.firstConnect.then(
         return { ok: true };
       },
       onInvalid: (error) => logger.warn({ error }, 'skipping an invalid config entry'),
+      onWaiting: (bucket) => logger.info({ bucket }, 'waiting for the config service to create the bucket'),
       programmingLatency: () => programmingLatency.summary(),
     });
   },
