@@ -40,6 +40,8 @@ const put = (name: string, text: string, ifMatch?: string, token = writer) =>
 beforeAll(async () => {
   nats = await startNatsServer({ jetstream: true });
   nc = await connectBus({ servers: nats.url, name: 'config-test' });
+  // As the config service's main does: it owns the status bucket too.
+  await ensureBucket(nc, buckets.status);
   const fragments = await replica();
   app = await buildApp({ fragments, statuses: () => listInstanceStatus(nc), tokens: () => tokens });
 });

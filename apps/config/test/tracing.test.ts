@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { connectBus, ConfigFollower, FragmentStore, listInstanceStatus } from '@halo/bus';
+import { buckets, connectBus, ConfigFollower, ensureBucket, FragmentStore, listInstanceStatus } from '@halo/bus';
 import { assertSpan, useInMemoryTracing, type InMemoryTracing, type ReadableSpan } from '@halo/telemetry';
 import { startNatsServer, waitFor, type NatsServer } from '@halo/testing';
 import { buildApp } from '../src/app.ts';
@@ -28,6 +28,8 @@ beforeAll(async () => {
   tracing = useInMemoryTracing();
   nats = await startNatsServer({ jetstream: true });
   nc = await connectBus({ servers: nats.url, name: 'config-tracing-test' });
+  // As the config service's main does: it owns the status bucket too.
+  await ensureBucket(nc, buckets.status);
   const fragments = new Fragments(await FragmentStore.open(nc), { clusterZone: 'cluster.local' });
   await fragments.publish();
   app = await buildApp({ fragments, statuses: () => listInstanceStatus(nc), tokens: () => tokens });
