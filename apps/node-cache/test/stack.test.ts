@@ -31,7 +31,7 @@ async function seesNxdomain(name: string, timeoutMs = 4_000) {
 }
 
 async function startCache(name: string, port: number, answerers: string): Promise<StackProcess> {
-  return stack.spawn(name, entry, ['--listen', `127.0.0.1:${port}`, '--answerers', answerers, '--nats', stack.natsUrl, '--upstream', '127.0.0.1:9', '--instance', name]);
+  return stack.spawn(name, entry, ['--listen', `127.0.0.1:${port}`, '--answerers', answerers, '--nats', stack.natsUrl, '--nats-user', 'node-cache', '--nats-password-file', stack.natsPasswordFiles['node-cache'], '--upstream', '127.0.0.1:9', '--instance', name]);
 }
 
 /**
