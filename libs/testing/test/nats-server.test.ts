@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
-import { startNatsServer, waitFor } from '../src/index.ts';
+import { startNatsCluster, startNatsServer, waitFor } from '../src/index.ts';
 import type { NatsServer } from '../src/index.ts';
 
 function isAlive(pid: number): boolean {
@@ -72,6 +72,38 @@ describe('startNatsServer', () => {
         return true;
       });
       expect(nc.isClosed()).toBe(false);
+      await nc.close();
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
+describe('startNatsCluster', () => {
+  it('routes three servers with their own names into one JetStream cluster that takes a replicated bucket', async () => {
+    const cluster = await startNatsCluster({ size: 3 });
+    try {
+      const names = cluster.servers.map((s) => s.name);
+      expect(new Set(names).size).toBe(3);
+      for (const server of cluster.servers) {
+        const routez = (await (await fetch(`http://127.0.0.1:${server.monitorPort}/routez`)).json()) as { num_routes: number };
+        expect(routez.num_routes).toBe(2);
+      }
+      const nc = await connect({ servers: cluster.urls });
+      const kv = await new Kvm(nc).create('testing-replicated', { replicas: 3 });
+      await kv.put('a', 'one');
+      expect((await kv.status()).streamInfo.config.num_replicas).toBe(3);
+      await nc.close();
+    } finally {
+      await cluster.stop();
+    }
+  });
+
+  it('refuses a client without credentials when started with users', async () => {
+    const s = await startNatsServer({ jetstream: false, authorization: 'authorization { users: [ { user: "a", password: "b" } ] }' });
+    try {
+      await expect(connect({ servers: s.url, reconnect: false })).rejects.toThrow(/Authorization Violation/i);
+      const nc = await connect({ servers: s.url, user: 'a', pass: 'b', reconnect: false });
       await nc.close();
     } finally {
       await s.stop();
