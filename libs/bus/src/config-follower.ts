@@ -1,8 +1,7 @@
 // An answerer's or node cache's side of KV `halo-config`: the effective config of its target, and its
 // own status in KV `halo-status` (what it runs, or the error that kept it on its last good config).
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection, QueuedIterator } from '@nats-io/transport-node';
 import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
-import type { QueuedIterator } from '@nats-io/nats-core';
 import { ATTR_CONFIG_TARGET, ATTR_CONFIG_VERSION, ATTR_ERROR_TYPE, withProcessSpan } from '@halo/telemetry';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { buckets } from './names.ts';

@@ -1,9 +1,8 @@
 // The reader's side of KV `halo-zone`: the whole bucket first, then every update, validated; complete
 // once the copy holds the watcher's marker of a complete sync (`zone.complete`).
 import { performance } from 'node:perf_hooks';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection, QueuedIterator } from '@nats-io/transport-node';
 import type { KV, KvWatchEntry } from '@nats-io/kv';
-import type { QueuedIterator } from '@nats-io/nats-core';
 import { recordSetsEqual, type Endpoint, type RecordSet } from '@halo/zone';
 import { ATTR_ZONE_KEY, ATTR_ZONE_REVISION, withProcessSpan } from '@halo/telemetry';
 import { buckets, zoneCompleteKey } from './names.ts';
