@@ -3,8 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpanKind, trace } from '@opentelemetry/api';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
-import { startNatsServer, waitFor, type NatsServer } from '@halo/testing';
-import { assertSpan, useInMemoryTracing, type InMemoryTracing } from '@halo/telemetry';
+import { assertSpan, startNatsServer, useInMemoryTracing, waitFor, type InMemoryTracing, type NatsServer } from '@halo/testing';
 import type { RecordSet } from '@halo/zone';
 import { buckets, connectBus, subscribeZoneChanges, ZoneStore, ZoneWriter, type ZoneChangedV1, type ZoneUpdate } from '../src/index.ts';
 

@@ -16,3 +16,5 @@ export type { Reply, TestUpstream } from './dns-upstream.ts';
 // kube-sim: a Kubernetes API server double (tools/kube-sim), re-exported so tests need one import.
 export { startKubeSim } from '@halo/kube-sim';
 export type { KubeSim, KubeSimOptions } from '@halo/kube-sim';
+export { useInMemoryTracing, assertSpan, spanMismatches, InMemorySpanExporter } from './tracing.ts';
+export type { InMemoryTracing, ExpectedSpan, ReadableSpan } from './tracing.ts';

@@ -22,7 +22,6 @@ export {
 export { namesOf } from './names-of.ts';
 export { validateZoneOptions } from './options.ts';
 export type { LabelRequirement, LabelSelector } from './labels.ts';
-export { labelsMatch, parseLabelSelector } from './labels.ts';
 export { reverseName } from './names.ts';
 export type { AnswerOptions } from './zone-index.ts';
 export { ZoneIndex, dnsSchemaVersion } from './zone-index.ts';
