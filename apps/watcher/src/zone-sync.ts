@@ -4,7 +4,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { SpanKind, SpanStatusCode, type Attributes } from '@opentelemetry/api';
 import type { V1EndpointSlice, V1Namespace, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { ZoneStore, ZoneWriter } from '@halo/bus';
+import { parseZoneKey, ZoneStore, ZoneWriter } from '@halo/bus';
 import { ATTR_K8S_NAMESPACE_NAME, ATTR_K8S_SERVICE_NAME, ATTR_ZONE_KEY, ATTR_ZONE_NAMES, ATTR_ZONE_TRIGGER_TIME, tracer } from '@halo/telemetry';
 import {
   isZoneError,
@@ -272,18 +272,18 @@ export class ZoneSync {
 
   #desired(key: string): RecordSet | null {
     const { state, logger } = this.#options;
-    const [kind, a = '', b = ''] = key.split('.');
+    const object = parseZoneKey(key);
     let result;
-    if (kind === 'svc') {
-      const service = state.service(a, b);
+    if (object?.kind === 'Service') {
+      const service = state.service(object.namespace, object.name);
       if (!service) return null;
-      result = serviceRecordSet(service, state.slicesOf(a, b));
-    } else if (kind === 'ns') {
-      const namespace = state.namespace(a);
+      result = serviceRecordSet(service, state.slicesOf(object.namespace, object.name));
+    } else if (object?.kind === 'Namespace') {
+      const namespace = state.namespace(object.name);
       if (!namespace) return null;
       result = namespaceRecordSet(namespace);
-    } else if (kind === 'pod') {
-      const pod = state.pod(a, b);
+    } else if (object?.kind === 'Pod') {
+      const pod = state.pod(object.namespace, object.name);
       if (!pod) return null;
       result = podRecordSet(pod);
     } else {
@@ -312,9 +312,9 @@ export class ZoneSync {
     const names = [...new Set([...(held ? namesOf(held, this.#options.zoneOptions) : []), ...(desired ? namesOf(desired, this.#options.zoneOptions) : [])])];
     // The root of the change's trace: the answerers' and node caches' spans descend from it.
     const attributes: Attributes = { [ATTR_ZONE_KEY]: key, [ATTR_ZONE_NAMES]: names.length, [ATTR_ZONE_TRIGGER_TIME]: triggerTime };
-    const [kind, namespace, name] = key.split('.');
-    if (namespace) attributes[ATTR_K8S_NAMESPACE_NAME] = namespace;
-    if (kind === 'svc' && name) attributes[ATTR_K8S_SERVICE_NAME] = name;
+    const object = parseZoneKey(key);
+    if (object) attributes[ATTR_K8S_NAMESPACE_NAME] = object.kind === 'Namespace' ? object.name : object.namespace;
+    if (object?.kind === 'Service') attributes[ATTR_K8S_SERVICE_NAME] = object.name;
     return tracer.startActiveSpan('zone publish', { kind: SpanKind.INTERNAL, attributes }, async (span) => {
       const mine: InFlight = { value: desired };
       this.#inFlight.set(key, mine);

@@ -4,7 +4,7 @@ import type { NatsConnection, QueuedIterator } from '@nats-io/transport-node';
 import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
 import { ATTR_CONFIG_TARGET, ATTR_CONFIG_VERSION, ATTR_ERROR_TYPE, withProcessSpan } from '@halo/telemetry';
 import { SpanStatusCode } from '@opentelemetry/api';
-import { buckets } from './names.ts';
+import { buckets, configKeys, statusKey } from './names.ts';
 import { openBucket } from './connect.ts';
 import {
   decodeEffectiveConfig,
@@ -69,8 +69,7 @@ export class ConfigFollower {
   }
 
   get #statusKey(): string {
-    // Pod names may hold dots; a KV key token may not.
-    return `${this.#options.target}.${this.#options.instance.replace(/[^A-Za-z0-9_=-]/g, '_')}`;
+    return statusKey(this.#options.target, this.#options.instance);
   }
 
   /** The effective config in the bucket now, or null when there is none (run the instance's own Corefile). */
@@ -92,7 +91,7 @@ export class ConfigFollower {
    */
   static async read(nc: NatsConnection, target: ConfigTarget): Promise<EffectiveConfigV1 | null> {
     const kv = await openBucket(nc, buckets.config, { history: 64 });
-    const entry = await kv.get(`effective.${target}`);
+    const entry = await kv.get(configKeys.effective(target));
     if (!entry || entry.operation !== 'PUT') return null;
     const decoded = decodeEffectiveConfig(entry.value);
     return decoded.ok ? decoded.value : null;
@@ -106,7 +105,7 @@ export class ConfigFollower {
   }
 
   async #watch(): Promise<void> {
-    const key = `effective.${this.#options.target}`;
+    const key = configKeys.effective(this.#options.target);
     const status = await this.#config.status();
     // What the key holds now was written before this instance started (the watch marks the last entry of
     // its snapshot as an update, so it cannot tell).

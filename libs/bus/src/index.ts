@@ -1,4 +1,4 @@
-export { subjects, buckets, zoneCompleteKey } from './names.ts';
+export { subjects, buckets, zoneCompleteKey, zoneKey, parseZoneKey, configKeys, statusKey, type ZoneObject } from './names.ts';
 export { connectBus, openBucket, type BusOptions } from './connect.ts';
 export {
   decodeZoneEntry,

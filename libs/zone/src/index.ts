@@ -14,7 +14,6 @@ export { defaultZoneOptions, isZoneError } from './types.ts';
 export {
   namespaceRecordSet,
   podRecordSet,
-  recordSetKey,
   recordSetsEqual,
   serviceNameLabel,
   serviceRecordSet,
