@@ -157,6 +157,16 @@ export class ZoneIndex {
     return this.#held.size;
   }
 
+  /** The record set a key holds: the index is its one holder in an answerer (no other map keeps it). */
+  get(key: string): RecordSet | undefined {
+    return this.#held.get(key)?.rs;
+  }
+
+  /** The record sets (Services, Pods) of a namespace, in the order they were put. */
+  *recordSetsIn(namespace: string): Iterable<RecordSet> {
+    for (const held of this.#held.values()) if (held.rs.kind !== 'Namespace' && held.rs.namespace === namespace) yield held.rs;
+  }
+
   #changed(): void {
     this.#serial = Math.max((this.#serial + 1) >>> 0, Math.floor(this.#clock() / 1000) >>> 0);
   }
