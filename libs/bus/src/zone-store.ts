@@ -410,6 +410,8 @@ export class ZoneStore {
     for (const [key, recordSet] of [...next.records]) {
       const previous = old.records.get(key) ?? null;
       if (!previous || !recordSetsEqual(previous, recordSet)) this.#notify({ key, recordSet, previous, revision: next.revision, sourceTime: Date.now(), initial: true });
+      // Unchanged: keep the object the listeners (an answerer's index) hold, so the zone is not held twice.
+      else next.records.set(key, previous);
       await pace();
     }
     for (const [key, previous] of old.records) {

@@ -405,4 +405,13 @@ describe('ZoneIndex as the holder of each key’s record set', () => {
     expect(idx.get('svc.shop.web')).toBeUndefined();
     expect(idx.get('zone.complete')).toBeUndefined();
   });
+
+  it('holds the newest of two equal record sets put under a key (the one its source keeps)', () => {
+    const idx = indexOf();
+    const [[, again]] = keyed([svcSet({ name: 'lonely', clusterIP: '10.96.0.12', ports: [{ name: 'http', port: 80 }] })]) as [[string, RecordSet]];
+    const before = idx.serial;
+    idx.put('svc.shop.lonely', again);
+    expect(idx.get('svc.shop.lonely')).toBe(again);
+    expect(idx.serial).toBe(before);
+  });
 });

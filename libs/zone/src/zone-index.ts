@@ -173,7 +173,11 @@ export class ZoneIndex {
 
   put(key: string, rs: RecordSet): void {
     const old = this.#held.get(key);
-    if (old && recordSetsEqual(old.rs, rs)) return;
+    if (old && recordSetsEqual(old.rs, rs)) {
+      // Hold the newest object, the one the source keeps too, rather than an equal copy beside it.
+      old.rs = rs;
+      return;
+    }
     if (old) this.#remove(key, old);
     const namespace = rs.kind === 'Namespace' ? rs.name.toLowerCase() : null;
     const matched = namespace === null ? false : this.#namespaceMatches(namespace);
