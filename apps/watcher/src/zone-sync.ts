@@ -8,7 +8,7 @@ import { parseZoneKey, ZoneStore, ZoneWriter } from '@halo/bus';
 import { ATTR_K8S_NAMESPACE_NAME, ATTR_K8S_SERVICE_NAME, ATTR_ZONE_KEY, ATTR_ZONE_NAMES, ATTR_ZONE_TRIGGER_TIME, tracer } from '@halo/telemetry';
 import {
   isZoneError,
-  namesOf,
+  namesTouched,
   namespaceRecordSet,
   podRecordSet,
   recordSetsEqual,
@@ -309,7 +309,7 @@ export class ZoneSync {
     if (desired && held && !invalidHeld && recordSetsEqual(desired, held)) return null;
     if (!desired && !held && !invalidHeld) return null;
     const triggerTime = new Date(since).toISOString();
-    const names = [...new Set([...(held ? namesOf(held, this.#options.zoneOptions) : []), ...(desired ? namesOf(desired, this.#options.zoneOptions) : [])])];
+    const names = namesTouched(held, desired, this.#options.zoneOptions);
     // The root of the change's trace: the answerers' and node caches' spans descend from it.
     const attributes: Attributes = { [ATTR_ZONE_KEY]: key, [ATTR_ZONE_NAMES]: names.length, [ATTR_ZONE_TRIGGER_TIME]: triggerTime };
     const object = parseZoneKey(key);

@@ -18,7 +18,7 @@ export {
   serviceNameLabel,
   serviceRecordSet,
 } from './record-set.ts';
-export { namesOf } from './names-of.ts';
+export { namesOf, namesTouched } from './names-of.ts';
 export { validateZoneOptions } from './options.ts';
 export type { LabelRequirement, LabelSelector } from './labels.ts';
 export { reverseName } from './names.ts';

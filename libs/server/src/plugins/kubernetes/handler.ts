@@ -1,5 +1,5 @@
 // Answers the cluster zones from a ZoneIndex kept in step with the record sets of KV halo-zone.
-import { namesOf, ZoneIndex, type ZoneOptions } from '@halo/zone';
+import { namesOf, namesTouched, ZoneIndex, type ZoneOptions } from '@halo/zone';
 import type { DnsResponse, Handler, RecordSetSource } from '../../types.ts';
 import type { ServerScope } from '../../scope.ts';
 
@@ -53,7 +53,7 @@ function openLiveIndex(scope: ServerScope, source: RecordSetSource, options: Zon
       if (rs) index.put(k, rs);
       else index.delete(k);
       // The index changed in this same turn: every handler drops its pre-encoded answers before the next query.
-      const names = [...(previous ? namesOf(previous, options) : []), ...(rs ? namesOf(rs, options) : [])];
+      const names = namesTouched(previous, rs, options);
       // `namespace_labels`: a Namespace's labels show or hide every record set of its namespace.
       const namespace = rs?.kind === 'Namespace' ? rs.name : previous?.kind === 'Namespace' ? previous.name : null;
       if (namespace !== null && options.namespaceLabels !== undefined) {
