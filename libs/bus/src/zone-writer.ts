@@ -6,14 +6,21 @@ import type { RecordSet } from '@halo/zone';
 import { ATTR_ZONE_KEY, ATTR_ZONE_NAMES, ATTR_ZONE_REVISION, injectTrace, withSendSpan } from '@halo/telemetry';
 import { buckets, subjects, zoneCompleteKey } from './names.ts';
 import { isStreamMissing, openBucket } from './connect.ts';
+import { PublishAcks } from './publish-acks.ts';
 import { encodeZoneChanged, encodeZoneComplete, encodeZoneEntry, type TraceFields } from './schemas.ts';
+
+// A KV put is a publish to the bucket's stream on `$KV.<bucket>.<key>` (NATS ADR-8); the keys nats.js accepts.
+const putSubject = `$KV.${buckets.zone}.`;
+const validKey = /^[-/=.\w]+$/;
 
 export class ZoneWriter {
   readonly #nc: NatsConnection;
+  readonly #acks: PublishAcks;
   #kv: KV;
 
   private constructor(nc: NatsConnection, kv: KV) {
     this.#nc = nc;
+    this.#acks = new PublishAcks(nc);
     this.#kv = kv;
   }
 
@@ -35,11 +42,12 @@ export class ZoneWriter {
    * may be many in flight at once: each waits only for its own acknowledgement.
    */
   async put(key: string, recordSet: RecordSet, names: string[], triggerTime?: string): Promise<number> {
+    if (key.startsWith('.') || key.endsWith('.') || !validKey.test(key)) throw new Error(`invalid zone key "${key}"`);
     const revision = await withSendSpan(buckets.zone, { [ATTR_ZONE_KEY]: key }, async (span) => {
       const trace: TraceFields = {};
       injectTrace(trace);
       const value = encodeZoneEntry(recordSet, trace, triggerTime);
-      const written = await this.#write((kv) => kv.put(key, value));
+      const written = await this.#write(() => this.#acks.publish(putSubject + key, value));
       span.setAttribute(ATTR_ZONE_REVISION, written);
       return written;
     });
