@@ -69,6 +69,13 @@ export class ZoneSync {
   #retry: NodeJS.Timeout | null = null;
   #resynced = false;
   #complete = false;
+  /**
+   * Whether writes publish the names they touched on `halo.zone.changed`. Not while the sync writes into
+   * a bucket that held nothing: no cache holds an answer from it (answerers serve a bucket only once it is
+   * complete, and one serving an older copy swaps to it only then), and naming 100 000 endpoints was two
+   * fifths of the watcher's work in a cold start's write.
+   */
+  #announce = true;
 
   private constructor(options: ZoneSyncOptions, writer: ZoneWriter, store: ZoneStore) {
     this.#options = options;
@@ -122,6 +129,7 @@ export class ZoneSync {
     this.#resynced = false;
     this.#complete = false;
     this.#initial = null;
+    this.#announce = true;
     this.#dirty.clear();
     this.#since.clear();
   }
@@ -184,6 +192,7 @@ export class ZoneSync {
         await this.#writer.markComplete({ revision, keys: this.#heldCount(), writer: this.#options.identity });
         this.#options.onWrite?.('complete');
         this.#initial = null;
+        this.#announce = true;
         this.#complete = true;
         const cpu = process.cpuUsage(cpuBefore);
         // The process's CPU over the write (ms), beside the wall time: on a shared machine the steadier figure.
@@ -213,6 +222,7 @@ export class ZoneSync {
     for (const key of this.#options.state.keys()) keys.add(key);
     this.#dirty.clear();
     this.#initial = [...keys];
+    this.#announce = keys.size === 0 || this.#store.size > 0 || this.#store.invalidKeys().size > 0 || this.#store.marker !== null;
     this.#resynced = true;
     this.#options.logger.info({ keys: keys.size, held: this.#store.size }, 'resyncing the zone');
   }
@@ -312,9 +322,9 @@ export class ZoneSync {
     if (desired && held && !invalidHeld && recordSetsEqual(desired, held)) return null;
     if (!desired && !held && !invalidHeld) return null;
     const triggerTime = new Date(since).toISOString();
-    const names = namesTouched(held, desired, this.#options.zoneOptions);
+    const names = this.#announce ? namesTouched(held, desired, this.#options.zoneOptions) : null;
     // The root of the change's trace: the answerers' and node caches' spans descend from it.
-    const attributes: Attributes = { [ATTR_ZONE_KEY]: key, [ATTR_ZONE_NAMES]: names.length, [ATTR_ZONE_TRIGGER_TIME]: triggerTime };
+    const attributes: Attributes = { [ATTR_ZONE_KEY]: key, [ATTR_ZONE_NAMES]: names?.length ?? 0, [ATTR_ZONE_TRIGGER_TIME]: triggerTime };
     const object = parseZoneKey(key);
     if (object) attributes[ATTR_K8S_NAMESPACE_NAME] = object.kind === 'Namespace' ? object.name : object.namespace;
     if (object?.kind === 'Service') attributes[ATTR_K8S_SERVICE_NAME] = object.name;
@@ -330,7 +340,7 @@ export class ZoneSync {
           this.#options.onWrite?.('put');
           return revision;
         }
-        await this.#writer.delete(key, names, triggerTime);
+        await this.#writer.delete(key, names ?? [], triggerTime);
         if (this.#inFlight.get(key) === mine && this.#store.get(key) === undefined && !this.#store.invalidKeys().has(key)) this.#inFlight.delete(key);
         this.#options.onWrite?.('delete');
         return 0;

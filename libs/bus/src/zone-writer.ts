@@ -39,9 +39,10 @@ export class ZoneWriter {
    * Writes a record set and publishes the names it touched, each in its `send` span: the trace context
    * goes inside the KV value (a put has no headers) and into the headers of the change message.
    * `triggerTime` (ISO 8601) is when the change happened at its source; both messages carry it. Puts
-   * may be many in flight at once: each waits only for its own acknowledgement.
+   * may be many in flight at once: each waits only for its own acknowledgement. `names` null: no change
+   * message (a sync into a bucket no reader serves yet).
    */
-  async put(key: string, recordSet: RecordSet, names: string[], triggerTime?: string): Promise<number> {
+  async put(key: string, recordSet: RecordSet, names: string[] | null, triggerTime?: string): Promise<number> {
     if (key.startsWith('.') || key.endsWith('.') || !validKey.test(key)) throw new Error(`invalid zone key "${key}"`);
     const revision = await withSendSpan(buckets.zone, { [ATTR_ZONE_KEY]: key }, async (span) => {
       const trace: TraceFields = {};
@@ -51,7 +52,7 @@ export class ZoneWriter {
       span.setAttribute(ATTR_ZONE_REVISION, written);
       return written;
     });
-    this.#publish(key, names, revision, triggerTime);
+    if (names) this.#publish(key, names, revision, triggerTime);
     return revision;
   }
 
