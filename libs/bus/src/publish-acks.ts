@@ -1,6 +1,6 @@
 // JetStream publishes whose acknowledgements all come back on one inbox subscription. nats.js's
-// `kv.put` is a request: a request object, a timer and, even on success, an Error per put (~20 µs of
-// CPU each); at 10 000 record sets that is a tenth of the watcher's initial write. Here a put is a
+// `kv.put` is a request: a request object, a timer and, even on success, an Error per put (~10-20 µs
+// of CPU each); at 10 000 record sets about a tenth of the watcher's initial write. Here a put is a
 // publish with a reply subject and an entry in a map; one sweep times out what was not acknowledged.
 import { createInbox, type Msg, type NatsConnection } from '@nats-io/transport-node';
 
