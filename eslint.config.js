@@ -15,10 +15,7 @@ const testFiles = ['**/*.test.ts', '**/test/**/*.ts', '**/vitest.config.ts'];
  * because npm hoisted someone else's dependency); its tests may also use the root's devDependencies
  * (vitest).
  */
-// libs/bus and apps/watcher are being reworked elsewhere (the bus split): their package.json files
-// are brought in line there, and the rule covers them once they are.
-const reworked = new Set(['libs/bus', 'apps/watcher']);
-const declaredImports = packages.filter((dir) => !reworked.has(dir)).flatMap((dir) => [
+const declaredImports = packages.flatMap((dir) => [
   {
     files: [`${dir}/**/*.ts`],
     ignores: testFiles.map((g) => `${dir}/${g}`),

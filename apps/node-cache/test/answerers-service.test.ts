@@ -3,15 +3,15 @@
 // change loses no query.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CoreV1Api, DiscoveryV1Api, KubeConfig } from '@kubernetes/client-node';
-import { freePort, query, spawnProcess, startKubeSim, waitFor, type ChildHandle, type KubeSim } from '@halo/testing';
+import { freePort, query, reply, spawnProcess, startKubeSim, startTestUpstream, waitFor, type ChildHandle, type KubeSim, type TestUpstream } from '@halo/testing';
 
 const entry = new URL('../src/main.ts', import.meta.url).pathname;
-const tinyDns = new URL('./fixtures/tiny-dns.ts', import.meta.url).pathname;
 const POOL_A = '10.9.0.1';
 const POOL_B = '10.9.0.2';
 let kube: KubeSim;
 let discovery: DiscoveryV1Api;
 const children: ChildHandle[] = [];
+const pool: TestUpstream[] = [];
 let cachePort: number;
 
 const slice = (ip: string, resourceVersion?: string) => ({
@@ -29,8 +29,8 @@ beforeAll(async () => {
   await kc.makeApiClient(CoreV1Api).createNamespacedService({ namespace: 'kube-system', body: { metadata: { name: 'halo-answerers', namespace: 'kube-system' }, spec: { clusterIP: 'None', ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] } } });
   // Two "answerers" on one port, on two loopback addresses: the Service's endpoints name one or the other.
   const poolPort = await freePort({ udp: true });
-  for (const [host, answer] of [['127.0.0.1', POOL_A], ['127.0.0.2', POOL_B]]) {
-    children.push(await spawnProcess('node', [tinyDns, host, String(poolPort), answer], { readyLine: /"ready":true/, timeoutMs: 30_000 }));
+  for (const [host, address] of [['127.0.0.1', POOL_A], ['127.0.0.2', POOL_B]]) {
+    pool.push(await startTestUpstream((q) => reply(q, q.questions?.[0]?.type === 'A' ? [{ type: 'A', name: q.questions[0].name, ttl: 30, data: address }] : []), { host, port: poolPort }));
   }
   await discovery.createNamespacedEndpointSlice({ namespace: 'kube-system', body: slice('127.0.0.1') });
   cachePort = await freePort({ udp: true });
@@ -46,6 +46,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const c of children.reverse()) await c.kill('SIGKILL').catch(() => undefined);
+  for (const p of pool) await p.close();
   await kube?.close();
 });
 

@@ -1,24 +1,16 @@
-// The guard against a real UDP DNS responder that the test stops and starts; the interception is a
+// The guard against a real DNS responder (@halo/testing's server double) that the test stops and starts; the interception is a
 // recorder here (the network namespace test in apps/node-cache runs it against real iptables).
-import dgram from 'node:dgram';
-import dnsPacket from 'dns-packet';
 import { afterEach, describe, expect, it } from 'vitest';
-import { waitFor } from '@halo/testing';
+import { reply, startTestUpstream, waitFor } from '@halo/testing';
 import { probe } from '@halo/interception';
 import { startGuard, type Guard } from '../src/guard.ts';
 
 type Rcode = 'NOERROR' | 'SERVFAIL' | 'NXDOMAIN';
+const RCODES = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3 } as const;
 
-async function responder(rcode: Rcode = 'NOERROR', port = 0, silent = false): Promise<{ port: number; close(): Promise<void> }> {
-  const socket = dgram.createSocket('udp4');
-  socket.on('message', (msg, rinfo) => {
-    if (silent) return;
-    const q = dnsPacket.decode(msg);
-    const flags = dnsPacket.RECURSION_AVAILABLE | ({ NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3 } as const)[rcode];
-    socket.send(dnsPacket.encode({ type: 'response', id: q.id, flags, questions: q.questions, answers: [] }), rinfo.port, rinfo.address);
-  });
-  await new Promise<void>((resolve) => socket.bind(port, '127.0.0.1', () => resolve()));
-  return { port: socket.address().port, close: () => new Promise((resolve) => socket.close(() => resolve())) };
+/** The node cache's stand-in: answers every question with `rcode`, or stays silent; on `port` to come back where it was. */
+function responder(rcode: Rcode = 'NOERROR', port?: number, silent = false) {
+  return startTestUpstream((q) => (silent ? 'drop' : reply(q, [], RCODES[rcode])), { port });
 }
 
 const target = (port: number) => ({ host: '127.0.0.1', port, name: 'node-cache.halo.invalid', type: 'A' as const });
@@ -30,7 +22,7 @@ describe('probe', () => {
     ['SERVFAIL is not', 'SERVFAIL', false, false, 'bad-rcode'],
     ['silence is a timeout', 'NOERROR', true, false, 'timeout'],
   ])('%s', async (_name, rcode, silent, answered, reason) => {
-    const server = await responder(rcode, 0, silent);
+    const server = await responder(rcode, undefined, silent);
     const r = await probe(target(server.port), 200);
     await server.close();
     expect(r.answered).toBe(answered);

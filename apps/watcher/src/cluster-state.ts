@@ -1,10 +1,11 @@
 // The objects the informers hold, indexed the way the zone needs them: EndpointSlices by their Service.
 import type { KubernetesObject, V1EndpointSlice, V1Namespace, V1Pod, V1Service } from '@kubernetes/client-node';
+import { zoneKey } from '@halo/bus';
+import { serviceNameLabel } from '@halo/zone';
 import type { ClusterState } from './zone-sync.ts';
 
 export type EventType = 'add' | 'update' | 'delete';
 
-const serviceNameLabel = 'kubernetes.io/service-name';
 /** Set by the EndpointSlice controller: when the Pod or Service change behind the slice's last update happened. */
 export const lastChangeTriggerTimeAnnotation = 'endpoints.kubernetes.io/last-change-trigger-time';
 
@@ -48,9 +49,9 @@ export class InformerState implements ClusterState {
   }
 
   *keys(): Iterable<string> {
-    for (const s of this.#services.values()) yield `svc.${s.metadata!.namespace}.${s.metadata!.name}`;
-    for (const n of this.#namespaces.values()) yield `ns.${n.metadata!.name}`;
-    for (const p of this.#pods.values()) yield `pod.${p.metadata!.namespace}.${p.metadata!.name}`;
+    for (const s of this.#services.values()) yield zoneKey({ kind: 'Service', namespace: s.metadata?.namespace ?? '', name: s.metadata?.name ?? '' });
+    for (const n of this.#namespaces.values()) yield zoneKey({ kind: 'Namespace', name: n.metadata?.name ?? '' });
+    for (const p of this.#pods.values()) yield zoneKey({ kind: 'Pod', namespace: p.metadata?.namespace ?? '', name: p.metadata?.name ?? '' });
   }
 
   // Each on* applies one informer event and returns the zone keys it may have changed.
@@ -59,7 +60,7 @@ export class InformerState implements ClusterState {
     if (!s.metadata?.name || !s.metadata.namespace) return [];
     if (type === 'delete') this.#services.delete(id(s));
     else this.#services.set(id(s), s);
-    return [`svc.${s.metadata.namespace}.${s.metadata.name}`];
+    return [zoneKey({ kind: 'Service', namespace: s.metadata.namespace, name: s.metadata.name })];
   }
 
   onEndpointSlice(type: EventType, slice: V1EndpointSlice): string[] {
@@ -72,7 +73,7 @@ export class InformerState implements ClusterState {
     const previousService = owner(before);
     if (previousService) {
       this.#slicesByService.get(`${slice.metadata.namespace}/${previousService}`)?.delete(sliceId);
-      touched.push(`svc.${slice.metadata.namespace}.${previousService}`);
+      touched.push(zoneKey({ kind: 'Service', namespace: slice.metadata.namespace, name: previousService }));
     }
     if (type === 'delete') {
       this.#slices.delete(sliceId);
@@ -84,7 +85,7 @@ export class InformerState implements ClusterState {
         let ids = this.#slicesByService.get(key);
         if (!ids) this.#slicesByService.set(key, (ids = new Set()));
         ids.add(sliceId);
-        touched.push(`svc.${slice.metadata.namespace}.${service}`);
+        touched.push(zoneKey({ kind: 'Service', namespace: slice.metadata.namespace, name: service }));
       }
     }
     return [...new Set(touched)];
@@ -94,13 +95,13 @@ export class InformerState implements ClusterState {
     if (!n.metadata?.name) return [];
     if (type === 'delete') this.#namespaces.delete(n.metadata.name);
     else this.#namespaces.set(n.metadata.name, n);
-    return [`ns.${n.metadata.name}`];
+    return [zoneKey({ kind: 'Namespace', name: n.metadata.name })];
   }
 
   onPod(type: EventType, p: V1Pod): string[] {
     if (!p.metadata?.name || !p.metadata.namespace) return [];
     if (type === 'delete') this.#pods.delete(id(p));
     else this.#pods.set(id(p), p);
-    return [`pod.${p.metadata.namespace}.${p.metadata.name}`];
+    return [zoneKey({ kind: 'Pod', namespace: p.metadata.namespace, name: p.metadata.name })];
   }
 }

@@ -67,3 +67,19 @@ describe('ZoneSync trigger times', () => {
     await store.close();
   });
 });
+
+describe('ZoneSync keys', () => {
+  it("writes a Pod whose name holds dots under its whole name (the key's namespace ends at its first dot)", async () => {
+    const state = new InformerState();
+    const sync = await ZoneSync.open({ nc, state, logger: pino({ level: 'silent' }), identity: 'watcher-1', zoneOptions: defaultZoneOptions() });
+    const store = await ZoneStore.open(nc);
+    await store.whenSynced;
+    for (const key of state.onPod('add', { metadata: { name: 'web.v1', namespace: 'shop' }, status: { phase: 'Running', podIP: '10.244.0.9' } })) sync.touch(key, Date.now());
+    sync.lead();
+    await waitFor(() => store.get('pod.shop.web.v1'));
+    await sync.idle();
+    expect(store.get('pod.shop.web.v1')).toEqual({ kind: 'Pod', namespace: 'shop', name: 'web.v1', ips: ['10.244.0.9'] });
+    await sync.close();
+    await store.close();
+  });
+});

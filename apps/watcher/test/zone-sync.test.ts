@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
-import { buckets, connectBus, ensureBucket, ZoneStore } from '@halo/bus';
+import { buckets, connectBus, ensureBucket, subscribeZoneChanges, ZoneStore, type ZoneChangedV1 } from '@halo/bus';
 import { startNatsServer, waitFor, type NatsServer } from '@halo/testing';
 import { createLogger } from '@halo/telemetry';
 import { defaultZoneOptions } from '@halo/zone';
@@ -134,6 +134,36 @@ describe('ZoneSync', () => {
     await waitFor(() => again.sync.complete, { message: 'never complete again' });
     expect(again.writes).toEqual({ put: 0, delete: 0, complete: 1 });
     expect((await lastRevision()) - before).toBe(1);
+  });
+
+  it('names no change while it writes into an empty bucket; once complete, and after a takeover, every write is named', async () => {
+    const listener = await connectBus({ servers: server.url, name: 'cache' });
+    connections.push(listener);
+    const changes: ZoneChangedV1[] = [];
+    subscribeZoneChanges(listener, { onChange: (change) => changes.push(change) });
+    await listener.flush();
+
+    const state = cluster(50);
+    const leader = await replica('watcher-0', state);
+    leader.sync.lead();
+    await waitFor(() => leader.sync.complete, { message: 'never complete' });
+    expect(leader.writes.put).toBe(51);
+    state.onEndpointSlice('update', slice('s1', ['10.244.7.7']));
+    leader.sync.touch('svc.shop.s1');
+    await waitFor(() => changes.length === 1, { message: 'the change after the marker was not named' });
+    expect(changes[0]).toMatchObject({ key: 'svc.shop.s1' });
+    expect(changes[0]?.names).toContain('10-244-7-7.s1.shop.svc.cluster.local');
+    await leader.sync.close();
+
+    // A takeover into the complete bucket names what it writes: caches may hold answers from it.
+    const standbyState = cluster(50);
+    standbyState.onEndpointSlice('update', slice('s1', ['10.244.7.7']));
+    standbyState.onEndpointSlice('update', slice('s2', ['10.244.8.8']));
+    const standby = await replica('watcher-1', standbyState);
+    standby.sync.lead();
+    await waitFor(() => standby.sync.complete, { message: 'the standby never completed the zone' });
+    await waitFor(() => changes.length === 2, { message: 'the takeover\'s write was not named' });
+    expect(changes.map((c) => c.key)).toEqual(['svc.shop.s1', 'svc.shop.s2']);
   });
 
   it('writes the whole zone again when the bus lost its data, and marks it complete', async () => {

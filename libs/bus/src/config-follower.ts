@@ -1,11 +1,10 @@
 // An answerer's or node cache's side of KV `halo-config`: the effective config of its target, and its
 // own status in KV `halo-status` (what it runs, or the error that kept it on its last good config).
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection, QueuedIterator } from '@nats-io/transport-node';
 import type { KV, KvWatchEntry } from '@nats-io/kv';
-import type { QueuedIterator } from '@nats-io/nats-core';
 import { ATTR_CONFIG_TARGET, ATTR_CONFIG_VERSION, ATTR_ERROR_TYPE, withProcessSpan } from '@halo/telemetry';
 import { SpanStatusCode } from '@opentelemetry/api';
-import { buckets } from './names.ts';
+import { buckets, configKeys, statusKey } from './names.ts';
 import { bucketInfo, openBucket } from './buckets.ts';
 import {
   decodeEffectiveConfig,
@@ -66,8 +65,7 @@ export class ConfigFollower {
   }
 
   get #statusKey(): string {
-    // Pod names may hold dots; a KV key token may not.
-    return `${this.#options.target}.${this.#options.instance.replace(/[^A-Za-z0-9_=-]/g, '_')}`;
+    return statusKey(this.#options.target, this.#options.instance);
   }
 
   /** The effective config in the bucket now, or null when there is none (run the instance's own Corefile). */
@@ -107,7 +105,7 @@ export class ConfigFollower {
     // No bucket yet (the config service never ran): the instance's own Corefile alone.
     if (!(await bucketInfo(nc, buckets.config))) return null;
     const kv = await openBucket(nc, buckets.config);
-    const entry = await kv?.get(`effective.${target}`);
+    const entry = await kv?.get(configKeys.effective(target));
     if (!entry || entry.operation !== 'PUT') return null;
     const decoded = decodeEffectiveConfig(entry.value);
     return decoded.ok ? decoded.value : null;
@@ -123,7 +121,7 @@ export class ConfigFollower {
   }
 
   async #watch(kv: KV): Promise<void> {
-    const key = `effective.${this.#options.target}`;
+    const key = configKeys.effective(this.#options.target);
     const status = await kv.status();
     // What the key holds now was written before this instance started (the watch marks the last entry of
     // its snapshot as an update, so it cannot tell).

@@ -42,6 +42,12 @@ export async function connectBus(options: BusOptions): Promise<NatsConnection> {
   });
 }
 
+/** The inbox prefix the connection was made with (`_INBOX_<user>`), or undefined for nats.js's default. */
+export function inboxPrefixOfConnection(nc: NatsConnection): string | undefined {
+  // nats.js keeps its options on the connection object; the tests of a user's writes fail if it stops.
+  return (nc as NatsConnection & { options?: { inboxPrefix?: string } }).options?.inboxPrefix;
+}
+
 /**
  * The bucket's stream is not there (a bus that lost its data): a put answers "jetstream is not
  * enabled" (no stream listens on the subject), a status "stream not found".

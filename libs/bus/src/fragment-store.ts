@@ -3,7 +3,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { KV } from '@nats-io/kv';
 import { ATTR_CONFIG_TARGET, ATTR_CONFIG_VERSION, injectTrace, withSendSpan } from '@halo/telemetry';
-import { buckets } from './names.ts';
+import { buckets, configKeys } from './names.ts';
 import { ensureBucket } from './buckets.ts';
 import {
   decodeEffectiveConfig,
@@ -33,7 +33,7 @@ export class FragmentStore {
   }
 
   async get(name: string): Promise<{ fragment: FragmentV1; revision: number } | null> {
-    const entry = await this.#kv.get(`fragment.${name}`);
+    const entry = await this.#kv.get(configKeys.fragment(name));
     if (!entry || entry.operation !== 'PUT') return null;
     const decoded = decodeFragment(entry.value);
     return decoded.ok ? { fragment: decoded.value, revision: entry.revision } : null;
@@ -42,7 +42,10 @@ export class FragmentStore {
   /** The current version of every fragment, deleted ones included (their last version says so). */
   async list(): Promise<FragmentV1[]> {
     const names: string[] = [];
-    for await (const key of await this.#kv.keys('fragment.*')) names.push(key.slice('fragment.'.length));
+    for await (const key of await this.#kv.keys(configKeys.fragments)) {
+      const name = configKeys.fragmentName(key);
+      if (name !== null) names.push(name);
+    }
     const fragments = await Promise.all(names.sort().map((name) => this.get(name)));
     return fragments.flatMap((f) => (f ? [f.fragment] : []));
   }
@@ -50,7 +53,7 @@ export class FragmentStore {
   /** Every version of a fragment, oldest first. */
   async versions(name: string): Promise<FragmentV1[]> {
     const keys: string[] = [];
-    for await (const key of await this.#kv.keys(`history.${name}.*`)) keys.push(key);
+    for await (const key of await this.#kv.keys(configKeys.historyOf(name))) keys.push(key);
     const versions = await Promise.all(
       keys.map(async (key) => {
         const entry = await this.#kv.get(key);
@@ -62,7 +65,7 @@ export class FragmentStore {
   }
 
   async version(name: string, version: number): Promise<FragmentV1 | null> {
-    const entry = await this.#kv.get(`history.${name}.${version}`);
+    const entry = await this.#kv.get(configKeys.history(name, version));
     if (!entry || entry.operation !== 'PUT') return null;
     const decoded = decodeFragment(entry.value);
     return decoded.ok ? decoded.value : null;
@@ -82,19 +85,19 @@ export class FragmentStore {
     const fragment: FragmentV1 = { schema: 1, ...write, version: currentVersion + 1, changedAt: new Date().toISOString() };
     const data = encodeJson(fragment);
     try {
-      if (current) await this.#kv.update(`fragment.${write.name}`, data, current.revision);
-      else await this.#kv.create(`fragment.${write.name}`, data);
+      if (current) await this.#kv.update(configKeys.fragment(write.name), data, current.revision);
+      else await this.#kv.create(configKeys.fragment(write.name), data);
     } catch {
       // Another writer got there first.
       const now = await this.get(write.name);
       return { ok: false, code: 'conflict', current: now && !now.fragment.deleted ? now.fragment.version : 0 };
     }
-    await this.#kv.put(`history.${write.name}.${fragment.version}`, data);
+    await this.#kv.put(configKeys.history(write.name, fragment.version), data);
     return { ok: true, fragment };
   }
 
   async effective(target: ConfigTarget): Promise<{ config: EffectiveConfigV1; revision: number } | null> {
-    const entry = await this.#kv.get(`effective.${target}`);
+    const entry = await this.#kv.get(configKeys.effective(target));
     if (!entry || entry.operation !== 'PUT') return null;
     const decoded = decodeEffectiveConfig(entry.value);
     return decoded.ok ? { config: decoded.value, revision: entry.revision } : null;
@@ -120,8 +123,8 @@ export class FragmentStore {
         injectTrace(trace);
         const value = encodeJson(Object.keys(trace).length > 0 ? { ...config, trace } : config);
         try {
-          if (current) await this.#kv.update(`effective.${target}`, value, current.revision);
-          else await this.#kv.create(`effective.${target}`, value);
+          if (current) await this.#kv.update(configKeys.effective(target), value, current.revision);
+          else await this.#kv.create(configKeys.effective(target), value);
           return true;
         } catch {
           // Lost a race with the other replica: read again and recompute.

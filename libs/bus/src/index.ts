@@ -1,4 +1,4 @@
-export { subjects, buckets, zoneCompleteKey } from './names.ts';
+export { subjects, buckets, zoneCompleteKey, zoneKey, parseZoneKey, configKeys, statusKey, type ZoneObject } from './names.ts';
 export { connectBus, type BusOptions } from './connect.ts';
 export { bucketSettings, ensureBucket, openBucket, bucketInfo, statusTtlMs, BucketError, type BucketName, type BucketSettings } from './buckets.ts';
 export { busUsers, busPermissions, inboxPrefixOf, renderAuthorization, type BusUser, type Permissions, type NatsUser } from './permissions.ts';

@@ -1,9 +1,8 @@
 // The reader's side of KV `halo-zone`: the whole bucket first, then every update, validated; complete
 // once the copy holds the watcher's marker of a complete sync (`zone.complete`).
 import { performance } from 'node:perf_hooks';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection, QueuedIterator } from '@nats-io/transport-node';
 import type { KV, KvWatchEntry } from '@nats-io/kv';
-import type { QueuedIterator } from '@nats-io/nats-core';
 import { recordSetsEqual, type Endpoint, type RecordSet } from '@halo/zone';
 import { ATTR_ZONE_KEY, ATTR_ZONE_REVISION, withProcessSpan } from '@halo/telemetry';
 import { buckets, zoneCompleteKey } from './names.ts';
@@ -424,6 +423,8 @@ export class ZoneStore {
     for (const [key, recordSet] of [...next.records]) {
       const previous = old.records.get(key) ?? null;
       if (!previous || !recordSetsEqual(previous, recordSet)) this.#notify({ key, recordSet, previous, revision: next.revision, sourceTime: Date.now(), initial: true });
+      // Unchanged: keep the object the listeners (an answerer's index) hold, so the zone is not held twice.
+      else next.records.set(key, previous);
       await pace();
     }
     for (const [key, previous] of old.records) {

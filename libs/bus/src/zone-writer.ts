@@ -7,15 +7,22 @@ import { ATTR_ZONE_KEY, ATTR_ZONE_NAMES, ATTR_ZONE_REVISION, injectTrace, withSe
 import { buckets, subjects, zoneCompleteKey } from './names.ts';
 import { isStreamMissing } from './connect.ts';
 import { ensureBucket } from './buckets.ts';
+import { PublishAcks } from './publish-acks.ts';
 import { encodeZoneChanged, encodeZoneComplete, encodeZoneEntry, type TraceFields } from './schemas.ts';
+
+// A KV put is a publish to the bucket's stream on `$KV.<bucket>.<key>` (NATS ADR-8); the keys nats.js accepts.
+const putSubject = `$KV.${buckets.zone}.`;
+const validKey = /^[-/=.\w]+$/;
 
 export class ZoneWriter {
   readonly #nc: NatsConnection;
   readonly #replicas: number;
+  readonly #acks: PublishAcks;
   #kv: KV;
 
   private constructor(nc: NatsConnection, kv: KV, replicas: number) {
     this.#nc = nc;
+    this.#acks = new PublishAcks(nc);
     this.#kv = kv;
     this.#replicas = replicas;
   }
@@ -37,18 +44,20 @@ export class ZoneWriter {
    * Writes a record set and publishes the names it touched, each in its `send` span: the trace context
    * goes inside the KV value (a put has no headers) and into the headers of the change message.
    * `triggerTime` (ISO 8601) is when the change happened at its source; both messages carry it. Puts
-   * may be many in flight at once: each waits only for its own acknowledgement.
+   * may be many in flight at once: each waits only for its own acknowledgement. `names` null: no change
+   * message (a sync into a bucket no reader serves yet).
    */
-  async put(key: string, recordSet: RecordSet, names: string[], triggerTime?: string): Promise<number> {
+  async put(key: string, recordSet: RecordSet, names: string[] | null, triggerTime?: string): Promise<number> {
+    if (key.startsWith('.') || key.endsWith('.') || !validKey.test(key)) throw new Error(`invalid zone key "${key}"`);
     const revision = await withSendSpan(buckets.zone, { [ATTR_ZONE_KEY]: key }, async (span) => {
       const trace: TraceFields = {};
       injectTrace(trace);
       const value = encodeZoneEntry(recordSet, trace, triggerTime);
-      const written = await this.#write((kv) => kv.put(key, value));
+      const written = await this.#write(() => this.#acks.publish(putSubject + key, value));
       span.setAttribute(ATTR_ZONE_REVISION, written);
       return written;
     });
-    this.#publish(key, names, revision, triggerTime);
+    if (names) this.#publish(key, names, revision, triggerTime);
     return revision;
   }
 

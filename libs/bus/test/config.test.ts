@@ -4,8 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { startNatsServer, waitFor, type NatsServer } from '@halo/testing';
-import { assertSpan, useInMemoryTracing, type InMemoryTracing } from '@halo/telemetry';
+import { assertSpan, startNatsServer, useInMemoryTracing, waitFor, type InMemoryTracing, type NatsServer } from '@halo/testing';
 import { buckets, ConfigFollower, connectBus, ensureBucket, FragmentStore, listInstanceStatus, type ApplyResult, type EffectiveConfigV1 } from '../src/index.ts';
 
 let server: NatsServer;

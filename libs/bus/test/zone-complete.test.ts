@@ -132,6 +132,7 @@ describe('a bus that lost its data', () => {
     await store.whenComplete;
     const told: [string, string | null][] = [];
     store.subscribe((key, recordSet) => told.push([key, recordSet ? recordSet.kind : null]));
+    const webBefore = store.get('svc.shop.web');
 
     await server.kill();
     await rm(server.storeDir, { recursive: true, force: true });
@@ -153,7 +154,8 @@ describe('a bus that lost its data', () => {
     await waitFor(() => told.length === 2, { message: 'the differences were not told' });
     expect(store.get('svc.shop.gone')).toBeUndefined();
     expect(store.get('svc.shop.added')?.kind).toBe('Service');
-    // web is the same in both: nothing to tell about it.
+    // web is the same in both: nothing to tell about it, and the store keeps the object its listeners hold.
+    expect(store.get('svc.shop.web')).toBe(webBefore);
     expect(told.sort()).toEqual([
       ['svc.shop.added', 'Service'],
       ['svc.shop.gone', null],

@@ -3,8 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpanKind, trace } from '@opentelemetry/api';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
-import { startNatsServer, waitFor, type NatsServer } from '@halo/testing';
-import { assertSpan, useInMemoryTracing, type InMemoryTracing } from '@halo/telemetry';
+import { assertSpan, startNatsServer, useInMemoryTracing, waitFor, type InMemoryTracing, type NatsServer } from '@halo/testing';
 import type { RecordSet } from '@halo/zone';
 import { buckets, connectBus, ensureBucket, subscribeZoneChanges, ZoneStore, ZoneWriter, type ZoneChangedV1, type ZoneUpdate } from '../src/index.ts';
 
@@ -148,5 +147,36 @@ describe('zone over the bus', () => {
     }
     expect(updates.map((u) => u.recordSet === null)).toEqual([false, true]);
     await store.close();
+  });
+});
+
+// Puts are publishes whose acks come back on one inbox: each must still learn its own revision, an
+// unknown bucket is made again, and a key KV does not accept writes nothing.
+describe('the writer\'s puts', () => {
+  it('many in flight at once: each resolves with the revision the bucket holds for its key', async () => {
+    const writer = await ZoneWriter.open(nc);
+    const kv = await new Kvm(nc).open(buckets.zone);
+    const keys = Array.from({ length: 600 }, (_, i) => `svc.bulk.s${i}`);
+    const revisions = await Promise.all(keys.map((key, i) => writer.put(key, web(`10.96.3.${i % 250}`), [])));
+    expect(new Set(revisions).size).toBe(keys.length);
+    for (const [i, key] of keys.entries()) expect((await kv.get(key))?.revision).toBe(revisions[i]);
+  });
+
+  it('makes the bucket again when the bus lost it, and the entry is in the new one', async () => {
+    const writer = await ZoneWriter.open(nc);
+    await writer.put('svc.shop.before', web('10.96.0.20'), []);
+    await (await new Kvm(nc).open(buckets.zone)).destroy();
+    const revision = await writer.put('svc.shop.after', web('10.96.0.21'), []);
+    const kv = await new Kvm(nc).open(buckets.zone);
+    expect((await kv.get('svc.shop.after'))?.revision).toBe(revision);
+    expect(await kv.get('svc.shop.before')).toBeNull();
+  });
+
+  it.each(['', '.svc.shop', 'svc.shop.', 'svc.shop web', 'svc.shop.*'])('refuses the key %j and writes nothing', async (key) => {
+    const writer = await ZoneWriter.open(nc);
+    const kv = await new Kvm(nc).open(buckets.zone);
+    const before = (await kv.status()).values;
+    await expect(writer.put(key, web('10.96.0.22'), [])).rejects.toThrow(/invalid zone key/);
+    expect((await kv.status()).values).toBe(before);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { kubeadmCorefile } from './well-known.ts';
-import { parseCorefile, printCorefile, type Corefile, type Directive } from './index.ts';
+import { parseCorefile, type Corefile, type Directive } from './index.ts';
+import { printCorefile } from './printer.ts';
 
 // The tree without positions, to compare shapes in tables.
 interface Shape {

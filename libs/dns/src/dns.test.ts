@@ -7,13 +7,13 @@ import {
   encodeResponse,
   frameTcp,
   rcodeName,
-  rcodeNumber,
   readWireQuestion,
   shuffleAnswersOnWire,
   TcpMessageReader,
   uniformAnswers,
   type ResponseMessage,
 } from './index.ts';
+import { rcodeNumber } from './rcode.ts';
 
 const q = (name: string, type = 'A', extra: Partial<Packet> = {}): Buffer =>
   dnsPacket.encode({ type: 'query', id: 4242, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type: type as 'A', class: 'IN' }], ...extra });

@@ -1,5 +1,5 @@
 export type { RcodeName } from './rcode.ts';
-export { rcodeName, rcodeNumber } from './rcode.ts';
+export { rcodeName } from './rcode.ts';
 export type { NameError } from './name.ts';
 export { nameLabels } from './name.ts';
 export type { DnsQuery, QueryEdns, QueryError, DecodeResult } from './decode.ts';

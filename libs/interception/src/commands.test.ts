@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkSpec, chooseBackend, iptablesProgram, interfaceAddCommand, addressCommands, ownSavedLines, printCommand, restoreScript, ruleCommand, rulesFor, rulesOf, saveLine, RULE_COMMENT } from './index.ts';
+import { checkSpec, chooseBackend, iptablesProgram, interfaceAddCommand, addressCommands, ownSavedLines, printCommand, restoreScript, ruleCommand, rulesFor, rulesOf, saveLine, RULE_COMMENT } from './commands.ts';
 
 const spec = { interfaceName: 'halo-dns0', addresses: ['169.254.20.10', '10.96.0.10'], port: 53 };
 

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInterception, runCommand, type Runner } from './index.ts';
+import { createInterception, runCommand, type Runner } from './interception.ts';
 
 function canUseNetns(): string | null {
   if (process.getuid?.() !== 0) return 'not root: creating a network namespace needs root';

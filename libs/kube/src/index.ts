@@ -1,6 +1,6 @@
 export { loadKubeConfig } from './config.ts';
 export type { KubeConfigOptions } from './config.ts';
-export { createInformer, createInformerFromList, diffList, objectKey, compareResourceVersions } from './informer.ts';
+export { createInformer, objectKey } from './informer.ts';
 export type { Informer, InformerEvent, InformerOptions, ListDiff } from './informer.ts';
 export { createLeaderElection, leaseAction, nextLeaseSpec } from './leader-election.ts';
 export type { LeaderElection, LeaderElectionOptions, LeaseAction } from './leader-election.ts';

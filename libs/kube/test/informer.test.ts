@@ -4,7 +4,8 @@ import type { Watch } from '@kubernetes/client-node';
 import type { V1Service } from '@kubernetes/client-node';
 import { startKubeSim, waitFor } from '@halo/testing';
 import type { KubeSim } from '@halo/testing';
-import { createInformer, createInformerFromList, loadKubeConfig } from '../src/index.ts';
+import { createInformer, loadKubeConfig } from '../src/index.ts';
+import { createInformerFromList } from '../src/informer.ts';
 import type { Informer } from '../src/index.ts';
 
 const service = (name: string, namespace = 'shop'): V1Service => ({

@@ -1,5 +1,4 @@
 // Test helpers: an in-memory RecordSetSource, raw DNS over UDP/TCP (through @halo/testing's client), free ports.
-import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import type { Answer, DecodedPacket, Packet } from 'dns-packet';
 import type { RecordSet, ServiceRecordSet } from '@halo/zone';
@@ -39,16 +38,8 @@ export function service(namespace: string, name: string, extra: Partial<ServiceR
   ];
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+/** A free TCP port on 127.0.0.1 (@halo/testing's). */
+export { freePort } from '@halo/testing';
 
 let nextId = 1;
 export function query(name: string, type: string, extra: Partial<Packet> = {}): Buffer {

@@ -2,9 +2,9 @@ import net from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promises as dnsPromises } from 'node:dns';
 import { expect, it } from 'vitest';
 import { kubeadmCorefile } from '@halo/corefile';
+import { resolver as nodeResolver } from '@halo/testing';
 import { loadServer } from '../src/index.ts';
 import { MemoryRecordSets, service } from './helpers.ts';
 
@@ -29,8 +29,7 @@ it.skipIf(!free)('loads the kubeadm Corefile unchanged, answers, serves health/r
   const r = await loadServer(kubeadm, { context: { recordSets: new MemoryRecordSets([service('shop', 'web', { clusterIPs: ['10.96.0.10'] })]), resolvConf }, listen: { host: '127.0.0.1', port: 0 } });
   if (!r.ok) throw new Error(JSON.stringify(r.errors));
   try {
-    const resolver = new dnsPromises.Resolver({ timeout: 1000, tries: 1 });
-    resolver.setServers([`127.0.0.1:${r.server.addresses()[0].port}`]);
+    const resolver = nodeResolver(r.server.addresses()[0].port, { timeoutMs: 1000 });
     expect(await resolver.resolve4('web.shop.svc.cluster.local')).toEqual(['10.96.0.10']);
     expect((await fetch('http://127.0.0.1:8080/health')).status).toBe(200);
     expect((await fetch('http://127.0.0.1:8181/ready')).status).toBe(200);

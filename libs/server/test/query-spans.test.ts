@@ -2,7 +2,7 @@
 // chain, the fast path, a cache plugin's hit; UDP and TCP); without it, none.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { assertSpan, useInMemoryTracing, type InMemoryTracing } from '@halo/telemetry';
+import { assertSpan, useInMemoryTracing, type InMemoryTracing } from '@halo/testing';
 import { loadServer, type DnsServer } from '../src/index.ts';
 import { decode, MemoryRecordSets, query, service, tcpExchange, udpExchange } from './helpers.ts';
 

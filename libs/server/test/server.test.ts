@@ -1,7 +1,8 @@
-import { promises as dnsPromises } from 'node:dns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
+import type { Resolver } from 'node:dns/promises';
 import { kubeadmCorefile } from '@halo/corefile';
+import { resolver as nodeResolver } from '@halo/testing';
 import { validateCorefile, type DnsServer } from '../src/index.ts';
 import { decode, fastPathHits, MemoryRecordSets, opt, query, service, startServer, tcpExchange, udpExchange } from './helpers.ts';
 
@@ -36,7 +37,7 @@ afterAll(async () => {
 });
 
 describe('answers through a real resolver', () => {
-  const cases: [string, string, (r: dnsPromises.Resolver, name: string) => Promise<unknown>, unknown][] = [
+  const cases: [string, string, (r: Resolver, name: string) => Promise<unknown>, unknown][] = [
     ['A of a ClusterIP service', 'web.shop.svc.cluster.local', (r, n) => r.resolve4(n), ['10.96.0.10']],
     ['A in mixed case', 'WEB.Shop.svc.cluster.local', (r, n) => r.resolve4(n), ['10.96.0.10']],
     ['SRV of a named port', '_http._tcp.web.shop.svc.cluster.local', (r, n) => r.resolveSrv(n), [{ name: 'web.shop.svc.cluster.local', port: 80, priority: 0, weight: 100, type: 'SRV' }]],
@@ -44,14 +45,12 @@ describe('answers through a real resolver', () => {
     ['PTR of a ClusterIP', '10.0.96.10.in-addr.arpa', (r, n) => r.resolvePtr(n), ['web.shop.svc.cluster.local']],
   ];
   it.each(cases)('%s', async (_label, name, ask, expected) => {
-    const r = new dnsPromises.Resolver({ timeout: 1000, tries: 1 });
-    r.setServers([`127.0.0.1:${port}`]);
+    const r = nodeResolver(port, { timeoutMs: 1000 });
     expect(await ask(r, name)).toEqual(expected);
   });
 
   it('NXDOMAIN for a missing service', async () => {
-    const r = new dnsPromises.Resolver({ timeout: 1000, tries: 1 });
-    r.setServers([`127.0.0.1:${port}`]);
+    const r = nodeResolver(port, { timeoutMs: 1000 });
     await expect(r.resolve4('nope.shop.svc.cluster.local')).rejects.toMatchObject({ code: 'ENOTFOUND' });
   });
 
@@ -59,8 +58,7 @@ describe('answers through a real resolver', () => {
     const udp = decode(await udpExchange(port, query('big.shop.svc.cluster.local', 'A')));
     expect(udp.flag_tc).toBe(true);
     expect(udp.answers?.length).toBeLessThan(60);
-    const r = new dnsPromises.Resolver({ timeout: 2000, tries: 1 });
-    r.setServers([`127.0.0.1:${port}`]);
+    const r = nodeResolver(port, { timeoutMs: 2000 });
     expect((await r.resolve4('big.shop.svc.cluster.local')).sort()).toEqual([...many].sort());
   });
 });

@@ -1,4 +1,4 @@
-export { startTelemetry, isTracingConfigured, isQueryTracingConfigured } from './sdk.ts';
+export { startTelemetry, isTracingConfigured } from './sdk.ts';
 export type { Telemetry, TelemetryOptions } from './sdk.ts';
 export { tracer, injectTrace, extractTrace, TRACER_NAME } from './tracing.ts';
 export type { TraceCarrier } from './tracing.ts';
@@ -11,5 +11,3 @@ export type { ProgrammingLatencySummary, ProgrammingLatencyOptions } from './pro
 export { startAdminServer, adminResponse } from './admin-server.ts';
 export type { AdminServer, AdminServerOptions, AdminResponse } from './admin-server.ts';
 export * from './semconv.ts';
-export { useInMemoryTracing, assertSpan, spanMismatches, InMemorySpanExporter } from './in-memory-tracing.ts';
-export type { InMemoryTracing, ExpectedSpan, ReadableSpan } from './in-memory-tracing.ts';

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createServer } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { trace } from '@opentelemetry/api';
-import { isQueryTracingConfigured, startTelemetry, tracer } from '../src/index.ts';
+import { startTelemetry, tracer } from '../src/index.ts';
+import { isQueryTracingConfigured } from '../src/sdk.ts';
 
 const VARS = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_TRACES_EXPORTER', 'OTEL_BSP_SCHEDULE_DELAY', 'OTEL_TRACES_SAMPLER', 'OTEL_SERVICE_NAME'];
 

@@ -2,21 +2,18 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connect, headers } from '@nats-io/transport-node';
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
-import { startNatsServer } from '@halo/testing';
-import type { NatsServer } from '@halo/testing';
+import { startNatsServer, useInMemoryTracing, assertSpan } from '@halo/testing';
+import type { InMemoryTracing, NatsServer } from '@halo/testing';
 import {
   ATTR_MESSAGING_DESTINATION_NAME,
   ATTR_MESSAGING_OPERATION_TYPE,
   ATTR_MESSAGING_SYSTEM,
-  assertSpan,
   extractTrace,
   injectTrace,
   tracer,
-  useInMemoryTracing,
   withProcessSpan,
   withSendSpan,
 } from '../src/index.ts';
-import type { InMemoryTracing } from '../src/index.ts';
 
 describe('trace context across NATS', () => {
   let server: NatsServer;

@@ -132,6 +132,31 @@ export function pipelineTcp(server: DnsServerAddress, messages: readonly Buffer[
   });
 }
 
+/**
+ * Sends bytes and waits for no answer, for input a server may rightly ignore (malformed, truncated).
+ * UDP: each message one datagram, from one socket. TCP: the bytes exactly as given, no length prefix
+ * added (frame them yourself, or not), on one connection that is then closed; resolves when the server
+ * has closed it too, or after timeoutMs.
+ */
+export function sendWire(server: DnsServerAddress, messages: readonly Buffer[], options: { tcp?: boolean; timeoutMs?: number } = {}): Promise<void> {
+  const host = server.host ?? '127.0.0.1';
+  const timeoutMs = options.timeoutMs ?? 2_000;
+  if (!options.tcp) {
+    const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    const sent = messages.map((m) => new Promise<void>((resolve) => socket.send(m, server.port, host, () => resolve())));
+    return Promise.all(sent).then(() => {
+      socket.close();
+    });
+  }
+  return new Promise((resolve) => {
+    const socket = connect({ host, port: server.port }, () => socket.end(Buffer.concat(messages)));
+    socket.on('data', () => undefined); // whatever the server says to garbage is not the point
+    socket.on('error', () => resolve());
+    socket.on('close', () => resolve());
+    socket.setTimeout(timeoutMs, () => socket.destroy());
+  });
+}
+
 /** Node's real resolver (c-ares) pointed at 127.0.0.1:port, with one try and a short timeout. */
 export function resolver(port: number, options: { timeoutMs?: number; tries?: number } = {}): dns.Resolver {
   const r = new dns.Resolver({ timeout: options.timeoutMs ?? 2_000, tries: options.tries ?? 1 });

@@ -1,4 +1,4 @@
-// A DNS server double for tests: answers on 127.0.0.1 (UDP and TCP on one port) whatever the test
+// A DNS server double for tests: answers on 127.0.0.1 or a given address (UDP and TCP on one port) whatever the test
 // says, and remembers what it was asked (CoreDNS's plugin/pkg/dnstest plays this part).
 import dgram from 'node:dgram';
 import net from 'node:net';
@@ -20,24 +20,42 @@ export function reply(query: DecodedPacket, answers: Packet['answers'] = [], rco
   return { type: 'response', id: query.id, flags: dnsPacket.RECURSION_AVAILABLE | rcode | extraFlags, questions: query.questions, answers };
 }
 
-export async function startTestUpstream(answer: (q: DecodedPacket, transport: 'udp' | 'tcp') => Reply): Promise<TestUpstream> {
+export interface TestUpstreamOptions {
+  /** The address to listen on (default 127.0.0.1; an IPv6 one listens on udp6). */
+  host?: string;
+  /** A fixed port (e.g. to come back where a stopped double was); default a free one. */
+  port?: number;
+}
+
+export async function startTestUpstream(answer: (q: DecodedPacket, transport: 'udp' | 'tcp') => Reply, options: TestUpstreamOptions = {}): Promise<TestUpstream> {
+  const host = options.host ?? '127.0.0.1';
   for (let attempt = 0; ; attempt++) {
-    const udp = dgram.createSocket('udp4');
-    await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+    const udp = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    const bound = await new Promise<Error | null>((resolve) => {
+      udp.once('error', resolve);
+      udp.bind(options.port ?? 0, host, () => resolve(null));
+    });
+    if (bound) throw new TestingError('no-port', `UDP ${host}:${options.port ?? 0}: ${bound.message}`);
     const port = udp.address().port;
     const tcp = net.createServer();
     const listening = await new Promise<boolean>((resolve) => {
       tcp.once('error', () => resolve(false));
-      tcp.listen(port, '127.0.0.1', () => resolve(true));
+      tcp.listen(port, host, () => resolve(true));
     });
     if (!listening) {
       udp.close();
+      if (options.port !== undefined) throw new TestingError('no-port', `TCP ${host}:${port} is taken`);
       if (attempt > 20) throw new TestingError('no-port', 'no port free for both UDP and TCP');
       continue;
     }
     const seen: TestUpstream['seen'] = [];
     const handle = async (msg: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | null> => {
-      const q = dnsPacket.decode(msg);
+      let q: DecodedPacket;
+      try {
+        q = dnsPacket.decode(msg);
+      } catch {
+        return null; // not a DNS message: nothing to answer (a resolver would say FORMERR; a double need not)
+      }
       const question = q.questions?.[0];
       seen.push({ name: question?.name ?? '', type: question?.type ?? '', transport, rd: q.flag_rd });
       const r = await answer(q, transport);
@@ -67,7 +85,7 @@ export async function startTestUpstream(answer: (q: DecodedPacket, transport: 'u
       });
     });
     return {
-      host: '127.0.0.1',
+      host,
       port,
       seen,
       close: async () => {

@@ -9,10 +9,12 @@ export { startNatsServer, startNatsCluster, findNatsServer } from './nats-server
 export type { NatsServer, NatsServerOptions, NatsCluster, NatsClusterOptions } from './nats-server.ts';
 export { startJaeger, findJaeger, referenceJaegerPath, jaegerMissingMessage, JAEGER_VERSION } from './jaeger.ts';
 export type { Jaeger, JaegerOptions } from './jaeger.ts';
-export { query, exchange, exchangeWire, pipelineTcp, encodeQuery, resolver } from './dns-client.ts';
+export { query, exchange, exchangeWire, pipelineTcp, sendWire, encodeQuery, resolver } from './dns-client.ts';
 export type { QueryOptions, DnsServerAddress, DnsResponse } from './dns-client.ts';
 export { reply, startTestUpstream } from './dns-upstream.ts';
-export type { Reply, TestUpstream } from './dns-upstream.ts';
+export type { Reply, TestUpstream, TestUpstreamOptions } from './dns-upstream.ts';
 // kube-sim: a Kubernetes API server double (tools/kube-sim), re-exported so tests need one import.
 export { startKubeSim } from '@halo/kube-sim';
 export type { KubeSim, KubeSimOptions } from '@halo/kube-sim';
+export { useInMemoryTracing, assertSpan, spanMismatches, InMemorySpanExporter } from './tracing.ts';
+export type { InMemoryTracing, ExpectedSpan, ReadableSpan } from './tracing.ts';

@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import * as dnsPacket from 'dns-packet';
 import type { Packet } from 'dns-packet';
-import { encodeQuery, exchangeWire, freePort, pipelineTcp, query, reply, resolver, startTestUpstream } from '../src/index.ts';
+import { encodeQuery, exchangeWire, freePort, pipelineTcp, query, reply, resolver, sendWire, startTestUpstream, waitFor } from '../src/index.ts';
 
 // A tiny authoritative server: example.test. A 192.0.2.1, everything else NXDOMAIN.
 function answer(request: Packet, tcp: boolean): Buffer {
@@ -98,6 +98,38 @@ describe('raw exchanges', () => {
       const replies = await pipelineTcp({ port: upstream.port }, [1, 2, 3].map((id) => encodeQuery(`q${id}.test`, 'A', { id })));
       expect(replies.map((r) => r.readUInt16BE(0)).sort()).toEqual([1, 2, 3]);
       expect(upstream.seen.map((s) => s.transport)).toEqual(['tcp', 'tcp', 'tcp']);
+    } finally {
+      await upstream.close();
+    }
+  });
+
+  it.each([false, true])('sendWire (tcp=%s) delivers bytes as given and waits for no answer; the upstream ignores garbage', async (tcp) => {
+    const upstream = await startTestUpstream(() => 'drop');
+    try {
+      const good = encodeQuery('seen.test', 'A', { id: 9 });
+      const garbage = Buffer.from([1, 2, 3]);
+      // TCP takes the bytes unframed: frame the good one, leave the garbage as it is, at the end.
+      const frame = (m: Buffer) => Buffer.concat([Buffer.from([m.length >> 8, m.length & 255]), m]);
+      await sendWire({ port: upstream.port }, tcp ? [frame(good), garbage] : [garbage, good], { tcp, timeoutMs: 500 });
+      await waitFor(() => upstream.seen.length === 1, { timeoutMs: 2_000, message: 'the upstream never saw the query' });
+      expect(upstream.seen).toEqual([{ name: 'seen.test', type: 'A', transport: tcp ? 'tcp' : 'udp', rd: true }]);
+    } finally {
+      await upstream.close();
+    }
+  });
+});
+
+describe('startTestUpstream', () => {
+  it('listens on a given address and port, UDP and TCP, and says when that port is taken', async () => {
+    const port = await freePort({ udp: true });
+    const upstream = await startTestUpstream((q) => reply(q, [{ type: 'A', name: 'web.test', ttl: 5, data: '192.0.2.7' }]), { host: '127.0.0.2', port });
+    try {
+      expect(upstream).toMatchObject({ host: '127.0.0.2', port });
+      for (const tcp of [false, true]) {
+        const r = await query({ host: '127.0.0.2', port }, 'web.test', 'A', { tcp });
+        expect(r.answers?.map((a) => ('data' in a ? a.data : null))).toEqual(['192.0.2.7']);
+      }
+      await expect(startTestUpstream(() => 'drop', { host: '127.0.0.2', port })).rejects.toMatchObject({ code: 'no-port' });
     } finally {
       await upstream.close();
     }

@@ -1,2 +1,2 @@
-export { bindUdp, MAX_QUERY, nativeUdp, udpIo } from './udp.ts';
+export { bindUdp, udpIo } from './udp.ts';
 export type { UdpEndpoint, UdpHandler, UdpIo, UdpOptions, UdpPeer } from './udp.ts';

@@ -2,7 +2,8 @@
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bindUdp, MAX_QUERY, nativeUdp, udpIo, type UdpEndpoint, type UdpHandler, type UdpIo } from '../src/index.ts';
+import { bindUdp, udpIo, type UdpEndpoint, type UdpHandler, type UdpIo } from '../src/index.ts';
+import { MAX_QUERY, nativeUdp } from '../src/udp.ts';
 
 const open: UdpEndpoint[] = [];
 const clients: dgram.Socket[] = [];

@@ -14,15 +14,13 @@ export { defaultZoneOptions, isZoneError } from './types.ts';
 export {
   namespaceRecordSet,
   podRecordSet,
-  recordSetKey,
   recordSetsEqual,
   serviceNameLabel,
   serviceRecordSet,
 } from './record-set.ts';
-export { namesOf } from './names-of.ts';
+export { namesOf, namesTouched } from './names-of.ts';
 export { validateZoneOptions } from './options.ts';
 export type { LabelRequirement, LabelSelector } from './labels.ts';
-export { labelsMatch, parseLabelSelector } from './labels.ts';
 export { reverseName } from './names.ts';
 export type { AnswerOptions } from './zone-index.ts';
 export { ZoneIndex, dnsSchemaVersion } from './zone-index.ts';

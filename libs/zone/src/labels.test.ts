@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isZoneError, labelsMatch, parseLabelSelector } from './index.ts';
+import { isZoneError } from './index.ts';
+import { labelsMatch, parseLabelSelector } from './labels.ts';
 
 describe('label selectors', () => {
   it.each([

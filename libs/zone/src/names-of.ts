@@ -1,4 +1,5 @@
-// The names a record set answers for: what the watcher publishes on change so caches drop them.
+// The names a record set answers for, and the names a change touches: what the watcher publishes on
+// halo.zone.changed and what an answerer drops its pre-encoded answers for. One definition for both.
 import { contributionOf } from './contribution.ts';
 import { canonicalName, dashedIP, isReverseZone, reverseName } from './names.ts';
 import type { RecordSet, ZoneOptions } from './types.ts';
@@ -26,4 +27,14 @@ export function namesOf(rs: RecordSet, options: ZoneOptions): string[] {
     if (name && reverseZones.some((z) => name === z || name.endsWith(`.${z}`))) out.add(name);
   }
   return [...out];
+}
+
+/**
+ * The names a change of one key touches: every name the old record set answered for and every name the
+ * new one does (either may be absent: a create, a delete), each once, the old one's first.
+ */
+export function namesTouched(previous: RecordSet | null | undefined, next: RecordSet | null | undefined, options: ZoneOptions): string[] {
+  const names = new Set(previous ? namesOf(previous, options) : []);
+  if (next) for (const name of namesOf(next, options)) names.add(name);
+  return [...names];
 }

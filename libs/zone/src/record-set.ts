@@ -14,17 +14,6 @@ import type {
 export const serviceNameLabel = 'kubernetes.io/service-name';
 const tolerateUnreadyAnnotation = 'service.alpha.kubernetes.io/tolerate-unready-endpoints';
 
-export function recordSetKey(rs: RecordSet): string {
-  switch (rs.kind) {
-    case 'Service':
-      return `svc.${rs.namespace}.${rs.name}`;
-    case 'Namespace':
-      return `ns.${rs.name}`;
-    case 'Pod':
-      return `pod.${rs.namespace}.${rs.name}`;
-  }
-}
-
 function protocolOf(p: string | undefined): ServicePort['protocol'] | null {
   const v = p ?? 'TCP';
   return v === 'TCP' || v === 'UDP' || v === 'SCTP' ? v : null;

@@ -394,3 +394,24 @@ describe('fallthrough', () => {
     expect(rr?.type === 'SOA' && rr.data.serial).toBe(idx.serial);
   });
 });
+
+describe('ZoneIndex as the holder of each key’s record set', () => {
+  it('gives back what a key holds, and the record sets of a namespace', () => {
+    const idx = indexOf({}, [svcSet({ ns: 'other', name: 'db', clusterIP: '10.96.1.11' })]);
+    const web = idx.get('svc.shop.web');
+    expect(web).toMatchObject({ kind: 'Service', namespace: 'shop', name: 'web' });
+    expect([...idx.recordSetsIn('other')].map((rs) => rs.name).sort()).toEqual(['db', 'web']);
+    idx.delete('svc.shop.web');
+    expect(idx.get('svc.shop.web')).toBeUndefined();
+    expect(idx.get('zone.complete')).toBeUndefined();
+  });
+
+  it('holds the newest of two equal record sets put under a key (the one its source keeps)', () => {
+    const idx = indexOf();
+    const [[, again]] = keyed([svcSet({ name: 'lonely', clusterIP: '10.96.0.12', ports: [{ name: 'http', port: 80 }] })]) as [[string, RecordSet]];
+    const before = idx.serial;
+    idx.put('svc.shop.lonely', again);
+    expect(idx.get('svc.shop.lonely')).toBe(again);
+    expect(idx.serial).toBe(before);
+  });
+});

@@ -157,13 +157,27 @@ export class ZoneIndex {
     return this.#held.size;
   }
 
+  /** The record set a key holds: the index is its one holder in an answerer (no other map keeps it). */
+  get(key: string): RecordSet | undefined {
+    return this.#held.get(key)?.rs;
+  }
+
+  /** The record sets (Services, Pods) of a namespace, in the order they were put. */
+  *recordSetsIn(namespace: string): Iterable<RecordSet> {
+    for (const held of this.#held.values()) if (held.rs.kind !== 'Namespace' && held.rs.namespace === namespace) yield held.rs;
+  }
+
   #changed(): void {
     this.#serial = Math.max((this.#serial + 1) >>> 0, Math.floor(this.#clock() / 1000) >>> 0);
   }
 
   put(key: string, rs: RecordSet): void {
     const old = this.#held.get(key);
-    if (old && recordSetsEqual(old.rs, rs)) return;
+    if (old && recordSetsEqual(old.rs, rs)) {
+      // Hold the newest object, the one the source keeps too, rather than an equal copy beside it.
+      old.rs = rs;
+      return;
+    }
     if (old) this.#remove(key, old);
     const namespace = rs.kind === 'Namespace' ? rs.name.toLowerCase() : null;
     const matched = namespace === null ? false : this.#namespaceMatches(namespace);

@@ -1,7 +1,7 @@
 // A small cluster as Kubernetes objects, turned into record sets the way the watcher does it.
 import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
 import type { Answer } from 'dns-packet';
-import { isZoneError, namespaceRecordSet, podRecordSet, recordSetKey, serviceRecordSet } from '../src/index.ts';
+import { isZoneError, namespaceRecordSet, podRecordSet, serviceRecordSet } from '../src/index.ts';
 import type { RecordSet, ZoneAnswer } from '../src/index.ts';
 
 interface SvcSpec {
@@ -119,8 +119,12 @@ export function demoCluster(): RecordSet[] {
   ];
 }
 
+/**
+ * Each record set under the key the bus gives it (`zoneKey` of @halo/bus, which this lib cannot import), so
+ * a test can replace or delete one by key; the index itself treats keys as opaque.
+ */
 export function keyed(sets: RecordSet[]): [string, RecordSet][] {
-  return sets.map((rs) => [recordSetKey(rs), rs]);
+  return sets.map((rs) => [rs.kind === 'Service' ? `svc.${rs.namespace}.${rs.name}` : rs.kind === 'Namespace' ? `ns.${rs.name}` : `pod.${rs.namespace}.${rs.name}`, rs]);
 }
 
 /** One record as a line, zone-file style, so tables read like dig output. */

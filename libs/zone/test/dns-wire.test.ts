@@ -1,48 +1,39 @@
-// The index's answers on the wire: a tiny UDP server encodes them with dns-packet, and Node's own
-// resolver (c-ares) asks. Shows the records are well-formed for a real client, NXDOMAIN/NODATA included.
-import { createSocket } from 'node:dgram';
-import type { Socket } from 'node:dgram';
-import { Resolver } from 'node:dns/promises';
+// The index's answers on the wire: @halo/testing's server double encodes them with dns-packet, and Node's
+// own resolver (c-ares) asks. Shows the records are well-formed for a real client, NXDOMAIN/NODATA included.
 import dnsPacket from 'dns-packet';
+import type { Resolver } from 'node:dns/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolver as resolverAt, startTestUpstream, type TestUpstream } from '@halo/testing';
 import { defaultZoneOptions, ZoneIndex } from '../src/index.ts';
 import { demoCluster, keyed } from './cluster.ts';
 
 const rcodes = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3, REFUSED: 5 } as const;
 
-let socket: Socket;
+let server: TestUpstream;
 let resolver: Resolver;
 
 beforeAll(async () => {
   const idx = new ZoneIndex(defaultZoneOptions({ pods: 'insecure' }));
   for (const [k, rs] of keyed(demoCluster())) idx.put(k, rs);
-  socket = createSocket('udp4');
-  socket.on('message', (msg, rinfo) => {
-    const query = dnsPacket.decode(msg);
+  server = await startTestUpstream((query) => {
     const q = query.questions?.[0];
-    if (!q) return;
+    if (!q) return 'drop';
     const a = idx.answer({ name: q.name, type: q.type });
     const rcode = a ? rcodes[a.rcode] : rcodes.REFUSED;
-    const flags = dnsPacket.AUTHORITATIVE_ANSWER * (a?.authoritative ? 1 : 0) | rcode;
-    const reply = dnsPacket.encode({
+    return {
       type: 'response',
       id: query.id ?? 0,
-      flags,
+      flags: (dnsPacket.AUTHORITATIVE_ANSWER * (a?.authoritative ? 1 : 0)) | rcode,
       questions: [q],
       answers: a?.answers ?? [],
       authorities: a?.authorities ?? [],
       additionals: a?.additionals ?? [],
-    });
-    socket.send(reply, rinfo.port, rinfo.address);
+    };
   });
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  resolver = new Resolver({ timeout: 2000, tries: 1 });
-  resolver.setServers([`127.0.0.1:${socket.address().port}`]);
+  resolver = resolverAt(server.port);
 });
 
-afterAll(() => {
-  socket.close();
-});
+afterAll(() => server.close());
 
 const S = 'shop.svc.cluster.local';
 

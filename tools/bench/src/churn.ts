@@ -4,6 +4,7 @@
 // to the new answer at one DNS server or many, each of which held the old answer just before.
 import { performance } from 'node:perf_hooks';
 import { DiscoveryV1Api, type V1EndpointSlice } from '@kubernetes/client-node';
+import { zoneKey } from '@halo/bus';
 import { loadKubeConfig } from '@halo/kube';
 import { query } from '@halo/testing';
 import type { ServerAddress } from './reference-servers.ts';
@@ -19,7 +20,7 @@ export function churnName(slot: number, zone = 'cluster.local'): string {
 
 /** The KV key the watcher writes for it. */
 export function churnKey(slot: number): string {
-  return `svc.${churnNamespace}.${serviceOf(slot)}`;
+  return zoneKey({ kind: 'Service', namespace: churnNamespace, name: serviceOf(slot) });
 }
 
 /** Where a Service's endpoint is after its n-th move: 10.240-254.x.y, outside the generated pod range. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readConfig, usage } from './config.ts';
 
 const answererDefaults = { durationSeconds: 20, warmupSeconds: 3, answerers: 2, services: 10_000, endpoints: 100_000, outstanding: 100, noKnot: false, noCoredns: false, from: 'bundle' };
-const scaleDefaults = { services: 10_000, endpoints: 100_000, answerers: 2, leaseSeconds: 15, churnRate: 100, churnSeconds: 60, caches: 50, subscribers: 500, fanoutChanges: 50, coredns: undefined, noCoredns: false, noApiserver: false };
+const scaleDefaults = { services: 10_000, endpoints: 100_000, answerers: 2, leaseSeconds: 15, churnRate: 100, churnSeconds: 60, caches: 50, subscribers: 500, fanoutChanges: 50, coredns: undefined, noCoredns: false, noApiserver: false, steps: ['cold', 'memory', 'takeover', 'churn', 'fanout'] };
 const cacheDefaults = { durationSeconds: 20, warmupSeconds: 3, answerers: 2, services: 1_000, endpoints: 10_000, outstanding: 100, hot: 2_000, changes: 200, staleChanges: 3, from: 'bundle' };
 
 describe('readConfig', () => {
@@ -24,6 +24,9 @@ describe('readConfig', () => {
       { benchmark: 'scale', options: { ...scaleDefaults, services: 1_000, endpoints: 10_000, leaseSeconds: 4, churnRate: 20, churnSeconds: 5, caches: 3, subscribers: 0, fanoutChanges: 10, noCoredns: true, noApiserver: true } },
     ],
     [['scale', '--coredns', '/opt/coredns'], { benchmark: 'scale', options: { ...scaleDefaults, coredns: '/opt/coredns' } }],
+    [['scale', '--steps', 'cold'], { benchmark: 'scale', options: { ...scaleDefaults, steps: ['cold'] } }],
+    // Run in their own order, whatever the order typed; a repeat counts once.
+    [['scale', '--steps', 'fanout, takeover,cold,takeover'], { benchmark: 'scale', options: { ...scaleDefaults, steps: ['cold', 'takeover', 'fanout'] } }],
   ])('reads %j', (argv, config) => {
     expect(readConfig(argv)).toEqual({ ok: true, config });
   });
@@ -41,6 +44,8 @@ describe('readConfig', () => {
     [['answerer', '--duration'], /^Option '--duration <value>' argument missing\nUsage:/],
     [['scale', '--lease', '0'], /^--lease: a whole number ≥ 1, got "0"$/],
     [['scale', '--fanout-changes', '201'], /^--fanout-changes: at most 200/],
+    [['scale', '--steps', 'cold,relist'], /^--steps: a comma-separated list of cold, memory, takeover, churn, fanout; got "relist"$/],
+    [['scale', '--steps', ''], /^--steps: a comma-separated list of cold, memory, takeover, churn, fanout; got ""$/],
   ])('refuses %j', (argv, message) => {
     const r = readConfig(argv);
     expect(r).toMatchObject({ ok: false, message: expect.stringMatching(message) });

@@ -11,6 +11,10 @@ export type BenchConfig =
   | { benchmark: 'startup'; options: StartupBenchOptions }
   | { benchmark: 'scale'; options: ScaleBenchOptions };
 
+/** The steps of the scale benchmark, in the order they run. */
+export const scaleSteps = ['cold', 'memory', 'takeover', 'churn', 'fanout'] as const;
+export type ScaleStep = (typeof scaleSteps)[number];
+
 export const usage = `Usage: npm run bench -- <answerer|cache|startup|scale> [options]
   answerer   dnsperf against the answerer pool serving a generated cluster, against knot serving
              the same names (where knotd is installed) and CoreDNS reading the same kube-sim (where
@@ -45,7 +49,9 @@ export const usage = `Usage: npm run bench -- <answerer|cache|startup|scale> [op
   --caches N        scale: node caches (processes) for the fan-out (default 50)
   --subscribers N   scale: lightweight subscribers of halo.zone.changed (default 500; 0 skips)
   --fanout-changes N scale: changes timed in each fan-out step (default 50, at most 200)
-  --no-apiserver    scale: skip the memory step against a real kube-apiserver (tools/control-plane)`;
+  --no-apiserver    scale: skip the memory step against a real kube-apiserver (tools/control-plane)
+  --steps LIST      scale: the steps to run, comma-separated, of cold,memory,takeover,churn,fanout
+                    (default all; the cold start of ours always runs: the other steps use its processes)`;
 
 export function readConfig(argv: string[]): ConfigResult<BenchConfig> {
   const flags = readFlags(
@@ -72,6 +78,7 @@ export function readConfig(argv: string[]): ConfigResult<BenchConfig> {
       subscribers: { type: 'string' },
       'fanout-changes': { type: 'string' },
       'no-apiserver': { type: 'boolean' },
+      steps: { type: 'string' },
     },
     usage,
     { positionals: true },
@@ -113,9 +120,11 @@ export function readConfig(argv: string[]): ConfigResult<BenchConfig> {
   if (fanoutChanges > 200) return { ok: false, message: '--fanout-changes: at most 200 (one moving Service each)' };
   if (benchmark === 'scale') {
     const { services, endpoints, answerers } = common;
+    const steps = readSteps(values.steps);
+    if (!steps.ok) return steps;
     return {
       ok: true,
-      config: { benchmark, options: { services, endpoints, answerers, leaseSeconds, churnRate, churnSeconds, caches, subscribers, fanoutChanges, coredns: values.coredns, noCoredns: values['no-coredns'] === true, noApiserver: values['no-apiserver'] === true } },
+      config: { benchmark, options: { services, endpoints, answerers, leaseSeconds, churnRate, churnSeconds, caches, subscribers, fanoutChanges, coredns: values.coredns, noCoredns: values['no-coredns'] === true, noApiserver: values['no-apiserver'] === true, steps: steps.value } },
     };
   }
   return {
@@ -124,6 +133,15 @@ export function readConfig(argv: string[]): ConfigResult<BenchConfig> {
       benchmark === 'answerer'
         ? { benchmark, options: { ...common, noKnot: values['no-knot'] === true, noCoredns: values['no-coredns'] === true, coredns: values.coredns, from } } : { benchmark, options: { ...common, hot, changes, staleChanges, from } },
   };
+}
+
+/** The scale steps named in `--steps` (all when not given), in the order they run, or the first unknown one. */
+function readSteps(text: string | undefined): Parsed<ScaleStep[]> {
+  if (text === undefined) return { ok: true, value: [...scaleSteps] };
+  const named = text.split(',').map((s) => s.trim());
+  const unknown = named.find((s) => !(scaleSteps as readonly string[]).includes(s));
+  if (unknown !== undefined) return { ok: false, message: `--steps: a comma-separated list of ${scaleSteps.join(', ')}; got "${unknown}"` };
+  return { ok: true, value: scaleSteps.filter((s) => named.includes(s)) };
 }
 
 /** Whole numbers read from their flags (`[flag, default, least]` for each), or the first one that is not. */

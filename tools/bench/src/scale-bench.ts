@@ -12,6 +12,7 @@ import { KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-n
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Kvm, type KV } from '@nats-io/kv';
 import { buckets, decodeZoneComplete, zoneCompleteKey } from '@halo/bus';
+import type { ScaleStep } from './config.ts';
 import { corednsCorefile, findCoredns } from './coredns.ts';
 import { findControlPlaneBinaries, startControlPlane } from '@halo/control-plane';
 import { loadKubeConfig } from '@halo/kube';
@@ -45,6 +46,8 @@ export interface ScaleBenchOptions {
   noCoredns?: boolean;
   /** Skip the memory step against a real kube-apiserver (tools/control-plane). */
   noApiserver?: boolean;
+  /** The steps to run (default all). Our cold start runs always: every other step uses its processes. */
+  steps?: readonly ScaleStep[];
 }
 
 /** Seconds from the cold start, or undefined when it did not happen. */
@@ -55,6 +58,8 @@ export interface ColdStart {
   /** The watcher's initial write: record sets written and milliseconds from its first write to the marker. */
   initialWrites?: number;
   initialWriteMs?: number;
+  /** The watcher's CPU time over that write (steadier than the wall time on a shared machine). */
+  initialWriteCpuMs?: number;
   zoneComplete: At;
   firstAnswererReady: At;
   allAnswerersReady: At;
@@ -211,6 +216,12 @@ class ScaleSystem {
     return decoded.ok ? decoded.value : null;
   }
 
+  /** Stops one child before the rest. */
+  async dismiss(child: ChildHandle): Promise<void> {
+    await child.kill('SIGTERM');
+    this.children.splice(this.children.indexOf(child), 1);
+  }
+
   async stop(): Promise<void> {
     for (const child of [...this.children].reverse()) {
       const killer = setTimeout(() => void child.kill('SIGKILL'), 8_000);
@@ -230,6 +241,7 @@ export async function benchScale(options: ScaleBenchOptions, log: Log): Promise<
   const lastService = prepared.cluster.services.filter((s) => !s.headless).at(-1);
   const lastName = lastService ? serviceName(prepared.cluster, lastService) : churnName(churnSlots - 1);
 
+  const steps = new Set(options.steps ?? ['cold', 'memory', 'takeover', 'churn', 'fanout']);
   const system = new ScaleSystem();
   const report: ScaleReport = { options, coldStart: { informersSynced: undefined, zoneComplete: undefined, firstAnswererReady: undefined, allAnswerersReady: undefined, lastServiceAnswers: undefined }, memory: [], fanout: [], notes };
   try {
@@ -260,6 +272,7 @@ export async function benchScale(options: ScaleBenchOptions, log: Log): Promise<
       informersSynced: seconds(t0, await lineTime(watcher, /"msg":"informers synced"/, 1_000)),
       initialWrites: zoneLine ? Number(logField(zoneLine, 'writes')) : undefined,
       initialWriteMs: zoneLine ? Number(logField(zoneLine, 'ms')) : undefined,
+      initialWriteCpuMs: zoneLine ? Number(logField(zoneLine, 'cpuMs')) : undefined,
       zoneComplete: seconds(t0, await complete),
       firstAnswererReady: readyAt.length > 0 ? seconds(t0, Math.min(...readyAt)) : undefined,
       allAnswerersReady: readyAt.length === answerers.length ? seconds(t0, Math.max(...readyAt)) : undefined,
@@ -269,8 +282,9 @@ export async function benchScale(options: ScaleBenchOptions, log: Log): Promise<
 
     // CoreDNS on the same kube-sim, alone (after ours, not competing for the CPU).
     let coredns: ChildHandle | undefined;
-    const binary = options.noCoredns ? undefined : findCoredns(options.coredns);
-    if (!binary && !options.noCoredns) notes.push('CoreDNS not found (tools/reference/build.sh coredns, or --coredns PATH): measured ours alone');
+    const wantCoredns = !options.noCoredns && (steps.has('cold') || steps.has('memory'));
+    const binary = wantCoredns ? findCoredns(options.coredns) : undefined;
+    if (!binary && wantCoredns) notes.push('CoreDNS not found (tools/reference/build.sh coredns, or --coredns PATH): measured ours alone');
     if (binary) {
       const ports = { dns: await freePort({ udp: true }), health: await freePort(), ready: await freePort(), metrics: await freePort() };
       const file = join(prepared.dir, 'coredns.Corefile');
@@ -284,28 +298,31 @@ export async function benchScale(options: ScaleBenchOptions, log: Log): Promise<
     }
 
     // 2. Memory across an API server restart: every watch ends, informers list everything again.
-    const pids = new Map<string, number>([['watcher', watcher.pid], ...answerers.map((a, i): [string, number] => [`answerer-${i}`, a.pid])]);
-    if (coredns) pids.set('coredns', coredns.pid);
-    log('memory: settling before an API server restart (kube-sim SIGHUP)…');
-    const before = await settledMemory(pids, 5_000, 60_000);
-    process.kill(system.kubeSim.pid, 'SIGHUP');
-    const after = await settledMemory(pids, 15_000, 120_000);
-    report.memory = [...pids.keys()].map((name) => ({ name: `${name} (kube-sim)`, beforeBytes: before.get(name)?.last, peakBytes: after.get(name)?.peak, afterBytes: after.get(name)?.last }));
-    if (coredns) {
-      await coredns.kill('SIGTERM');
-      system.children.splice(system.children.indexOf(coredns), 1);
+    if (steps.has('memory')) {
+      const pids = new Map<string, number>([['watcher', watcher.pid], ...answerers.map((a, i): [string, number] => [`answerer-${i}`, a.pid])]);
+      if (coredns) pids.set('coredns', coredns.pid);
+      log('memory: settling before an API server restart (kube-sim SIGHUP)…');
+      const before = await settledMemory(pids, 5_000, 60_000);
+      process.kill(system.kubeSim.pid, 'SIGHUP');
+      const after = await settledMemory(pids, 15_000, 120_000);
+      report.memory = [...pids.keys()].map((name) => ({ name: `${name} (kube-sim)`, beforeBytes: before.get(name)?.last, peakBytes: after.get(name)?.peak, afterBytes: after.get(name)?.last }));
     }
-    if (!options.noApiserver) report.memory.push(...(await memoryAcrossApiServerRestart([prepared.manifests, churnFile], options, binary, log, notes)));
+    if (coredns) await system.dismiss(coredns);
+    if (steps.has('memory') && !options.noApiserver) report.memory.push(...(await memoryAcrossApiServerRestart([prepared.manifests, churnFile], options, binary, log, notes)));
 
     // 3. Takeover: the leader SIGKILLed under a change every 100 ms, timed at the answerer pool.
-    report.takeover = await takeover(system, watcher, options, log);
+    if (steps.has('takeover')) report.takeover = await takeover(system, watcher, options, log);
 
     // 4. Sustained churn through one node cache.
+    if (!steps.has('churn') && !steps.has('fanout')) return report;
     const cache = await system.nodeCache('node-cache-0');
     const churn = new Churn(system.kubeUrl, churnSlots);
-    const churnCount = Math.max(1, Math.round(options.churnRate * options.churnSeconds));
-    log(`churn: ${churnCount} changes at ${options.churnRate}/s, each timed from the API write to the new answer at the node cache`);
-    report.churn = await propagation(`churn ${options.churnRate}/s × ${options.churnSeconds} s, 1 node cache`, churn, [cache.address], churnCount, options.churnRate);
+    if (steps.has('churn')) {
+      const churnCount = Math.max(1, Math.round(options.churnRate * options.churnSeconds));
+      log(`churn: ${churnCount} changes at ${options.churnRate}/s, each timed from the API write to the new answer at the node cache`);
+      report.churn = await propagation(`churn ${options.churnRate}/s × ${options.churnSeconds} s, 1 node cache`, churn, [cache.address], churnCount, options.churnRate);
+    }
+    if (!steps.has('fanout')) return report;
 
     // 5. Fan-out: many node caches (processes), then lightweight subscribers of the change subject.
     const caches = [cache.address];
@@ -467,12 +484,12 @@ export function printScaleReport(report: ScaleReport, log: Log): void {
   log(`scale benchmark: ${options.services} Services, ${options.endpoints} endpoints (+${churnSlots} moving headless Services), ${options.answerers} answerer(s)`);
   log('cold start (seconds from starting the watcher and the answerers together):');
   log(`  watcher informers synced   ${s2(c.informersSynced)}`);
-  log(`  initial zone write         ${c.initialWriteMs ?? '-'} ms for ${c.initialWrites ?? '-'} record sets${c.initialWriteMs && c.initialWrites ? ` (${Math.round((c.initialWrites * 1000) / c.initialWriteMs)}/s)` : ''}${verdict(c.initialWriteMs === undefined ? undefined : c.initialWriteMs <= 2_000)} target ≤ 2 s`);
+  log(`  initial zone write         ${c.initialWriteMs ?? '-'} ms for ${c.initialWrites ?? '-'} record sets${c.initialWriteMs && c.initialWrites ? ` (${Math.round((c.initialWrites * 1000) / c.initialWriteMs)}/s, watcher CPU ${c.initialWriteCpuMs ?? '-'} ms)` : ''}${verdict(c.initialWriteMs === undefined ? undefined : c.initialWriteMs <= 2_000)} target ≤ 2 s`);
   log(`  zone complete (marker)     ${s2(c.zoneComplete)}`);
   log(`  answerers ready            ${s2(c.firstAnswererReady)} first, ${s2(c.allAnswerersReady)} all`);
   log(`  last Service answers       ${s2(c.lastServiceAnswers)}`);
   if (report.coredns) log(`  CoreDNS 1.14.7: /ready ${s2(report.coredns.ready)}, last Service answers ${s2(report.coredns.lastServiceAnswers)} (from its own start, kube-sim already up)`);
-  log('memory across an API server restart (kube-sim: SIGHUP; kube-apiserver: restarted with etcd compacted; every informer relists):');
+  if (report.memory.length > 0) log('memory across an API server restart (kube-sim: SIGHUP; kube-apiserver: restarted with etcd compacted; every informer relists):');
   for (const m of report.memory) {
     const ratio = m.beforeBytes && m.afterBytes ? m.afterBytes / m.beforeBytes : undefined;
     log(`  ${m.name.padEnd(28)} before ${formatBytes(m.beforeBytes)}, peak ${formatBytes(m.peakBytes)}, after ${formatBytes(m.afterBytes)}${ratio ? `, after/before ${ratio.toFixed(2)}${verdict(ratio <= 1.1)} target ≤ 1.1` : ''}`);

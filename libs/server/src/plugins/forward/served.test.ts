@@ -1,8 +1,8 @@
 // hosts and forward behind a real server, asked by a real DNS client (Node's resolver).
-import { Resolver } from 'node:dns/promises';
 import { Registry } from 'prom-client';
 import { afterEach, expect, it } from 'vitest';
 import { loadServer, type DnsServer } from '../../index.ts';
+import { resolver as nodeResolver } from '@halo/testing';
 import { reply, startTestUpstream, qname, type TestUpstream } from '../../../test/dns-fixtures.ts';
 
 const closers: (() => Promise<void>)[] = [];
@@ -21,8 +21,7 @@ it('answers from hosts first, then from the upstream, over UDP', async () => {
   const server: DnsServer = loaded.server;
   closers.push(() => server.close());
   const udp = server.addresses().find((a) => a.transport === 'udp');
-  const resolver = new Resolver({ timeout: 2000, tries: 1 });
-  resolver.setServers([`127.0.0.1:${udp?.port}`]);
+  const resolver = nodeResolver(udp?.port ?? 0);
 
   const table: [string, string[] | string][] = [
     ['app.example.internal', ['10.1.2.3']],

@@ -1,5 +1,5 @@
 // Answers the cluster zones from a ZoneIndex kept in step with the record sets of KV halo-zone.
-import { namesOf, ZoneIndex, type RecordSet, type ZoneOptions } from '@halo/zone';
+import { namesOf, namesTouched, ZoneIndex, type ZoneOptions } from '@halo/zone';
 import type { DnsResponse, Handler, RecordSetSource } from '../../types.ts';
 import type { ServerScope } from '../../scope.ts';
 
@@ -44,28 +44,20 @@ function optionsKey(o: ZoneOptions): string {
  */
 function openLiveIndex(scope: ServerScope, source: RecordSetSource, options: ZoneOptions): { live: LiveIndex; release: () => void } {
   const { value, release } = scope.hold<LiveIndex>(source, optionsKey(options), () => {
+    // The index is the one holder of each key's record set here (the source keeps the bus's copy).
     const index = new ZoneIndex(options);
-    const held = new Map<string, RecordSet>();
-    for (const [k, rs] of source.entries()) {
-      index.put(k, rs);
-      held.set(k, rs);
-    }
+    for (const [k, rs] of source.entries()) index.put(k, rs);
     const listeners = new Set<ChangeListener>();
     const unsubscribe = source.subscribe((k, rs) => {
-      const previous = held.get(k);
-      if (rs) {
-        index.put(k, rs);
-        held.set(k, rs);
-      } else {
-        index.delete(k);
-        held.delete(k);
-      }
+      const previous = index.get(k);
+      if (rs) index.put(k, rs);
+      else index.delete(k);
       // The index changed in this same turn: every handler drops its pre-encoded answers before the next query.
-      const names = [...(previous ? namesOf(previous, options) : []), ...(rs ? namesOf(rs, options) : [])];
+      const names = namesTouched(previous, rs, options);
       // `namespace_labels`: a Namespace's labels show or hide every record set of its namespace.
       const namespace = rs?.kind === 'Namespace' ? rs.name : previous?.kind === 'Namespace' ? previous.name : null;
       if (namespace !== null && options.namespaceLabels !== undefined) {
-        for (const other of held.values()) if (other.kind !== 'Namespace' && other.namespace === namespace) names.push(...namesOf(other, options));
+        for (const other of index.recordSetsIn(namespace)) names.push(...namesOf(other, options));
       }
       // Answers that chase an ExternalName into these names hold their records as well.
       names.push(...index.aliasesOf(names));
