@@ -71,7 +71,7 @@ async function makeCertificates(dir: string, name: string): Promise<{ ca: string
 interface Bus {
   url: string;
   passwords: Record<User, string>;
-  /** A connection as one of the users, with its own inbox prefix, as the apps connect. */
+  /** A connection as one of the users, with its own inbox prefix (`_INBOX_node_cache`), as the apps connect. */
   as(user: User, options?: { pass?: string }): Promise<NatsConnection>;
   /** How many servers the JetStream meta group has, as the first server sees it. */
   clusterSize(): Promise<number | undefined>;
@@ -135,7 +135,7 @@ async function startBus(overlay: 'dev' | 'production'): Promise<Bus> {
     url,
     passwords,
     async as(user, options = {}) {
-      const nc = await connect({ servers: url, user, pass: options.pass ?? passwords[user], inboxPrefix: `_INBOX_${user}`, timeout: 5_000, ...(tlsOptions ? { tls: tlsOptions } : {}) });
+      const nc = await connect({ servers: url, user, pass: options.pass ?? passwords[user], inboxPrefix: `_INBOX_${user.replaceAll('-', '_')}`, timeout: 5_000, ...(tlsOptions ? { tls: tlsOptions } : {}) });
       connections.push(nc);
       return nc;
     },
@@ -161,6 +161,11 @@ async function keysOf(kv: KV): Promise<string[]> {
   const keys: string[] = [];
   for await (const k of await kv.keys()) keys.push(k);
   return keys.sort();
+}
+/** A bucket as a component that does not own it opens it: it waits for the owner's stream, then binds. */
+async function openAsReader(nc: NatsConnection, bucket: string): Promise<KV> {
+  const info = await (await jetstreamManager(nc)).streams.info(`KV_${bucket}`);
+  return new Kvm(nc).open(bucket, { allow_direct: info.config.allow_direct });
 }
 /** The first entry a watch of the bucket delivers (a reader's view of it). */
 async function firstWatched(kv: KV, key?: string): Promise<string> {
@@ -214,7 +219,8 @@ describe.skipIf(natsServer === null || !kubectl)('the dev overlay bus, run', () 
     expect(await heard).toBe('{"key":"svc.default.web"}');
   });
 
-  it('lets the config service create halo-config and write fragments and effective configs conditionally', async () => {
+  it('lets the config service create halo-config and halo-status, and write fragments and effective configs conditionally', async () => {
+    status = await new Kvm(c.config).create('halo-status', { history: 1, ttl: 30_000 });
     config = await new Kvm(c.config).create('halo-config', { history: 64 });
     const revision = await config.create('fragment.extra', text('v1'));
     await config.update('fragment.extra', text('v2'), revision);
@@ -224,14 +230,13 @@ describe.skipIf(natsServer === null || !kubectl)('the dev overlay bus, run', () 
   });
 
   it('lets an answerer read halo-zone and halo-config, and write its own entry in halo-status', async () => {
-    const z = await new Kvm(c.answerer).create('halo-zone');
+    const z = await openAsReader(c.answerer, 'halo-zone');
     expect((await z.get('svc.default.web'))?.string()).toBe('{"v":1}');
     expect(await firstWatched(z)).toBe('svc.default.web={"v":1}');
-    const cfg = await new Kvm(c.answerer).create('halo-config', { history: 64 });
+    const cfg = await openAsReader(c.answerer, 'halo-config');
     expect((await cfg.get('effective.answerer'))?.string()).toBe('corefile');
     expect(await firstWatched(cfg, 'effective.answerer')).toBe('effective.answerer=corefile');
-    // The first instance up makes halo-status.
-    const s = await new Kvm(c.answerer).create('halo-status', { history: 1, ttl: 30_000 });
+    const s = await openAsReader(c.answerer, 'halo-status');
     await s.put('answerer.halo-answerer-0', text('ok'));
     await s.put('answerer.halo-answerer-1', text('ok'));
     await s.delete('answerer.halo-answerer-1');
@@ -240,14 +245,13 @@ describe.skipIf(natsServer === null || !kubectl)('the dev overlay bus, run', () 
   });
 
   it('lets a node cache hear halo.zone.changed, read halo-config, and write its own entry in halo-status', async () => {
-    const cfg = await new Kvm(c['node-cache']).create('halo-config', { history: 64 });
+    const cfg = await openAsReader(c['node-cache'], 'halo-config');
     expect(await firstWatched(cfg, 'effective.node-cache')).toBe('effective.node-cache=corefile');
-    const s = await new Kvm(c['node-cache']).create('halo-status', { history: 1, ttl: 30_000 });
+    const s = await openAsReader(c['node-cache'], 'halo-status');
     await s.put('node-cache.node-1', text('ok'));
   });
 
   it('lets the config service read halo-status', async () => {
-    status = await new Kvm(c.config).create('halo-status', { history: 1, ttl: 30_000 });
     expect(await keysOf(status)).toEqual(['answerer.halo-answerer-0', 'node-cache.node-1']);
     expect((await status.get('node-cache.node-1'))?.string()).toBe('ok');
   });
@@ -275,9 +279,11 @@ describe.skipIf(natsServer === null || !kubectl)('the dev overlay bus, run', () 
     expect(after?.string()).not.toBe('spoofed');
   });
 
-  it('refuses the readers any change to the buckets’ streams: no update, purge or delete', async () => {
+  it('refuses the readers any change to the buckets’ streams: no create, update, purge or delete', async () => {
     for (const user of ['answerer', 'node-cache'] as const) {
       const jsm = await jetstreamManager(c[user]);
+      await refused(() => new Kvm(c[user]).create('halo-extra'));
+      await refused(() => jsm.streams.update('KV_halo-status', { max_age: 0 }));
       await refused(() => jsm.streams.update('KV_halo-zone', { max_msgs_per_subject: 0 }));
       await refused(() => jsm.streams.purge('KV_halo-config'));
       await refused(() => jsm.streams.delete('KV_halo-zone'));
@@ -285,6 +291,7 @@ describe.skipIf(natsServer === null || !kubectl)('the dev overlay bus, run', () 
     await refused(async () => (await jetstreamManager(c.config)).streams.delete('KV_halo-status'));
     expect(await keysOf(zone)).toEqual(['svc.default.web']);
     expect(await keysOf(config)).toEqual(['effective.answerer', 'effective.node-cache', 'fragment.extra']);
+    expect((await status.status()).ttl).toBe(30_000);
   });
 
   it('refuses a spoofed halo.zone.changed, and a subscription to another user’s inbox or to the KV subjects', async () => {
@@ -296,7 +303,7 @@ describe.skipIf(natsServer === null || !kubectl)('the dev overlay bus, run', () 
     c.watcher.publish('halo.zone.changed', text('real'));
     await waitFor(async () => heard.includes('real'), { timeoutMs: 5_000, message: "the watcher's change never arrived" });
     expect(heard).toEqual(['real']);
-    for (const [user, subject] of [['answerer', '_INBOX_watcher.>'], ['node-cache', '$KV.halo-zone.>'], ['config', '>']] as const) {
+    for (const [user, subject] of [['answerer', '_INBOX_watcher.>'], ['watcher', '_INBOX_node_cache.>'], ['node-cache', '$KV.halo-zone.>'], ['config', '>']] as const) {
       const sub = c[user].subscribe(subject);
       await expect(sub.closed, `${user} subscribing ${subject}`).resolves.toBeInstanceOf(Error);
     }
@@ -322,7 +329,7 @@ describe.skipIf(natsServer === null || !kubectl)('the production overlay bus, ru
     const zone = await new Kvm(await bus.as('watcher')).create('halo-zone', { history: 1, replicas: 3 });
     expect((await zone.status()).streamInfo.config.num_replicas).toBe(3);
     await zone.put('svc.default.web', text('{"v":1}'));
-    const z = await new Kvm(await bus.as('answerer')).create('halo-zone');
+    const z = await openAsReader(await bus.as('answerer'), 'halo-zone');
     expect((await z.get('svc.default.web'))?.string()).toBe('{"v":1}');
     await refused(async () => jsOf(await bus.as('node-cache')).publish('$KV.halo-zone.svc.default.web', text('spoofed')));
     expect((await zone.get('svc.default.web'))?.string()).toBe('{"v":1}');
