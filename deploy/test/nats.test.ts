@@ -4,6 +4,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,6 +72,8 @@ async function makeCertificates(dir: string, name: string): Promise<{ ca: string
 interface Bus {
   url: string;
   passwords: Record<User, string>;
+  /** The watcher's --bus-replicas in the overlay (1 without it). */
+  replicas: number;
   /** A connection as one of the users, with its own inbox prefix (`_INBOX_node_cache`), as the apps connect. */
   as(user: User, options?: { pass?: string }): Promise<NatsConnection>;
   /** How many servers the JetStream meta group has, as the first server sees it. */
@@ -127,6 +130,8 @@ async function startBus(overlay: 'dev' | 'production'): Promise<Bus> {
     { timeoutMs: 30_000, message: `the three ${overlay} servers never elected a JetStream leader` },
   );
   const url = `${tls ? 'tls' : 'nats'}://127.0.0.1:${ports[0]?.client}`;
+  const watcherArgs = objs.flatMap((o) => o.spec?.template?.spec.containers ?? []).find((c) => c.args?.[0] === 'watcher')?.args ?? [];
+  const replicas = Number(watcherArgs.find((a) => a.startsWith('--bus-replicas='))?.split('=')[1] ?? 1);
   // As the apps do with --nats-ca and --nats-tls-name: nats.js hands its tls options to Node's tls.connect,
   // servername included (its type omits it).
   const tlsOptions: (NonNullable<NodeConnectionOptions['tls']> & Pick<TlsConnectionOptions, 'servername'>) | undefined = tls ? { caFile: tls.ca, servername: tlsName } : undefined;
@@ -134,6 +139,7 @@ async function startBus(overlay: 'dev' | 'production'): Promise<Bus> {
   return {
     url,
     passwords,
+    replicas,
     async as(user, options = {}) {
       const nc = await connect({ servers: url, user, pass: options.pass ?? passwords[user], inboxPrefix: `_INBOX_${user.replaceAll('-', '_')}`, timeout: 5_000, ...(tlsOptions ? { tls: tlsOptions } : {}) });
       connections.push(nc);
@@ -210,10 +216,7 @@ describe.skipIf(natsServer === null || !kubectl)('the dev overlay bus, run', () 
     const jsm = await jetstreamManager(c.watcher);
     const info = await jsm.streams.info('KV_halo-zone');
     await jsm.streams.update('KV_halo-zone', { ...info.config, max_msg_size: 1 << 20 });
-    const heard = new Promise<string>((resolve) => {
-      const sub = c['node-cache'].subscribe('halo.zone.changed', { max: 1, callback: (_err, msg) => resolve(msg.string()) });
-      void sub;
-    });
+    const heard = new Promise<string>((resolve) => c['node-cache'].subscribe('halo.zone.changed', { max: 1, callback: (_err, msg) => resolve(msg.string()) }));
     await c['node-cache'].flush();
     c.watcher.publish('halo.zone.changed', text('{"key":"svc.default.web"}'));
     expect(await heard).toBe('{"key":"svc.default.web"}');
@@ -319,6 +322,17 @@ describe.skipIf(natsServer === null || !kubectl)('the production overlay bus, ru
 
   it('speaks only TLS on the client port, with a certificate the CA vouches for', async () => {
     expect(bus.url).toMatch(/^tls:\/\//);
+    // The server's first words to any client: TLS required.
+    const { hostname, port } = new URL(bus.url);
+    const info = await new Promise<string>((resolve, reject) => {
+      const socket = createConnection({ host: hostname, port: Number(port) }, () => undefined);
+      socket.once('data', (data) => {
+        resolve(data.toString());
+        socket.destroy();
+      });
+      socket.once('error', reject);
+    });
+    expect(info).toMatch(/^INFO .*"tls_required":true/);
     const plain = bus.url.replace('tls://', 'nats://');
     // Without the CA the server's certificate is not trusted.
     await expect(connect({ servers: plain, user: 'watcher', pass: bus.passwords.watcher, timeout: 5_000 })).rejects.toThrow();
@@ -326,7 +340,8 @@ describe.skipIf(natsServer === null || !kubectl)('the production overlay bus, ru
   });
 
   it('keeps every bucket on three servers (--bus-replicas=3), each user doing its job over TLS', async () => {
-    const zone = await new Kvm(await bus.as('watcher')).create('halo-zone', { history: 1, replicas: 3 });
+    expect(bus.replicas).toBe(3);
+    const zone = await new Kvm(await bus.as('watcher')).create('halo-zone', { history: 1, replicas: bus.replicas });
     expect((await zone.status()).streamInfo.config.num_replicas).toBe(3);
     await zone.put('svc.default.web', text('{"v":1}'));
     const z = await openAsReader(await bus.as('answerer'), 'halo-zone');
