@@ -75,7 +75,11 @@ interface Bus {
   /** The watcher's --bus-replicas in the overlay (1 without it). */
   replicas: number;
   /** A connection as one of the users, with its own inbox prefix (`_INBOX_node_cache`), as the apps connect. */
-  as(user: User, options?: { pass?: string }): Promise<NatsConnection>;
+  as(user: User, options?: { pass?: string; servers?: string[] }): Promise<NatsConnection>;
+  /** Every server's client URL (in a cluster the Service `halo-nats` stands for all three). */
+  urls: string[];
+  /** SIGKILLs the server of that name (`halo-nats-N`). */
+  kill(serverName: string): Promise<void>;
   /** How many servers the JetStream meta group has, as the first server sees it. */
   clusterSize(): Promise<number | undefined>;
   stop(): Promise<void>;
@@ -129,7 +133,8 @@ async function startBus(overlay: 'dev' | 'production'): Promise<Bus> {
     },
     { timeoutMs: 30_000, message: `the three ${overlay} servers never elected a JetStream leader` },
   );
-  const url = `${tls ? 'tls' : 'nats'}://127.0.0.1:${ports[0]?.client}`;
+  const urls = ports.map((p) => `${tls ? 'tls' : 'nats'}://127.0.0.1:${p.client}`);
+  const url = urls[0] as string;
   const watcherArgs = objs.flatMap((o) => o.spec?.template?.spec.containers ?? []).find((c) => c.args?.[0] === 'watcher')?.args ?? [];
   const replicas = Number(watcherArgs.find((a) => a.startsWith('--bus-replicas='))?.split('=')[1] ?? 1);
   // As the apps do with --nats-ca and --nats-tls-name: nats.js hands its tls options to Node's tls.connect,
@@ -138,10 +143,14 @@ async function startBus(overlay: 'dev' | 'production'): Promise<Bus> {
   const connections: NatsConnection[] = [];
   return {
     url,
+    urls,
     passwords,
     replicas,
+    async kill(serverName) {
+      await servers[Number(serverName.replace('halo-nats-', ''))]?.kill('SIGKILL');
+    },
     async as(user, options = {}) {
-      const nc = await connect({ servers: url, user, pass: options.pass ?? passwords[user], inboxPrefix: `_INBOX_${user.replaceAll('-', '_')}`, timeout: 5_000, ...(tlsOptions ? { tls: tlsOptions } : {}) });
+      const nc = await connect({ servers: options.servers ?? url, user, pass: options.pass ?? passwords[user], inboxPrefix: `_INBOX_${user.replaceAll('-', '_')}`, timeout: 5_000, ...(tlsOptions ? { tls: tlsOptions } : {}) });
       connections.push(nc);
       return nc;
     },
@@ -348,5 +357,29 @@ describe.skipIf(natsServer === null || !kubectl)('the production overlay bus, ru
     expect((await z.get('svc.default.web'))?.string()).toBe('{"v":1}');
     await refused(async () => jsOf(await bus.as('node-cache')).publish('$KV.halo-zone.svc.default.web', text('spoofed')));
     expect((await zone.get('svc.default.web'))?.string()).toBe('{"v":1}');
+  });
+
+  it("keeps a reader's watch going when its server is killed: its permissions cover the watch's recovery", async () => {
+    const answerer = await bus.as('answerer', { servers: bus.urls });
+    const watcher = await bus.as('watcher', { servers: bus.urls });
+    const seen: string[] = [];
+    const iterator = await (await openAsReader(answerer, 'halo-zone')).watch();
+    void (async () => {
+      for await (const e of iterator) seen.push(e.key);
+    })();
+    await waitFor(async () => seen.includes('svc.default.web'), { timeoutMs: 5_000, message: 'the watch never delivered the zone' });
+    const victim = answerer.info?.server_name ?? '';
+    expect(victim).toMatch(/^halo-nats-\d$/);
+    await bus.kill(victim);
+    const zone = await new Kvm(watcher).open('halo-zone');
+    await waitFor(
+      async () => {
+        await zone.put('svc.default.after', text('{"v":2}')).catch(() => undefined);
+        return seen.includes('svc.default.after');
+      },
+      { timeoutMs: 20_000, message: `the watch never recovered after ${victim} was killed` },
+    );
+    expect(answerer.info?.server_name).not.toBe(victim);
+    iterator.stop();
   });
 });
