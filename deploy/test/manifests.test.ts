@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { kubeadmCorefile } from '@halo/corefile';
-import { findJaeger, findNatsServer, freePort, jaegerMissingMessage, spawnProcess, waitFor, type ChildHandle } from '@halo/testing';
+import { findJaeger, freePort, jaegerMissingMessage, spawnProcess, waitFor, type ChildHandle } from '@halo/testing';
 
 const deploy = fileURLToPath(new URL('../', import.meta.url));
 
@@ -49,7 +49,7 @@ interface Container {
   name: string;
   image: string;
   args?: string[];
-  env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
+  env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string }; secretKeyRef?: { name: string; key: string } } }[];
   ports?: { name?: string; containerPort: number; protocol?: string }[];
   startupProbe?: Probe;
   livenessProbe?: Probe;
@@ -57,6 +57,20 @@ interface Container {
   resources?: { requests?: { cpu?: string; memory?: string }; limits?: { memory?: string } };
   securityContext?: SecurityContext;
   volumeMounts?: { name: string; mountPath: string }[];
+}
+interface Volume {
+  name: string;
+  hostPath?: { path: string };
+  configMap?: { name: string };
+  secret?: { secretName: string; items?: { key: string; path: string }[]; defaultMode?: number };
+}
+interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values: string[] }[];
+}
+interface NetworkPolicyRule {
+  ports?: { port: number; protocol?: string }[];
+  from?: { podSelector?: LabelSelector; ipBlock?: { cidr: string } }[];
 }
 interface PodSpec {
   serviceAccountName?: string;
@@ -69,7 +83,7 @@ interface PodSpec {
   securityContext?: SecurityContext;
   containers: Container[];
   initContainers?: Container[];
-  volumes?: { name: string; hostPath?: { path: string }; configMap?: { name: string } }[];
+  volumes?: Volume[];
 }
 interface Obj {
   apiVersion: string;
@@ -84,6 +98,9 @@ interface Obj {
     ports?: { name?: string; port: number; protocol?: string }[];
     endpoints?: { port: string }[];
     podMetricsEndpoints?: { port: string }[];
+    podSelector?: LabelSelector;
+    policyTypes?: string[];
+    ingress?: NetworkPolicyRule[];
   };
   data?: Record<string, string>;
   subjects?: { kind: string; name: string; namespace?: string }[];
@@ -126,6 +143,25 @@ const serviceVar = (service: string) => service.toUpperCase().replaceAll('-', '_
 const references = (text: string) => [...text.matchAll(/\$\(([A-Z0-9_]+)\)/g)].map((m) => m[1] as string);
 const selects = (selector: Record<string, string>, labels: Record<string, string> = {}) => Object.entries(selector).every(([k, v]) => labels[k] === v);
 const effective = (pod: PodSpec, c: Container) => ({ ...pod.securityContext, ...c.securityContext });
+
+/** The apps that use the bus (the image's first argument); each connects as the NATS user of that name. */
+const BUS_APPS = ['answerer', 'config', 'node-cache', 'watcher'];
+/** A `--name=value` flag's value. */
+const flag = (args: string[] | undefined, name: string) => args?.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
+/** The Secret and key a file in the container comes from (a Secret volume's item), if it does. */
+function secretFile(pod: PodSpec, c: Container, file = ''): { secret: string; key: string } | undefined {
+  const mount = c.volumeMounts?.find((m) => file.startsWith(`${m.mountPath}/`));
+  const secret = pod.volumes?.find((v) => v.name === mount?.name)?.secret;
+  const item = secret?.items?.find((i) => i.path === file.slice((mount?.mountPath.length ?? 0) + 1));
+  return secret && item ? { secret: secret.secretName, key: item.key } : undefined;
+}
+const matchesSelector = (selector: LabelSelector, labels: Record<string, string> = {}) =>
+  selects(selector.matchLabels ?? {}, labels) && (selector.matchExpressions ?? []).every((e) => e.operator === 'In' && e.values.includes(labels[e.key] ?? ''));
+/** The value of a literal of a ConfigMap generator in the overlay's kustomization.yaml. */
+function generatedLiteral(overlay: string, name: string, key: string): string | undefined {
+  const file = parse(readFileSync(join(deploy, 'overlays', overlay, 'kustomization.yaml'), 'utf8')) as { configMapGenerator?: { name: string; literals?: string[] }[] };
+  return file.configMapGenerator?.find((g) => g.name === name)?.literals?.find((l) => l.startsWith(`${key}=`))?.slice(key.length + 1);
+}
 
 describe('deploy base', () => {
   it("runs the answerers on kubeadm's Corefile, unchanged", () => {
@@ -195,7 +231,8 @@ describe.skipIf(!renderer).each(OVERLAYS)('overlay %s, rendered', (overlay) => {
     }
     for (const { workload, container } of allContainers(objs)) {
       const where = `${workload.metadata.name}/${container.name}`;
-      const texts = [...(container.args ?? []), ...(container.env ?? []).map((e) => e.value ?? '')];
+      // --nats-tls-name is the name the NATS certificate carries, checked and never looked up.
+      const texts = [...(container.args ?? []).filter((a) => !a.startsWith('--nats-tls-name=')), ...(container.env ?? []).map((e) => e.value ?? '')];
       for (const text of texts) {
         expect(text, where).not.toMatch(/\.svc\b|cluster\.local|halo-nats[.:]/);
         const defined = new Set((container.env ?? []).map((e) => e.name));
@@ -206,7 +243,8 @@ describe.skipIf(!renderer).each(OVERLAYS)('overlay %s, rendered', (overlay) => {
         }
       }
       const nats = container.env?.find((e) => e.name === 'NATS_URL');
-      if (nats) expect(nats.value, where).toBe('nats://$(HALO_NATS_SERVICE_HOST):$(HALO_NATS_SERVICE_PORT_CLIENT)');
+      const scheme = overlay === 'production' ? 'tls' : 'nats';
+      if (nats) expect(nats.value, where).toBe(`${scheme}://$(HALO_NATS_SERVICE_HOST):$(HALO_NATS_SERVICE_PORT_CLIENT)`);
     }
     // The NATS servers find each other by one Service per server, reachable before any is ready.
     const sts = find(objs, 'StatefulSet', 'halo-nats') as Obj;
@@ -384,6 +422,104 @@ describe.skipIf(!renderer).each(OVERLAYS)('overlay %s, rendered', (overlay) => {
     }
   });
 
+  it('connects every app to the bus as its own NATS user, its password a file from its own key of halo-nats-users', () => {
+    const objs = render(overlay);
+    const secret = objs.find((o) => o.kind === 'Secret' && o.metadata.name.startsWith('halo-nats-users'));
+    // dev brings fixed passwords, marked dev-only; production commits none: the operator creates the Secret.
+    if (overlay === 'dev') expect(Object.keys(secret?.data ?? {}).sort()).toEqual(BUS_APPS);
+    else expect(secret).toBeUndefined();
+    const secretName = secret?.metadata.name ?? 'halo-nats-users';
+    const bus = allContainers(objs).filter((x) => BUS_APPS.includes(x.container.args?.[0] ?? ''));
+    expect([...new Set(bus.map((x) => x.container.args?.[0]))].sort()).toEqual(BUS_APPS);
+    for (const { workload, pod, container } of bus) {
+      const where = `${workload.metadata.name}/${container.name}`;
+      const user = container.args?.[0];
+      expect(flag(container.args, '--nats-user'), where).toBe(user);
+      expect(secretFile(pod, container, flag(container.args, '--nats-password-file')), where).toEqual({ secret: secretName, key: user });
+      // Only its own key is in the pod, readable by the container's user alone (root, or the pod's fsGroup).
+      const volume = pod.volumes?.find((v) => v.secret?.secretName === secretName);
+      expect(volume?.secret?.items?.map((i) => i.key), where).toEqual([user]);
+      const sc = effective(pod, container);
+      if (sc.runAsUser === 0) expect(volume?.secret?.defaultMode, where).toBe(0o400);
+      else {
+        expect(volume?.secret?.defaultMode, where).toBe(0o440);
+        expect((pod.securityContext as { fsGroup?: number } | undefined)?.fsGroup, where).toBe(sc.runAsUser);
+      }
+    }
+    // No other container sees the passwords as files.
+    for (const { workload, pod, container } of allContainers(objs).filter((x) => !BUS_APPS.includes(x.container.args?.[0] ?? ''))) {
+      const mounted = (container.volumeMounts ?? []).map((m) => pod.volumes?.find((v) => v.name === m.name)?.secret?.secretName);
+      expect(mounted, `${workload.metadata.name}/${container.name}`).not.toContain(secretName);
+    }
+    // The servers get every user's password from the same Secret, under the names nats.conf reads.
+    const nats = containersOf(find(objs, 'StatefulSet', 'halo-nats') as Obj)[0] as Container;
+    const conf = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('halo-nats-config'))?.data?.['nats.conf'] ?? '';
+    const users = [...conf.matchAll(/user: ([\w-]+)\n\s*password: \$(\w+)\n/g)].map((m) => [m[1] as string, m[2] as string]);
+    expect(users.map(([u]) => u).sort()).toEqual(BUS_APPS);
+    for (const [user, variable] of users) {
+      expect(nats.env?.find((e) => e.name === variable)?.valueFrom?.secretKeyRef, `$${variable}`).toEqual({ name: secretName, key: user });
+    }
+  });
+
+  it(overlay === 'production' ? 'runs TLS on the NATS client port, every app checking it with the CA of halo-nats-tls' : 'runs the bus without TLS', () => {
+    const objs = render(overlay);
+    const config = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('halo-nats-config'))?.data ?? {};
+    expect(config['nats.conf']).toMatch(/^include \.\/tls\.conf$/m);
+    const bus = allContainers(objs).filter((x) => BUS_APPS.includes(x.container.args?.[0] ?? ''));
+    if (overlay !== 'production') {
+      expect(config['tls.conf']).not.toMatch(/^tls \{/m);
+      for (const { container } of bus) expect(flag(container.args, '--nats-ca'), container.name).toBeUndefined();
+      return;
+    }
+    const sts = find(objs, 'StatefulSet', 'halo-nats') as Obj;
+    const nats = containersOf(sts)[0] as Container;
+    const tls = /^tls \{[^}]*cert_file: (\S+)\s+key_file: (\S+)/m.exec(config['tls.conf'] ?? '');
+    expect(secretFile(podSpec(sts), nats, tls?.[1]), 'cert_file').toEqual({ secret: 'halo-nats-tls', key: 'tls.crt' });
+    expect(secretFile(podSpec(sts), nats, tls?.[2]), 'key_file').toEqual({ secret: 'halo-nats-tls', key: 'tls.key' });
+    for (const { workload, pod, container } of bus) {
+      const where = `${workload.metadata.name}/${container.name}`;
+      expect(secretFile(pod, container, flag(container.args, '--nats-ca')), where).toEqual({ secret: 'halo-nats-tls', key: 'ca.crt' });
+      // The name the certificate carries (deploy/README.md): the apps dial an IP address.
+      expect(flag(container.args, '--nats-tls-name'), where).toBe('halo-nats.kube-system.svc');
+    }
+  });
+
+  it(overlay === 'production' ? 'keeps every bucket on the three NATS servers (--bus-replicas=3)' : 'keeps the buckets at the apps\' default replicas', () => {
+    const objs = render(overlay);
+    expect(find(objs, 'StatefulSet', 'halo-nats')?.spec?.replicas).toBe(3);
+    for (const { workload, container } of allContainers(objs).filter((x) => BUS_APPS.includes(x.container.args?.[0] ?? ''))) {
+      expect(flag(container.args, '--bus-replicas'), `${workload.metadata.name}/${container.name}`).toBe(overlay === 'production' ? '3' : undefined);
+    }
+  });
+
+  it("admits only Halo's pods to the NATS client port, the node caches by the nodes' range, and only NATS to the route port", () => {
+    const objs = render(overlay);
+    const policies = objs.filter((o) => o.kind === 'NetworkPolicy');
+    expect(policies.map((p) => p.metadata.name)).toEqual(['halo-nats']);
+    const policy = policies[0] as Obj;
+    const sts = find(objs, 'StatefulSet', 'halo-nats') as Obj;
+    const podsOf = (selector: LabelSelector) => workloads(objs).filter((w) => matchesSelector(selector, w.spec?.template?.metadata.labels)).map((w) => w.metadata.name).sort();
+    expect(podsOf(policy.spec?.podSelector ?? {})).toEqual(['halo-nats']);
+    expect(policy.spec?.policyTypes).toEqual(['Ingress']);
+    const port = (name: string) => containersOf(sts)[0]?.ports?.find((p) => p.name === name)?.containerPort;
+    const rule = (p: number | undefined) => policy.spec?.ingress?.find((r) => r.ports?.some((x) => x.port === p));
+    expect(policy.spec?.ingress?.flatMap((r) => r.ports?.map((p) => p.port) ?? []).sort()).toEqual([port('client'), port('cluster')].sort());
+    // The client port: the bus apps' pods by label, but those on the host network, which no pod selector matches.
+    const client = rule(port('client'))?.from ?? [];
+    const bus = workloads(objs).filter((w) => containersOf(w).some((c) => BUS_APPS.includes(c.args?.[0] ?? '')));
+    const byLabel = bus.filter((w) => !podSpec(w).hostNetwork).map((w) => w.metadata.name).sort();
+    expect([...new Set(client.flatMap((f) => (f.podSelector ? podsOf(f.podSelector) : [])))].sort()).toEqual(byLabel);
+    expect(bus.filter((w) => podSpec(w).hostNetwork).length).toBeGreaterThan(0);
+    // The node caches by the nodes' range, set in one place: the overlay's ConfigMap halo-network.
+    const cidr = generatedLiteral(overlay, 'halo-network', 'NODE_CIDR');
+    expect(cidr).toMatch(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/);
+    expect(client.filter((f) => f.ipBlock).map((f) => f.ipBlock?.cidr)).toEqual([cidr]);
+    expect(objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'halo-network'), 'local to the build, not applied').toBeUndefined();
+    // The route port: the NATS servers alone.
+    const route = rule(port('cluster'))?.from ?? [];
+    expect(route.map((f) => (f.podSelector ? podsOf(f.podSelector) : f))).toEqual([['halo-nats']]);
+  });
+
   it(overlay === 'dev' ? 'runs Jaeger v2 with its OTLP and query Services, the address the variables point at' : 'runs no Jaeger: the variables point at the collector set in the overlay', () => {
     const objs = render(overlay);
     const jaeger = find(objs, 'Deployment', 'halo-jaeger');
@@ -405,53 +541,6 @@ describe.skipIf(!renderer).each(OVERLAYS)('overlay %s, rendered', (overlay) => {
     const container = containersOf(jaeger as Obj)[0];
     expect(container?.args).toEqual(['--config=file:/etc/jaeger/config.yaml']);
     expect(find(objs, 'ConfigMap', 'halo-jaeger-config')?.data?.['config.yaml']).toContain('enable_tracing: false');
-  });
-});
-
-// The NATS component's config, run by real nats-servers with the variables its StatefulSet sets: the
-// three form one JetStream cluster from the route addresses alone, with no name to resolve.
-const natsServer = (() => {
-  try {
-    return findNatsServer();
-  } catch (error) {
-    console.warn(`the NATS config test is skipped: ${(error as Error).message}`);
-    return null;
-  }
-})();
-
-describe.skipIf(natsServer === null)('components/nats config', () => {
-  const servers: ChildHandle[] = [];
-  const dir = mkdtempSync(join(tmpdir(), 'halo-nats-conf-'));
-  afterAll(async () => {
-    for (const s of servers) await s.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  it('forms a JetStream cluster from the routes in the environment', async () => {
-    const bin = natsServer as string;
-    const conf = readFileSync(join(deploy, 'components/nats/nats.conf'), 'utf8');
-    const ports = await Promise.all([0, 1, 2].map(async () => ({ client: await freePort(), http: await freePort(), cluster: await freePort() })));
-    const routes = Object.fromEntries(ports.map((p, i) => [`NATS_ROUTE_${i}`, `nats://127.0.0.1:${p.cluster}`]));
-    for (const [i, p] of ports.entries()) {
-      // Only the listening ports and the store move; routes, names and JetStream are the component's.
-      const local = conf
-        .replace(/^port: 4222$/m, `port: ${p.client}\nhost: 127.0.0.1`)
-        .replace(/^http_port: 8222$/m, `http: 127.0.0.1:${p.http}`)
-        .replace(/^ {2}port: 6222$/m, `  host: 127.0.0.1\n  port: ${p.cluster}`)
-        .replace('store_dir: /data', `store_dir: ${join(dir, `data-${i}`)}`);
-      const file = join(dir, `nats-${i}.conf`);
-      writeFileSync(file, local);
-      servers.push(await spawnProcess(bin, ['-c', file], { env: { ...process.env, POD_NAME: `halo-nats-${i}`, ...routes }, readyLine: /Server is ready/, timeoutMs: 30_000 }));
-    }
-    await waitFor(
-      async () => {
-        const jsz = (await fetch(`http://127.0.0.1:${ports[1]?.http}/jsz`).then((r) => r.json()).catch(() => null)) as { meta_cluster?: { leader?: string; cluster_size?: number } } | null;
-        return jsz?.meta_cluster?.leader !== undefined && jsz.meta_cluster.cluster_size === 3;
-      },
-      { timeoutMs: 30_000, message: 'the three servers never elected a JetStream leader' },
-    );
-    const health = await fetch(`http://127.0.0.1:${ports[0]?.http}/healthz?js-enabled-only=true`);
-    expect(health.status).toBe(200);
   });
 });
 
