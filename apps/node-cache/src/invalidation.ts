@@ -12,7 +12,7 @@ export interface BusInvalidationOptions {
   servers: string[];
   name: string;
   /** The NATS user, password and CA (none: an open bus). */
-  credentials?: Pick<BusOptions, 'user' | 'password' | 'ca'>;
+  credentials?: Pick<BusOptions, 'user' | 'password' | 'ca' | 'tlsName'>;
   zones: string[];
   busDownTtl: number;
   control: CacheControl;

@@ -11,6 +11,11 @@ export interface BusOptions {
   password?: string;
   /** A CA bundle (PEM) to verify the servers' certificates: TLS on. */
   ca?: string;
+  /**
+   * The name the servers' certificates must carry. Clients dial the NATS Service by its address, and
+   * an address is no name a certificate is checked against (nats.js would check `localhost`).
+   */
+  tlsName?: string;
 }
 
 /**
@@ -25,7 +30,8 @@ export async function connectBus(options: BusOptions): Promise<NatsConnection> {
     auth.pass = options.password;
     auth.inboxPrefix = inboxPrefixOf(options.user);
   }
-  if (options.ca !== undefined) auth.tls = { ca: options.ca };
+  // nats.js hands its tls options to Node's tls.connect, `servername` included (its type leaves it out).
+  if (options.ca !== undefined) auth.tls = { ca: options.ca, ...(options.tlsName ? { servername: options.tlsName } : {}) } as ConnectionOptions['tls'];
   return connect({
     servers: options.servers,
     name: options.name,

@@ -17,22 +17,30 @@ function makeCa(name: string): void {
   openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=${name}`, '-keyout', path(`${name}.key`), '-out', path(`${name}.pem`));
 }
 
+// A server certificate for one name, signed by halo-ca: how a cluster's NATS is reached (by the
+// Service's address, its certificate naming the Service).
+function makeServerCert(name: string, san: string): void {
+  writeFileSync(path(`${name}.cnf`), `subjectAltName=${san}\n`);
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', path(`${name}.key`), '-out', path(`${name}.csr`));
+  openssl('x509', '-req', '-in', path(`${name}.csr`), '-CA', path('halo-ca.pem'), '-CAkey', path('halo-ca.key'), '-CAcreateserial', '-days', '1', '-extfile', path(`${name}.cnf`), '-out', path(`${name}.pem`));
+}
+
 let server: NatsServer;
+let named: NatsServer;
 
 beforeAll(async () => {
   makeCa('halo-ca');
   makeCa('other-ca');
   // nats.js checks a loopback server under the name localhost.
-  writeFileSync(path('san.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=nats', '-keyout', path('server.key'), '-out', path('server.csr'));
-  openssl('x509', '-req', '-in', path('server.csr'), '-CA', path('halo-ca.pem'), '-CAkey', path('halo-ca.key'), '-CAcreateserial', '-days', '1', '-extfile', path('san.cnf'), '-out', path('server.pem'));
-  server = await startNatsServer({
-    tls: { certFile: path('server.pem'), keyFile: path('server.key') },
-    authorization: renderAuthorization([{ user: 'watcher', password: 'pw', permissions: busPermissions.watcher }]),
-  });
+  makeServerCert('server', 'IP:127.0.0.1,DNS:localhost');
+  makeServerCert('service', 'DNS:halo-nats.kube-system.svc');
+  const authorization = renderAuthorization([{ user: 'watcher', password: 'pw', permissions: busPermissions.watcher }]);
+  server = await startNatsServer({ tls: { certFile: path('server.pem'), keyFile: path('server.key') }, authorization });
+  named = await startNatsServer({ tls: { certFile: path('service.pem'), keyFile: path('service.key') }, authorization });
 }, 60_000);
 afterAll(async () => {
   await server?.stop();
+  await named?.stop();
 });
 
 describe('TLS with --nats-ca', () => {
@@ -42,6 +50,18 @@ describe('TLS with --nats-ca', () => {
       expect(nc.info?.tls_required).toBe(true);
       await nc.close();
     }
+  });
+
+  it('checks a server dialled by address against --nats-tls-name', async () => {
+    const ca = readFileSync(path('halo-ca.pem'), 'utf8');
+    const nc = await connectBus({ servers: named.url, name: 'tls-test', user: 'watcher', password: 'pw', ca, tlsName: 'halo-nats.kube-system.svc' });
+    expect(nc.info?.tls_required).toBe(true);
+    await nc.close();
+    // Without the name, the address is checked as localhost, which the certificate does not carry.
+    await expect(connect({ servers: named.url, user: 'watcher', pass: 'pw', tls: { ca }, reconnect: false })).rejects.toThrow();
+    await expect(
+      connect({ servers: named.url, user: 'watcher', pass: 'pw', tls: { ca, servername: 'other.kube-system.svc' } as { ca: string }, reconnect: false }),
+    ).rejects.toThrow();
   });
 
   it('refuses a server its CA did not sign', async () => {

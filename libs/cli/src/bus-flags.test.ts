@@ -20,6 +20,7 @@ describe('readBusFlags', () => {
     ['defaults: one replica, an open bus', {}, {}, { replicas: 1 }],
     ['flags', { 'bus-replicas': '3', 'nats-user': 'answerer', 'nats-password-file': password }, {}, { replicas: 3, user: 'answerer', password: 's3cret' }],
     ['environment', {}, { BUS_REPLICAS: '3', NATS_USER: 'watcher', NATS_PASSWORD_FILE: password, NATS_CA: ca }, { replicas: 3, user: 'watcher', password: 's3cret', ca: expect.stringContaining('BEGIN CERTIFICATE') }],
+    ['a TLS name with the CA', { 'nats-ca': ca, 'nats-tls-name': 'halo-nats.kube-system.svc' }, {}, { replicas: 1, ca: expect.stringContaining('BEGIN CERTIFICATE'), tlsName: 'halo-nats.kube-system.svc' }],
     ['a flag over its variable', { 'bus-replicas': '1' }, { BUS_REPLICAS: '3' }, { replicas: 1 }],
   ])('%s', (_name, values, env, wanted) => {
     expect(readBusFlags(values, env)).toEqual({ ok: true, value: wanted });
@@ -33,6 +34,8 @@ describe('readBusFlags', () => {
     ['a missing password file', { 'nats-user': 'answerer', 'nats-password-file': missing }, /--nats-password-file .*missing: cannot read it \(ENOENT\)/],
     ['an empty password file', { 'nats-user': 'answerer', 'nats-password-file': empty }, /--nats-password-file .*empty: the file is empty/],
     ['a missing CA file', { 'nats-ca': missing }, /--nats-ca .*missing: cannot read it \(ENOENT\)/],
+    ['a TLS name without a CA', { 'nats-tls-name': 'halo-nats.kube-system.svc' }, /--nats-tls-name halo-nats.kube-system.svc: needs --nats-ca/],
+    ['a TLS name that is no DNS name', { 'nats-ca': ca, 'nats-tls-name': 'halo nats' }, /--nats-tls-name halo nats: not a DNS name/],
   ])('refuses %s', (_name, values, message) => {
     const result = readBusFlags(values, {});
     expect(result.ok).toBe(false);

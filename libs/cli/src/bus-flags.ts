@@ -10,12 +10,15 @@ export const busFlags = {
   'nats-user': { type: 'string' },
   'nats-password-file': { type: 'string' },
   'nats-ca': { type: 'string' },
+  'nats-tls-name': { type: 'string' },
 } as const;
 
 export const busUsage = `  --bus-replicas N          replicas of each KV bucket it creates or updates, 1 to 5 (env BUS_REPLICAS, default 1)
   --nats-user NAME          NATS user (env NATS_USER; needs --nats-password-file)
   --nats-password-file FILE the NATS user's password, read from FILE (env NATS_PASSWORD_FILE)
-  --nats-ca FILE            CA bundle that signs the NATS servers' certificates: TLS (env NATS_CA)`;
+  --nats-ca FILE            CA bundle that signs the NATS servers' certificates: TLS (env NATS_CA)
+  --nats-tls-name NAME      the name the servers' certificates must carry, when the URLs hold addresses
+                            (env NATS_TLS_NAME; needs --nats-ca; default: the URL's host)`;
 
 export interface BusFlagsConfig {
   /** Replicas of every bucket the app creates or updates. */
@@ -25,6 +28,8 @@ export interface BusFlagsConfig {
   password?: string;
   /** The CA bundle (PEM) read from `--nats-ca`. */
   ca?: string;
+  /** The name the servers' certificates are checked against (`--nats-tls-name`). */
+  tlsName?: string;
 }
 
 type BusFlagValues = { [K in keyof typeof busFlags]?: string };
@@ -42,7 +47,7 @@ function readSecretFile(file: string, flag: string): Parsed<string> {
   return { ok: true, value };
 }
 
-/** The bus flags, else their environment variables (BUS_REPLICAS, NATS_USER, NATS_PASSWORD_FILE, NATS_CA). */
+/** The bus flags, else their environment variables (BUS_REPLICAS, NATS_USER, NATS_PASSWORD_FILE, NATS_CA, NATS_TLS_NAME). */
 export function readBusFlags(values: BusFlagValues, env: NodeJS.ProcessEnv): Parsed<BusFlagsConfig> {
   const replicas = parseWholeNumber(values['bus-replicas'] ?? env.BUS_REPLICAS ?? '1', '--bus-replicas', { min: 1, max: 5 });
   if (!replicas.ok) return replicas;
@@ -62,6 +67,12 @@ export function readBusFlags(values: BusFlagValues, env: NodeJS.ProcessEnv): Par
     const ca = readSecretFile(caFile, '--nats-ca');
     if (!ca.ok) return ca;
     config.ca = ca.value;
+  }
+  const tlsName = values['nats-tls-name'] ?? env.NATS_TLS_NAME;
+  if (tlsName !== undefined) {
+    if (config.ca === undefined) return { ok: false, message: `--nats-tls-name ${tlsName}: needs --nats-ca` };
+    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/i.test(tlsName)) return { ok: false, message: `--nats-tls-name ${tlsName}: not a DNS name` };
+    config.tlsName = tlsName;
   }
   return { ok: true, value: config };
 }
