@@ -87,6 +87,20 @@ export default [
     },
   },
   {
+    // The bus's two parts share the core in libs/bus/src and never import each other.
+    files: ['libs/bus/src/zone/*.ts', 'libs/bus/src/config/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: '@halo/testing', message: 'libs/testing is for tests only.' }],
+          patterns: [{ regex: '^\\.\\./(zone|config)/', message: 'the zone and config parts of the bus import only the shared core (../*.ts), not each other.' }],
+        },
+      ],
+    },
+  },
+  {
     files: ['libs/server/src/plugins/*/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {

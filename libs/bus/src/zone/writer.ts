@@ -4,11 +4,12 @@ import { headers, type NatsConnection } from '@nats-io/transport-node';
 import type { KV } from '@nats-io/kv';
 import type { RecordSet } from '@halo/zone';
 import { ATTR_ZONE_KEY, ATTR_ZONE_NAMES, ATTR_ZONE_REVISION, injectTrace, withSendSpan } from '@halo/telemetry';
-import { buckets, subjects, zoneCompleteKey } from './names.ts';
-import { isStreamMissing } from './connect.ts';
-import { ensureBucket } from './buckets.ts';
+import { buckets, subjects, zoneCompleteKey } from '../names.ts';
+import { isStreamMissing } from '../connect.ts';
+import { ensureBucket } from '../buckets.ts';
 import { PublishAcks } from './publish-acks.ts';
-import { encodeZoneChanged, encodeZoneComplete, encodeZoneEntry, type TraceFields } from './schemas.ts';
+import type { TraceFields } from '../message.ts';
+import { encodeZoneChanged, encodeZoneComplete, encodeZoneEntry } from './schemas.ts';
 
 // A KV put is a publish to the bucket's stream on `$KV.<bucket>.<key>` (NATS ADR-8); the keys nats.js accepts.
 const putSubject = `$KV.${buckets.zone}.`;

@@ -3,7 +3,7 @@
 // of CPU each); at 10 000 record sets about a tenth of the watcher's initial write. Here a put is a
 // publish with a reply subject and an entry in a map; one sweep times out what was not acknowledged.
 import { createInbox, type Msg, type NatsConnection } from '@nats-io/transport-node';
-import { inboxPrefixOfConnection } from './connect.ts';
+import { inboxPrefixOfConnection } from '../connect.ts';
 
 interface Pending {
   resolve(sequence: number): void;

@@ -1,9 +1,9 @@
-// Versioned message schemas of the bus. Every message is validated when read: a message that fails is
-// reported as a BusError value and the reader skips it, so one bad writer cannot stop the zone.
+// The zone's versioned messages: an entry of KV `halo-zone`, the marker of a complete sync, a change on
+// `halo.zone.changed`. Every message is validated when read: one that fails is reported as a BusError
+// value and the reader skips it, so one bad writer cannot stop the zone.
 import { Ajv, type JSONSchemaType, type ValidateFunction } from 'ajv';
 import type { RecordSet } from '@halo/zone';
-
-export type TraceFields = { traceparent?: string; tracestate?: string };
+import type { BusError, Decoded, TraceFields } from '../message.ts';
 
 /** The value of one key of KV `halo-zone`. A KV put carries no headers, so the trace rides inside. */
 export interface ZoneEntryV1 {
@@ -47,13 +47,6 @@ export interface ZoneCompleteV1 {
   writer: string;
   completedAt: string;
 }
-
-export interface BusError {
-  code: 'BUS_BAD_JSON' | 'BUS_BAD_SCHEMA' | 'BUS_UNKNOWN_VERSION';
-  message: string;
-}
-
-export type Decoded<T> = { ok: true; value: T } | { ok: false; error: BusError };
 
 const name = { type: 'string', minLength: 1, maxLength: 253 } as const;
 const labels = { type: 'object', additionalProperties: { type: 'string' } } as const;

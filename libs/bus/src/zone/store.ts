@@ -5,10 +5,11 @@ import type { NatsConnection, QueuedIterator } from '@nats-io/transport-node';
 import type { KV, KvWatchEntry } from '@nats-io/kv';
 import { recordSetsEqual, type Endpoint, type RecordSet } from '@halo/zone';
 import { ATTR_ZONE_KEY, ATTR_ZONE_REVISION, withProcessSpan } from '@halo/telemetry';
-import { buckets, zoneCompleteKey } from './names.ts';
-import { isStreamMissing } from './connect.ts';
-import { ensureBucket, openBucket } from './buckets.ts';
-import { decodeZoneComplete, decodeZoneEntry, sourceTimeOf, type BusError, type TraceFields, type ZoneCompleteV1 } from './schemas.ts';
+import { buckets, zoneCompleteKey } from '../names.ts';
+import { isStreamMissing } from '../connect.ts';
+import { ensureBucket, openBucket } from '../buckets.ts';
+import type { BusError, TraceFields } from '../message.ts';
+import { decodeZoneComplete, decodeZoneEntry, sourceTimeOf, type ZoneCompleteV1 } from './schemas.ts';
 
 export interface ZoneUpdate {
   key: string;

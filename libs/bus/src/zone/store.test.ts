@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RecordSet } from '@halo/zone';
-import { sharePorts } from './zone-store.ts';
+import { sharePorts } from './store.ts';
 
 const port = (name: string, p: number) => ({ name, protocol: 'TCP' as const, port: p });
 

@@ -3,8 +3,8 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { KV } from '@nats-io/kv';
 import { ATTR_CONFIG_TARGET, ATTR_CONFIG_VERSION, injectTrace, withSendSpan } from '@halo/telemetry';
-import { buckets, configKeys } from './names.ts';
-import { ensureBucket } from './buckets.ts';
+import { buckets, configKeys } from '../names.ts';
+import { ensureBucket } from '../buckets.ts';
 import {
   decodeEffectiveConfig,
   decodeFragment,
@@ -12,7 +12,7 @@ import {
   type ConfigTarget,
   type EffectiveConfigV1,
   type FragmentV1,
-} from './config-schemas.ts';
+} from './schemas.ts';
 
 export const fragmentNamePattern = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 

@@ -2,8 +2,9 @@
 import type { NatsConnection, MsgHdrs } from '@nats-io/transport-node';
 import type { Span } from '@opentelemetry/api';
 import { ATTR_ZONE_KEY, ATTR_ZONE_NAMES, ATTR_ZONE_REVISION, withProcessSpan } from '@halo/telemetry';
-import { subjects } from './names.ts';
-import { decodeZoneChanged, type BusError, type ZoneChangedV1 } from './schemas.ts';
+import { subjects } from '../names.ts';
+import type { BusError } from '../message.ts';
+import { decodeZoneChanged, type ZoneChangedV1 } from './schemas.ts';
 
 export interface ZoneChangeHandlers {
   /**

@@ -4,8 +4,8 @@ import type { NatsConnection, QueuedIterator } from '@nats-io/transport-node';
 import type { KV, KvWatchEntry } from '@nats-io/kv';
 import { ATTR_CONFIG_TARGET, ATTR_CONFIG_VERSION, ATTR_ERROR_TYPE, withProcessSpan } from '@halo/telemetry';
 import { SpanStatusCode } from '@opentelemetry/api';
-import { buckets, configKeys, statusKey } from './names.ts';
-import { bucketInfo, openBucket } from './buckets.ts';
+import { buckets, configKeys, statusKey } from '../names.ts';
+import { bucketInfo, openBucket } from '../buckets.ts';
 import {
   decodeEffectiveConfig,
   decodeInstanceStatus,
@@ -14,8 +14,8 @@ import {
   type EffectiveConfigV1,
   type InstanceStatusV1,
   type ProgrammingLatencyV1,
-} from './config-schemas.ts';
-import type { BusError } from './schemas.ts';
+} from './schemas.ts';
+import type { BusError } from '../message.ts';
 
 export type ApplyResult = { ok: true } | { ok: false; error: string };
 

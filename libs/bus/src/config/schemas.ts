@@ -1,6 +1,6 @@
 // Versioned schemas of KV `halo-config` and KV `halo-status`.
 import { Ajv, type ValidateFunction } from 'ajv';
-import type { Decoded, TraceFields } from './schemas.ts';
+import type { Decoded, TraceFields } from '../message.ts';
 
 export type ConfigTarget = 'answerer' | 'node-cache';
 export const configTargets: readonly ConfigTarget[] = ['answerer', 'node-cache'];
