@@ -4,10 +4,9 @@ import tseslint from 'typescript-eslint';
 import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 
 /** Every package of the workspace (a folder with a package.json under apps, libs, tools; deploy). */
-const packages = [
-  ...['apps', 'libs', 'tools'].flatMap((group) => readdirSync(group).map((name) => `${group}/${name}`)),
-  'deploy',
-].filter((dir) => existsSync(`${dir}/package.json`));
+const packages = [...['apps', 'libs', 'tools'].flatMap((group) => readdirSync(group).map((name) => `${group}/${name}`)), 'deploy'].filter((dir) =>
+  existsSync(`${dir}/package.json`),
+);
 const testFiles = ['**/*.test.ts', '**/test/**/*.ts', '**/vitest.config.ts'];
 
 /**
@@ -95,7 +94,9 @@ export default [
         'error',
         {
           paths: [{ name: '@halo/testing', message: 'libs/testing is for tests only.' }],
-          patterns: [{ regex: '^\\.\\./(zone|config)/', message: 'the zone and config parts of the bus import only the shared core (../*.ts), not each other.' }],
+          patterns: [
+            { regex: '^\\.\\./(zone|config)/', message: 'the zone and config parts of the bus import only the shared core (../*.ts), not each other.' },
+          ],
         },
       ],
     },
@@ -108,7 +109,12 @@ export default [
         'error',
         {
           paths: [{ name: '@halo/testing', message: 'libs/testing is for tests only.' }],
-          patterns: [{ regex: '^\\.\\./(?!\\.\\./)[^/]+/', message: 'a plugin imports no other plugin: share through src/plugins/*.ts, the core (types.ts, scope.ts) or a library.' }],
+          patterns: [
+            {
+              regex: '^\\.\\./(?!\\.\\./)[^/]+/',
+              message: 'a plugin imports no other plugin: share through src/plugins/*.ts, the core (types.ts, scope.ts) or a library.',
+            },
+          ],
         },
       ],
     },

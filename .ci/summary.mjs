@@ -2,7 +2,9 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 
 const dir = 'tmp/test-results';
-let passed = 0, failed = 0, skipped = 0;
+let passed = 0,
+  failed = 0,
+  skipped = 0;
 if (existsSync(dir)) {
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
     const report = JSON.parse(readFileSync(`${dir}/${file}`, 'utf8'));

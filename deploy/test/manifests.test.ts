@@ -29,7 +29,10 @@ function findRenderer(): { file: string; args: string[] } | null {
   return null;
 }
 const renderer = findRenderer();
-if (!renderer) console.warn('deploy overlay tests skipped: neither kubectl nor kustomize is installed (`go install sigs.k8s.io/kustomize/kustomize/v5@v5.5.0`; .ci/run does it)');
+if (!renderer)
+  console.warn(
+    'deploy overlay tests skipped: neither kubectl nor kustomize is installed (`go install sigs.k8s.io/kustomize/kustomize/v5@v5.5.0`; .ci/run does it)',
+  );
 
 interface Probe {
   httpGet?: { path: string; port: number | string; host?: string };
@@ -125,14 +128,19 @@ function render(overlay: string): Obj[] {
   rendered.set(overlay, objs);
   return objs;
 }
-const overlayFile = (overlay: string) => parse(readFileSync(join(deploy, 'overlays', overlay, 'kustomization.yaml'), 'utf8')) as { images?: { name: string; newName?: string; newTag?: string }[] };
+const overlayFile = (overlay: string) =>
+  parse(readFileSync(join(deploy, 'overlays', overlay, 'kustomization.yaml'), 'utf8')) as { images?: { name: string; newName?: string; newTag?: string }[] };
 
 const workloads = (objs: Obj[]) => objs.filter((o) => WORKLOADS.has(o.kind));
 const podSpec = (o: Obj): PodSpec => o.spec?.template?.spec as PodSpec;
 const containersOf = (o: Obj) => [...(podSpec(o).initContainers ?? []), ...podSpec(o).containers];
 const allContainers = (objs: Obj[]) => workloads(objs).flatMap((w) => containersOf(w).map((c) => ({ workload: w, pod: podSpec(w), container: c })));
 const find = (objs: Obj[], kind: string, name: string) => objs.find((o) => o.kind === kind && o.metadata.name === name);
-const names = (objs: Obj[], kind: string) => objs.filter((o) => o.kind === kind).map((o) => o.metadata.name).sort();
+const names = (objs: Obj[], kind: string) =>
+  objs
+    .filter((o) => o.kind === kind)
+    .map((o) => o.metadata.name)
+    .sort();
 /** Images that are not Halo's: NATS (the bus) and Jaeger (components/tracing). */
 const isHalo = (image: string) => !image.includes('nats') && !image.includes('jaeger');
 /** Workloads of components/tracing: not on the DNS path, so not held to the critical add-ons' placement. */
@@ -159,8 +167,13 @@ const matchesSelector = (selector: LabelSelector, labels: Record<string, string>
   selects(selector.matchLabels ?? {}, labels) && (selector.matchExpressions ?? []).every((e) => e.operator === 'In' && e.values.includes(labels[e.key] ?? ''));
 /** The value of a literal of a ConfigMap generator in the overlay's kustomization.yaml. */
 function generatedLiteral(overlay: string, name: string, key: string): string | undefined {
-  const file = parse(readFileSync(join(deploy, 'overlays', overlay, 'kustomization.yaml'), 'utf8')) as { configMapGenerator?: { name: string; literals?: string[] }[] };
-  return file.configMapGenerator?.find((g) => g.name === name)?.literals?.find((l) => l.startsWith(`${key}=`))?.slice(key.length + 1);
+  const file = parse(readFileSync(join(deploy, 'overlays', overlay, 'kustomization.yaml'), 'utf8')) as {
+    configMapGenerator?: { name: string; literals?: string[] }[];
+  };
+  return file.configMapGenerator
+    ?.find((g) => g.name === name)
+    ?.literals?.find((l) => l.startsWith(`${key}=`))
+    ?.slice(key.length + 1);
 }
 
 describe('deploy base', () => {
@@ -172,7 +185,9 @@ describe('deploy base', () => {
 describe.skipIf(!renderer).each(OVERLAYS)('overlay %s, rendered', (overlay) => {
   it('has every app, the bus and the node caches', () => {
     const objs = render(overlay);
-    expect(names(objs, 'Deployment')).toEqual(overlay === 'dev' ? ['halo-answerer', 'halo-config', 'halo-jaeger', 'halo-watcher'] : ['halo-answerer', 'halo-config', 'halo-watcher']);
+    expect(names(objs, 'Deployment')).toEqual(
+      overlay === 'dev' ? ['halo-answerer', 'halo-config', 'halo-jaeger', 'halo-watcher'] : ['halo-answerer', 'halo-config', 'halo-watcher'],
+    );
     expect(names(objs, 'StatefulSet')).toEqual(['halo-nats']);
     expect(names(objs, 'DaemonSet')).toEqual(overlay === 'production' ? ['halo-node-cache', 'halo-node-cache-b'] : ['halo-node-cache']);
     expect(find(objs, 'Deployment', 'halo-watcher')?.spec?.replicas).toBe(2);
@@ -209,7 +224,11 @@ describe.skipIf(!renderer).each(OVERLAYS)('overlay %s, rendered', (overlay) => {
     const halo = new Set(images.filter(isHalo));
     expect([...halo]).toEqual([`${set?.newName ?? set?.name}:${set?.newTag}`]);
     // Every app of the repo runs from it: the entry point's first argument names the app.
-    const apps = new Set(allContainers(objs).filter((x) => isHalo(x.container.image)).map((x) => x.container.args?.[0]));
+    const apps = new Set(
+      allContainers(objs)
+        .filter((x) => isHalo(x.container.image))
+        .map((x) => x.container.args?.[0]),
+    );
     expect([...apps].sort()).toEqual(['answerer', 'config', 'node-cache', 'node-guard', 'watcher']);
     const nats = images.filter((i) => i.includes('nats'));
     expect(nats).toHaveLength(1);
@@ -341,7 +360,12 @@ describe.skipIf(!renderer).each(OVERLAYS)('overlay %s, rendered', (overlay) => {
       if (w.kind === 'DaemonSet') {
         expect(pod.priorityClassName).toBe('system-node-critical');
         // Every node, whatever its taints.
-        expect(pod.tolerations).toEqual(expect.arrayContaining([{ effect: 'NoExecute', operator: 'Exists' }, { effect: 'NoSchedule', operator: 'Exists' }]));
+        expect(pod.tolerations).toEqual(
+          expect.arrayContaining([
+            { effect: 'NoExecute', operator: 'Exists' },
+            { effect: 'NoSchedule', operator: 'Exists' },
+          ]),
+        );
       } else {
         expect(pod.priorityClassName, w.metadata.name).toBe('system-cluster-critical');
         expect(pod.tolerations, w.metadata.name).toContainEqual({ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' });
@@ -415,8 +439,14 @@ describe.skipIf(!renderer).each(OVERLAYS)('overlay %s, rendered', (overlay) => {
       for (const [i, e] of env.entries()) {
         for (const ref of references(e.value ?? '')) {
           if (/_SERVICE_(HOST|PORT)/.test(ref)) continue;
-          expect(env.findIndex((d) => d.name === ref), `${where}: ${e.name} refers to $(${ref}) before it is defined`).toBeGreaterThanOrEqual(0);
-          expect(env.findIndex((d) => d.name === ref), `${where}: ${e.name} refers to $(${ref}) before it is defined`).toBeLessThan(i);
+          expect(
+            env.findIndex((d) => d.name === ref),
+            `${where}: ${e.name} refers to $(${ref}) before it is defined`,
+          ).toBeGreaterThanOrEqual(0);
+          expect(
+            env.findIndex((d) => d.name === ref),
+            `${where}: ${e.name} refers to $(${ref}) before it is defined`,
+          ).toBeLessThan(i);
         }
       }
     }
@@ -438,7 +468,10 @@ describe.skipIf(!renderer).each(OVERLAYS)('overlay %s, rendered', (overlay) => {
       expect(secretFile(pod, container, flag(container.args, '--nats-password-file')), where).toEqual({ secret: secretName, key: user });
       // Only its own key is in the pod, readable by the container's user alone (root, or the pod's fsGroup).
       const volume = pod.volumes?.find((v) => v.secret?.secretName === secretName);
-      expect(volume?.secret?.items?.map((i) => i.key), where).toEqual([user]);
+      expect(
+        volume?.secret?.items?.map((i) => i.key),
+        where,
+      ).toEqual([user]);
       const sc = effective(pod, container);
       if (sc.runAsUser === 0) expect(volume?.secret?.defaultMode, where).toBe(0o400);
       else {
@@ -484,7 +517,7 @@ describe.skipIf(!renderer).each(OVERLAYS)('overlay %s, rendered', (overlay) => {
     }
   });
 
-  it(overlay === 'production' ? 'keeps every bucket on the three NATS servers (--bus-replicas=3)' : 'keeps the buckets at the apps\' default replicas', () => {
+  it(overlay === 'production' ? 'keeps every bucket on the three NATS servers (--bus-replicas=3)' : "keeps the buckets at the apps' default replicas", () => {
     const objs = render(overlay);
     expect(find(objs, 'StatefulSet', 'halo-nats')?.spec?.replicas).toBe(3);
     for (const { workload, container } of allContainers(objs).filter((x) => BUS_APPS.includes(x.container.args?.[0] ?? ''))) {
@@ -498,7 +531,11 @@ describe.skipIf(!renderer).each(OVERLAYS)('overlay %s, rendered', (overlay) => {
     expect(policies.map((p) => p.metadata.name)).toEqual(['halo-nats']);
     const policy = policies[0] as Obj;
     const sts = find(objs, 'StatefulSet', 'halo-nats') as Obj;
-    const podsOf = (selector: LabelSelector) => workloads(objs).filter((w) => matchesSelector(selector, w.spec?.template?.metadata.labels)).map((w) => w.metadata.name).sort();
+    const podsOf = (selector: LabelSelector) =>
+      workloads(objs)
+        .filter((w) => matchesSelector(selector, w.spec?.template?.metadata.labels))
+        .map((w) => w.metadata.name)
+        .sort();
     expect(podsOf(policy.spec?.podSelector ?? {})).toEqual(['halo-nats']);
     expect(policy.spec?.policyTypes).toEqual(['Ingress']);
     const port = (name: string) => containersOf(sts)[0]?.ports?.find((p) => p.name === name)?.containerPort;
@@ -507,41 +544,57 @@ describe.skipIf(!renderer).each(OVERLAYS)('overlay %s, rendered', (overlay) => {
     // The client port: the bus apps' pods by label, but those on the host network, which no pod selector matches.
     const client = rule(port('client'))?.from ?? [];
     const bus = workloads(objs).filter((w) => containersOf(w).some((c) => BUS_APPS.includes(c.args?.[0] ?? '')));
-    const byLabel = bus.filter((w) => !podSpec(w).hostNetwork).map((w) => w.metadata.name).sort();
+    const byLabel = bus
+      .filter((w) => !podSpec(w).hostNetwork)
+      .map((w) => w.metadata.name)
+      .sort();
     expect([...new Set(client.flatMap((f) => (f.podSelector ? podsOf(f.podSelector) : [])))].sort()).toEqual(byLabel);
     expect(bus.filter((w) => podSpec(w).hostNetwork).length).toBeGreaterThan(0);
     // The node caches by the nodes' range, set in one place: the overlay's ConfigMap halo-network.
     const cidr = generatedLiteral(overlay, 'halo-network', 'NODE_CIDR');
     expect(cidr).toMatch(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/);
     expect(client.filter((f) => f.ipBlock).map((f) => f.ipBlock?.cidr)).toEqual([cidr]);
-    expect(objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'halo-network'), 'local to the build, not applied').toBeUndefined();
+    expect(
+      objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'halo-network'),
+      'local to the build, not applied',
+    ).toBeUndefined();
     // The route port: the NATS servers alone.
     const route = rule(port('cluster'))?.from ?? [];
     expect(route.map((f) => (f.podSelector ? podsOf(f.podSelector) : f))).toEqual([['halo-nats']]);
   });
 
-  it(overlay === 'dev' ? 'runs Jaeger v2 with its OTLP and query Services, the address the variables point at' : 'runs no Jaeger: the variables point at the collector set in the overlay', () => {
-    const objs = render(overlay);
-    const jaeger = find(objs, 'Deployment', 'halo-jaeger');
-    if (overlay !== 'dev') {
-      expect(jaeger).toBeUndefined();
-      expect(find(objs, 'Service', 'halo-otlp')).toBeUndefined();
-      return;
-    }
-    const labels = jaeger?.spec?.template?.metadata.labels ?? {};
-    const otlp = find(objs, 'Service', 'halo-otlp');
-    const query = find(objs, 'Service', 'halo-jaeger-query');
-    expect(selects(otlp?.spec?.selector ?? { none: 'x' }, labels)).toBe(true);
-    expect(selects(query?.spec?.selector ?? { none: 'x' }, labels)).toBe(true);
-    expect(otlp?.spec?.ports?.map((p) => [p.name, p.port])).toEqual([['otlp-grpc', 4317], ['otlp-http', 4318]]);
-    expect(query?.spec?.ports?.map((p) => [p.name, p.port])).toEqual([['query', 16686]]);
-    // The variables Kubernetes injects for halo-otlp's port otlp-http are the ones the endpoint names.
-    const endpoint = allContainers(objs).find((x) => x.container.name === 'watcher')?.container.env?.find((e) => e.name === 'OTEL_EXPORTER_OTLP_ENDPOINT')?.value;
-    expect(endpoint).toBe(`http://$(${serviceVar('halo-otlp')}_SERVICE_HOST):$(${serviceVar('halo-otlp')}_SERVICE_PORT_${serviceVar('otlp-http')})`);
-    const container = containersOf(jaeger as Obj)[0];
-    expect(container?.args).toEqual(['--config=file:/etc/jaeger/config.yaml']);
-    expect(find(objs, 'ConfigMap', 'halo-jaeger-config')?.data?.['config.yaml']).toContain('enable_tracing: false');
-  });
+  it(
+    overlay === 'dev'
+      ? 'runs Jaeger v2 with its OTLP and query Services, the address the variables point at'
+      : 'runs no Jaeger: the variables point at the collector set in the overlay',
+    () => {
+      const objs = render(overlay);
+      const jaeger = find(objs, 'Deployment', 'halo-jaeger');
+      if (overlay !== 'dev') {
+        expect(jaeger).toBeUndefined();
+        expect(find(objs, 'Service', 'halo-otlp')).toBeUndefined();
+        return;
+      }
+      const labels = jaeger?.spec?.template?.metadata.labels ?? {};
+      const otlp = find(objs, 'Service', 'halo-otlp');
+      const query = find(objs, 'Service', 'halo-jaeger-query');
+      expect(selects(otlp?.spec?.selector ?? { none: 'x' }, labels)).toBe(true);
+      expect(selects(query?.spec?.selector ?? { none: 'x' }, labels)).toBe(true);
+      expect(otlp?.spec?.ports?.map((p) => [p.name, p.port])).toEqual([
+        ['otlp-grpc', 4317],
+        ['otlp-http', 4318],
+      ]);
+      expect(query?.spec?.ports?.map((p) => [p.name, p.port])).toEqual([['query', 16686]]);
+      // The variables Kubernetes injects for halo-otlp's port otlp-http are the ones the endpoint names.
+      const endpoint = allContainers(objs)
+        .find((x) => x.container.name === 'watcher')
+        ?.container.env?.find((e) => e.name === 'OTEL_EXPORTER_OTLP_ENDPOINT')?.value;
+      expect(endpoint).toBe(`http://$(${serviceVar('halo-otlp')}_SERVICE_HOST):$(${serviceVar('halo-otlp')}_SERVICE_PORT_${serviceVar('otlp-http')})`);
+      const container = containersOf(jaeger as Obj)[0];
+      expect(container?.args).toEqual(['--config=file:/etc/jaeger/config.yaml']);
+      expect(find(objs, 'ConfigMap', 'halo-jaeger-config')?.data?.['config.yaml']).toContain('enable_tracing: false');
+    },
+  );
 });
 
 // The tracing component's Jaeger config, run by a real Jaeger v2 with only its listening addresses moved to
@@ -573,12 +626,28 @@ describe.skipIf(jaegerBin === null || !renderer)('components/tracing Jaeger conf
     const file = join(dir, 'config.yaml');
     writeFileSync(file, local);
     jaeger = await spawnProcess(jaegerBin as string, [`--config=file:${file}`]);
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${ports.get('13133')}/status`).catch(() => null))?.ok === true, { timeoutMs: 30_000, message: 'Jaeger never became healthy' });
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${ports.get('13133')}/status`).catch(() => null))?.ok === true, {
+      timeoutMs: 30_000,
+      message: 'Jaeger never became healthy',
+    });
     const traceId = '0af7651916cd43dd8448eb211c80319c';
     const now = BigInt(Date.now()) * 1_000_000n;
-    const span = { traceId, spanId: 'b7ad6b7169203331', name: 'zone publish', kind: 1, startTimeUnixNano: String(now), endTimeUnixNano: String(now + 1_000_000n) };
-    const body = { resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'halo-watcher' } }] }, scopeSpans: [{ spans: [span] }] }] };
-    const sent = await fetch(`http://127.0.0.1:${ports.get('4318')}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const span = {
+      traceId,
+      spanId: 'b7ad6b7169203331',
+      name: 'zone publish',
+      kind: 1,
+      startTimeUnixNano: String(now),
+      endTimeUnixNano: String(now + 1_000_000n),
+    };
+    const body = {
+      resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'halo-watcher' } }] }, scopeSpans: [{ spans: [span] }] }],
+    };
+    const sent = await fetch(`http://127.0.0.1:${ports.get('4318')}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     expect(sent.status).toBe(200);
     const names = await waitFor(
       async () => {

@@ -61,11 +61,42 @@ const makePassword = () => `h${randomBytes(24).toString('hex')}`;
 async function makeCertificates(dir: string, name: string): Promise<{ ca: string; cert: string; key: string }> {
   const file = (name: string) => join(dir, name);
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await run('openssl', ['req', '-x509', ...ec, '-keyout', file('ca.key'), '-out', file('ca.crt'), '-days', '1', '-subj', '/CN=halo-nats-test-ca',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  await run('openssl', [
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    file('ca.key'),
+    '-out',
+    file('ca.crt'),
+    '-days',
+    '1',
+    '-subj',
+    '/CN=halo-nats-test-ca',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
   await run('openssl', ['req', ...ec, '-keyout', file('tls.key'), '-out', file('tls.csr'), '-subj', '/CN=halo-nats']);
   writeFileSync(file('tls.ext'), `subjectAltName=DNS:${name}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n`);
-  await run('openssl', ['x509', '-req', '-in', file('tls.csr'), '-CA', file('ca.crt'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file('tls.crt'), '-days', '1', '-extfile', file('tls.ext')]);
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    file('tls.csr'),
+    '-CA',
+    file('ca.crt'),
+    '-CAkey',
+    file('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    file('tls.crt'),
+    '-days',
+    '1',
+    '-extfile',
+    file('tls.ext'),
+  ]);
   return { ca: file('ca.crt'), cert: file('tls.crt'), key: file('tls.key') };
 }
 
@@ -95,10 +126,17 @@ async function startBus(overlay: 'dev' | 'production'): Promise<Bus> {
   const env = objs.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'halo-nats')?.spec?.template?.spec.containers[0]?.env ?? [];
   // dev brings its Secret; production's is the operator's, made here as deploy/README.md says.
   const secret = objs.find((o) => o.kind === 'Secret' && o.metadata.name.startsWith('halo-nats-users'));
-  const passwords = Object.fromEntries(USERS.map((u) => [u, secret ? Buffer.from(secret.data?.[u] ?? '', 'base64').toString() : makePassword()])) as Record<User, string>;
+  const passwords = Object.fromEntries(USERS.map((u) => [u, secret ? Buffer.from(secret.data?.[u] ?? '', 'base64').toString() : makePassword()])) as Record<
+    User,
+    string
+  >;
   const dir = mkdtempSync(join(tmpdir(), `halo-nats-${overlay}-`));
   // The name the apps check the servers' certificate for (--nats-tls-name), the only name the test's has.
-  const tlsName = objs.flatMap((o) => o.spec?.template?.spec.containers ?? []).flatMap((c) => c.args ?? []).find((a) => a.startsWith('--nats-tls-name='))?.split('=')[1];
+  const tlsName = objs
+    .flatMap((o) => o.spec?.template?.spec.containers ?? [])
+    .flatMap((c) => c.args ?? [])
+    .find((a) => a.startsWith('--nats-tls-name='))
+    ?.split('=')[1];
   const tls = /^tls \{/m.test(files['tls.conf'] ?? '') ? await makeCertificates(dir, tlsName ?? 'none') : null;
   const ports = await Promise.all([0, 1, 2].map(async () => ({ client: await freePort(), http: await freePort(), cluster: await freePort() })));
   const servers: ChildHandle[] = [];
@@ -121,11 +159,21 @@ async function startBus(overlay: 'dev' | 'production'): Promise<Bus> {
       const key = e.valueFrom?.secretKeyRef?.key;
       if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.name') vars[e.name] = `halo-nats-${i}`;
       else if (key) vars[e.name] = passwords[key as User];
-      else if (e.value) vars[e.name] = e.value.replace(/\$\(HALO_NATS_ROUTE_(\d)_SERVICE_HOST\):6222/, (_all, n: string) => `127.0.0.1:${ports[Number(n)]?.cluster}`);
+      else if (e.value)
+        vars[e.name] = e.value.replace(/\$\(HALO_NATS_ROUTE_(\d)_SERVICE_HOST\):6222/, (_all, n: string) => `127.0.0.1:${ports[Number(n)]?.cluster}`);
     }
-    servers.push(await spawnProcess(natsServer as string, ['-c', join(own, 'nats.conf')], { env: { ...process.env, ...vars }, readyLine: /Server is ready/, timeoutMs: 30_000 }));
+    servers.push(
+      await spawnProcess(natsServer as string, ['-c', join(own, 'nats.conf')], {
+        env: { ...process.env, ...vars },
+        readyLine: /Server is ready/,
+        timeoutMs: 30_000,
+      }),
+    );
   }
-  const jsz = async (i: number) => (await fetch(`http://127.0.0.1:${ports[i]?.http}/jsz`).then((r) => r.json()).catch(() => null)) as { meta_cluster?: { leader?: string; cluster_size?: number } } | null;
+  const jsz = async (i: number) =>
+    (await fetch(`http://127.0.0.1:${ports[i]?.http}/jsz`)
+      .then((r) => r.json())
+      .catch(() => null)) as { meta_cluster?: { leader?: string; cluster_size?: number } } | null;
   await waitFor(
     async () => {
       const meta = (await jsz(1))?.meta_cluster;
@@ -139,7 +187,9 @@ async function startBus(overlay: 'dev' | 'production'): Promise<Bus> {
   const replicas = Number(watcherArgs.find((a) => a.startsWith('--bus-replicas='))?.split('=')[1] ?? 1);
   // As the apps do with --nats-ca and --nats-tls-name: nats.js hands its tls options to Node's tls.connect,
   // servername included (its type omits it).
-  const tlsOptions: (NonNullable<NodeConnectionOptions['tls']> & Pick<TlsConnectionOptions, 'servername'>) | undefined = tls ? { caFile: tls.ca, servername: tlsName } : undefined;
+  const tlsOptions: (NonNullable<NodeConnectionOptions['tls']> & Pick<TlsConnectionOptions, 'servername'>) | undefined = tls
+    ? { caFile: tls.ca, servername: tlsName }
+    : undefined;
   const connections: NatsConnection[] = [];
   return {
     url,
@@ -150,7 +200,14 @@ async function startBus(overlay: 'dev' | 'production'): Promise<Bus> {
       await servers[Number(serverName.replace('halo-nats-', ''))]?.kill('SIGKILL');
     },
     async as(user, options = {}) {
-      const nc = await connect({ servers: options.servers ?? url, user, pass: options.pass ?? passwords[user], inboxPrefix: `_INBOX_${user.replaceAll('-', '_')}`, timeout: 5_000, ...(tlsOptions ? { tls: tlsOptions } : {}) });
+      const nc = await connect({
+        servers: options.servers ?? url,
+        user,
+        pass: options.pass ?? passwords[user],
+        inboxPrefix: `_INBOX_${user.replaceAll('-', '_')}`,
+        timeout: 5_000,
+        ...(tlsOptions ? { tls: tlsOptions } : {}),
+      });
       connections.push(nc);
       return nc;
     },
@@ -315,7 +372,12 @@ describe.skipIf(natsServer === null || !kubectl)('the dev overlay bus, run', () 
     c.watcher.publish('halo.zone.changed', text('real'));
     await waitFor(async () => heard.includes('real'), { timeoutMs: 5_000, message: "the watcher's change never arrived" });
     expect(heard).toEqual(['real']);
-    for (const [user, subject] of [['answerer', '_INBOX_watcher.>'], ['watcher', '_INBOX_node_cache.>'], ['node-cache', '$KV.halo-zone.>'], ['config', '>']] as const) {
+    for (const [user, subject] of [
+      ['answerer', '_INBOX_watcher.>'],
+      ['watcher', '_INBOX_node_cache.>'],
+      ['node-cache', '$KV.halo-zone.>'],
+      ['config', '>'],
+    ] as const) {
       const sub = c[user].subscribe(subject);
       await expect(sub.closed, `${user} subscribing ${subject}`).resolves.toBeInstanceOf(Error);
     }

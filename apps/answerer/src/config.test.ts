@@ -15,7 +15,10 @@ describe('readConfig', () => {
     }
   });
   it('serves every block on --dns-port when given', () => {
-    expect(readConfig(['--dns-port', '1053', '--dns-host', '127.0.0.1'], {})).toMatchObject({ ok: true, config: { listen: { host: '127.0.0.1', port: 1053 } } });
+    expect(readConfig(['--dns-port', '1053', '--dns-host', '127.0.0.1'], {})).toMatchObject({
+      ok: true,
+      config: { listen: { host: '127.0.0.1', port: 1053 } },
+    });
   });
   it('reads a Corefile file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'answerer-'));
@@ -33,17 +36,36 @@ describe('readConfig', () => {
   it('has the defaults its usage names', () => {
     expect(readConfig([], { POD_IP: '10.244.0.9' })).toMatchObject({
       ok: true,
-      config: { nats: ['nats://127.0.0.1:4222'], zone: 'cluster.local', adminHost: '0.0.0.0', adminPort: 8081, workers: availableParallelism(), instance: expect.stringMatching(/-\d+$/) },
+      config: {
+        nats: ['nats://127.0.0.1:4222'],
+        zone: 'cluster.local',
+        adminHost: '0.0.0.0',
+        adminPort: 8081,
+        workers: availableParallelism(),
+        instance: expect.stringMatching(/-\d+$/),
+      },
     });
   });
   // Each row: flags, environment, then what the config holds.
   it.each<[string[], NodeJS.ProcessEnv, Record<string, unknown>]>([
-    [[], { NATS_URL: 'nats://a:4222, nats://b:4222', ADMIN_PORT: '9081', HALO_WORKERS: '3', POD_NAME: 'answerer-0' }, { nats: ['nats://a:4222', 'nats://b:4222'], adminPort: 9081, workers: 3, instance: 'answerer-0' }],
-    [['--nats', 'nats://c:4222', '--admin-port', '0', '--workers', '1', '--instance', 'a1'], { NATS_URL: 'nats://a:4222', ADMIN_PORT: '9081', HALO_WORKERS: '3', POD_NAME: 'answerer-0' }, { nats: ['nats://c:4222'], adminPort: 0, workers: 1, instance: 'a1' }],
+    [
+      [],
+      { NATS_URL: 'nats://a:4222, nats://b:4222', ADMIN_PORT: '9081', HALO_WORKERS: '3', POD_NAME: 'answerer-0' },
+      { nats: ['nats://a:4222', 'nats://b:4222'], adminPort: 9081, workers: 3, instance: 'answerer-0' },
+    ],
+    [
+      ['--nats', 'nats://c:4222', '--admin-port', '0', '--workers', '1', '--instance', 'a1'],
+      { NATS_URL: 'nats://a:4222', ADMIN_PORT: '9081', HALO_WORKERS: '3', POD_NAME: 'answerer-0' },
+      { nats: ['nats://c:4222'], adminPort: 0, workers: 1, instance: 'a1' },
+    ],
     [['--workers', '256', '--zone', 'Example.Org.', '--admin-host', '127.0.0.1'], {}, { workers: 256, zone: 'example.org', adminHost: '127.0.0.1' }],
     [['--dns-port', '1053'], {}, { listen: { host: '0.0.0.0', port: 1053 } }],
     [['--dns-host', '127.0.0.1'], {}, { listen: undefined }],
-    [['--dns-port', '1053', '--dns-host', '127.0.0.1', '--own-listen', '127.0.0.1:1054'], {}, { listen: { host: '127.0.0.1', port: 1053 }, ownListen: { host: '127.0.0.1', port: 1054 } }],
+    [
+      ['--dns-port', '1053', '--dns-host', '127.0.0.1', '--own-listen', '127.0.0.1:1054'],
+      {},
+      { listen: { host: '127.0.0.1', port: 1053 }, ownListen: { host: '127.0.0.1', port: 1054 } },
+    ],
   ])('reads %j with env %j', (argv, env, expected) => {
     expect(readConfig(argv, { POD_IP: '10.244.0.9', ...env })).toMatchObject({ ok: true, config: expected });
   });

@@ -2,7 +2,19 @@
 import { isIP } from 'node:net';
 import { availableParallelism, hostname, networkInterfaces } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { busFlags, busUsage, readBusFlags, parseHostPort, parseNatsServers, parsePort, parseWholeNumber, readFlags, splitList, type BusFlagsConfig, type ConfigResult } from '@halo/cli';
+import {
+  busFlags,
+  busUsage,
+  readBusFlags,
+  parseHostPort,
+  parseNatsServers,
+  parsePort,
+  parseWholeNumber,
+  readFlags,
+  splitList,
+  type BusFlagsConfig,
+  type ConfigResult,
+} from '@halo/cli';
 import { kubeadmCorefile } from '@halo/corefile';
 
 export interface AnswererConfig {

@@ -24,7 +24,11 @@ export async function runAnswerer(config: AnswererConfig, options: RunOptions): 
     // prom-client answers the primary's requests once an AggregatorRegistry exists in the worker.
     void new AggregatorRegistry();
   }
-  const invalidEntries = new Counter({ name: 'halo_answerer_invalid_zone_entries_total', help: 'KV entries skipped because they failed validation.', registers: [registry] });
+  const invalidEntries = new Counter({
+    name: 'halo_answerer_invalid_zone_entries_total',
+    help: 'KV entries skipped because they failed validation.',
+    registers: [registry],
+  });
   const applied = new Counter({ name: 'halo_answerer_zone_changes_total', help: 'Zone changes applied after the initial sync.', registers: [registry] });
   const programmingLatency = new ProgrammingLatency(registry);
 
@@ -57,8 +61,10 @@ export async function runAnswerer(config: AnswererConfig, options: RunOptions): 
   // The operators' fragments (KV halo-config) run after this instance's own Corefile; the last good ones
   // are in the bucket, so a restart comes back on them even while the config service is down. No
   // fragments (the config service's first version) leave the own Corefile as it is.
-  const compose = (effective: EffectiveConfigV1 | null) => (effective && effective.corefile.trim() !== '' ? `${config.corefile.text}\n${effective.corefile}` : config.corefile.text);
-  const formatErrors = (errors: { file: string; line: number; column: number; message: string }[]) => errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`).join('; ');
+  const compose = (effective: EffectiveConfigV1 | null) =>
+    effective && effective.corefile.trim() !== '' ? `${config.corefile.text}\n${effective.corefile}` : config.corefile.text;
+  const formatErrors = (errors: { file: string; line: number; column: number; message: string }[]) =>
+    errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`).join('; ');
   // nsAddresses: what the kubernetes plugin answers for ns.dns.<zone> (ServerContext.nsAddresses).
   // httpHost: the Corefile's health, ready and prometheus bind --admin-host when they name no host.
   // A worker's `prometheus` (port 9153) serves the sum over every worker, as the primary's admin port does.
@@ -66,11 +72,22 @@ export async function runAnswerer(config: AnswererConfig, options: RunOptions): 
   const context = { recordSets: store, logger, metrics: registry, nsAddresses: config.nsAddresses, httpHost: config.adminHost, metricsText };
   // revisions: a node cache's query that asks for a zone revision this process has not reached waits
   // for it a moment, or is refused so that the cache asks another answerer (monotonic reads).
-  const load = (text: string) => loadServer(text, { file: config.corefile.file, context, listen: config.ownListen && config.listen ? [config.listen, config.ownListen] : config.listen, reusePort: true, traceQueries: telemetry.queryTracing, revisions: store });
+  const load = (text: string) =>
+    loadServer(text, {
+      file: config.corefile.file,
+      context,
+      listen: config.ownListen && config.listen ? [config.listen, config.ownListen] : config.listen,
+      reusePort: true,
+      traceQueries: telemetry.queryTracing,
+      revisions: store,
+    });
   let running = await ConfigFollower.read(nc, 'answerer');
   let loaded = await load(compose(running));
   if (!loaded.ok && running) {
-    logger.error({ version: running.version, errors: formatErrors(loaded.errors) }, 'the stored fragments do not load here; starting on the own Corefile alone');
+    logger.error(
+      { version: running.version, errors: formatErrors(loaded.errors) },
+      'the stored fragments do not load here; starting on the own Corefile alone',
+    );
     running = null;
     loaded = await load(compose(null));
   }

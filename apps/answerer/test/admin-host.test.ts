@@ -21,10 +21,30 @@ beforeAll(async () => {
   for (const name of ['dns', 'admin', 'health', 'ready', 'metrics']) ports[name] = await freePort({ udp: name === 'dns' });
   const dir = mkdtempSync(join(tmpdir(), 'answerer-admin-'));
   const corefile = join(dir, 'Corefile');
-  writeFileSync(corefile, `.:53 {\n    health :${ports.health}\n    ready :${ports.ready}\n    prometheus :${ports.metrics}\n    kubernetes cluster.local\n}\n`);
+  writeFileSync(
+    corefile,
+    `.:53 {\n    health :${ports.health}\n    ready :${ports.ready}\n    prometheus :${ports.metrics}\n    kubernetes cluster.local\n}\n`,
+  );
   answerer = await spawnProcess(
     main,
-    ['--nats', nats.url, '--dns-host', '127.0.0.1', '--dns-port', String(ports.dns), '--admin-host', '127.0.0.2', '--admin-port', String(ports.admin), '--workers', '1', '--instance', 'admin-host', '--corefile', corefile],
+    [
+      '--nats',
+      nats.url,
+      '--dns-host',
+      '127.0.0.1',
+      '--dns-port',
+      String(ports.dns),
+      '--admin-host',
+      '127.0.0.2',
+      '--admin-port',
+      String(ports.admin),
+      '--workers',
+      '1',
+      '--instance',
+      'admin-host',
+      '--corefile',
+      corefile,
+    ],
     { readyLine: /"ready":true/, timeoutMs: 60_000 },
   );
 });

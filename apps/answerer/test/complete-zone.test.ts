@@ -40,7 +40,22 @@ it('is neither ready nor bound until the zone is marked complete, then answers e
   const adminPort = await freePort();
   answerer = await spawnProcess(
     main,
-    ['--nats', nats.url, '--dns-host', '127.0.0.1', '--dns-port', String(dnsPort), '--admin-host', '127.0.0.1', '--admin-port', String(adminPort), '--workers', '1', '--instance', 'partial'],
+    [
+      '--nats',
+      nats.url,
+      '--dns-host',
+      '127.0.0.1',
+      '--dns-port',
+      String(dnsPort),
+      '--admin-host',
+      '127.0.0.1',
+      '--admin-port',
+      String(adminPort),
+      '--workers',
+      '1',
+      '--instance',
+      'partial',
+    ],
     { readyLine: /waiting for the watcher to complete the zone/, timeoutMs: 60_000 },
   );
   const ready = async () => (await fetch(`http://127.0.0.1:${adminPort}/readyz`).catch(() => null))?.status;
@@ -57,7 +72,10 @@ it('is neither ready nor bound until the zone is marked complete, then answers e
   await writer.markComplete({ revision: last, keys: 2, writer: 'test' });
   await answerer.waitForLine(/"ready":true/, 30_000);
   expect(await ready()).toBe(200);
-  for (const [name, ip] of [['first', '10.96.0.11'], ['second', '10.96.0.12']]) {
+  for (const [name, ip] of [
+    ['first', '10.96.0.11'],
+    ['second', '10.96.0.12'],
+  ]) {
     const response = await asked(`${name}.shop.svc.cluster.local`);
     expect(response?.answers?.map((a) => (a.type === 'A' ? a.data : ''))).toEqual([ip]);
   }

@@ -24,7 +24,28 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'halo-workers-'));
   const corefile = join(dir, 'Corefile');
   await writeFile(corefile, (await readFile(new URL('./fixtures/Corefile.tmpl', import.meta.url), 'utf8')).replace('METRICS_PORT', String(metricsPort)));
-  answerer = await spawnProcess(main, ['--nats', nats.url, '--dns-host', '127.0.0.1', '--dns-port', String(dnsPort), '--admin-host', '127.0.0.1', '--admin-port', String(adminPort), '--workers', '2', '--instance', 'pool-a', '--corefile', corefile], { readyLine: /"ready":true/, timeoutMs: 60_000 });
+  answerer = await spawnProcess(
+    main,
+    [
+      '--nats',
+      nats.url,
+      '--dns-host',
+      '127.0.0.1',
+      '--dns-port',
+      String(dnsPort),
+      '--admin-host',
+      '127.0.0.1',
+      '--admin-port',
+      String(adminPort),
+      '--workers',
+      '2',
+      '--instance',
+      'pool-a',
+      '--corefile',
+      corefile,
+    ],
+    { readyLine: /"ready":true/, timeoutMs: 60_000 },
+  );
 });
 /** An answerer binds only on a complete zone: what a watcher writes after syncing an empty cluster. */
 async function markEmptyZoneComplete(url: string): Promise<void> {

@@ -48,7 +48,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Halo DNS config service', version: '1', description: 'Corefile fragments, validated whole and applied live on every answerer and node cache.' },
+      info: {
+        title: 'Halo DNS config service',
+        version: '1',
+        description: 'Corefile fragments, validated whole and applied live on every answerer and node cache.',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },

@@ -5,8 +5,22 @@ const token = { HALO_CONFIG_TOKEN: 'operator-token' };
 
 describe('readConfig', () => {
   it.each<[string[], Record<string, unknown>]>([
-    [[], { nats: ['nats://127.0.0.1:4222'], host: '0.0.0.0', port: 18080, adminPort: 8082, watchConfigMaps: true, clusterZone: 'cluster.local', token: 'operator-token' }],
-    [['--nats', 'nats://a:4222, nats://b:4222', '--port', '0', '--admin-port', '9000', '--no-configmaps', '--cluster-zone', 'Example.Org.'], { nats: ['nats://a:4222', 'nats://b:4222'], port: 0, adminPort: 9000, watchConfigMaps: false, clusterZone: 'example.org' }],
+    [
+      [],
+      {
+        nats: ['nats://127.0.0.1:4222'],
+        host: '0.0.0.0',
+        port: 18080,
+        adminPort: 8082,
+        watchConfigMaps: true,
+        clusterZone: 'cluster.local',
+        token: 'operator-token',
+      },
+    ],
+    [
+      ['--nats', 'nats://a:4222, nats://b:4222', '--port', '0', '--admin-port', '9000', '--no-configmaps', '--cluster-zone', 'Example.Org.'],
+      { nats: ['nats://a:4222', 'nats://b:4222'], port: 0, adminPort: 9000, watchConfigMaps: false, clusterZone: 'example.org' },
+    ],
     [['--tokens-secret', 'kube-system/halo-config-tokens'], { tokensSecret: 'kube-system/halo-config-tokens' }],
   ])('reads %j', (argv, expected) => {
     expect(readConfig(argv, token)).toMatchObject({ ok: true, config: expected });

@@ -96,7 +96,11 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
     return { ok: false, message: 'no tokens: give --tokens FILE, --tokens-secret NS/NAME or HALO_CONFIG_TOKEN' };
   }
   const networks: ClusterNetworks = { ...defaultNetworks };
-  for (const [flag, key] of [['service-cidr', 'services'], ['pod-cidr', 'pods'], ['node-cidr', 'nodes']] as const) {
+  for (const [flag, key] of [
+    ['service-cidr', 'services'],
+    ['pod-cidr', 'pods'],
+    ['node-cidr', 'nodes'],
+  ] as const) {
     const text = values[flag];
     if (text === undefined) continue;
     const cidrs = splitList(text);
@@ -107,7 +111,10 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
   const clusterZone = (values['cluster-zone'] ?? 'cluster.local').toLowerCase().replace(/\.$/, '');
   const kubeadm = corefileZones(kubeadmCorefile);
   const ownZones = { answerer: kubeadm.ok ? kubeadm.zones : ['.'], 'node-cache': nodeCacheZones(clusterZone) };
-  for (const [flag, target] of [['answerer-corefile', 'answerer'], ['node-cache-corefile', 'node-cache']] as const) {
+  for (const [flag, target] of [
+    ['answerer-corefile', 'answerer'],
+    ['node-cache-corefile', 'node-cache'],
+  ] as const) {
     const path = values[flag];
     if (path === undefined) continue;
     let text: string;

@@ -58,7 +58,10 @@ export class ConfigMapSource {
         this.#rejected.delete(d.name);
       } else {
         this.#rejected.set(d.name, { fragment: d.name, configMap: d.configMap, key: d.key, errors: result.errors ?? [], message: result.message });
-        this.#logger.warn({ fragment: d.name, configMap: d.configMap, key: d.key, errors: result.errors, message: result.message }, 'refusing a ConfigMap fragment; its last good version keeps running');
+        this.#logger.warn(
+          { fragment: d.name, configMap: d.configMap, key: d.key, errors: result.errors, message: result.message },
+          'refusing a ConfigMap fragment; its last good version keeps running',
+        );
       }
     }
     for (const f of await this.#fragments.list()) {

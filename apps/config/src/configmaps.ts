@@ -20,7 +20,11 @@ export interface ConfigMapFragment {
 
 /** `cm-<configmap>-<key>`, lowercased and cut to a DNS label, so it is a valid fragment name. */
 export function fragmentName(configMap: string, key: string): string {
-  const base = `cm-${configMap}-${key}`.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/-+/g, '-').replace(/^-|-$/g, '');
+  const base = `cm-${configMap}-${key}`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-|-$/g, '');
   return base.length <= 63 ? base : base.slice(0, 63).replace(/-$/, '');
 }
 

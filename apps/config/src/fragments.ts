@@ -110,7 +110,13 @@ export class Fragments {
     if (readOnly) return readOnly;
     const errors = await this.validate(change.name, change.text, change.targets);
     if (errors.length > 0) return { ok: false, status: 422, message: `fragment "${change.name}" has ${errors.length} error(s); nothing was changed`, errors };
-    if (current && !current.fragment.deleted && current.fragment.text === change.text && sameTargets(current.fragment.targets, change.targets) && change.ifMatch === null) {
+    if (
+      current &&
+      !current.fragment.deleted &&
+      current.fragment.text === change.text &&
+      sameTargets(current.fragment.targets, change.targets) &&
+      change.ifMatch === null
+    ) {
       return { ok: true, fragment: current.fragment, effective: [] };
     }
     return this.#write(change, { text: change.text, targets: change.targets, change: 'put', deleted: false }, current?.fragment);
@@ -138,10 +144,15 @@ export class Fragments {
     if (readOnly) return readOnly;
     const target = await this.#store.version(change.name, change.version);
     if (!target) return { ok: false, status: 404, message: `fragment "${change.name}" has no version ${change.version}` };
-    if (target.deleted) return { ok: false, status: 422, message: `version ${change.version} of "${change.name}" is a deletion; roll back to a version that has text` };
+    if (target.deleted)
+      return { ok: false, status: 422, message: `version ${change.version} of "${change.name}" is a deletion; roll back to a version that has text` };
     const errors = await this.validate(change.name, target.text, target.targets);
     if (errors.length > 0) return { ok: false, status: 422, message: `version ${change.version} no longer validates; nothing was changed`, errors };
-    return this.#write(change, { text: target.text, targets: target.targets, change: 'rollback', rolledBackTo: change.version, deleted: false }, current?.fragment);
+    return this.#write(
+      change,
+      { text: target.text, targets: target.targets, change: 'rollback', rolledBackTo: change.version, deleted: false },
+      current?.fragment,
+    );
   }
 
   /** Publishes the effective config of every target again (at start, and after a ConfigMap sync). */
@@ -151,7 +162,11 @@ export class Fragments {
 
   #readOnly(current: FragmentV1 | undefined, source: FragmentSource | undefined): ChangeResult | null {
     if (current && !current.deleted && current.source.kind === 'configmap' && source?.kind !== 'configmap') {
-      return { ok: false, status: 403, message: `fragment "${current.name}" comes from ConfigMap ${current.source.configMap} (key ${current.source.key}) and is read-only here: edit the ConfigMap` };
+      return {
+        ok: false,
+        status: 403,
+        message: `fragment "${current.name}" comes from ConfigMap ${current.source.configMap} (key ${current.source.key}) and is read-only here: edit the ConfigMap`,
+      };
     }
     return null;
   }
@@ -171,7 +186,12 @@ export class Fragments {
         if (!written.ok) {
           span.setAttribute(ATTR_ERROR_TYPE, 'conflict');
           span.setStatus({ code: SpanStatusCode.ERROR, message: `at version ${written.current}, not ${change.ifMatch}` });
-          return { ok: false, status: 409, current: written.current, message: `fragment "${change.name}" is at version ${written.current}, not ${change.ifMatch}: read it again and retry` };
+          return {
+            ok: false,
+            status: 409,
+            current: written.current,
+            message: `fragment "${change.name}" is at version ${written.current}, not ${change.ifMatch}: read it again and retry`,
+          };
         }
         span.setAttribute(ATTR_CONFIG_VERSION, written.fragment.version);
         const targets = configTargets.filter((t) => body.targets.includes(t) || previous?.targets.includes(t));

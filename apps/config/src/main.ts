@@ -51,7 +51,12 @@ void (async () => {
     }
   }
 })();
-const fragments = new Fragments(await FragmentStore.open(nc, { replicas }), { clusterZone: config.clusterZone, networks: config.networks, own: config.ownZones, lock });
+const fragments = new Fragments(await FragmentStore.open(nc, { replicas }), {
+  clusterZone: config.clusterZone,
+  networks: config.networks,
+  own: config.ownZones,
+  lock,
+});
 await fragments.publish();
 
 const kc = config.watchConfigMaps || config.tokensSecret ? loadKubeConfig({ kubeServer: config.kubeServer, kubeconfig: config.kubeconfig }) : null;

@@ -30,6 +30,14 @@ export function rolloutOf(target: ConfigTarget, effective: { version: number; ch
   const states = mine.map((i) => instanceState(i, effective, now));
   const rejectedBy = mine.filter((_, n) => states[n] === 'rejected').map((i) => ({ instance: i.instance, error: i.error ?? '' }));
   const state: RolloutState =
-    mine.length === 0 ? 'no instances' : rejectedBy.length > 0 ? 'rejected' : states.includes('stuck') ? 'stuck' : states.includes('pending') ? 'pending' : 'applied';
+    mine.length === 0
+      ? 'no instances'
+      : rejectedBy.length > 0
+        ? 'rejected'
+        : states.includes('stuck')
+          ? 'stuck'
+          : states.includes('pending')
+            ? 'pending'
+            : 'applied';
   return { target, version: effective.version, state, instances: mine.length, current: states.filter((s) => s === 'current').length, rejectedBy };
 }

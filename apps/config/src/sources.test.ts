@@ -4,7 +4,14 @@ import { parseTokens, tokensFromSecret } from './tokens.ts';
 
 describe('ConfigMap fragments', () => {
   it.each([
-    ['dns-extra-configs', { Corefile: 'a', 'stub.Corefile': 'b', 'notes.txt': 'c' }, [['cm-dns-extra-configs-corefile', ['answerer', 'node-cache']], ['cm-dns-extra-configs-stub-corefile', ['answerer', 'node-cache']]]],
+    [
+      'dns-extra-configs',
+      { Corefile: 'a', 'stub.Corefile': 'b', 'notes.txt': 'c' },
+      [
+        ['cm-dns-extra-configs-corefile', ['answerer', 'node-cache']],
+        ['cm-dns-extra-configs-stub-corefile', ['answerer', 'node-cache']],
+      ],
+    ],
     ['coredns-extra-configs', { Corefile: 'a' }, [['cm-coredns-extra-configs-corefile', ['answerer']]]],
     ['node-local-dns-extra-configs', { extraCorefile: 'a' }, [['cm-node-local-dns-extra-configs-extracorefile', ['node-cache']]]],
     ['kube-proxy', { Corefile: 'a' }, []],

@@ -35,7 +35,12 @@ const replica = async () =>
 
 const as = (token: string | null, headers: Record<string, string> = {}) => ({ ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers });
 const put = (name: string, text: string, ifMatch?: string, token = writer) =>
-  app.inject({ method: 'PUT', url: `/v1/fragments/${name}`, payload: text, headers: as(token, { 'content-type': 'text/plain', ...(ifMatch !== undefined ? { 'if-match': ifMatch } : {}) }) });
+  app.inject({
+    method: 'PUT',
+    url: `/v1/fragments/${name}`,
+    payload: text,
+    headers: as(token, { 'content-type': 'text/plain', ...(ifMatch !== undefined ? { 'if-match': ifMatch } : {}) }),
+  });
 
 beforeAll(async () => {
   nats = await startNatsServer({ jetstream: true });
@@ -62,7 +67,12 @@ describe('authentication', () => {
     ['POST', '/v1/validate', writer, 200],
     ['GET', '/v1/status', reader, 200],
   ] as const)('%s %s with %s → %i', async (method, url, token, status) => {
-    const response = await app.inject({ method, url, headers: as(token, { 'content-type': 'text/plain' }), payload: method === 'GET' ? undefined : hostsFragment });
+    const response = await app.inject({
+      method,
+      url,
+      headers: as(token, { 'content-type': 'text/plain' }),
+      payload: method === 'GET' ? undefined : hostsFragment,
+    });
     expect(response.statusCode).toBe(status);
     if (status === 401) expect(response.headers['www-authenticate']).toMatch(/^Bearer/);
   });
@@ -114,7 +124,10 @@ describe('fragments', () => {
 
   it('keeps every version, and rolls back to one as a new version', async () => {
     const versions = await app.inject({ url: '/v1/fragments/extra-hosts/versions', headers: as(reader) });
-    expect(versions.json().versions.map((v: { version: number; author: string }) => [v.version, v.author])).toEqual([[1, 'alice'], [2, 'alice']]);
+    expect(versions.json().versions.map((v: { version: number; author: string }) => [v.version, v.author])).toEqual([
+      [1, 'alice'],
+      [2, 'alice'],
+    ]);
     const rollback = await app.inject({ method: 'POST', url: '/v1/fragments/extra-hosts/rollback', payload: { version: 1 }, headers: as(writer) });
     expect(rollback.statusCode).toBe(200);
     expect(rollback.json().fragment).toMatchObject({ version: 3, change: 'rollback', rolledBackTo: 1, text: hostsFragment });
@@ -136,7 +149,12 @@ describe('fragments', () => {
   });
 
   it('validates without applying', async () => {
-    const ok = await app.inject({ method: 'POST', url: '/v1/validate?name=draft', payload: 'draft.internal {\n  whoami\n}\n', headers: as(writer, { 'content-type': 'text/plain' }) });
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/v1/validate?name=draft',
+      payload: 'draft.internal {\n  whoami\n}\n',
+      headers: as(writer, { 'content-type': 'text/plain' }),
+    });
     expect(ok.json()).toEqual({ ok: true, errors: [] });
     const bad = await app.inject({ method: 'POST', url: '/v1/validate', payload: 'draft.internal {\n', headers: as(writer, { 'content-type': 'text/plain' }) });
     expect(bad.statusCode).toBe(422);
@@ -156,7 +174,12 @@ describe('two replicas, no leader', () => {
     try {
       expect((await put('race', 'race.internal {\n  whoami\n}\n')).statusCode).toBe(200);
       const write = (target: FastifyInstance, ip: string) =>
-        target.inject({ method: 'PUT', url: '/v1/fragments/race', payload: `race.internal {\n  hosts {\n    ${ip} a.race.internal\n  }\n}\n`, headers: as(writer, { 'content-type': 'text/plain', 'if-match': '"1"' }) });
+        target.inject({
+          method: 'PUT',
+          url: '/v1/fragments/race',
+          payload: `race.internal {\n  hosts {\n    ${ip} a.race.internal\n  }\n}\n`,
+          headers: as(writer, { 'content-type': 'text/plain', 'if-match': '"1"' }),
+        });
       const results = await Promise.all([write(app, '10.0.0.1'), write(second, '10.0.0.2')]);
       expect(results.map((r) => r.statusCode).sort()).toEqual([200, 409]);
       const versions = await app.inject({ url: '/v1/fragments/race/versions', headers: as(reader) });
@@ -174,7 +197,12 @@ describe('two fragments claiming one zone at the same moment', () => {
       for (let i = 0; i < 10; i++) {
         const zone = `claimed-${i}.example`;
         const claim = (target: FastifyInstance, name: string) =>
-          target.inject({ method: 'PUT', url: `/v1/fragments/${name}`, payload: `${zone} {\n  whoami\n}\n`, headers: as(writer, { 'content-type': 'text/plain' }) });
+          target.inject({
+            method: 'PUT',
+            url: `/v1/fragments/${name}`,
+            payload: `${zone} {\n  whoami\n}\n`,
+            headers: as(writer, { 'content-type': 'text/plain' }),
+          });
         const results = await Promise.all([claim(app, `first-${i}`), claim(second, `second-${i}`)]);
         expect(results.map((r) => r.statusCode).sort()).toEqual([200, 422]);
         const loser = results.find((r) => r.statusCode === 422);
@@ -199,13 +227,25 @@ describe('what an attacker with a write token tried', () => {
     delete process.env.HALO_CONFIG_TOKEN;
   });
   const table: [name: string, text: () => string, message: RegExp][] = [
-    ['a zone key emptied by the token placeholder', () => '{$HALO_CONFIG_TOKEN}cluster.local {\n  template IN A {\n    answer "{{ .Name }} 60 IN A 6.6.6.6"\n  }\n}\n', /placeholder/],
-    ['a TXT answer of the environment', () => 'env.example {\n  template IN TXT {\n    answer "{{ .Name }} 60 IN TXT {$MALLOC_ARENA_MAX}"\n  }\n}\n', /placeholder/],
+    [
+      'a zone key emptied by the token placeholder',
+      () => '{$HALO_CONFIG_TOKEN}cluster.local {\n  template IN A {\n    answer "{{ .Name }} 60 IN A 6.6.6.6"\n  }\n}\n',
+      /placeholder/,
+    ],
+    [
+      'a TXT answer of the environment',
+      () => 'env.example {\n  template IN TXT {\n    answer "{{ .Name }} 60 IN TXT {$MALLOC_ARENA_MAX}"\n  }\n}\n',
+      /placeholder/,
+    ],
     ['an import of a secret file', () => `leak.example {\n  import ${join(dir, 'shadow')}\n}\n`, /import is not allowed/],
     ['an import of the environment', () => 'leak.example {\n  import /proc/self/environ\n}\n', /import is not allowed/],
     ['the write token as a hosts entry', () => 'leak.example {\n  hosts {\n    {$HALO_CONFIG_TOKEN} a.leak.example\n  }\n}\n', /placeholder/],
     ['hosts reading a secret file', () => `leak.example {\n  hosts ${join(dir, 'shadow')}\n}\n`, /reads no file/],
-    ['PTR answers for the Service range', () => '10.96.0.0/12 {\n  template IN PTR {\n    answer "{{ .Name }} 60 IN PTR evil.example."\n  }\n}\n', /Service range/],
+    [
+      'PTR answers for the Service range',
+      () => '10.96.0.0/12 {\n  template IN PTR {\n    answer "{{ .Name }} 60 IN PTR evil.example."\n  }\n}\n',
+      /Service range/,
+    ],
     ['half of IPv4 as reverse zones', () => '0.0.0.0/1 {\n  whoami\n}\n', /Service range/],
     ['half of IPv6 as reverse zones', () => '[::]/1 {\n  whoami\n}\n', /at least a \/16/],
     ['forward to loopback', () => 'up.example {\n  forward . 127.0.0.1\n}\n', /on this host/],
@@ -220,7 +260,12 @@ describe('what an attacker with a write token tried', () => {
     const before = (await app.inject({ url: '/v1/config?target=answerer', headers: as(reader) })).json();
     const response = await put('attack', text());
     expect(response.statusCode).toBe(422);
-    expect(response.json().errors.map((e: { message: string }) => e.message).join('\n')).toMatch(message);
+    expect(
+      response
+        .json()
+        .errors.map((e: { message: string }) => e.message)
+        .join('\n'),
+    ).toMatch(message);
     expect(response.body).not.toContain(writer);
     expect(response.body).not.toContain('secret-hash-line');
     expect(response.body).not.toContain('PATH=');
@@ -263,7 +308,10 @@ describe('status and OpenAPI', () => {
         return me && me.errorVersion === s.effective['node-cache'] ? s : null;
       });
       expect(status.instances.find((i: { instance: string }) => i.instance === 'node-cache-refuses')).toMatchObject({ state: 'rejected', current: false });
-      expect(status.rollout.find((r: { target: string }) => r.target === 'node-cache')).toMatchObject({ state: 'rejected', rejectedBy: [{ instance: 'node-cache-refuses', error: expect.stringContaining('already served') }] });
+      expect(status.rollout.find((r: { target: string }) => r.target === 'node-cache')).toMatchObject({
+        state: 'rejected',
+        rejectedBy: [{ instance: 'node-cache-refuses', error: expect.stringContaining('already served') }],
+      });
     } finally {
       await follower.close();
     }
@@ -298,7 +346,15 @@ describe('status and OpenAPI', () => {
   it('serves an OpenAPI document covering every route', async () => {
     const doc = (await app.inject({ url: '/openapi.json' })).json();
     expect(doc.openapi).toMatch(/^3\./);
-    for (const path of ['/v1/fragments', '/v1/fragments/{name}', '/v1/fragments/{name}/versions', '/v1/fragments/{name}/rollback', '/v1/validate', '/v1/config', '/v1/status']) {
+    for (const path of [
+      '/v1/fragments',
+      '/v1/fragments/{name}',
+      '/v1/fragments/{name}/versions',
+      '/v1/fragments/{name}/rollback',
+      '/v1/validate',
+      '/v1/config',
+      '/v1/status',
+    ]) {
       expect(Object.keys(doc.paths)).toContain(path);
     }
   });

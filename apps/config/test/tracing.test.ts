@@ -20,7 +20,12 @@ let tracing: InMemoryTracing;
 const followers: ConfigFollower[] = [];
 
 const put = (name: string, text: string, headers: Record<string, string> = {}) =>
-  app.inject({ method: 'PUT', url: `/v1/fragments/${name}`, payload: text, headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain', ...headers } });
+  app.inject({
+    method: 'PUT',
+    url: `/v1/fragments/${name}`,
+    payload: text,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain', ...headers },
+  });
 const named = (name: string) => tracing.spans().filter((s) => s.name === name);
 
 beforeAll(async () => {
@@ -33,7 +38,10 @@ beforeAll(async () => {
   await fragments.publish();
   app = await buildApp({ fragments, statuses: () => listInstanceStatus(nc), tokens: () => tokens });
   // One instance that applies, one that refuses.
-  for (const [target, instance, ok] of [['answerer', 'answerer-0', true], ['node-cache', 'node-cache-0', false]] as const) {
+  for (const [target, instance, ok] of [
+    ['answerer', 'answerer-0', true],
+    ['node-cache', 'node-cache-0', false],
+  ] as const) {
     const follower = await ConfigFollower.open(nc, {
       target,
       instance,
@@ -62,19 +70,38 @@ describe('one trace per config change', () => {
     const [request] = named('PUT /v1/fragments/:name');
     assertSpan(request, {
       kind: SpanKind.SERVER,
-      attributes: { 'http.request.method': 'PUT', 'http.route': '/v1/fragments/:name', 'url.path': '/v1/fragments/extra-hosts', 'http.response.status_code': 200 },
+      attributes: {
+        'http.request.method': 'PUT',
+        'http.route': '/v1/fragments/:name',
+        'url.path': '/v1/fragments/extra-hosts',
+        'http.response.status_code': 200,
+      },
     });
     expect(request.parentSpanContext).toBeUndefined();
-    assertSpan(named('fragment validate')[0], { parent: request, status: SpanStatusCode.UNSET, attributes: { 'halo.config.fragment': 'extra-hosts', 'halo.config.errors': 0 } });
+    assertSpan(named('fragment validate')[0], {
+      parent: request,
+      status: SpanStatusCode.UNSET,
+      attributes: { 'halo.config.fragment': 'extra-hosts', 'halo.config.errors': 0 },
+    });
     const write = named('fragment write')[0];
     assertSpan(write, { parent: request, attributes: { 'halo.config.fragment': 'extra-hosts', 'halo.config.version': 1 } });
     const sends = new Map(named('send halo-config').map((s) => [s.attributes['halo.config.target'], s]));
     expect([...sends.keys()].sort()).toEqual(['answerer', 'node-cache']);
-    for (const send of sends.values()) assertSpan(send, { kind: SpanKind.PRODUCER, parent: write, attributes: { 'messaging.system.name': 'nats', 'messaging.destination.name': 'halo-config' } });
+    for (const send of sends.values())
+      assertSpan(send, {
+        kind: SpanKind.PRODUCER,
+        parent: write,
+        attributes: { 'messaging.system.name': 'nats', 'messaging.destination.name': 'halo-config' },
+      });
 
     const applies = new Map(named('process halo-config').map((s) => [s.attributes['halo.config.target'], s]));
     assertSpan(applies.get('answerer'), { kind: SpanKind.CONSUMER, parent: sends.get('answerer'), status: SpanStatusCode.UNSET });
-    assertSpan(applies.get('node-cache'), { kind: SpanKind.CONSUMER, parent: sends.get('node-cache'), status: SpanStatusCode.ERROR, attributes: { 'error.type': 'config_refused' } });
+    assertSpan(applies.get('node-cache'), {
+      kind: SpanKind.CONSUMER,
+      parent: sends.get('node-cache'),
+      status: SpanStatusCode.ERROR,
+      attributes: { 'error.type': 'config_refused' },
+    });
     expect(applies.get('node-cache')?.status.message).toMatch(/cannot listen/);
     // Everything in one trace.
     const traceIds = new Set(tracing.spans().map((s: ReadableSpan) => s.spanContext().traceId));
@@ -98,7 +125,10 @@ describe('one trace per config change', () => {
   it("joins the caller's trace when the request carries a traceparent", async () => {
     tracing.reset();
     const callerTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
-    const response = await app.inject({ url: '/v1/status', headers: { authorization: `Bearer ${token}`, traceparent: `00-${callerTrace}-00f067aa0ba902b7-01` } });
+    const response = await app.inject({
+      url: '/v1/status',
+      headers: { authorization: `Bearer ${token}`, traceparent: `00-${callerTrace}-00f067aa0ba902b7-01` },
+    });
     expect(response.statusCode).toBe(200);
     await waitFor(() => named('GET /v1/status').length === 1);
     const [request] = named('GET /v1/status');

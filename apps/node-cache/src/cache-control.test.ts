@@ -13,7 +13,12 @@ import { cacheControl, type CacheControl } from './cache-control.ts';
 import { clusterZones, generateCorefile } from './corefile.ts';
 import { startBusInvalidation, type BusInvalidation } from './invalidation.ts';
 
-const SOA: Answer = { name: 'cluster.local', type: 'SOA', ttl: 30, data: { mname: 'ns.dns.cluster.local', rname: 'hostmaster.cluster.local', serial: 1, refresh: 7200, retry: 1800, expire: 86400, minimum: 5 } };
+const SOA: Answer = {
+  name: 'cluster.local',
+  type: 'SOA',
+  ttl: 30,
+  data: { mname: 'ns.dns.cluster.local', rname: 'hostmaster.cluster.local', serial: 1, refresh: 7200, retry: 1800, expire: 86400, minimum: 5 },
+};
 
 /** The answerer pool stand-in: A questions get `10.0.0.<generation>`, names starting with `gone.` NXDOMAIN. */
 let generation = 1;
@@ -39,10 +44,22 @@ beforeAll(async () => {
     const gone = question.name.toLowerCase().startsWith('gone.');
     const answers: Answer[] = !gone && question.type === 'A' ? [{ name: question.name, type: 'A', ttl: 30, data: `10.0.0.${generation}` }] : [];
     const flags = dnsPacket.AUTHORITATIVE_ANSWER | (gone ? 3 : 0);
-    upstream.send(dnsPacket.encode({ type: 'response', id: q.id, flags, questions: q.questions, answers, authorities: answers.length ? [] : [SOA] }), rinfo.port, rinfo.address);
+    upstream.send(
+      dnsPacket.encode({ type: 'response', id: q.id, flags, questions: q.questions, answers, authorities: answers.length ? [] : [SOA] }),
+      rinfo.port,
+      rinfo.address,
+    );
   });
   await new Promise<void>((resolve) => upstream.bind(0, '127.0.0.1', resolve));
-  const corefile = generateCorefile({ zone: 'cluster.local', answerers: [{ host: '127.0.0.1', port: upstream.address().port }], tryTimeoutMs: 50, forceTcp: false, upstreams: [{ host: '127.0.0.1', port: 9 }], resolvConf: '/etc/resolv.conf', port: 53 });
+  const corefile = generateCorefile({
+    zone: 'cluster.local',
+    answerers: [{ host: '127.0.0.1', port: upstream.address().port }],
+    tryTimeoutMs: 50,
+    forceTcp: false,
+    upstreams: [{ host: '127.0.0.1', port: 9 }],
+    resolvConf: '/etc/resolv.conf',
+    port: 53,
+  });
   const loaded = await loadServer(corefile, { context: {}, listen: [{ host: '127.0.0.1', port: 0 }] });
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
   server = loaded.server;
@@ -63,13 +80,24 @@ const web = 'web.shop.svc.cluster.local';
 const gone = 'gone.shop.svc.cluster.local';
 const aOf = async (name: string) => {
   const r = await query({ host: '127.0.0.1', port: port() }, name, 'A');
-  return { rcode: r.rcode, data: (r.answers ?? []).flatMap((a) => (a.type === 'A' ? [String(a.data)] : [])), ttl: Math.max(0, ...(r.answers ?? []).map((a) => (a.type === 'OPT' ? 0 : (a.ttl ?? 0)))) };
+  return {
+    rcode: r.rcode,
+    data: (r.answers ?? []).flatMap((a) => (a.type === 'A' ? [String(a.data)] : [])),
+    ttl: Math.max(0, ...(r.answers ?? []).map((a) => (a.type === 'OPT' ? 0 : (a.ttl ?? 0)))),
+  };
 };
 const upstreamQueries = (name: string) => asked.filter((a) => a === `${name} A`).length;
 
 describe('cache control over the server API', () => {
   it('before the bus connects, cluster-zone answers are capped; then the zone is dropped', async () => {
-    bus = startBusInvalidation({ servers: [nats.url], name: 'cache-control-test', zones: clusterZones('cluster.local'), busDownTtl: BUS_DOWN_TTL, control, floor });
+    bus = startBusInvalidation({
+      servers: [nats.url],
+      name: 'cache-control-test',
+      zones: clusterZones('cluster.local'),
+      busDownTtl: BUS_DOWN_TTL,
+      control,
+      floor,
+    });
     // startBusInvalidation caps at once ("starting"); the first connect may already have happened, so
     // ask only after it and check the drop instead.
     await bus.firstConnect;
@@ -94,14 +122,18 @@ describe('cache control over the server API', () => {
     expect(upstreamQueries(gone)).toBe(2);
   });
 
-  it('bus down: answers capped; a reload\'s new caches get the cap too; bus back: the cluster zones dropped', async () => {
+  it("bus down: answers capped; a reload's new caches get the cap too; bus back: the cluster zones dropped", async () => {
     await aOf(web);
     await nats.kill();
     await waitFor(() => !bus.connected(), { timeoutMs: 5_000, message: 'the bus never counted as down' });
     expect((await aOf(web)).ttl).toBeLessThanOrEqual(BUS_DOWN_TTL);
     // A reload (pool change, fragments) makes new caches: after sync() they are capped as well.
     const before = server.caches();
-    expect(await server.reload(`${generateCorefile({ zone: 'cluster.local', answerers: [{ host: '127.0.0.1', port: upstream.address().port }], tryTimeoutMs: 60, forceTcp: false, upstreams: [{ host: '127.0.0.1', port: 9 }], resolvConf: '/etc/resolv.conf', port: 53 })}`)).toEqual({ ok: true });
+    expect(
+      await server.reload(
+        `${generateCorefile({ zone: 'cluster.local', answerers: [{ host: '127.0.0.1', port: upstream.address().port }], tryTimeoutMs: 60, forceTcp: false, upstreams: [{ host: '127.0.0.1', port: 9 }], resolvConf: '/etc/resolv.conf', port: 53 })}`,
+      ),
+    ).toEqual({ ok: true });
     control.sync();
     expect(server.caches().some((c) => before.includes(c))).toBe(false);
     const refetched = await aOf(web);

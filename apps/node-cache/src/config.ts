@@ -3,7 +3,20 @@ import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { EXIT_MODES, IPTABLES_BACKENDS, type ExitMode, type IptablesBackend } from '@halo/interception';
-import { busFlags, busUsage, readBusFlags, parseDurationMs, parseHostPorts, parseNatsServers, parsePort, parseWholeNumber, readFlags, type HostPort, type BusFlagsConfig, type ConfigResult } from '@halo/cli';
+import {
+  busFlags,
+  busUsage,
+  readBusFlags,
+  parseDurationMs,
+  parseHostPorts,
+  parseNatsServers,
+  parsePort,
+  parseWholeNumber,
+  readFlags,
+  type HostPort,
+  type BusFlagsConfig,
+  type ConfigResult,
+} from '@halo/cli';
 
 export type { HostPort };
 
@@ -138,7 +151,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
   const onExit = values['on-exit'] ?? 'remove';
   if (!(EXIT_MODES as readonly string[]).includes(onExit)) return { ok: false, message: `--on-exit: one of ${EXIT_MODES.join(', ')}, got "${onExit}"` };
   const iptables = values.iptables ?? 'auto';
-  if (iptables !== 'auto' && !(IPTABLES_BACKENDS as readonly string[]).includes(iptables)) return { ok: false, message: `--iptables: one of auto, ${IPTABLES_BACKENDS.join(', ')}, got "${iptables}"` };
+  if (iptables !== 'auto' && !(IPTABLES_BACKENDS as readonly string[]).includes(iptables))
+    return { ok: false, message: `--iptables: one of auto, ${IPTABLES_BACKENDS.join(', ')}, got "${iptables}"` };
   return {
     ok: true,
     config: {

@@ -5,7 +5,18 @@ import { generateCorefile, clusterZones, pickAnswerers, MAX_ANSWERERS } from './
 import { readConfig, usage } from './config.ts';
 
 describe('generateCorefile', () => {
-  const base = { zone: 'cluster.local', answerers: [{ host: '10.244.1.5', port: 53 }, { host: 'fd00::7', port: 5353 }], tryTimeoutMs: 50, forceTcp: false, upstreams: [], resolvConf: '/etc/resolv.conf', port: 53 };
+  const base = {
+    zone: 'cluster.local',
+    answerers: [
+      { host: '10.244.1.5', port: 53 },
+      { host: 'fd00::7', port: 5353 },
+    ],
+    tryTimeoutMs: 50,
+    forceTcp: false,
+    upstreams: [],
+    resolvConf: '/etc/resolv.conf',
+    port: 53,
+  };
   const text = generateCorefile(base);
   const directive = (t: string, zone: string, plugin: string) => {
     const parsed = parseCorefile(t);
@@ -13,7 +24,8 @@ describe('generateCorefile', () => {
     const block = parsed.corefile.blocks.find((b) => b.addresses.some((a) => a.zone === zone));
     return block?.directives.find((x) => x.name === plugin);
   };
-  const options = (t: string) => Object.fromEntries((directive(t, 'cluster.local', 'forward')?.block ?? []).map((d) => [d.name, d.args.map((a) => a.text).join(' ')]));
+  const options = (t: string) =>
+    Object.fromEntries((directive(t, 'cluster.local', 'forward')?.block ?? []).map((d) => [d.name, d.args.map((a) => a.text).join(' ')]));
 
   it('is a Corefile libs/server accepts', () => {
     expect(validateCorefile(text, 'generated')).toEqual([]);
@@ -69,15 +81,40 @@ describe('generateCorefile', () => {
   });
 
   it('takes explicit upstreams', () => {
-    const t = generateCorefile({ ...base, upstreams: [{ host: '9.9.9.9', port: 53 }, { host: '2620:fe::fe', port: 53 }], resolvConf: '/x' });
+    const t = generateCorefile({
+      ...base,
+      upstreams: [
+        { host: '9.9.9.9', port: 53 },
+        { host: '2620:fe::fe', port: 53 },
+      ],
+      resolvConf: '/x',
+    });
     expect(t).toContain('forward . 9.9.9.9:53 [2620:fe::fe]:53');
   });
 });
 
 describe('readConfig', () => {
   it.each<[string[], Record<string, unknown> | string]>([
-    [['--answerers', '10.0.0.1:53,10.0.0.2'], { listen: [{ host: '169.254.20.10', port: 53 }], answerers: [{ host: '10.0.0.1', port: 53 }, { host: '10.0.0.2', port: 53 }], tryTimeoutMs: 50 }],
-    [['--answerers', '10.0.0.1', '--service-ip', '10.96.0.10'], { listen: [{ host: '169.254.20.10', port: 53 }, { host: '10.96.0.10', port: 53 }] }],
+    [
+      ['--answerers', '10.0.0.1:53,10.0.0.2'],
+      {
+        listen: [{ host: '169.254.20.10', port: 53 }],
+        answerers: [
+          { host: '10.0.0.1', port: 53 },
+          { host: '10.0.0.2', port: 53 },
+        ],
+        tryTimeoutMs: 50,
+      },
+    ],
+    [
+      ['--answerers', '10.0.0.1', '--service-ip', '10.96.0.10'],
+      {
+        listen: [
+          { host: '169.254.20.10', port: 53 },
+          { host: '10.96.0.10', port: 53 },
+        ],
+      },
+    ],
     [['--answerers-service', 'kube-system/halo-answerer'], { answerersService: { namespace: 'kube-system', name: 'halo-answerer', port: 53 } }],
     [['--answerers', '10.0.0.1', '--try-timeout', '0.1s', '--force-tcp'], { tryTimeoutMs: 100, forceTcp: true }],
     [[], 'give the answerer pool'],

@@ -38,7 +38,10 @@ const hp = (a: HostPort) => (a.host.includes(':') ? `[${a.host}]:${a.port}` : `$
  */
 export function pickAnswerers(answerers: readonly HostPort[], spreadKey = ''): HostPort[] {
   if (answerers.length <= MAX_ANSWERERS) return [...answerers];
-  const rank = (a: HostPort) => createHash('sha1').update(`${spreadKey}|${hp(a)}`).digest('hex');
+  const rank = (a: HostPort) =>
+    createHash('sha1')
+      .update(`${spreadKey}|${hp(a)}`)
+      .digest('hex');
   return [...answerers].sort((a, b) => (rank(a) < rank(b) ? -1 : 1)).slice(0, MAX_ANSWERERS);
 }
 
@@ -65,7 +68,9 @@ ${o.forceTcp ? '        force_tcp\n' : ''}    }
 }
 
 export function generateCorefile(o: GeneratedCorefileOptions): string {
-  const keys = clusterZones(o.zone).map((z) => `${z}:${o.port}`).join(' ');
+  const keys = clusterZones(o.zone)
+    .map((z) => `${z}:${o.port}`)
+    .join(' ');
   const upstream = o.upstreams.length > 0 ? o.upstreams.map(hp).join(' ') : o.resolvConf;
   return `${keys} {
     errors

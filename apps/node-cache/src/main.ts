@@ -21,7 +21,11 @@ const telemetry = await startTelemetry({ serviceName: 'halo-node-cache', service
 const logger = createLogger('node-cache', { instance: config.instance });
 const registry = createMetricsRegistry();
 const invalidations = new Counter({ name: 'halo_node_cache_zone_changes_total', help: 'Zone changes heard from the bus.', registers: [registry] });
-const dropped = new Counter({ name: 'halo_node_cache_invalidated_entries_total', help: 'Cache entries dropped because a zone change touched them.', registers: [registry] });
+const dropped = new Counter({
+  name: 'halo_node_cache_invalidated_entries_total',
+  help: 'Cache entries dropped because a zone change touched them.',
+  registers: [registry],
+});
 const programmingLatency = new ProgrammingLatency(registry);
 
 async function fail(message: string): Promise<never> {
@@ -76,7 +80,16 @@ if (!config.corefile && config.answerersService) {
 const port = config.listen[0]?.port ?? 53;
 const ownCorefile = (): { text: string; file: string } =>
   config.corefile ?? {
-    text: generateCorefile({ zone: config.zone, answerers, tryTimeoutMs: config.tryTimeoutMs, forceTcp: config.forceTcp, upstreams: config.upstreams, resolvConf: config.resolvConf, port, spreadKey: config.instance }),
+    text: generateCorefile({
+      zone: config.zone,
+      answerers,
+      tryTimeoutMs: config.tryTimeoutMs,
+      forceTcp: config.forceTcp,
+      upstreams: config.upstreams,
+      resolvConf: config.resolvConf,
+      port,
+      spreadKey: config.instance,
+    }),
     file: 'generated Corefile',
   };
 const corefile = ownCorefile();
@@ -156,7 +169,10 @@ const bus = startBusInvalidation({
     if (!Number.isNaN(source)) programmingLatency.observe(source);
   },
 });
-const admin = config.adminPort !== undefined ? await startAdminServer({ host: config.adminHost, port: config.adminPort, registry, logger, isReady: () => server !== null }) : null;
+const admin =
+  config.adminPort !== undefined
+    ? await startAdminServer({ host: config.adminHost, port: config.adminPort, registry, logger, isReady: () => server !== null })
+    : null;
 
 const dns = running.addresses();
 logger.info({ dns, answerers, corefile: corefile.file }, 'answering');

@@ -3,7 +3,18 @@
 // change loses no query.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CoreV1Api, DiscoveryV1Api, KubeConfig } from '@kubernetes/client-node';
-import { freePort, query, reply, spawnProcess, startKubeSim, startTestUpstream, waitFor, type ChildHandle, type KubeSim, type TestUpstream } from '@halo/testing';
+import {
+  freePort,
+  query,
+  reply,
+  spawnProcess,
+  startKubeSim,
+  startTestUpstream,
+  waitFor,
+  type ChildHandle,
+  type KubeSim,
+  type TestUpstream,
+} from '@halo/testing';
 
 const entry = new URL('../src/main.ts', import.meta.url).pathname;
 const POOL_A = '10.9.0.1';
@@ -24,13 +35,32 @@ const slice = (ip: string, resourceVersion?: string) => ({
 beforeAll(async () => {
   kube = await startKubeSim();
   const kc = new KubeConfig();
-  kc.loadFromOptions({ clusters: [{ name: 's', server: kube.url, skipTLSVerify: true }], users: [{ name: 'u' }], contexts: [{ name: 'c', cluster: 's', user: 'u' }], currentContext: 'c' });
+  kc.loadFromOptions({
+    clusters: [{ name: 's', server: kube.url, skipTLSVerify: true }],
+    users: [{ name: 'u' }],
+    contexts: [{ name: 'c', cluster: 's', user: 'u' }],
+    currentContext: 'c',
+  });
   discovery = kc.makeApiClient(DiscoveryV1Api);
-  await kc.makeApiClient(CoreV1Api).createNamespacedService({ namespace: 'kube-system', body: { metadata: { name: 'halo-answerers', namespace: 'kube-system' }, spec: { clusterIP: 'None', ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] } } });
+  await kc.makeApiClient(CoreV1Api).createNamespacedService({
+    namespace: 'kube-system',
+    body: {
+      metadata: { name: 'halo-answerers', namespace: 'kube-system' },
+      spec: { clusterIP: 'None', ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] },
+    },
+  });
   // Two "answerers" on one port, on two loopback addresses: the Service's endpoints name one or the other.
   const poolPort = await freePort({ udp: true });
-  for (const [host, address] of [['127.0.0.1', POOL_A], ['127.0.0.2', POOL_B]]) {
-    pool.push(await startTestUpstream((q) => reply(q, q.questions?.[0]?.type === 'A' ? [{ type: 'A', name: q.questions[0].name, ttl: 30, data: address }] : []), { host, port: poolPort }));
+  for (const [host, address] of [
+    ['127.0.0.1', POOL_A],
+    ['127.0.0.2', POOL_B],
+  ]) {
+    pool.push(
+      await startTestUpstream((q) => reply(q, q.questions?.[0]?.type === 'A' ? [{ type: 'A', name: q.questions[0].name, ttl: 30, data: address }] : []), {
+        host,
+        port: poolPort,
+      }),
+    );
   }
   await discovery.createNamespacedEndpointSlice({ namespace: 'kube-system', body: slice('127.0.0.1') });
   cachePort = await freePort({ udp: true });
@@ -38,7 +68,21 @@ beforeAll(async () => {
   children.push(
     await spawnProcess(
       'node',
-      [entry, '--listen', `127.0.0.1:${cachePort}`, '--answerers-service', `kube-system/halo-answerers:${poolPort}`, '--kube-server', kube.url, '--nats', `nats://127.0.0.1:${natsPort}`, '--upstream', '127.0.0.1:9', '--instance', 'svc-test'],
+      [
+        entry,
+        '--listen',
+        `127.0.0.1:${cachePort}`,
+        '--answerers-service',
+        `kube-system/halo-answerers:${poolPort}`,
+        '--kube-server',
+        kube.url,
+        '--nats',
+        `nats://127.0.0.1:${natsPort}`,
+        '--upstream',
+        '127.0.0.1:9',
+        '--instance',
+        'svc-test',
+      ],
       { readyLine: /"ready":true/, timeoutMs: 30_000 },
     ),
   );
@@ -64,7 +108,11 @@ it('follows the Service endpoints with a live reload, losing no query', async ()
   const stream = (async () => {
     while (!stop) seen.push(await ask());
   })();
-  await discovery.replaceNamespacedEndpointSlice({ namespace: 'kube-system', name: 'halo-answerers-1', body: slice('127.0.0.2', current.metadata?.resourceVersion) });
+  await discovery.replaceNamespacedEndpointSlice({
+    namespace: 'kube-system',
+    name: 'halo-answerers-1',
+    body: slice('127.0.0.2', current.metadata?.resourceVersion),
+  });
   await waitFor(() => seen.some((r) => r.ip === POOL_B), { timeoutMs: 10_000, message: 'the node cache never asked the new answerer' });
   const switched = seen.length;
   await waitFor(() => seen.length > switched + 20, { message: 'the stream stalled after the reload' });

@@ -18,7 +18,13 @@ const POOL_ANSWER = '192.0.2.2';
 
 function whyNot(): string | null {
   if (process.getuid?.() !== 0) return 'not root: creating network namespaces needs root';
-  for (const [tool, arg] of [['ip', '-V'], ['iptables', '--version'], ['iptables-save', '--version'], ['iptables-legacy-save', '--version'], ['iptables-nft-save', '--version']]) {
+  for (const [tool, arg] of [
+    ['ip', '-V'],
+    ['iptables', '--version'],
+    ['iptables-save', '--version'],
+    ['iptables-legacy-save', '--version'],
+    ['iptables-nft-save', '--version'],
+  ]) {
     try {
       execFileSync(tool, [arg], { stdio: 'ignore' });
     } catch {
@@ -56,8 +62,24 @@ describe.skipIf(reason !== null)('node cache, guard and interception in network 
   let pool: ChildHandle | undefined;
 
   const startCache = (...more: string[]) =>
-    inNs(nodeNs, cacheEntry, ['--corefile', corefile, '--listen', `${LINK_LOCAL}:53`, '--service-ip', SERVICE_IP, '--setup-interface', '--interface', 'halo-dns0', '--nats', 'nats://127.0.0.1:1', '--instance', 'netns', ...more]);
-  const startGuard = (...more: string[]) => inNs(nodeNs, guardEntry, ['--probe', `${LINK_LOCAL}:53`, '--addresses', `${LINK_LOCAL},${SERVICE_IP}`, '--interface', 'halo-dns0', ...more]);
+    inNs(nodeNs, cacheEntry, [
+      '--corefile',
+      corefile,
+      '--listen',
+      `${LINK_LOCAL}:53`,
+      '--service-ip',
+      SERVICE_IP,
+      '--setup-interface',
+      '--interface',
+      'halo-dns0',
+      '--nats',
+      'nats://127.0.0.1:1',
+      '--instance',
+      'netns',
+      ...more,
+    ]);
+  const startGuard = (...more: string[]) =>
+    inNs(nodeNs, guardEntry, ['--probe', `${LINK_LOCAL}:53`, '--addresses', `${LINK_LOCAL},${SERVICE_IP}`, '--interface', 'halo-dns0', ...more]);
   const interfaceExists = () => {
     try {
       sh(nodeNs, 'ip', 'link', 'show', 'halo-dns0');
@@ -73,7 +95,10 @@ describe.skipIf(reason !== null)('node cache, guard and interception in network 
   };
   type Line = { at: number; ip?: string; error?: string };
   const results = (): Line[] => (client?.lines ?? []).flatMap((l) => (l.startsWith('{"at"') ? [JSON.parse(l) as Line] : []));
-  const ownRules = (save = 'iptables-save') => sh(nodeNs, save).split('\n').filter((l) => l.includes('halo-dns node cache')).length;
+  const ownRules = (save = 'iptables-save') =>
+    sh(nodeNs, save)
+      .split('\n')
+      .filter((l) => l.includes('halo-dns node cache')).length;
 
   beforeAll(async () => {
     execFileSync('ip', ['netns', 'add', nodeNs]);
@@ -87,7 +112,25 @@ describe.skipIf(reason !== null)('node cache, guard and interception in network 
     sh(podNs, 'ip', 'link', 'set', `hv${id}b`, 'up');
     sh(podNs, 'ip', 'route', 'add', 'default', 'via', NODE_IP);
     // kube-proxy's stand-in: the Service IP is DNATed to the pool.
-    for (const proto of ['udp', 'tcp']) sh(nodeNs, 'iptables', '-t', 'nat', '-A', 'PREROUTING', '-d', `${SERVICE_IP}/32`, '-p', proto, '--dport', '53', '-j', 'DNAT', '--to-destination', `${NODE_IP}:1053`);
+    for (const proto of ['udp', 'tcp'])
+      sh(
+        nodeNs,
+        'iptables',
+        '-t',
+        'nat',
+        '-A',
+        'PREROUTING',
+        '-d',
+        `${SERVICE_IP}/32`,
+        '-p',
+        proto,
+        '--dport',
+        '53',
+        '-j',
+        'DNAT',
+        '--to-destination',
+        `${NODE_IP}:1053`,
+      );
     writeFileSync(corefile, `.:53 {\n    hosts {\n        ${CACHE_ANSWER} who.test\n    }\n}\nnode-cache.halo.invalid:53 {\n    whoami\n}\n`);
     pool = await inNs(nodeNs, fixture('tiny-dns.ts'), [NODE_IP, '1053', POOL_ANSWER]);
   }, 60_000);
@@ -137,7 +180,10 @@ describe.skipIf(reason !== null)('node cache, guard and interception in network 
   it('the cache started again: queries return to it', async () => {
     cache = await startCache();
     const from = Date.now();
-    await waitFor(() => results().filter((r) => r.at > from && r.ip === CACHE_ANSWER).length > 5, { timeoutMs: 10_000, message: 'queries never returned to the cache' });
+    await waitFor(() => results().filter((r) => r.at > from && r.ip === CACHE_ANSWER).length > 5, {
+      timeoutMs: 10_000,
+      message: 'queries never returned to the cache',
+    });
     await waitFor(() => ownRules() === 20, { message: 'the rules are not back' });
   });
 
@@ -156,7 +202,9 @@ describe.skipIf(reason !== null)('node cache, guard and interception in network 
   it('an uninstall while the cache crash-loops: the guard takes the rules and the interface the cache left', async () => {
     cache = await startCache();
     guard = await startGuard();
-    await waitFor(() => ownRules() === 20 && guard?.lines.some((l) => l.includes('"switch":"add-rules"')) === true, { message: 'the interception is not in place' });
+    await waitFor(() => ownRules() === 20 && guard?.lines.some((l) => l.includes('"switch":"add-rules"')) === true, {
+      message: 'the interception is not in place',
+    });
     await cache.kill('SIGKILL');
     await waitFor(() => ownRules() === 0, { timeoutMs: 10_000, message: 'the guard did not take the rules away from the dead cache' });
     // The dead cache could not remove its interface; the guard does, as it stops.
@@ -179,7 +227,10 @@ describe.skipIf(reason !== null)('node cache, guard and interception in network 
     // The next version binds to the addresses left in place and answers.
     cache = await startCache();
     const from = Date.now();
-    await waitFor(() => results().filter((r) => r.at > from && r.ip === CACHE_ANSWER).length > 3, { timeoutMs: 10_000, message: 'the next version does not answer' });
+    await waitFor(() => results().filter((r) => r.at > from && r.ip === CACHE_ANSWER).length > 3, {
+      timeoutMs: 10_000,
+      message: 'the next version does not answer',
+    });
     expect(await cache.kill('SIGTERM')).toBe(0);
     expect(ownRules()).toBe(0);
     expect(interfaceExists()).toBe(false);
@@ -206,7 +257,7 @@ describe.skipIf(reason !== null)('node cache, guard and interception in network 
     await waitFor(() => results().some((r) => r.at > after && r.ip === POOL_ANSWER), { message: 'the pool does not answer after the last cache left' });
   });
 
-  it("on a node whose kube-proxy uses iptables-legacy, cache and guard find it and write their rules there", async () => {
+  it('on a node whose kube-proxy uses iptables-legacy, cache and guard find it and write their rules there', async () => {
     // kubelet's hint chain says which back end the node uses (the DNAT stand-in stays in nf_tables).
     sh(nodeNs, 'iptables-legacy', '-t', 'mangle', '-N', 'KUBE-IPTABLES-HINT');
     try {
@@ -215,7 +266,10 @@ describe.skipIf(reason !== null)('node cache, guard and interception in network 
       await waitFor(() => ownRules('iptables-legacy-save') === 20, { message: 'the rules are not in the legacy tables' });
       expect(ownRules('iptables-nft-save')).toBe(0);
       const from = Date.now();
-      await waitFor(() => results().filter((r) => r.at > from && r.ip === CACHE_ANSWER).length > 3, { timeoutMs: 10_000, message: 'the cache does not answer the pod' });
+      await waitFor(() => results().filter((r) => r.at > from && r.ip === CACHE_ANSWER).length > 3, {
+        timeoutMs: 10_000,
+        message: 'the cache does not answer the pod',
+      });
       expect(await guard.kill('SIGTERM')).toBe(0);
       expect(await cache.kill('SIGTERM')).toBe(0);
       expect(ownRules('iptables-legacy-save')).toBe(0);

@@ -24,14 +24,32 @@ const addresses = (r: Awaited<ReturnType<typeof ask>>) => (r.answers ?? []).flat
 // Positive answers are cached for 30 s and negative ones for 5 s: seeing a change well within that is
 // the invalidation at work, not expiry.
 async function seesA(name: string, expected: string[], timeoutMs = 4_000) {
-  await waitFor(async () => JSON.stringify(addresses(await ask(name))) === JSON.stringify(expected), { timeoutMs, message: `${name} never answered ${expected.join(',')} at the node cache` });
+  await waitFor(async () => JSON.stringify(addresses(await ask(name))) === JSON.stringify(expected), {
+    timeoutMs,
+    message: `${name} never answered ${expected.join(',')} at the node cache`,
+  });
 }
 async function seesNxdomain(name: string, timeoutMs = 4_000) {
   await waitFor(async () => (await ask(name)).rcode === 'NXDOMAIN', { timeoutMs, message: `${name} never became NXDOMAIN at the node cache` });
 }
 
 async function startCache(name: string, port: number, answerers: string): Promise<StackProcess> {
-  return stack.spawn(name, entry, ['--listen', `127.0.0.1:${port}`, '--answerers', answerers, '--nats', stack.natsUrl, '--nats-user', 'node-cache', '--nats-password-file', stack.natsPasswordFiles['node-cache'], '--upstream', '127.0.0.1:9', '--instance', name]);
+  return stack.spawn(name, entry, [
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--answerers',
+    answerers,
+    '--nats',
+    stack.natsUrl,
+    '--nats-user',
+    'node-cache',
+    '--nats-password-file',
+    stack.natsPasswordFiles['node-cache'],
+    '--upstream',
+    '127.0.0.1:9',
+    '--instance',
+    name,
+  ]);
 }
 
 /**
@@ -51,7 +69,12 @@ async function askAsStub(name: string) {
 }
 
 /** Sends up to `count` queries, 4 at a time, and returns the failures (no answer after retries, or not NOERROR). */
-async function stream(names: string[], count: number, during: () => Promise<void>, asker: (name: string) => ReturnType<typeof ask> = askAsStub): Promise<string[]> {
+async function stream(
+  names: string[],
+  count: number,
+  during: () => Promise<void>,
+  asker: (name: string) => ReturnType<typeof ask> = askAsStub,
+): Promise<string[]> {
   const failures: string[] = [];
   let stop = false;
   let sent = 0;
@@ -76,7 +99,12 @@ async function stream(names: string[], count: number, during: () => Promise<void
 beforeAll(async () => {
   stack = await startStack({ answerers: 2 });
   const kc = new KubeConfig();
-  kc.loadFromOptions({ clusters: [{ name: 's', server: stack.kubeUrl, skipTLSVerify: true }], users: [{ name: 'u' }], contexts: [{ name: 'c', cluster: 's', user: 'u' }], currentContext: 'c' });
+  kc.loadFromOptions({
+    clusters: [{ name: 's', server: stack.kubeUrl, skipTLSVerify: true }],
+    users: [{ name: 'u' }],
+    contexts: [{ name: 'c', cluster: 's', user: 'u' }],
+    currentContext: 'c',
+  });
   core = kc.makeApiClient(CoreV1Api);
   discovery = kc.makeApiClient(DiscoveryV1Api);
   // One more answerer on a port of its own, so that the cache knows two addresses.
@@ -97,7 +125,10 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const service = (name: string, clusterIP: string) => ({ metadata: { name, namespace: 'shop' }, spec: { clusterIP, ports: [{ name: 'http', port: 80, protocol: 'TCP' }] } });
+const service = (name: string, clusterIP: string) => ({
+  metadata: { name, namespace: 'shop' },
+  spec: { clusterIP, ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
+});
 
 describe('node cache: changes are seen at once', () => {
   it('a Service created, changed and deleted (cached negative, then positive answers dropped)', async () => {
@@ -114,7 +145,10 @@ describe('node cache: changes are seen at once', () => {
 
   it('a headless Service whose endpoints change', async () => {
     const name = 'peers.shop.svc.cluster.local';
-    await core.createNamespacedService({ namespace: 'shop', body: { metadata: { name: 'peers', namespace: 'shop' }, spec: { clusterIP: 'None', ports: [{ name: 'g', port: 7946, protocol: 'TCP' }] } } });
+    await core.createNamespacedService({
+      namespace: 'shop',
+      body: { metadata: { name: 'peers', namespace: 'shop' }, spec: { clusterIP: 'None', ports: [{ name: 'g', port: 7946, protocol: 'TCP' }] } },
+    });
     const slice = (ips: string[], resourceVersion?: string) => ({
       metadata: { name: 'peers-1', namespace: 'shop', labels: { 'kubernetes.io/service-name': 'peers' }, resourceVersion },
       addressType: 'IPv4',

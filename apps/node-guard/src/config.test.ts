@@ -3,12 +3,32 @@ import { DEFAULT_PROBE_NAME, readConfig, usage } from './config.ts';
 
 describe('readConfig', () => {
   it.each<[string[], NodeJS.ProcessEnv, Record<string, unknown>]>([
-    [[], {}, { target: { host: '169.254.20.10', port: 53, name: DEFAULT_PROBE_NAME, type: 'A' }, intervalMs: 200, timeoutMs: 250, failures: 2, successes: 2, interfaceName: 'halo-dns0', addresses: ['169.254.20.10'], port: 53, onExit: 'remove', iptables: 'auto', admin: undefined }],
+    [
+      [],
+      {},
+      {
+        target: { host: '169.254.20.10', port: 53, name: DEFAULT_PROBE_NAME, type: 'A' },
+        intervalMs: 200,
+        timeoutMs: 250,
+        failures: 2,
+        successes: 2,
+        interfaceName: 'halo-dns0',
+        addresses: ['169.254.20.10'],
+        port: 53,
+        onExit: 'remove',
+        iptables: 'auto',
+        admin: undefined,
+      },
+    ],
     [['--on-exit', 'if-last', '--iptables', 'nft'], {}, { onExit: 'if-last', iptables: 'nft' }],
     [['--probe', '[fd00::10]:5353', '--probe-type', 'aaaa'], {}, { target: { host: 'fd00::10', port: 5353, type: 'AAAA' } }],
     [['--port', '5300'], { HALO_GUARD_PROBE: '10.0.0.10' }, { target: { host: '10.0.0.10', port: 5300 }, port: 5300 }],
     [['--interval', '1s', '--timeout', '0.5s', '--failures', '3', '--successes', '1'], {}, { intervalMs: 1000, timeoutMs: 500, failures: 3, successes: 1 }],
-    [['--addresses', '169.254.20.10, 10.96.0.10', '--admin-port', '0'], {}, { addresses: ['169.254.20.10', '10.96.0.10'], admin: { host: '0.0.0.0', port: 0 } }],
+    [
+      ['--addresses', '169.254.20.10, 10.96.0.10', '--admin-port', '0'],
+      {},
+      { addresses: ['169.254.20.10', '10.96.0.10'], admin: { host: '0.0.0.0', port: 0 } },
+    ],
   ])('reads %j %j', (argv, env, expected) => {
     expect(readConfig(argv, env)).toMatchObject({ ok: true, config: expected });
   });

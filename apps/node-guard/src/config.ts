@@ -86,7 +86,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ConfigResult
   const onExit = values['on-exit'] ?? 'remove';
   if (!(EXIT_MODES as readonly string[]).includes(onExit)) return { ok: false, message: `--on-exit: one of ${EXIT_MODES.join(', ')}, got "${onExit}"` };
   const iptables = values.iptables ?? 'auto';
-  if (iptables !== 'auto' && !(IPTABLES_BACKENDS as readonly string[]).includes(iptables)) return { ok: false, message: `--iptables: one of auto, ${IPTABLES_BACKENDS.join(', ')}, got "${iptables}"` };
+  if (iptables !== 'auto' && !(IPTABLES_BACKENDS as readonly string[]).includes(iptables))
+    return { ok: false, message: `--iptables: one of auto, ${IPTABLES_BACKENDS.join(', ')}, got "${iptables}"` };
   let admin: GuardConfig['admin'];
   if (values['admin-port'] !== undefined) {
     const adminPort = parsePort(values['admin-port'], '--admin-port');

@@ -13,9 +13,23 @@ import { startGuard } from './guard.ts';
 const config = configOrExit(readConfig(process.argv.slice(2), process.env));
 const logger = createLogger('node-guard');
 const registry = createMetricsRegistry();
-const intercepting = new Gauge({ name: 'halo_node_guard_intercepting', help: '1 while the interception rules are in place, 0 while removed.', registers: [registry] });
-const switches = new Counter({ name: 'halo_node_guard_switches_total', help: 'Interception switches by action and result.', labelNames: ['action', 'result'], registers: [registry] });
-const probes = new Counter({ name: 'halo_node_guard_probes_total', help: 'Probes of the node cache by result.', labelNames: ['result'], registers: [registry] });
+const intercepting = new Gauge({
+  name: 'halo_node_guard_intercepting',
+  help: '1 while the interception rules are in place, 0 while removed.',
+  registers: [registry],
+});
+const switches = new Counter({
+  name: 'halo_node_guard_switches_total',
+  help: 'Interception switches by action and result.',
+  labelNames: ['action', 'result'],
+  registers: [registry],
+});
+const probes = new Counter({
+  name: 'halo_node_guard_probes_total',
+  help: 'Probes of the node cache by result.',
+  labelNames: ['result'],
+  registers: [registry],
+});
 
 const backend = config.iptables === 'auto' ? await detectBackend() : config.iptables;
 const interception = createInterception({ interfaceName: config.interfaceName, addresses: config.addresses, port: config.port }, { backend });

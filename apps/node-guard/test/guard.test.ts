@@ -68,7 +68,8 @@ describe('startGuard', () => {
   it('retries a switch that failed', async () => {
     let attempts = 0;
     const interception = {
-      addRules: async () => (++attempts < 3 ? { ok: false as const, error: { code: 'COMMAND_FAILED' as const, message: 'xtables lock' } } : { ok: true as const }),
+      addRules: async () =>
+        ++attempts < 3 ? { ok: false as const, error: { code: 'COMMAND_FAILED' as const, message: 'xtables lock' } } : { ok: true as const },
       removeRules: async () => ({ ok: true as const }),
     };
     const server = await responder();

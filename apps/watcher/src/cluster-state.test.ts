@@ -51,7 +51,12 @@ describe('sliceSourceTime', () => {
   });
   it.each([
     { name: 'the annotation of an added slice', type: 'add' as const, value: '2026-12-04T11:59:18Z', expected: Date.UTC(2026, 11, 4, 11, 59, 18) },
-    { name: 'the annotation with nanoseconds (RFC 3339, as the controller writes it)', type: 'update' as const, value: '2026-12-04T11:59:18.250000001Z', expected: Date.UTC(2026, 11, 4, 11, 59, 18, 250) },
+    {
+      name: 'the annotation with nanoseconds (RFC 3339, as the controller writes it)',
+      type: 'update' as const,
+      value: '2026-12-04T11:59:18.250000001Z',
+      expected: Date.UTC(2026, 11, 4, 11, 59, 18, 250),
+    },
     { name: 'no annotation: when the watcher saw it', type: 'update' as const, value: undefined, expected: now },
     { name: 'an annotation that is not a time', type: 'add' as const, value: 'soon', expected: now },
     { name: 'a deleted slice: when the watcher saw it', type: 'delete' as const, value: '2026-12-04T11:00:00Z', expected: now },

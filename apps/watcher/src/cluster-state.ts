@@ -37,7 +37,10 @@ export class InformerState implements ClusterState {
     const ids = this.#slicesByService.get(`${namespace}/${service}`);
     if (!ids) return [];
     // Stable order, so that the same slices give the same record set.
-    return [...ids].sort().map((sliceId) => this.#slices.get(sliceId)!).filter(Boolean);
+    return [...ids]
+      .sort()
+      .map((sliceId) => this.#slices.get(sliceId)!)
+      .filter(Boolean);
   }
 
   namespace(name: string): V1Namespace | undefined {

@@ -4,7 +4,19 @@ import { readConfig, usage } from './config.ts';
 describe('readConfig', () => {
   it('has sensible defaults', () => {
     const parsed = readConfig([], { POD_NAME: 'watcher-abc', POD_NAMESPACE: 'dns' });
-    expect(parsed).toMatchObject({ ok: true, config: { nats: ['nats://127.0.0.1:4222'], zone: 'cluster.local', leaseNamespace: 'dns', leaseName: 'halo-watcher', identity: 'watcher-abc', adminPort: 8080, leaseDurationSeconds: 15, leaderElection: true } });
+    expect(parsed).toMatchObject({
+      ok: true,
+      config: {
+        nats: ['nats://127.0.0.1:4222'],
+        zone: 'cluster.local',
+        leaseNamespace: 'dns',
+        leaseName: 'halo-watcher',
+        identity: 'watcher-abc',
+        adminPort: 8080,
+        leaseDurationSeconds: 15,
+        leaderElection: true,
+      },
+    });
   });
   it.each([
     [['--nats', 'nats://a:4222, nats://b:4222', '--zone', 'Example.Org.'], { nats: ['nats://a:4222', 'nats://b:4222'], zone: 'example.org' }],

@@ -17,7 +17,12 @@ const config = configOrExit(readConfig(process.argv.slice(2), process.env));
 const telemetry = await startTelemetry({ serviceName: 'halo-watcher', serviceInstanceId: config.identity });
 const logger = createLogger('watcher', { identity: config.identity });
 const registry = createMetricsRegistry();
-const writes = new Counter({ name: 'halo_watcher_zone_writes_total', help: 'Writes to KV halo-zone, by operation (put, delete, complete: the marker of a complete sync).', labelNames: ['op'], registers: [registry] });
+const writes = new Counter({
+  name: 'halo_watcher_zone_writes_total',
+  help: 'Writes to KV halo-zone, by operation (put, delete, complete: the marker of a complete sync).',
+  labelNames: ['op'],
+  registers: [registry],
+});
 const leaderGauge = new Gauge({ name: 'halo_watcher_leader', help: '1 while this replica holds the lease.', registers: [registry] });
 
 const nc = await connectBus({ servers: config.nats, name: `halo-watcher-${config.identity}`, ...config.bus });

@@ -74,7 +74,8 @@ describe('ZoneSync keys', () => {
     const sync = await ZoneSync.open({ nc, state, logger: pino({ level: 'silent' }), identity: 'watcher-1', zoneOptions: defaultZoneOptions() });
     const store = await ZoneStore.open(nc);
     await store.whenSynced;
-    for (const key of state.onPod('add', { metadata: { name: 'web.v1', namespace: 'shop' }, status: { phase: 'Running', podIP: '10.244.0.9' } })) sync.touch(key, Date.now());
+    for (const key of state.onPod('add', { metadata: { name: 'web.v1', namespace: 'shop' }, status: { phase: 'Running', podIP: '10.244.0.9' } }))
+      sync.touch(key, Date.now());
     sync.lead();
     await waitFor(() => store.get('pod.shop.web.v1'));
     await sync.idle();

@@ -6,16 +6,7 @@ import type { V1EndpointSlice, V1Namespace, V1Pod, V1Service } from '@kubernetes
 import type { Logger } from 'pino';
 import { parseZoneKey, ZoneStore, ZoneWriter } from '@halo/bus';
 import { ATTR_K8S_NAMESPACE_NAME, ATTR_K8S_SERVICE_NAME, ATTR_ZONE_KEY, ATTR_ZONE_NAMES, ATTR_ZONE_TRIGGER_TIME, tracer } from '@halo/telemetry';
-import {
-  isZoneError,
-  namesTouched,
-  namespaceRecordSet,
-  podRecordSet,
-  recordSetsEqual,
-  serviceRecordSet,
-  type RecordSet,
-  type ZoneOptions,
-} from '@halo/zone';
+import { isZoneError, namesTouched, namespaceRecordSet, podRecordSet, recordSetsEqual, serviceRecordSet, type RecordSet, type ZoneOptions } from '@halo/zone';
 
 /** What the informers hold now; the sync asks it for the objects behind a key. */
 export interface ClusterState {
@@ -200,7 +191,10 @@ export class ZoneSync {
         this.#complete = true;
         const cpu = process.cpuUsage(cpuBefore);
         // The process's CPU over the write (ms), beside the wall time: on a shared machine the steadier figure.
-        this.#options.logger.info({ revision, writes: written.count, ms: Date.now() - started, cpuMs: Math.round((cpu.user + cpu.system) / 1000) }, 'zone complete');
+        this.#options.logger.info(
+          { revision, writes: written.count, ms: Date.now() - started, cpuMs: Math.round((cpu.user + cpu.system) / 1000) },
+          'zone complete',
+        );
       }
       while (this.#leading && this.#resynced && this.#dirty.size > 0) {
         const batch = [...this.#dirty];

@@ -106,7 +106,10 @@ describe('ZoneSync', () => {
 
     // The standby's informers: the same cluster, the leader's last change, and two changes of its own.
     const standbyState = cluster(300);
-    standbyState.onService('update', { ...svc('s1', '10.96.0.1'), metadata: { name: 's1', namespace: 'shop', labels: { moved: 'yes' }, resourceVersion: '2' } });
+    standbyState.onService('update', {
+      ...svc('s1', '10.96.0.1'),
+      metadata: { name: 's1', namespace: 'shop', labels: { moved: 'yes' }, resourceVersion: '2' },
+    });
     standbyState.onEndpointSlice('update', slice('s2', ['10.244.9.9']));
     standbyState.onService('delete', svc('s3', '10.96.0.3'));
     const standby = await replica('watcher-1', standbyState);
@@ -162,7 +165,7 @@ describe('ZoneSync', () => {
     const standby = await replica('watcher-1', standbyState);
     standby.sync.lead();
     await waitFor(() => standby.sync.complete, { message: 'the standby never completed the zone' });
-    await waitFor(() => changes.length === 2, { message: 'the takeover\'s write was not named' });
+    await waitFor(() => changes.length === 2, { message: "the takeover's write was not named" });
     expect(changes.map((c) => c.key)).toEqual(['svc.shop.s1', 'svc.shop.s2']);
   });
 

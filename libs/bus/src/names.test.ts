@@ -15,7 +15,17 @@ describe('zone keys', () => {
   });
 
   it('takes a record set as its object', () => {
-    const rs: RecordSet = { kind: 'Service', namespace: 'shop', name: 'web', type: 'ClusterIP', clusterIPs: [], ports: [], publishNotReadyAddresses: false, labels: {}, endpoints: [] };
+    const rs: RecordSet = {
+      kind: 'Service',
+      namespace: 'shop',
+      name: 'web',
+      type: 'ClusterIP',
+      clusterIPs: [],
+      ports: [],
+      publishNotReadyAddresses: false,
+      labels: {},
+      endpoints: [],
+    };
     expect(zoneKey(rs)).toBe('svc.shop.web');
   });
 

@@ -22,9 +22,7 @@ export const zoneCompleteKey = 'zone.complete';
 
 /** The Kubernetes object a key of KV `halo-zone` holds the record set of (a RecordSet is one too). */
 export type ZoneObject =
-  | { kind: 'Service'; namespace: string; name: string }
-  | { kind: 'Namespace'; name: string }
-  | { kind: 'Pod'; namespace: string; name: string };
+  { kind: 'Service'; namespace: string; name: string } | { kind: 'Namespace'; name: string } | { kind: 'Pod'; namespace: string; name: string };
 
 /** The zone key of an object: `svc.<ns>.<name>`, `ns.<name>`, `pod.<ns>.<name>`. */
 export function zoneKey(object: ZoneObject): string {

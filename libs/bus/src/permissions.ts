@@ -85,7 +85,9 @@ export function renderAuthorization(users: readonly NatsUser[]): string {
   const q = (s: string) => JSON.stringify(s);
   const list = (xs: string[]) => `[${xs.map(q).join(', ')}]`;
   const lines = users.map((u) => {
-    const perms = u.permissions ? `, permissions: { publish: { allow: ${list(u.permissions.publish)} }, subscribe: { allow: ${list(u.permissions.subscribe)} } }` : '';
+    const perms = u.permissions
+      ? `, permissions: { publish: { allow: ${list(u.permissions.publish)} }, subscribe: { allow: ${list(u.permissions.subscribe)} } }`
+      : '';
     return `    { user: ${q(u.user)}, password: ${q(u.password)}${perms} }`;
   });
   return `authorization {\n  users: [\n${lines.join('\n')}\n  ]\n}\n`;

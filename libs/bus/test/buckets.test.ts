@@ -30,11 +30,14 @@ describe('bucket replicas', () => {
     await kv.put('kept.key', 'a value');
 
     await ensureBucket(nc, bucket, { replicas: second });
-    const updated = await waitFor(async () => {
-      const info = await bucketInfo(nc, bucket);
-      // The peers report in once they caught up.
-      return info && (info.cluster?.replicas?.length ?? 0) + 1 === second ? info : null;
-    }, { timeoutMs: 15_000, message: `${bucket} never reached ${second} replicas` });
+    const updated = await waitFor(
+      async () => {
+        const info = await bucketInfo(nc, bucket);
+        // The peers report in once they caught up.
+        return info && (info.cluster?.replicas?.length ?? 0) + 1 === second ? info : null;
+      },
+      { timeoutMs: 15_000, message: `${bucket} never reached ${second} replicas` },
+    );
     expect(updated.config.num_replicas).toBe(second);
     expect(updated.created).toBe(created?.created);
     const reader = await openBucket(nc, bucket);

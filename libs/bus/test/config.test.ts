@@ -5,7 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { assertSpan, startNatsServer, useInMemoryTracing, waitFor, type InMemoryTracing, type NatsServer } from '@halo/testing';
-import { buckets, ConfigFollower, connectBus, ensureBucket, FragmentStore, listInstanceStatus, type ApplyResult, type EffectiveConfigV1 } from '../src/index.ts';
+import {
+  buckets,
+  ConfigFollower,
+  connectBus,
+  ensureBucket,
+  FragmentStore,
+  listInstanceStatus,
+  type ApplyResult,
+  type EffectiveConfigV1,
+} from '../src/index.ts';
 
 let server: NatsServer;
 let nc: NatsConnection;
@@ -64,14 +73,23 @@ describe('config over the bus, traced', () => {
     const [request] = find('PUT /v1/fragments/:name');
     const [send] = find('send halo-config');
     assertSpan(send, { kind: SpanKind.PRODUCER, parent: request, attributes: { 'halo.config.target': 'answerer', 'halo.config.version': first.version } });
-    assertSpan(find('process halo-config')[0], { kind: SpanKind.CONSUMER, parent: send, status: SpanStatusCode.UNSET, attributes: { 'halo.config.version': first.version } });
+    assertSpan(find('process halo-config')[0], {
+      kind: SpanKind.CONSUMER,
+      parent: send,
+      status: SpanStatusCode.UNSET,
+      attributes: { 'halo.config.version': first.version },
+    });
 
     tracing.reset();
     refuse = true;
     const second = await publish('b.internal {\n  whoami\n}\n');
     await waitFor(() => tracing.spans().some((s) => s.name === 'process halo-config'));
     const failed = find('process halo-config')[0];
-    assertSpan(failed, { parent: find('send halo-config')[0], status: SpanStatusCode.ERROR, attributes: { 'halo.config.version': second.version, 'error.type': 'config_refused' } });
+    assertSpan(failed, {
+      parent: find('send halo-config')[0],
+      status: SpanStatusCode.ERROR,
+      attributes: { 'halo.config.version': second.version, 'error.type': 'config_refused' },
+    });
     expect(failed?.status.message).toMatch(/unknown plugin "hostz"/);
 
     await waitFor(async () => (await listInstanceStatus(nc)).some((s) => s.instance === 'answerer-7' && s.errorVersion === second.version));

@@ -85,7 +85,10 @@ describe('every component does its work under its own user', () => {
     const watcherCopy = await ZoneStore.open(conns.watcher, { create: { replicas: 1 }, swapWhen: 'synced', traceChanges: false });
     const fragments = await FragmentStore.open(conns.config);
     await ensureBucket(conns.config, buckets.status);
-    const written = await fragments.write({ name: 'extra', text: '', targets: ['answerer', 'node-cache'], source: { kind: 'api' }, author: 'test', change: 'put', deleted: false }, 0);
+    const written = await fragments.write(
+      { name: 'extra', text: '', targets: ['answerer', 'node-cache'], source: { kind: 'api' }, author: 'test', change: 'put', deleted: false },
+      0,
+    );
     expect(written.ok).toBe(true);
     await fragments.publishEffective('answerer', () => '# answerer');
     await fragments.publishEffective('node-cache', () => '# node-cache');

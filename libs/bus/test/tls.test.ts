@@ -22,7 +22,23 @@ function makeCa(name: string): void {
 function makeServerCert(name: string, san: string): void {
   writeFileSync(path(`${name}.cnf`), `subjectAltName=${san}\n`);
   openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', path(`${name}.key`), '-out', path(`${name}.csr`));
-  openssl('x509', '-req', '-in', path(`${name}.csr`), '-CA', path('halo-ca.pem'), '-CAkey', path('halo-ca.key'), '-CAcreateserial', '-days', '1', '-extfile', path(`${name}.cnf`), '-out', path(`${name}.pem`));
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    path(`${name}.csr`),
+    '-CA',
+    path('halo-ca.pem'),
+    '-CAkey',
+    path('halo-ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-extfile',
+    path(`${name}.cnf`),
+    '-out',
+    path(`${name}.pem`),
+  );
 }
 
 let server: NatsServer;
@@ -65,6 +81,8 @@ describe('TLS with --nats-ca', () => {
   });
 
   it('refuses a server its CA did not sign', async () => {
-    await expect(connect({ servers: server.url, user: 'watcher', pass: 'pw', tls: { ca: readFileSync(path('other-ca.pem'), 'utf8') }, reconnect: false })).rejects.toThrow();
+    await expect(
+      connect({ servers: server.url, user: 'watcher', pass: 'pw', tls: { ca: readFileSync(path('other-ca.pem'), 'utf8') }, reconnect: false }),
+    ).rejects.toThrow();
   });
 });

@@ -88,7 +88,9 @@ describe('a complete zone', () => {
     const store = await openStore();
     await store.whenSynced;
     let last = 0;
-    await Promise.all(Array.from({ length: 200 }, async (_, i) => (last = Math.max(last, await writer.put(`svc.shop.s${i}`, service(`s${i}`, '10.96.1.1'), [])))));
+    await Promise.all(
+      Array.from({ length: 200 }, async (_, i) => (last = Math.max(last, await writer.put(`svc.shop.s${i}`, service(`s${i}`, '10.96.1.1'), [])))),
+    );
     await store.caughtUp();
     expect(store.revision).toBeGreaterThanOrEqual(last);
     expect(store.size).toBe(200);

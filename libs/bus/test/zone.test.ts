@@ -57,7 +57,7 @@ describe('zone over the bus', () => {
     await store.close();
   });
 
-  it('carries each change\'s revision, deletes too, and tells when the store has reached one', async () => {
+  it("carries each change's revision, deletes too, and tells when the store has reached one", async () => {
     const store = await ZoneStore.open(nc);
     await store.whenSynced;
     const changes: ZoneChangedV1[] = [];
@@ -118,9 +118,17 @@ describe('zone over the bus', () => {
     const root = find('zone publish');
     const sendKv = find('send halo-zone');
     const sendSubject = find('send halo.zone.changed');
-    assertSpan(sendKv, { kind: SpanKind.PRODUCER, parent: root, attributes: { 'messaging.system.name': 'nats', 'messaging.destination.name': 'halo-zone', 'halo.zone.key': 'svc.shop.traced' } });
+    assertSpan(sendKv, {
+      kind: SpanKind.PRODUCER,
+      parent: root,
+      attributes: { 'messaging.system.name': 'nats', 'messaging.destination.name': 'halo-zone', 'halo.zone.key': 'svc.shop.traced' },
+    });
     assertSpan(sendSubject, { kind: SpanKind.PRODUCER, parent: root, attributes: { 'halo.zone.names': 1 } });
-    assertSpan(find('process halo-zone'), { kind: SpanKind.CONSUMER, parent: sendKv, attributes: { 'halo.zone.key': 'svc.shop.traced', 'messaging.operation.type': 'process' } });
+    assertSpan(find('process halo-zone'), {
+      kind: SpanKind.CONSUMER,
+      parent: sendKv,
+      attributes: { 'halo.zone.key': 'svc.shop.traced', 'messaging.operation.type': 'process' },
+    });
     assertSpan(find('process halo.zone.changed'), { kind: SpanKind.CONSUMER, parent: sendSubject, attributes: { 'halo.zone.key': 'svc.shop.traced' } });
     // The source time rides along: the trigger time given to the writer.
     expect(applied[0]?.sourceTime).toBe(Date.parse('2026-11-23T09:59:58.5Z'));
@@ -152,7 +160,7 @@ describe('zone over the bus', () => {
 
 // Puts are publishes whose acks come back on one inbox: each must still learn its own revision, an
 // unknown bucket is made again, and a key KV does not accept writes nothing.
-describe('the writer\'s puts', () => {
+describe("the writer's puts", () => {
   it('many in flight at once: each resolves with the revision the bucket holds for its key', async () => {
     const writer = await ZoneWriter.open(nc);
     const kv = await new Kvm(nc).open(buckets.zone);

@@ -35,7 +35,13 @@ describe('attached values', () => {
     { name: 'invalidate by zone', drop: (c) => c.invalidateZone('cluster.local') },
     { name: 'replacement by set', drop: (c) => c.set(q, ok([A(web, '10.0.0.2')])) },
     { name: 'clear', drop: (c) => c.clear() },
-    { name: 'a TTL cap run out', drop: (c, advance) => { c.capTtl('cluster.local', 2); advance(3); } },
+    {
+      name: 'a TTL cap run out',
+      drop: (c, advance) => {
+        c.capTtl('cluster.local', 2);
+        advance(3);
+      },
+    },
     { name: 'eviction', drop: (c) => c.set({ name: 'api.shop.svc.cluster.local', type: 'A' }, ok([A('api.shop.svc.cluster.local', '10.0.0.9')])) },
   ];
   it.each(gone)('$name takes the value with the entry', ({ drop }) => {

@@ -7,7 +7,13 @@ import type { CacheableResponse, CacheQuestion, ResponseCacheOptions } from './c
 const A = (name: string, data: string, ttl = 300): Answer => ({ name, type: 'A', class: 'IN', ttl, data });
 const AAAA = (name: string, data: string, ttl = 300): Answer => ({ name, type: 'AAAA', class: 'IN', ttl, data });
 const CNAME = (name: string, data: string, ttl = 300): Answer => ({ name, type: 'CNAME', class: 'IN', ttl, data });
-const SRV = (name: string, target: string, ttl = 300): Answer => ({ name, type: 'SRV', class: 'IN', ttl, data: { priority: 0, weight: 100, port: 80, target } });
+const SRV = (name: string, target: string, ttl = 300): Answer => ({
+  name,
+  type: 'SRV',
+  class: 'IN',
+  ttl,
+  data: { priority: 0, weight: 100, port: 80, target },
+});
 const PTR = (name: string, data: string, ttl = 300): Answer => ({ name, type: 'PTR', class: 'IN', ttl, data });
 const SOA = (zone: string, ttl: number, minimum: number): Answer => ({
   name: zone,
@@ -61,7 +67,10 @@ describe('hits and misses', () => {
 
   it('drops a response for another question', () => {
     const { cache } = cacheWith();
-    expect(cache.set(q(web), { ...ok([A('evil.example', '1.2.3.4')]), questionName: 'evil.example' })).toMatchObject({ stored: false, code: 'question-mismatch' });
+    expect(cache.set(q(web), { ...ok([A('evil.example', '1.2.3.4')]), questionName: 'evil.example' })).toMatchObject({
+      stored: false,
+      code: 'question-mismatch',
+    });
     expect(cache.stats().drops).toBe(1);
   });
 });
@@ -69,13 +78,23 @@ describe('hits and misses', () => {
 describe('TTL caps', () => {
   const table: { name: string; options: ResponseCacheOptions; response: CacheableResponse; ttl: number }[] = [
     { name: 'success below max', options: { success: { maxTtl: 30 } }, response: ok([A(web, '10.0.0.1', 20)]), ttl: 20 },
-    { name: 'success above max (NodeLocal success 9984 30)', options: { success: { capacity: 9984, maxTtl: 30 } }, response: ok([A(web, '10.0.0.1', 300)]), ttl: 30 },
+    {
+      name: 'success above max (NodeLocal success 9984 30)',
+      options: { success: { capacity: 9984, maxTtl: 30 } },
+      response: ok([A(web, '10.0.0.1', 300)]),
+      ttl: 30,
+    },
     { name: 'success lowest record wins', options: {}, response: ok([A(web, '10.0.0.1', 300), A(web, '10.0.0.2', 60)]), ttl: 60 },
     { name: 'success raised to min', options: { success: { minTtl: 5 } }, response: ok([A(web, '10.0.0.1', 1)]), ttl: 5 },
     { name: 'success default max 3600', options: {}, response: ok([A(web, '10.0.0.1', 86400)]), ttl: 3600 },
     { name: 'denial by SOA minimum', options: {}, response: nx([SOA('cluster.local', 30, 10)]), ttl: 10 },
     { name: 'denial by SOA TTL', options: {}, response: nx([SOA('cluster.local', 7, 60)]), ttl: 7 },
-    { name: 'denial above max (NodeLocal denial 9984 5)', options: { denial: { capacity: 9984, maxTtl: 5 } }, response: nx([SOA('cluster.local', 30, 30)]), ttl: 5 },
+    {
+      name: 'denial above max (NodeLocal denial 9984 5)',
+      options: { denial: { capacity: 9984, maxTtl: 5 } },
+      response: nx([SOA('cluster.local', 30, 30)]),
+      ttl: 5,
+    },
     { name: 'denial default max 1800', options: {}, response: nx([SOA('example.org', 86400, 86400)]), ttl: 1800 },
     { name: 'denial raised to min', options: { denial: { minTtl: 3 } }, response: nx([SOA('cluster.local', 1, 1)]), ttl: 3 },
     { name: 'denial without SOA', options: {}, response: nx([]), ttl: 5 },
@@ -256,7 +275,10 @@ describe('invalidation', () => {
     cache.set(q('alias.example.org'), ok([CNAME('alias.example.org', web), A(web, '10.0.0.1')]));
     cache.set(q('example.org'), ok([A('example.org', '93.184.215.14')]));
     // A chain whose target has no AAAA: only the CNAME names the target.
-    cache.set(q('alias.shop.svc.cluster.local', 'AAAA'), ok([CNAME('alias.shop.svc.cluster.local', 'db.shop.svc.cluster.local')], [SOA('cluster.local', 30, 5)]));
+    cache.set(
+      q('alias.shop.svc.cluster.local', 'AAAA'),
+      ok([CNAME('alias.shop.svc.cluster.local', 'db.shop.svc.cluster.local')], [SOA('cluster.local', 30, 5)]),
+    );
     return { cache, clock };
   }
   const all = [
@@ -276,7 +298,11 @@ describe('invalidation', () => {
       act: (c) => c.invalidate([web + '.', '_http._tcp.' + web, '1.0.0.10.in-addr.arpa.', 'GONE.shop.svc.cluster.local']),
       left: ['db.shop.svc.cluster.local', 'example.org', 'alias.shop.svc.cluster.local'],
     },
-    { name: 'by the target of a CNAME with no record of it', act: (c) => c.invalidate(['db.shop.svc.cluster.local']), left: all.map((x) => x.name).filter((n) => !n.startsWith('db.') && !n.startsWith('alias.shop')) },
+    {
+      name: 'by the target of a CNAME with no record of it',
+      act: (c) => c.invalidate(['db.shop.svc.cluster.local']),
+      left: all.map((x) => x.name).filter((n) => !n.startsWith('db.') && !n.startsWith('alias.shop')),
+    },
     { name: 'by zone', act: (c) => c.invalidateZone('cluster.local.'), left: ['1.0.0.10.in-addr.arpa', 'alias.example.org', 'example.org'] },
     { name: 'by a narrower zone', act: (c) => c.invalidateZone('shop.svc.cluster.local'), left: ['1.0.0.10.in-addr.arpa', 'alias.example.org', 'example.org'] },
     { name: 'by the root zone', act: (c) => c.invalidateZone('.'), left: [] },
@@ -336,7 +362,11 @@ describe('capTtl', () => {
 });
 
 describe('case echo', () => {
-  const table: { asked: string }[] = [{ asked: 'WeB.ShOp.svc.cluster.local' }, { asked: 'web.shop.svc.cluster.local' }, { asked: 'WEB.SHOP.SVC.CLUSTER.LOCAL.' }];
+  const table: { asked: string }[] = [
+    { asked: 'WeB.ShOp.svc.cluster.local' },
+    { asked: 'web.shop.svc.cluster.local' },
+    { asked: 'WEB.SHOP.SVC.CLUSTER.LOCAL.' },
+  ];
   it.each(table)('asked $asked', ({ asked }) => {
     const { cache } = cacheWith();
     cache.set(q('Web.Shop.svc.cluster.local'), ok([A('Web.Shop.svc.cluster.local', '10.0.0.1'), CNAME('Web.Shop.svc.cluster.local', 'Other.example')]));

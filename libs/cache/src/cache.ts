@@ -307,7 +307,8 @@ export class ResponseCache<W = unknown> {
     if (ttl <= 0) return { stored: false, code: 'zero-ttl', message: `response for ${q.name} has a TTL of 0` };
     let bytes = ENTRY_OVERHEAD_BYTES + name.length;
     for (const section of [answers, authorities, additionals]) for (const rr of section) bytes += estimateRecordBytes(rr);
-    if (bytes > this.maxBytes) return { stored: false, code: 'too-large', message: `response for ${q.name} (${bytes} bytes) exceeds the cache's ${this.maxBytes} bytes` };
+    if (bytes > this.maxBytes)
+      return { stored: false, code: 'too-large', message: `response for ${q.name} (${bytes} bytes) exceeds the cache's ${this.maxBytes} bytes` };
 
     const key = questionKey(q);
     const previous = this.#find(key);

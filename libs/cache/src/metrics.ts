@@ -120,7 +120,12 @@ export function cacheMetrics(options: CacheMetricsOptions): CacheMetrics {
   const hits = counter(registry, 'coredns_cache_hits_total', 'The count of cache hits.', typed);
   const evictions = counter(registry, 'coredns_cache_evictions_total', 'The count of cache evictions.', typed);
   const requests = counter(registry, 'coredns_cache_requests_total', 'The count of cache requests.', untyped);
-  const misses = counter(registry, 'coredns_cache_misses_total', 'The count of cache misses. Deprecated, derive misses from cache hits/requests counters.', untyped);
+  const misses = counter(
+    registry,
+    'coredns_cache_misses_total',
+    'The count of cache misses. Deprecated, derive misses from cache hits/requests counters.',
+    untyped,
+  );
   const prefetches = counter(registry, 'coredns_cache_prefetch_total', 'The number of times the cache has prefetched a cached item.', untyped);
   const drops = counter(registry, 'coredns_cache_drops_total', 'The number responses that are not cached, because the reply is malformed.', untyped);
   const servedStale = counter(registry, 'coredns_cache_served_stale_total', 'The number of requests served from stale cache entries.', untyped);

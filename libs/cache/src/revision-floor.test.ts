@@ -9,7 +9,15 @@ describe('RevisionFloor', () => {
     ['a change raises the names it touched', [['change', ['web.shop.svc.cluster.local.'], 7]], 'web.shop.svc.cluster.local', 7],
     ['names compare case-insensitively, with or without the dot', [['change', ['Web.Shop.svc.cluster.local'], 7]], 'web.shop.svc.cluster.local.', 7],
     ['an answer taken raises its name', [['answer', ['web.shop.svc.cluster.local'], 9]], 'web.shop.svc.cluster.local', 9],
-    ['never lowered', [['change', ['web.shop.svc.cluster.local'], 9], ['answer', ['web.shop.svc.cluster.local'], 4]], 'web.shop.svc.cluster.local', 9],
+    [
+      'never lowered',
+      [
+        ['change', ['web.shop.svc.cluster.local'], 9],
+        ['answer', ['web.shop.svc.cluster.local'], 4],
+      ],
+      'web.shop.svc.cluster.local',
+      9,
+    ],
     ['other names keep theirs', [['change', ['web.shop.svc.cluster.local'], 9]], 'db.shop.svc.cluster.local', 0],
     ['reverse names', [['change', ['1.0.0.10.in-addr.arpa'], 3]], '1.0.0.10.in-addr.arpa', 3],
   ] as [string, ['change' | 'answer', string[], number][], string, number | null][])('%s', (_name, steps, asked, expected) => {

@@ -19,8 +19,18 @@ describe('readBusFlags', () => {
   it.each<[string, Record<string, string>, NodeJS.ProcessEnv, object]>([
     ['defaults: one replica, an open bus', {}, {}, { replicas: 1 }],
     ['flags', { 'bus-replicas': '3', 'nats-user': 'answerer', 'nats-password-file': password }, {}, { replicas: 3, user: 'answerer', password: 's3cret' }],
-    ['environment', {}, { BUS_REPLICAS: '3', NATS_USER: 'watcher', NATS_PASSWORD_FILE: password, NATS_CA: ca }, { replicas: 3, user: 'watcher', password: 's3cret', ca: expect.stringContaining('BEGIN CERTIFICATE') }],
-    ['a TLS name with the CA', { 'nats-ca': ca, 'nats-tls-name': 'halo-nats.kube-system.svc' }, {}, { replicas: 1, ca: expect.stringContaining('BEGIN CERTIFICATE'), tlsName: 'halo-nats.kube-system.svc' }],
+    [
+      'environment',
+      {},
+      { BUS_REPLICAS: '3', NATS_USER: 'watcher', NATS_PASSWORD_FILE: password, NATS_CA: ca },
+      { replicas: 3, user: 'watcher', password: 's3cret', ca: expect.stringContaining('BEGIN CERTIFICATE') },
+    ],
+    [
+      'a TLS name with the CA',
+      { 'nats-ca': ca, 'nats-tls-name': 'halo-nats.kube-system.svc' },
+      {},
+      { replicas: 1, ca: expect.stringContaining('BEGIN CERTIFICATE'), tlsName: 'halo-nats.kube-system.svc' },
+    ],
     ['a flag over its variable', { 'bus-replicas': '1' }, { BUS_REPLICAS: '3' }, { replicas: 1 }],
   ])('%s', (_name, values, env, wanted) => {
     expect(readBusFlags(values, env)).toEqual({ ok: true, value: wanted });

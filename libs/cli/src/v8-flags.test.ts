@@ -12,7 +12,12 @@ describe('missingV8Flags', () => {
     ['after the re-exec', [], { HALO_X_V8_APPLIED: '1' }, null],
     ["another app's re-exec is not this one's", [], { HALO_Y_V8_APPLIED: '1' }, ['--max-semi-space-size=4', '--heap-growing-percent=100']],
     ['flags switched off', [], { HALO_X_V8_FLAGS: '' }, null],
-    ['other flags asked for', ['--cpu-prof'], { HALO_X_V8_FLAGS: '--max-semi-space-size=2 --max-old-space-size=512' }, ['--max-semi-space-size=2', '--max-old-space-size=512']],
+    [
+      'other flags asked for',
+      ['--cpu-prof'],
+      { HALO_X_V8_FLAGS: '--max-semi-space-size=2 --max-old-space-size=512' },
+      ['--max-semi-space-size=2', '--max-old-space-size=512'],
+    ],
   ])('%s', (_label, execArgv, env, expected) => {
     expect(missingV8Flags(plan, execArgv, env)).toEqual(expected);
   });

@@ -43,7 +43,14 @@ describe('parseHostPorts', () => {
   it.each<[string | undefined, { host: string; port: number }[] | RegExp]>([
     [undefined, []],
     ['', []],
-    ['10.0.0.1:53, 10.0.0.2,,[fd00::2]:54', [{ host: '10.0.0.1', port: 53 }, { host: '10.0.0.2', port: 53 }, { host: 'fd00::2', port: 54 }]],
+    [
+      '10.0.0.1:53, 10.0.0.2,,[fd00::2]:54',
+      [
+        { host: '10.0.0.1', port: 53 },
+        { host: '10.0.0.2', port: 53 },
+        { host: 'fd00::2', port: 54 },
+      ],
+    ],
     ['10.0.0.1,nope', /^--answerers: "nope" is not IP/],
   ])('%j', (text, expected) => {
     check(parseHostPorts(text, 53, '--answerers'), expected);

@@ -228,7 +228,10 @@ function duplicateAddresses(blocks: ServerBlock[]): CorefileError[] {
       const id = `${a.zone}:${a.port ?? 53}`;
       const first = seen.get(id);
       if (first && !block.keys.includes(first)) {
-        errors.push({ ...a.key.pos, message: `zone "${a.zone}" on port ${a.port ?? 53} is already served by the block at line ${first.pos.line}, column ${first.pos.column} (key "${first.text}")` });
+        errors.push({
+          ...a.key.pos,
+          message: `zone "${a.zone}" on port ${a.port ?? 53} is already served by the block at line ${first.pos.line}, column ${first.pos.column} (key "${first.text}")`,
+        });
       } else if (!first) seen.set(id, a.key);
     }
   }

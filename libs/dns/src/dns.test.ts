@@ -22,7 +22,17 @@ const opt = (udpPayloadSize: number, flags = 0, ednsVersion = 0): Answer =>
   ({ type: 'OPT', name: '.', udpPayloadSize, flags, ednsVersion, extendedRcode: 0, options: [] }) as unknown as Answer;
 
 function response(answers: Answer[], extra: Partial<ResponseMessage> = {}): ResponseMessage {
-  return { id: 7, rcode: 'NOERROR', aa: true, question: { name: 'web.shop.svc.cluster.local', type: 'A' }, answers, authorities: [], additionals: [], edns: null, ...extra };
+  return {
+    id: 7,
+    rcode: 'NOERROR',
+    aa: true,
+    question: { name: 'web.shop.svc.cluster.local', type: 'A' },
+    answers,
+    authorities: [],
+    additionals: [],
+    edns: null,
+    ...extra,
+  };
 }
 
 describe('rcodes', () => {
@@ -42,7 +52,19 @@ describe('decodeQuery', () => {
     ['short message', Buffer.from([1, 2, 3]), 'NOT_A_QUERY', false],
     ['a response', dnsPacket.encode({ type: 'response', id: 1, flags: 0x8000, questions: [{ name: 'a', type: 'A' }] }), 'NOT_A_QUERY', false],
     ['opcode NOTIFY', Buffer.from(q('a.b').map((b, i) => (i === 2 ? 0x20 : b))), 'NOTIMP', true],
-    ['two questions', dnsPacket.encode({ type: 'query', id: 1, questions: [{ name: 'a', type: 'A' }, { name: 'b', type: 'A' }] }), 'FORMERR', true],
+    [
+      'two questions',
+      dnsPacket.encode({
+        type: 'query',
+        id: 1,
+        questions: [
+          { name: 'a', type: 'A' },
+          { name: 'b', type: 'A' },
+        ],
+      }),
+      'FORMERR',
+      true,
+    ],
     ['truncated question', q('web.shop').subarray(0, 16), 'FORMERR', true],
     ['EDNS version 1', q('a.b', 'A', { additionals: [opt(1232, 0, 1)] }), 'BADVERS', true],
     ['two OPT records', q('a.b', 'A', { additionals: [opt(1232), opt(1232)] }), 'FORMERR', true],
@@ -68,7 +90,15 @@ describe('decodeQuery', () => {
 
   it('reads the question and EDNS', () => {
     const r = decodeQuery(q('Web.Shop.svc.cluster.local.', 'SRV', { additionals: [opt(4096, 0x8000)] }));
-    expect(r.ok && r.query).toMatchObject({ id: 4242, rd: true, qname: 'Web.Shop.svc.cluster.local', qnameLower: 'web.shop.svc.cluster.local', qtype: 'SRV', qclass: 'IN', edns: { udpSize: 4096, dnssecOk: true, version: 0 } });
+    expect(r.ok && r.query).toMatchObject({
+      id: 4242,
+      rd: true,
+      qname: 'Web.Shop.svc.cluster.local',
+      qnameLower: 'web.shop.svc.cluster.local',
+      qtype: 'SRV',
+      qclass: 'IN',
+      edns: { udpSize: 4096, dnssecOk: true, version: 0 },
+    });
   });
 
   it('raises a tiny EDNS size to 512', () => {
@@ -89,7 +119,15 @@ describe('encodeResponse', () => {
     ['SRV', { type: 'SRV', name: `_http._tcp.${name}`, ttl: 5, data: { priority: 0, weight: 100, port: 80, target: name } }],
     ['MX', { type: 'MX', name, ttl: 5, data: { preference: 10, exchange: `mail.${name}` } }],
     ['TXT', { type: 'TXT', name, ttl: 5, data: ['hello', Buffer.from('world')] }],
-    ['SOA', { type: 'SOA', name: 'cluster.local', ttl: 5, data: { mname: 'ns.dns.cluster.local', rname: 'hostmaster.cluster.local', serial: 12, refresh: 7200, retry: 1800, expire: 86400, minimum: 5 } }],
+    [
+      'SOA',
+      {
+        type: 'SOA',
+        name: 'cluster.local',
+        ttl: 5,
+        data: { mname: 'ns.dns.cluster.local', rname: 'hostmaster.cluster.local', serial: 12, refresh: 7200, retry: 1800, expire: 86400, minimum: 5 },
+      },
+    ],
     ['CAA (via dns-packet)', { type: 'CAA', name, ttl: 5, data: { flags: 0, tag: 'issue', value: 'ca.example' } }],
   ];
   it.each(records)('%s round-trips through dns-packet', (_label, rr) => {
@@ -97,7 +135,10 @@ describe('encodeResponse', () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     const decoded = dnsPacket.decode(r.wire);
-    expect(decoded.answers?.[0]).toMatchObject({ ...rr, data: rr.type === 'TXT' ? [Buffer.from('hello'), Buffer.from('world')] : rr.type === 'AAAA' ? expect.any(String) : (rr as { data: unknown }).data });
+    expect(decoded.answers?.[0]).toMatchObject({
+      ...rr,
+      data: rr.type === 'TXT' ? [Buffer.from('hello'), Buffer.from('world')] : rr.type === 'AAAA' ? expect.any(String) : (rr as { data: unknown }).data,
+    });
     expect(decoded.flag_aa).toBe(true);
   });
 
@@ -120,7 +161,8 @@ describe('encodeResponse', () => {
   });
 
   it('truncates at whole RRsets and sets TC', () => {
-    const many = (owner: string, n: number): Answer[] => Array.from({ length: n }, (_, i) => ({ type: 'A' as const, name: owner, ttl: 30, data: `10.0.${i >> 8}.${i & 255}` }));
+    const many = (owner: string, n: number): Answer[] =>
+      Array.from({ length: n }, (_, i) => ({ type: 'A' as const, name: owner, ttl: 30, data: `10.0.${i >> 8}.${i & 255}` }));
     // Two RRsets of 20 A records each (~16 bytes per record compressed): the second does not fit in 512.
     const answers = [...many(name, 20), ...many(`x.${name}`, 20)];
     const r = encodeResponse(response(answers), 512);
@@ -229,7 +271,15 @@ describe('fuzz', () => {
       const r = decodeQuery(wire);
       readWireQuestion(wire);
       if (r.ok) {
-        const enc = encodeResponse({ id: r.query.id, rcode: 'NOERROR', question: { name: r.query.qname, type: r.query.qtype, class: r.query.qclass }, answers: [], authorities: [], additionals: [], edns: null });
+        const enc = encodeResponse({
+          id: r.query.id,
+          rcode: 'NOERROR',
+          question: { name: r.query.qname, type: r.query.qtype, class: r.query.qclass },
+          answers: [],
+          authorities: [],
+          additionals: [],
+          edns: null,
+        });
         expect(typeof enc.ok).toBe('boolean');
       }
     }
@@ -245,10 +295,47 @@ describe('answers shuffled on the wire', () => {
   };
   it.each([
     ['three A records', [a('10.0.0.1'), a('10.0.0.2'), a('10.0.0.3')], 'A', { count: 3, size: 16 }],
-    ['two AAAA records', [{ type: 'AAAA', name: 'db.shop.svc.cluster.local', ttl: 30, class: 'IN', data: 'fd00::1' }, { type: 'AAAA', name: 'db.shop.svc.cluster.local', ttl: 30, class: 'IN', data: 'fd00::2' }] as Answer[], 'AAAA', { count: 2, size: 28 }],
+    [
+      'two AAAA records',
+      [
+        { type: 'AAAA', name: 'db.shop.svc.cluster.local', ttl: 30, class: 'IN', data: 'fd00::1' },
+        { type: 'AAAA', name: 'db.shop.svc.cluster.local', ttl: 30, class: 'IN', data: 'fd00::2' },
+      ] as Answer[],
+      'AAAA',
+      { count: 2, size: 28 },
+    ],
     ['one A record', [a('10.0.0.1')], 'A', null],
-    ['SRV records', [{ type: 'SRV', name: 'db.shop.svc.cluster.local', ttl: 30, class: 'IN', data: { priority: 0, weight: 50, port: 80, target: 'a.db.shop.svc.cluster.local' } }, { type: 'SRV', name: 'db.shop.svc.cluster.local', ttl: 30, class: 'IN', data: { priority: 0, weight: 50, port: 80, target: 'b.db.shop.svc.cluster.local' } }] as Answer[], 'SRV', null],
-    ['a CNAME before addresses', [{ type: 'CNAME', name: 'db.shop.svc.cluster.local', ttl: 30, class: 'IN', data: 'x.shop.svc.cluster.local' }, a('10.0.0.1', 'x.shop.svc.cluster.local'), a('10.0.0.2', 'x.shop.svc.cluster.local')] as Answer[], 'A', null],
+    [
+      'SRV records',
+      [
+        {
+          type: 'SRV',
+          name: 'db.shop.svc.cluster.local',
+          ttl: 30,
+          class: 'IN',
+          data: { priority: 0, weight: 50, port: 80, target: 'a.db.shop.svc.cluster.local' },
+        },
+        {
+          type: 'SRV',
+          name: 'db.shop.svc.cluster.local',
+          ttl: 30,
+          class: 'IN',
+          data: { priority: 0, weight: 50, port: 80, target: 'b.db.shop.svc.cluster.local' },
+        },
+      ] as Answer[],
+      'SRV',
+      null,
+    ],
+    [
+      'a CNAME before addresses',
+      [
+        { type: 'CNAME', name: 'db.shop.svc.cluster.local', ttl: 30, class: 'IN', data: 'x.shop.svc.cluster.local' },
+        a('10.0.0.1', 'x.shop.svc.cluster.local'),
+        a('10.0.0.2', 'x.shop.svc.cluster.local'),
+      ] as Answer[],
+      'A',
+      null,
+    ],
   ])('%s', (_l, answers, type, expected) => {
     const layout = uniformAnswers(encoded(answers, type));
     if (expected === null) expect(layout).toBeNull();

@@ -201,7 +201,14 @@ export function wireRecords(wire: Buffer): WireRecord[] | null {
       if (nameEnd < 0 || nameEnd + 10 > wire.length) return null;
       const end = nameEnd + 10 + wire.readUInt16BE(nameEnd + 8);
       if (end > wire.length) return null;
-      out.push({ section: s as 0 | 1 | 2, start, end, type: wire.readUInt16BE(nameEnd), ttlAt: nameEnd + 4, ownerIsPointer: nameEnd === start + 2 && (wire[start] & 0xc0) === 0xc0 });
+      out.push({
+        section: s as 0 | 1 | 2,
+        start,
+        end,
+        type: wire.readUInt16BE(nameEnd),
+        ttlAt: nameEnd + 4,
+        ownerIsPointer: nameEnd === start + 2 && (wire[start] & 0xc0) === 0xc0,
+      });
       at = end;
     }
   }

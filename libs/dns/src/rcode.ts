@@ -1,17 +1,6 @@
 // Response codes by name (RFC 1035, RFC 6891 for the extended ones).
 export type RcodeName =
-  | 'NOERROR'
-  | 'FORMERR'
-  | 'SERVFAIL'
-  | 'NXDOMAIN'
-  | 'NOTIMP'
-  | 'REFUSED'
-  | 'YXDOMAIN'
-  | 'YXRRSET'
-  | 'NXRRSET'
-  | 'NOTAUTH'
-  | 'NOTZONE'
-  | 'BADVERS';
+  'NOERROR' | 'FORMERR' | 'SERVFAIL' | 'NXDOMAIN' | 'NOTIMP' | 'REFUSED' | 'YXDOMAIN' | 'YXRRSET' | 'NXRRSET' | 'NOTAUTH' | 'NOTZONE' | 'BADVERS';
 
 const numbers: Record<RcodeName, number> = {
   NOERROR: 0,

@@ -30,28 +30,71 @@ describe('validateFragment', () => {
       errors: [[1, 1, /"first".*"extra"|"extra".*"first"/]],
     },
     // What an attacker with a write token tried: each passed validation once.
-    { name: 'a placeholder that empties the zone key', text: '{$HALO_CONFIG_TOKEN}cluster.local {\n  template IN A {\n    answer "{{ .Name }} 60 IN A 6.6.6.6"\n  }\n}\n', errors: [[1, 1, /\{\$HALO_CONFIG_TOKEN\} is an environment placeholder/], [1, 1, /bad zone/]] },
-    { name: 'a TXT answer made of the environment', text: 'ex.example {\n  template IN TXT {\n    answer "{{ .Name }} 60 IN TXT {$MALLOC_ARENA_MAX}"\n  }\n}\n', errors: [[3, 12, /placeholder/]] },
+    {
+      name: 'a placeholder that empties the zone key',
+      text: '{$HALO_CONFIG_TOKEN}cluster.local {\n  template IN A {\n    answer "{{ .Name }} 60 IN A 6.6.6.6"\n  }\n}\n',
+      errors: [
+        [1, 1, /\{\$HALO_CONFIG_TOKEN\} is an environment placeholder/],
+        [1, 1, /bad zone/],
+      ],
+    },
+    {
+      name: 'a TXT answer made of the environment',
+      text: 'ex.example {\n  template IN TXT {\n    answer "{{ .Name }} 60 IN TXT {$MALLOC_ARENA_MAX}"\n  }\n}\n',
+      errors: [[3, 12, /placeholder/]],
+    },
     { name: 'an import of a file', text: 'ex.example {\n  import /etc/shadow\n}\n', errors: [[2, 3, /import is not allowed/]] },
-    { name: 'a hosts entry made of the write token', text: 'ex.example {\n  hosts {\n    {$HALO_CONFIG_TOKEN} a.ex.example\n  }\n}\n', errors: [[3, 5, /placeholder/]] },
+    {
+      name: 'a hosts entry made of the write token',
+      text: 'ex.example {\n  hosts {\n    {$HALO_CONFIG_TOKEN} a.ex.example\n  }\n}\n',
+      errors: [[3, 5, /placeholder/]],
+    },
     { name: 'hosts reading a file', text: 'ex.example {\n  hosts /etc/shadow\n}\n', errors: [[2, 9, /reads no file/]] },
-    { name: 'the Service range as a reverse zone', text: '10.96.0.0/12 {\n  template IN PTR {\n    answer "{{ .Name }} 60 IN PTR evil.example."\n  }\n}\n', errors: [[1, 1, /Service range 10\.96\.0\.0\/12/]] },
+    {
+      name: 'the Service range as a reverse zone',
+      text: '10.96.0.0/12 {\n  template IN PTR {\n    answer "{{ .Name }} 60 IN PTR evil.example."\n  }\n}\n',
+      errors: [[1, 1, /Service range 10\.96\.0\.0\/12/]],
+    },
     { name: 'a Pod address as a reverse zone', text: '5.1.244.10.in-addr.arpa {\n  forward . 10.0.0.53\n}\n', errors: [[1, 1, /Pod range/]] },
     { name: 'half of IPv4 as reverse zones', text: '0.0.0.0/1 {\n  forward . 10.0.0.53\n}\n', errors: [[1, 1, /Service range/]] },
     { name: 'half of IPv6 as reverse zones', text: '[::]/1 {\n  forward . 10.0.0.53\n}\n', errors: [[1, 1, /at least a \/16/]] },
     { name: 'a zone above the cluster zone', text: 'local {\n  forward . 10.0.0.53\n}\n', errors: [[1, 1, /above the cluster zone/]] },
     { name: 'an upstream on loopback', text: 'ex.example {\n  forward . 127.0.0.1\n}\n', errors: [[2, 13, /refused: 127\.0\.0\.1 is on this host/]] },
     { name: 'a node-local port', text: 'ex.example {\n  forward . 127.0.0.1:10250\n}\n', errors: [[2, 13, /refused/]] },
-    { name: 'IPv6 loopback', text: 'ex.example {\n  forward . [::1]:53 dns://::ffff:127.0.0.1\n}\n', errors: [[2, 13, /refused/], [2, 22, /refused/]] },
+    {
+      name: 'IPv6 loopback',
+      text: 'ex.example {\n  forward . [::1]:53 dns://::ffff:127.0.0.1\n}\n',
+      errors: [
+        [2, 13, /refused/],
+        [2, 22, /refused/],
+      ],
+    },
     { name: 'the cloud metadata service', text: 'ex.example {\n  forward . 169.254.169.254\n}\n', errors: [[2, 13, /link-local/]] },
     { name: "a node's address", text: 'ex.example {\n  forward . 192.168.10.7\n}\n', errors: [[2, 13, /nodes' range/]] },
     { name: 'a resolv.conf path', text: 'ex.example {\n  forward . /etc/resolv.conf\n}\n', errors: [[2, 13, /not files/]] },
-    { name: 'a regular expression RE2 cannot run in linear time', text: 'ex.example {\n  template IN A {\n    match "^(a+)\\1$"\n    answer "{{ .Name }} 60 IN A 10.1.2.3"\n  }\n}\n', errors: [[3, 11, /bad regex/]] },
-    { name: 'nested quantifiers run in linear time: accepted', text: 'ex.example {\n  template IN A {\n    match "^(a+)+$"\n    answer "{{ .Name }} 60 IN A 10.1.2.3"\n  }\n}\n', errors: [] },
-    { name: "a zone the target's own Corefile serves", text: 'corp.example {\n  forward . 10.0.0.53\n}\n', own: ['.', 'corp.example'], errors: [[1, 1, /own Corefile/]] },
+    {
+      name: 'a regular expression RE2 cannot run in linear time',
+      text: 'ex.example {\n  template IN A {\n    match "^(a+)\\1$"\n    answer "{{ .Name }} 60 IN A 10.1.2.3"\n  }\n}\n',
+      errors: [[3, 11, /bad regex/]],
+    },
+    {
+      name: 'nested quantifiers run in linear time: accepted',
+      text: 'ex.example {\n  template IN A {\n    match "^(a+)+$"\n    answer "{{ .Name }} 60 IN A 10.1.2.3"\n  }\n}\n',
+      errors: [],
+    },
+    {
+      name: "a zone the target's own Corefile serves",
+      text: 'corp.example {\n  forward . 10.0.0.53\n}\n',
+      own: ['.', 'corp.example'],
+      errors: [[1, 1, /own Corefile/]],
+    },
   ];
   it.each(cases)('$name', ({ text, errors, others, own }) => {
-    const found = validateFragment(fragment(text), { others, own: { answerer: own ?? ['.'] }, networks: { services: ['10.96.0.0/12'], pods: ['10.244.0.0/16'], nodes: ['192.168.10.0/24'] } });
+    const found = validateFragment(fragment(text), {
+      others,
+      own: { answerer: own ?? ['.'] },
+      networks: { services: ['10.96.0.0/12'], pods: ['10.244.0.0/16'], nodes: ['192.168.10.0/24'] },
+    });
     expect(found.map((e) => [e.line, e.column])).toEqual(errors.map(([line, column]) => [line, column]));
     found.forEach((e, i) => {
       expect(e.file).toBe('fragment extra');
@@ -116,6 +159,9 @@ describe('validateComposition', () => {
 
 describe('corefileZones', () => {
   it('lists the zones of an own Corefile without reading files or the environment', () => {
-    expect(corefileZones('.:53 {\n  import /etc/shadow\n}\ncorp.example 10.0.0.0/8 {\n  whoami\n}\n')).toEqual({ ok: true, zones: ['.', 'corp.example', '10.in-addr.arpa'] });
+    expect(corefileZones('.:53 {\n  import /etc/shadow\n}\ncorp.example 10.0.0.0/8 {\n  whoami\n}\n')).toEqual({
+      ok: true,
+      zones: ['.', 'corp.example', '10.in-addr.arpa'],
+    });
   });
 });

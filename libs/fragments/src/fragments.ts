@@ -50,7 +50,15 @@ export function fragmentZones(fragment: FragmentText): string[] {
 export function validateFragment(fragment: FragmentText, options: ValidationOptions = {}): CorefileError[] {
   const file = fragmentFile(fragment.name);
   const clusterZone = (options.clusterZone ?? 'cluster.local').toLowerCase();
-  if (fragment.text.trim() === '') return [{ file, line: 1, column: 1, message: 'the fragment is empty: give at least one server block, e.g. `example.internal { hosts { 10.1.2.3 app.example.internal } }`' }];
+  if (fragment.text.trim() === '')
+    return [
+      {
+        file,
+        line: 1,
+        column: 1,
+        message: 'the fragment is empty: give at least one server block, e.g. `example.internal { hosts { 10.1.2.3 app.example.internal } }`',
+      },
+    ];
   // Untrusted: no placeholder is expanded and no file is read, here or (since they are refused) where it runs.
   const parsed = parseCorefile(fragment.text, file, { untrusted: true });
   if (!parsed.ok) return parsed.errors;
@@ -72,7 +80,11 @@ export function validateFragment(fragment: FragmentText, options: ValidationOpti
       if (zone === '.') at(key.pos, `a fragment may not serve the root zone "." : that is every name; forward a zone of your own instead`);
       else if (under(zone, clusterZone)) at(key.pos, `a fragment may not serve ${zone}: the cluster zone ${clusterZone} belongs to the kubernetes plugin`);
       else if (under(clusterZone, zone)) at(key.pos, `a fragment may not serve ${zone}: it is above the cluster zone ${clusterZone}`);
-      else if (reverseZones.includes(zone)) at(key.pos, `a fragment may not serve ${zone}: the reverse zones belong to the kubernetes plugin (a zone below it, e.g. 168.192.in-addr.arpa, is fine)`);
+      else if (reverseZones.includes(zone))
+        at(
+          key.pos,
+          `a fragment may not serve ${zone}: the reverse zones belong to the kubernetes plugin (a zone below it, e.g. 168.192.in-addr.arpa, is fine)`,
+        );
       else if (!refusedKeys.has(key)) {
         // A CIDR key stands for many zones: one error for the key is enough.
         const refused = refusedReverseZone(zone, networks);
@@ -101,7 +113,10 @@ type At = (pos: { line: number; column: number }, message: string) => void;
 /** What a fragment's plugin may name beyond what its setup checks: no file, no upstream on the instance or the nodes. */
 function checkArguments(directive: Directive, networks: ClusterNetworks, at: At): void {
   if (directive.name === 'hosts' && directive.args.length > 0) {
-    at(directive.args[0].pos, `a fragment's hosts reads no file ("${directive.args[0].text}"): write its entries inline, e.g. hosts { 10.1.2.3 app.example.internal }`);
+    at(
+      directive.args[0].pos,
+      `a fragment's hosts reads no file ("${directive.args[0].text}"): write its entries inline, e.g. hosts { 10.1.2.3 app.example.internal }`,
+    );
   }
   if (directive.name === 'forward') {
     for (const tok of directive.args.slice(1)) {

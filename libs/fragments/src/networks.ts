@@ -67,7 +67,8 @@ function plainAddress(ip: string): { address: string; family: 'ipv4' | 'ipv6' } 
 export function refusedUpstream(ip: string, networks: ClusterNetworks): string | null {
   const { address, family } = plainAddress(ip);
   if (blockList(neverUpstream).check(address, family)) return `${ip} is on this host, link-local (cloud metadata), multicast or unspecified`;
-  if (blockList(networks.nodes).check(address, family)) return `${ip} is in the nodes' range (${networks.nodes.join(', ')}): the node cache runs in the node's network`;
+  if (blockList(networks.nodes).check(address, family))
+    return `${ip} is in the nodes' range (${networks.nodes.join(', ')}): the node cache runs in the node's network`;
   return null;
 }
 
@@ -105,10 +106,14 @@ export function refusedReverseZone(zone: string, networks: ClusterNetworks): str
   if (prefix === null) return null;
   // A few nibbles of ip6.arpa are a large part of the address space (`[::]/1` is half of it).
   if (prefix.family === 6 && prefix.bits < 16) return `${zone} covers a /${prefix.bits}: reverse zones of a fragment are at least a /16`;
-  for (const [what, ranges] of [['Service', networks.services], ['Pod', networks.pods]] as const) {
+  for (const [what, ranges] of [
+    ['Service', networks.services],
+    ['Pod', networks.pods],
+  ] as const) {
     for (const text of ranges) {
       const range = parseCidr(text);
-      if (typeof range !== 'string' && overlaps(prefix, range)) return `${zone} covers part of the ${what} range ${text}: its reverse names belong to the kubernetes plugin`;
+      if (typeof range !== 'string' && overlaps(prefix, range))
+        return `${zone} covers part of the ${what} range ${text}: its reverse names belong to the kubernetes plugin`;
     }
   }
   return null;

@@ -1,5 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { checkSpec, chooseBackend, iptablesProgram, interfaceAddCommand, addressCommands, ownSavedLines, printCommand, restoreScript, ruleCommand, rulesFor, rulesOf, saveLine, RULE_COMMENT } from './commands.ts';
+import {
+  checkSpec,
+  chooseBackend,
+  iptablesProgram,
+  interfaceAddCommand,
+  addressCommands,
+  ownSavedLines,
+  printCommand,
+  restoreScript,
+  ruleCommand,
+  rulesFor,
+  rulesOf,
+  saveLine,
+  RULE_COMMENT,
+} from './commands.ts';
 
 const spec = { interfaceName: 'halo-dns0', addresses: ['169.254.20.10', '10.96.0.10'], port: 53 };
 
@@ -11,7 +25,9 @@ describe('rules', () => {
     ['filter', 'INPUT', '-A INPUT -d 10.96.0.10/32 -p tcp -m tcp --dport 53 -m comment --comment "halo-dns node cache" -j ACCEPT'],
     ['filter', 'OUTPUT', '-A OUTPUT -s 10.96.0.10/32 -p udp -m udp --sport 53 -m comment --comment "halo-dns node cache" -j ACCEPT'],
   ])('%s %s holds %s', (table, chain, line) => {
-    const lines = rulesFor('10.96.0.10', 53).filter((r) => r.table === table && r.chain === chain).map((r) => saveLine(r));
+    const lines = rulesFor('10.96.0.10', 53)
+      .filter((r) => r.table === table && r.chain === chain)
+      .map((r) => saveLine(r));
     expect(lines).toContain(line);
   });
 
@@ -25,7 +41,28 @@ describe('rules', () => {
     expect(rule.family).toBe(6);
     expect(ruleCommand(rule, '-C')).toEqual({
       file: 'ip6tables',
-      args: ['-w', '5', '-t', 'raw', '-C', 'PREROUTING', '-d', 'fd00::a/128', '-p', 'udp', '-m', 'udp', '--dport', '5353', '-m', 'comment', '--comment', RULE_COMMENT, '-j', 'NOTRACK'],
+      args: [
+        '-w',
+        '5',
+        '-t',
+        'raw',
+        '-C',
+        'PREROUTING',
+        '-d',
+        'fd00::a/128',
+        '-p',
+        'udp',
+        '-m',
+        'udp',
+        '--dport',
+        '5353',
+        '-m',
+        'comment',
+        '--comment',
+        RULE_COMMENT,
+        '-j',
+        'NOTRACK',
+      ],
     });
   });
 });
@@ -36,7 +73,10 @@ describe('interface commands', () => {
     [addressCommands(spec)[0], 'ip addr replace 169.254.20.10/32 dev halo-dns0'],
     [addressCommands(spec)[1], 'ip addr replace 10.96.0.10/32 dev halo-dns0'],
     [addressCommands({ ...spec, addresses: ['fd00::a'] })[0], 'ip -6 addr replace fd00::a/128 dev halo-dns0'],
-    [ruleCommand(rulesFor('10.96.0.10', 53)[0], '-I'), "iptables -w 5 -t raw -I PREROUTING -d 10.96.0.10/32 -p udp -m udp --dport 53 -m comment --comment 'halo-dns node cache' -j NOTRACK"],
+    [
+      ruleCommand(rulesFor('10.96.0.10', 53)[0], '-I'),
+      "iptables -w 5 -t raw -I PREROUTING -d 10.96.0.10/32 -p udp -m udp --dport 53 -m comment --comment 'halo-dns node cache' -j NOTRACK",
+    ],
   ])('%# prints as %s', (command, printed) => {
     expect(printCommand(command)).toBe(printed);
   });
@@ -95,7 +135,7 @@ describe('restoreScript', () => {
 describe('iptables back ends', () => {
   const kubeProxy = ':KUBE-SERVICES - [0:0]\n' + Array.from({ length: 30 }, (_, i) => `-A KUBE-SERVICES -d 10.96.0.${i}/32 -j KUBE-SVC-${i}`).join('\n');
   it.each<[string, { legacy: string; nft: string }, 'legacy' | 'nft']>([
-    ['an empty node: nf_tables, Debian\'s default', { legacy: '', nft: '' }, 'nft'],
+    ["an empty node: nf_tables, Debian's default", { legacy: '', nft: '' }, 'nft'],
     ["kube-proxy's rules in legacy", { legacy: kubeProxy, nft: '-A INPUT -j ACCEPT' }, 'legacy'],
     ["kube-proxy's rules in nf_tables", { legacy: '-A INPUT -j ACCEPT', nft: kubeProxy }, 'nft'],
     ["kubelet's hint chain in legacy, whatever the counts", { legacy: ':KUBE-IPTABLES-HINT - [0:0]', nft: kubeProxy }, 'legacy'],

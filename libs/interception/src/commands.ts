@@ -174,7 +174,13 @@ export function restoreScript(savedByTable: Partial<Record<Table, string>>, rule
   for (const table of ['raw', 'filter'] as const) {
     const stale = ownSavedLines(savedByTable[table] ?? '').map((l) => `-D ${l.slice(3)}`);
     // -I puts each rule first: insert in reverse so that they end up in the listed order.
-    const wanted = mode === 'add' ? rules.filter((r) => r.table === table).reverse().map((r) => saveLine(r, '-I')) : [];
+    const wanted =
+      mode === 'add'
+        ? rules
+            .filter((r) => r.table === table)
+            .reverse()
+            .map((r) => saveLine(r, '-I'))
+        : [];
     if (stale.length === 0 && wanted.length === 0) continue;
     lines.push(`*${table}`, ...stale, ...wanted, 'COMMIT');
   }

@@ -38,8 +38,22 @@ describe('cacheExit', () => {
 describe('guardExit', () => {
   it.each<[string, ExitMode, boolean, number, string[], { rules: string; interface: string }]>([
     ['remove, the cache goes and takes its interface', 'remove', true, 2, ['removeRules'], { rules: 'removed', interface: 'left to the cache' }],
-    ['remove, the cache is not running: the guard deletes the interface', 'remove', false, Infinity, ['removeRules', 'tearDown'], { rules: 'removed', interface: 'removed' }],
-    ['remove, only the guard stops (the cache answers on): the interface stays', 'remove', true, Infinity, ['removeRules'], { rules: 'removed', interface: 'left to the cache' }],
+    [
+      'remove, the cache is not running: the guard deletes the interface',
+      'remove',
+      false,
+      Infinity,
+      ['removeRules', 'tearDown'],
+      { rules: 'removed', interface: 'removed' },
+    ],
+    [
+      'remove, only the guard stops (the cache answers on): the interface stays',
+      'remove',
+      true,
+      Infinity,
+      ['removeRules'],
+      { rules: 'removed', interface: 'left to the cache' },
+    ],
     ['keep: nothing is touched', 'keep', false, Infinity, [], { rules: 'kept', interface: 'kept' }],
     ['if-last, a cache answers: kept', 'if-last', true, Infinity, [], { rules: 'kept', interface: 'kept' }],
     ['if-last, nobody answers: removed', 'if-last', false, Infinity, ['tearDown'], { rules: 'removed', interface: 'removed' }],
@@ -52,7 +66,12 @@ describe('guardExit', () => {
 
   it('reports a command that failed and keeps going', async () => {
     const failed: Outcome = { ok: false, error: { code: 'COMMAND_FAILED', message: 'iptables-restore: lock held' } };
-    const report = await guardExit({ removeRules: async () => failed, tearDown: async () => ({ ok: true }), state: async () => ({ interfaceExists: false, addresses: [], rules: 10 }) }, 'remove', always(false), fast);
+    const report = await guardExit(
+      { removeRules: async () => failed, tearDown: async () => ({ ok: true }), state: async () => ({ interfaceExists: false, addresses: [], rules: 10 }) },
+      'remove',
+      always(false),
+      fast,
+    );
     expect(report.error).toContain('lock held');
   });
 });

@@ -38,7 +38,8 @@ const failure = (o: Outcome) => (o.ok ? undefined : o.error.message);
  */
 export async function cacheExit(interception: Pick<Interception, 'tearDown'>, mode: ExitMode, othersAnswer: AnswerCheck): Promise<ExitReport> {
   if (mode === 'keep') return { rules: 'kept', interface: 'kept', reason: 'kept for the next version (--on-exit keep)' };
-  if (mode === 'if-last' && (await answersWithin(othersAnswer))) return { rules: 'kept', interface: 'kept', reason: 'another instance answers on the shared address' };
+  if (mode === 'if-last' && (await answersWithin(othersAnswer)))
+    return { rules: 'kept', interface: 'kept', reason: 'another instance answers on the shared address' };
   const error = failure(await interception.tearDown());
   return { rules: 'removed', interface: 'removed', reason: mode === 'remove' ? 'removed on exit' : 'no other instance answers', error };
 }
@@ -76,7 +77,8 @@ export async function guardExit(
   const deadline = Date.now() + (timing.maxWaitMs ?? 5_000);
   let quietSince: number | null = null;
   while (Date.now() < deadline) {
-    if (!(await interception.state()).interfaceExists) return { rules: 'removed', interface: 'left to the cache', reason: 'the cache removed its interface', error: removed };
+    if (!(await interception.state()).interfaceExists)
+      return { rules: 'removed', interface: 'left to the cache', reason: 'the cache removed its interface', error: removed };
     if (await cacheAnswers()) quietSince = null;
     else quietSince ??= Date.now();
     if (quietSince !== null && Date.now() - quietSince >= quietMs) {

@@ -73,7 +73,10 @@ export const runCommand: Runner = (command, stdin) =>
   });
 
 function failed(command: Command, r: RunResult, what: string): Outcome {
-  return { ok: false, error: { code: 'COMMAND_FAILED', message: `${what}: \`${printCommand(command)}\` exited ${r.code}: ${r.stderr.trim() || r.stdout.trim()}` } };
+  return {
+    ok: false,
+    error: { code: 'COMMAND_FAILED', message: `${what}: \`${printCommand(command)}\` exited ${r.code}: ${r.stderr.trim() || r.stdout.trim()}` },
+  };
 }
 
 /**
@@ -97,7 +100,8 @@ export function createInterception(spec: InterceptionSpec, options: { runner?: R
   const rules = rulesOf(spec);
   const families = [...new Set(rules.map((r) => r.family))];
   const specErrors = checkSpec(spec);
-  const badSpec: Outcome | null = specErrors.length > 0 ? { ok: false, error: { code: 'BAD_SPEC', message: specErrors.map((e) => e.message).join('; ') } } : null;
+  const badSpec: Outcome | null =
+    specErrors.length > 0 ? { ok: false, error: { code: 'BAD_SPEC', message: specErrors.map((e) => e.message).join('; ') } } : null;
 
   // One at a time: the guard's add and the cache's teardown must not interleave their save/restore.
   let queue: Promise<unknown> = Promise.resolve();
@@ -123,7 +127,11 @@ export function createInterception(spec: InterceptionSpec, options: { runner?: R
     for (const family of families) {
       const current = await saved(family);
       if (!current.ok) return current.outcome;
-      const script = restoreScript(current.byTable, rules.filter((r: Rule) => r.family === family), mode);
+      const script = restoreScript(
+        current.byTable,
+        rules.filter((r: Rule) => r.family === family),
+        mode,
+      );
       if (script === '') continue;
       const c = restoreCommand(family, backend);
       const r = await run(c, script);
@@ -177,7 +185,10 @@ export function createInterception(spec: InterceptionSpec, options: { runner?: R
     state: () =>
       serial(async () => {
         const show = await run(interfaceShowCommand(spec));
-        const addresses = show.code === 0 ? [...show.stdout.matchAll(/\binet6?\s+([0-9a-fA-F.:]+)\//g)].map((m) => m[1]).filter((a) => !a.toLowerCase().startsWith("fe80:")) : [];
+        const addresses =
+          show.code === 0
+            ? [...show.stdout.matchAll(/\binet6?\s+([0-9a-fA-F.:]+)\//g)].map((m) => m[1]).filter((a) => !a.toLowerCase().startsWith('fe80:'))
+            : [];
         let count = 0;
         for (const family of families) {
           const s = await saved(family);

@@ -13,8 +13,7 @@ export interface ProbeTarget {
 }
 
 export type ProbeResult =
-  | { answered: true; rcode: string; ms: number }
-  | { answered: false; reason: 'timeout' | 'refused' | 'bad-rcode' | 'error'; message: string; ms: number };
+  { answered: true; rcode: string; ms: number } | { answered: false; reason: 'timeout' | 'refused' | 'bad-rcode' | 'error'; message: string; ms: number };
 
 /** The answers that show a working cache; SERVFAIL or REFUSED for a name it should know do not. */
 const healthyRcodes = new Set(['NOERROR', 'NXDOMAIN']);

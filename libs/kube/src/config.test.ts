@@ -28,9 +28,7 @@ current-context: sim
   });
 
   it('a missing file is a coded error', () => {
-    expect(() => loadKubeConfig({ kubeconfig: '/nonexistent/kubeconfig' }, {})).toThrow(
-      expect.objectContaining({ code: 'kubeconfig-invalid' }),
-    );
+    expect(() => loadKubeConfig({ kubeconfig: '/nonexistent/kubeconfig' }, {})).toThrow(expect.objectContaining({ code: 'kubeconfig-invalid' }));
   });
 });
 

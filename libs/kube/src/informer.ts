@@ -103,24 +103,12 @@ export function diffList<T extends KubernetesObject>(
  * any error (ListWatch stops for good on anything but 410), relists periodically and diffs against its own cache,
  * and reports each change once (deduplicated by resourceVersion).
  */
-export function createInformer<T extends KubernetesObject>(
-  kc: KubeConfig,
-  resource: ResourceName,
-  options: InformerOptions = {},
-): Informer<T> {
+export function createInformer<T extends KubernetesObject>(kc: KubeConfig, resource: ResourceName, options: InformerOptions = {}): Informer<T> {
   const log = options.logger?.child({ informer: resource, namespace: options.namespace ?? '*' });
   const list = listFunction<T>(kc, resource, options);
   return createInformerFromList(
     list,
-    (listFn) =>
-      new ListWatch<T>(
-        resourcePath(resource, options.namespace),
-        new BookmarkWatch(kc),
-        listFn,
-        false,
-        options.labelSelector,
-        options.fieldSelector,
-      ),
+    (listFn) => new ListWatch<T>(resourcePath(resource, options.namespace), new BookmarkWatch(kc), listFn, false, options.labelSelector, options.fieldSelector),
     { ...options, logger: log },
     resource,
   );

@@ -34,9 +34,7 @@ const RESOURCES: Record<ResourceName, ResourceDef> = {
     namespaced: true,
     list: (kc, { namespace, ...selectors }) => {
       const api = kc.makeApiClient(DiscoveryV1Api);
-      return namespace
-        ? api.listNamespacedEndpointSlice({ namespace, ...selectors })
-        : api.listEndpointSliceForAllNamespaces(selectors);
+      return namespace ? api.listNamespacedEndpointSlice({ namespace, ...selectors }) : api.listEndpointSliceForAllNamespaces(selectors);
     },
   },
   namespaces: {

@@ -43,7 +43,10 @@ export class Answering {
    * for the listener, transport and family that last used them: a label key built per cache hit was
    * the largest allocation of a hit.
    */
-  private readonly childrenByLabels = new WeakMap<object, { listenKey: string; transport: 'udp' | 'tcp'; family: '1' | '2'; zone: string; plugin: string; children: MetricChildren }>();
+  private readonly childrenByLabels = new WeakMap<
+    object,
+    { listenKey: string; transport: 'udp' | 'tcp'; family: '1' | '2'; zone: string; plugin: string; children: MetricChildren }
+  >();
   /** Pre-encoded answers of the running configuration, replaced on each swap. */
   private fast = new FastPath<FastAnswer>();
 
@@ -115,8 +118,22 @@ export class Answering {
     if (hit === null) return null;
     const labels = hit.labels;
     let kept = labels === undefined ? undefined : this.childrenByLabels.get(labels);
-    if (kept === undefined || kept.listenKey !== listenKey || kept.transport !== transport || kept.family !== family || kept.zone !== block.zone || kept.plugin !== answerer.plugin) {
-      kept = { listenKey, transport, family, zone: block.zone, plugin: answerer.plugin, children: this.childrenOf(listenKey, port, block.zone, transport, family, hit.type, hit.rcode, answerer.plugin) };
+    if (
+      kept === undefined ||
+      kept.listenKey !== listenKey ||
+      kept.transport !== transport ||
+      kept.family !== family ||
+      kept.zone !== block.zone ||
+      kept.plugin !== answerer.plugin
+    ) {
+      kept = {
+        listenKey,
+        transport,
+        family,
+        zone: block.zone,
+        plugin: answerer.plugin,
+        children: this.childrenOf(listenKey, port, block.zone, transport, family, hit.type, hit.rcode, answerer.plugin),
+      };
       if (labels !== undefined) this.childrenByLabels.set(labels, kept);
     }
     record(kept.children, wire.length, hit.reply.length, started);
@@ -131,7 +148,20 @@ export class Answering {
     const generation = fast.generation;
     const decoded = decodeQuery(wire);
     if (!decoded.ok) {
-      if (decoded.reply) this.observe(listenKey, port, '.', transport, remote.address, 'other', wire.length, decoded.reply, decoded.error.code === 'BADVERS' ? 'BADVERS' : decoded.error.code, '', started);
+      if (decoded.reply)
+        this.observe(
+          listenKey,
+          port,
+          '.',
+          transport,
+          remote.address,
+          'other',
+          wire.length,
+          decoded.reply,
+          decoded.error.code === 'BADVERS' ? 'BADVERS' : decoded.error.code,
+          '',
+          started,
+        );
       return decoded.reply;
     }
     const query = decoded.query;
@@ -167,7 +197,12 @@ export class Answering {
         // A logged block must see every query, so it never answers from the fast path.
         const traits = block.traits;
         // A block where a plugin must see every query never answers from the fast path.
-        fastPathable = traits.writers.has(plugin) && (!result.replaced || traits.transparent) && !traits.everyQuery && response.authoritative === true && (response.rcode === 'NOERROR' || response.rcode === 'NXDOMAIN');
+        fastPathable =
+          traits.writers.has(plugin) &&
+          (!result.replaced || traits.transparent) &&
+          !traits.everyQuery &&
+          response.authoritative === true &&
+          (response.rcode === 'NOERROR' || response.rcode === 'NXDOMAIN');
       } catch (err) {
         this.shared.logger?.error({ err, qname: query.qname, qtype: query.qtype }, 'plugin chain failed');
         this.metrics.panics.inc();
@@ -177,10 +212,27 @@ export class Answering {
       }
     }
     if (response.drop === true) {
-      this.observe(listenKey, port, block?.zone ?? '.', transport, remote.address, typeLabel(query.qtype), wire.length, Buffer.alloc(0), response.rcode, plugin, started);
+      this.observe(
+        listenKey,
+        port,
+        block?.zone ?? '.',
+        transport,
+        remote.address,
+        typeLabel(query.qtype),
+        wire.length,
+        Buffer.alloc(0),
+        response.rcode,
+        plugin,
+        started,
+      );
       return null;
     }
-    let reply = encode(query, response.truncated === true ? { ...response, answers: [], authorities: [], additionals: [] } : response, maxSize, response.truncated === true);
+    let reply = encode(
+      query,
+      response.truncated === true ? { ...response, answers: [], authorities: [], additionals: [] } : response,
+      maxSize,
+      response.truncated === true,
+    );
     if (!reply.ok) {
       this.shared.logger?.error({ error: reply.error, qname: query.qname, qtype: query.qtype }, 'cannot encode the response');
       fastPathable = false;
@@ -195,18 +247,49 @@ export class Answering {
       // Answers a plugin shuffles (loadbalance) are stored only if the copies can be shuffled on the wire.
       const reordered = block !== null && block.traits.shuffles && shuffledByLoadbalance(response.answers);
       const shuffle = reordered ? uniformAnswers(reply.wire) : null;
-      if (q && (!reordered || shuffle)) fast.set(this.fastKey(q, transport, listenKey), query.qnameLower, { wire: this.wireSlab.copy(reply.wire), zone, type, rcode: response.rcode, plugin, shuffle, children4: null, children6: null });
+      if (q && (!reordered || shuffle))
+        fast.set(this.fastKey(q, transport, listenKey), query.qnameLower, {
+          wire: this.wireSlab.copy(reply.wire),
+          zone,
+          type,
+          rcode: response.rcode,
+          plugin,
+          shuffle,
+          children4: null,
+          children6: null,
+        });
     }
     this.observe(listenKey, port, zone, transport, remote.address, type, wire.length, reply.wire, response.rcode, plugin, started);
     if (this.spans !== null) this.spans.answered(wire, reply.wire, transport, plugin || 'server', started, remote);
     return reply.wire;
   }
 
-  private observe(listenKey: string, port: number, zone: string, proto: 'udp' | 'tcp', address: string, type: string, requestSize: number, reply: Buffer, rcode: string, plugin: string, started: number): void {
+  private observe(
+    listenKey: string,
+    port: number,
+    zone: string,
+    proto: 'udp' | 'tcp',
+    address: string,
+    type: string,
+    requestSize: number,
+    reply: Buffer,
+    rcode: string,
+    plugin: string,
+    started: number,
+  ): void {
     record(this.childrenOf(listenKey, port, zone, proto, familyOf(address), type, rcode, plugin), requestSize, reply.length, started);
   }
 
-  private childrenOf(listenKey: string, port: number, zone: string, proto: 'udp' | 'tcp', family: '1' | '2', type: string, rcode: string, plugin: string): MetricChildren {
+  private childrenOf(
+    listenKey: string,
+    port: number,
+    zone: string,
+    proto: 'udp' | 'tcp',
+    family: '1' | '2',
+    type: string,
+    rcode: string,
+    plugin: string,
+  ): MetricChildren {
     // prom-client hashes label objects on every call: keep the children per label set instead.
     const key = `${listenKey}|${port}|${zone}|${proto}|${family}|${type}|${rcode}|${plugin}`;
     let c = this.children.get(key);
@@ -263,7 +346,6 @@ interface FastAnswer {
   children4: MetricChildren | null;
   children6: MetricChildren | null;
 }
-
 
 function encode(query: DnsQuery, response: DnsResponse, maxSize: number, tc = false) {
   return encodeResponse(

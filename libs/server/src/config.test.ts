@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { matchBlock, type BlockChain } from './config.ts';
 
-const block = (zone: string, listenKey = '0.0.0.0:53'): BlockChain => ({ zone, listenKey, serverBlock: {} as BlockChain['serverBlock'], handlers: [], traits: {} as BlockChain['traits'] });
+const block = (zone: string, listenKey = '0.0.0.0:53'): BlockChain => ({
+  zone,
+  listenKey,
+  serverBlock: {} as BlockChain['serverBlock'],
+  handlers: [],
+  traits: {} as BlockChain['traits'],
+});
 const blocks = [block('.'), block('cluster.local'), block('svc.cluster.local'), block('local'), block('example.org', '127.0.0.1:53')];
 
 describe('matchBlock', () => {

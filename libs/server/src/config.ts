@@ -190,7 +190,10 @@ export function matchBlock(blocks: readonly BlockChain[], listenKey: string, qna
     if (b.listenKey !== listenKey) continue;
     const z = b.zone;
     // Per query on the cache's hit path: no `.${z}` string built for every block.
-    const inZone = z === '.' || qnameLower === z || (qnameLower.length > z.length && qnameLower.endsWith(z) && qnameLower.charCodeAt(qnameLower.length - z.length - 1) === DOT);
+    const inZone =
+      z === '.' ||
+      qnameLower === z ||
+      (qnameLower.length > z.length && qnameLower.endsWith(z) && qnameLower.charCodeAt(qnameLower.length - z.length - 1) === DOT);
     if (inZone && (!best || zoneLength(z) > zoneLength(best.zone))) best = b;
   }
   return best;

@@ -2,10 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { FastPath } from './fast-path.ts';
 
 describe('FastPath.invalidate', () => {
-  const names = ['web.shop.svc.cluster.local', 'shop.svc.cluster.local', 'pod-1.db.shop.svc.cluster.local', 'db.shop.svc.cluster.local', 'other.ns.svc.cluster.local', 'cluster.local'];
+  const names = [
+    'web.shop.svc.cluster.local',
+    'shop.svc.cluster.local',
+    'pod-1.db.shop.svc.cluster.local',
+    'db.shop.svc.cluster.local',
+    'other.ns.svc.cluster.local',
+    'cluster.local',
+  ];
   it.each([
     ['a service drops itself and its ancestors', ['web.shop.svc.cluster.local.'], ['web.shop.svc.cluster.local', 'shop.svc.cluster.local', 'cluster.local']],
-    ['a headless service drops the names below it', ['db.shop.svc.cluster.local'], ['pod-1.db.shop.svc.cluster.local', 'db.shop.svc.cluster.local', 'shop.svc.cluster.local', 'cluster.local']],
+    [
+      'a headless service drops the names below it',
+      ['db.shop.svc.cluster.local'],
+      ['pod-1.db.shop.svc.cluster.local', 'db.shop.svc.cluster.local', 'shop.svc.cluster.local', 'cluster.local'],
+    ],
     ['case does not matter', ['OTHER.ns.svc.cluster.local'], ['other.ns.svc.cluster.local', 'cluster.local']],
     ['an unrelated name drops nothing', ['example.org'], []],
   ])('%s', (_label, invalidate, dropped) => {

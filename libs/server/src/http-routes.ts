@@ -71,7 +71,10 @@ async function acquireRoute(servers: Map<string, Shared>, host: string, port: nu
     if (released) return;
     released = true;
     const s = owner.routes.get(path) ?? [];
-    owner.routes.set(path, s.filter((r) => r.id !== id));
+    owner.routes.set(
+      path,
+      s.filter((r) => r.id !== id),
+    );
     owner.refs--;
     if (owner.refs === 0) {
       owner.server.closeAllConnections();

@@ -110,8 +110,12 @@ export class Listeners {
       const bound = { port: spec.port };
       const io = udpIo(this.options.udpIo);
       const handler = this.udpHandler(bound, key);
-      const udp = await bindUdp({ host: spec.host, port: spec.port, reusePort, io: io.io }, { ...handler, ...revisionGated(handler, this.options.revisions, 'udp') });
-      if (io.io === 'dgram' && this.options.udpIo !== 'dgram') this.shared.logger?.warn({ listen: key, reason: io.reason }, 'udp: node:dgram, not the batched I/O');
+      const udp = await bindUdp(
+        { host: spec.host, port: spec.port, reusePort, io: io.io },
+        { ...handler, ...revisionGated(handler, this.options.revisions, 'udp') },
+      );
+      if (io.io === 'dgram' && this.options.udpIo !== 'dgram')
+        this.shared.logger?.warn({ listen: key, reason: io.reason }, 'udp: node:dgram, not the batched I/O');
       const port = (bound.port = udp.port);
       const tcp = net.createServer();
       try {
@@ -153,7 +157,11 @@ export class Listeners {
   /** TCP queries of one listener, within the limits of tcp-listener.ts. */
   private tcpListener(tcp: net.Server, key: string, port: number): TcpListener {
     const o = this.options;
-    const limits: Partial<TcpLimits> = { ...(o.tcpIdleMs !== undefined ? { idleMs: o.tcpIdleMs } : {}), ...(o.tcpMaxConnections !== undefined ? { maxConnections: o.tcpMaxConnections } : {}), ...o.tcp };
+    const limits: Partial<TcpLimits> = {
+      ...(o.tcpIdleMs !== undefined ? { idleMs: o.tcpIdleMs } : {}),
+      ...(o.tcpMaxConnections !== undefined ? { maxConnections: o.tcpMaxConnections } : {}),
+      ...o.tcp,
+    };
     const answering = this.answering;
     return new TcpListener(
       tcp,

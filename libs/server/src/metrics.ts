@@ -39,15 +39,59 @@ export function serverMetrics(registry: Registry): ServerMetrics {
   if (known) return known;
   const registers = [registry];
   const m: ServerMetrics = {
-    requests: new Counter({ name: 'coredns_dns_requests_total', help: 'Counter of DNS requests made per zone, protocol and family.', labelNames: ['server', 'zone', 'view', 'proto', 'family', 'type'], registers }),
-    responses: new Counter({ name: 'coredns_dns_responses_total', help: 'Counter of response status codes.', labelNames: ['server', 'zone', 'view', 'rcode', 'plugin'], registers }),
-    duration: new Histogram({ name: 'coredns_dns_request_duration_seconds', help: 'Histogram of the time (in seconds) each request took per zone.', labelNames: ['server', 'zone', 'view', 'type'], buckets: timeBuckets, registers }),
-    requestSize: new Histogram({ name: 'coredns_dns_request_size_bytes', help: 'Size of the EDNS0 UDP buffer in bytes (64K for TCP) per zone and protocol.', labelNames: ['server', 'zone', 'view', 'proto'], buckets: sizeBuckets, registers }),
-    responseSize: new Histogram({ name: 'coredns_dns_response_size_bytes', help: 'Size of the returned response in bytes.', labelNames: ['server', 'zone', 'view', 'proto'], buckets: sizeBuckets, registers }),
-    fastPathAnswers: new Counter({ name: 'halo_dns_fast_path_answers_total', help: 'Answers copied out of pre-encoded responses without running the plugin chain.', registers }),
+    requests: new Counter({
+      name: 'coredns_dns_requests_total',
+      help: 'Counter of DNS requests made per zone, protocol and family.',
+      labelNames: ['server', 'zone', 'view', 'proto', 'family', 'type'],
+      registers,
+    }),
+    responses: new Counter({
+      name: 'coredns_dns_responses_total',
+      help: 'Counter of response status codes.',
+      labelNames: ['server', 'zone', 'view', 'rcode', 'plugin'],
+      registers,
+    }),
+    duration: new Histogram({
+      name: 'coredns_dns_request_duration_seconds',
+      help: 'Histogram of the time (in seconds) each request took per zone.',
+      labelNames: ['server', 'zone', 'view', 'type'],
+      buckets: timeBuckets,
+      registers,
+    }),
+    requestSize: new Histogram({
+      name: 'coredns_dns_request_size_bytes',
+      help: 'Size of the EDNS0 UDP buffer in bytes (64K for TCP) per zone and protocol.',
+      labelNames: ['server', 'zone', 'view', 'proto'],
+      buckets: sizeBuckets,
+      registers,
+    }),
+    responseSize: new Histogram({
+      name: 'coredns_dns_response_size_bytes',
+      help: 'Size of the returned response in bytes.',
+      labelNames: ['server', 'zone', 'view', 'proto'],
+      buckets: sizeBuckets,
+      registers,
+    }),
+    fastPathAnswers: new Counter({
+      name: 'halo_dns_fast_path_answers_total',
+      help: 'Answers copied out of pre-encoded responses without running the plugin chain.',
+      registers,
+    }),
     panics: new Counter({ name: 'coredns_panics_total', help: 'A metrics that counts the number of panics.', registers }),
-    pluginEnabled: new Gauge({ name: 'coredns_plugin_enabled', help: 'A metric that indicates whether a plugin is enabled on per server and zone basis.', labelNames: ['server', 'zone', 'view', 'name'], aggregator: 'max', registers }),
-    buildInfo: new Gauge({ name: 'coredns_build_info', help: "A metric with a constant '1' value labeled by version, revision, and goversion from which CoreDNS was built.", labelNames: ['version', 'revision', 'goversion'], aggregator: 'max', registers }),
+    pluginEnabled: new Gauge({
+      name: 'coredns_plugin_enabled',
+      help: 'A metric that indicates whether a plugin is enabled on per server and zone basis.',
+      labelNames: ['server', 'zone', 'view', 'name'],
+      aggregator: 'max',
+      registers,
+    }),
+    buildInfo: new Gauge({
+      name: 'coredns_build_info',
+      help: "A metric with a constant '1' value labeled by version, revision, and goversion from which CoreDNS was built.",
+      labelNames: ['version', 'revision', 'goversion'],
+      aggregator: 'max',
+      registers,
+    }),
   };
   // Summed over an answerer's workers, these two would count workers: `max` keeps them at 1.
   // CoreDNS's labels: here the version of this server library and, where CoreDNS names its Go, the Node.js version.
@@ -57,7 +101,31 @@ export function serverMetrics(registry: Registry): ServerMetrics {
 }
 
 // CoreDNS counts these types by name and everything else as "other" (plugin/pkg/dnstest monitor list).
-const monitoredTypes = new Set(['A', 'AAAA', 'NS', 'PTR', 'SOA', 'CNAME', 'MX', 'TXT', 'SRV', 'ANY', 'NAPTR', 'DS', 'DNSKEY', 'RRSIG', 'NSEC', 'NSEC3', 'HINFO', 'CAA', 'OPT', 'IXFR', 'AXFR', 'HTTPS', 'SVCB']);
+const monitoredTypes = new Set([
+  'A',
+  'AAAA',
+  'NS',
+  'PTR',
+  'SOA',
+  'CNAME',
+  'MX',
+  'TXT',
+  'SRV',
+  'ANY',
+  'NAPTR',
+  'DS',
+  'DNSKEY',
+  'RRSIG',
+  'NSEC',
+  'NSEC3',
+  'HINFO',
+  'CAA',
+  'OPT',
+  'IXFR',
+  'AXFR',
+  'HTTPS',
+  'SVCB',
+]);
 
 export function typeLabel(qtype: string): string {
   return monitoredTypes.has(qtype) ? qtype : 'other';

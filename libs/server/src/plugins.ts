@@ -22,4 +22,22 @@ import { plugin as whoami } from './plugins/whoami/setup.ts';
 // plugin.cfg: ... reload, ..., ready, health, pprof, prometheus, errors, log, ..., acl, ..., loadbalance, ...,
 // cache, rewrite, ..., template, ..., hosts, ..., kubernetes, ..., loop, forward, ..., whoami. rrl (an
 // external plugin) runs right after acl, ahead of the cache, so that cached answers are limited too.
-export const plugins: readonly PluginSetup[] = [reload, ready, health, prometheus, errors, log, acl, rrl, loadbalance, cache, rewrite, template, hosts, kubernetes, loop, forward, whoami];
+export const plugins: readonly PluginSetup[] = [
+  reload,
+  ready,
+  health,
+  prometheus,
+  errors,
+  log,
+  acl,
+  rrl,
+  loadbalance,
+  cache,
+  rewrite,
+  template,
+  hosts,
+  kubernetes,
+  loop,
+  forward,
+  whoami,
+];

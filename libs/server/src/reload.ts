@@ -52,7 +52,12 @@ export class Configurations implements ConfigSource {
           await listeners.open(key, spec);
           opened.push(key);
         } catch (err) {
-          errors.push({ file: this.settings.file, line: 1, column: 1, message: `cannot listen on ${key}: ${err instanceof Error ? err.message : String(err)}` });
+          errors.push({
+            file: this.settings.file,
+            line: 1,
+            column: 1,
+            message: `cannot listen on ${key}: ${err instanceof Error ? err.message : String(err)}`,
+          });
         }
       }
     }

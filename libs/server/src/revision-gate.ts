@@ -22,7 +22,12 @@ interface Answering<F, R> {
 }
 
 /** The handler of a listener with the revision check in front of it; the handler itself without a gate. */
-export function revisionGated<F, R>(handler: Answering<F, R>, gate: RevisionGate | undefined, transport: 'udp' | 'tcp', waitMs = REVISION_WAIT_MS): Answering<F, R> {
+export function revisionGated<F, R>(
+  handler: Answering<F, R>,
+  gate: RevisionGate | undefined,
+  transport: 'udp' | 'tcp',
+  waitMs = REVISION_WAIT_MS,
+): Answering<F, R> {
   if (!gate) return handler;
   const maxSize = transport === 'udp' ? DEFAULT_UDP_SIZE : MAX_MESSAGE_SIZE;
   return {
@@ -54,16 +59,19 @@ function notReady(query: Buffer, at: number, least: number): Buffer {
   const q = decoded.query;
   const text = Buffer.from(`zone at revision ${at}, asked for ${least}`);
   const ede = Buffer.concat([Buffer.from([0, EDE_NOT_READY]), text]);
-  const encoded = encodeResponse({
-    id: q.id,
-    rcode: 'REFUSED',
-    rd: q.rd,
-    cd: q.cd,
-    question: { name: q.qname, type: q.qtypeNumber, class: q.qclassNumber },
-    answers: [],
-    authorities: [],
-    additionals: [],
-    edns: { dnssecOk: q.edns?.dnssecOk ?? false, options: [{ code: 15, data: ede }] },
-  }, MAX_MESSAGE_SIZE);
+  const encoded = encodeResponse(
+    {
+      id: q.id,
+      rcode: 'REFUSED',
+      rd: q.rd,
+      cd: q.cd,
+      question: { name: q.qname, type: q.qtypeNumber, class: q.qclassNumber },
+      answers: [],
+      authorities: [],
+      additionals: [],
+      edns: { dnssecOk: q.edns?.dnssecOk ?? false, options: [{ code: 15, data: ede }] },
+    },
+    MAX_MESSAGE_SIZE,
+  );
   return encoded.ok ? encoded.wire : (errorReply(query, 'REFUSED') ?? Buffer.alloc(0));
 }

@@ -54,8 +54,17 @@ export function tcpMetrics(registry: Registry): TcpMetrics {
   const registers = [registry];
   const m: TcpMetrics = {
     connections: new Gauge({ name: 'halo_dns_tcp_connections', help: 'Open DNS-over-TCP connections.', registers }),
-    unsentBytes: new Gauge({ name: 'halo_dns_tcp_unsent_bytes', help: 'Bytes of TCP answers written but not yet handed to the kernel, over every connection.', registers }),
-    closed: new Counter({ name: 'halo_dns_tcp_closed_total', help: 'TCP connections the server closed or refused, by reason.', labelNames: ['reason'], registers }),
+    unsentBytes: new Gauge({
+      name: 'halo_dns_tcp_unsent_bytes',
+      help: 'Bytes of TCP answers written but not yet handed to the kernel, over every connection.',
+      registers,
+    }),
+    closed: new Counter({
+      name: 'halo_dns_tcp_closed_total',
+      help: 'TCP connections the server closed or refused, by reason.',
+      labelNames: ['reason'],
+      registers,
+    }),
   };
   byRegistry.set(registry, m);
   return m;
@@ -70,7 +79,10 @@ export function clientKey(address: string): string {
   const headGroups = head === '' ? [] : head.split(':');
   const tailGroups = tail === '' ? [] : tail.split(':');
   const groups = address.includes('::') ? [...headGroups, ...Array<string>(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups] : headGroups;
-  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 export function familyOf(address: string): '1' | '2' {

@@ -21,7 +21,9 @@ export interface ForwardingServer {
  * Starts servers whose Corefile forwards to a test upstream (`corefile` gets the upstream's
  * `127.0.0.1:PORT`); every server and upstream started is closed after each test of the file.
  */
-export function forwardingServers(): { start(corefile: (upstream: string) => string, answer: (q: DecodedPacket) => Reply, listen?: LoadOptions['listen']): Promise<ForwardingServer> } {
+export function forwardingServers(): {
+  start(corefile: (upstream: string) => string, answer: (q: DecodedPacket) => Reply, listen?: LoadOptions['listen']): Promise<ForwardingServer>;
+} {
   const started: ForwardingServer[] = [];
   afterEach(async () => {
     for (const { server, upstream } of started.splice(0)) {
@@ -65,19 +67,31 @@ export function request(qname: string, qtype = 'A', options: Partial<DnsRequest>
 }
 
 /** The end of a chain in tests: says NXDOMAIN with a marker so tests see that `next` was called. */
-export const nextMarker: Next = async () => ({ rcode: 'NXDOMAIN', answers: [], authorities: [], additionals: [{ name: 'next.invalid', type: 'TXT', data: 'next' }] });
+export const nextMarker: Next = async () => ({
+  rcode: 'NXDOMAIN',
+  answers: [],
+  authorities: [],
+  additionals: [{ name: 'next.invalid', type: 'TXT', data: 'next' }],
+});
 
 export function calledNext(r: DnsResponse): boolean {
   return r.additionals.some((a) => a.name === 'next.invalid');
 }
 
 /** Parses `. {\n<directive text>\n}` and returns the first directive and a SetupContext for it. */
-export function directiveFrom(text: string, shared: SetupContext['shared'] = {}): { directive: Directive; ctx: SetupContext; closers: (() => void | Promise<void>)[] } {
+export function directiveFrom(
+  text: string,
+  shared: SetupContext['shared'] = {},
+): { directive: Directive; ctx: SetupContext; closers: (() => void | Promise<void>)[] } {
   const parsed = parseCorefile(`. {\n${text}\n}`, 'Corefile', { env: {}, readFile: () => null });
   if (!parsed.ok) throw new Error(`test Corefile does not parse: ${JSON.stringify(parsed.errors)}`);
   const serverBlock = parsed.corefile.blocks[0];
   const closers: (() => void | Promise<void>)[] = [];
-  return { directive: serverBlock.directives[0], ctx: { file: 'Corefile', serverBlock, shared, scope: new ServerScope(shared), onClose: (fn) => closers.push(fn) }, closers };
+  return {
+    directive: serverBlock.directives[0],
+    ctx: { file: 'Corefile', serverBlock, shared, scope: new ServerScope(shared), onClose: (fn) => closers.push(fn) },
+    closers,
+  };
 }
 
 export const qname = (q: Packet): string => q.questions?.[0]?.name ?? '';

@@ -12,7 +12,10 @@ const web = (ip: string) => service('shop', 'web', { clusterIPs: [ip], ports: [{
 const alias = (name: string, target: string) => service('shop', name, { type: 'ExternalName', externalName: target });
 const source = new MemoryRecordSets([
   web('10.96.0.10'),
-  service('shop', 'db', { type: 'Headless', endpoints: [{ addresses: ['10.1.0.1'], hostname: 'db-0', ready: true, ports: [{ name: 'sql', protocol: 'TCP', port: 5432 }] }] }),
+  service('shop', 'db', {
+    type: 'Headless',
+    endpoints: [{ addresses: ['10.1.0.1'], hostname: 'db-0', ready: true, ports: [{ name: 'sql', protocol: 'TCP', port: 5432 }] }],
+  }),
   alias('to-web', `web.${S}`),
   alias('to-db-port', `_sql._tcp.db.${S}`),
   alias('to-alias', `to-web.${S}`),
@@ -56,11 +59,15 @@ const table: [string, string, { rcode: string; answers: string[]; additionals?: 
   [`to-web.${S}`, 'A', { rcode: 'NOERROR', answers: [`to-web.${S} CNAME web.${S}`, `web.${S} A 10.96.0.10`] }],
   [`to-alias.${S}`, 'A', { rcode: 'NOERROR', answers: [`to-alias.${S} CNAME to-web.${S}`, `to-web.${S} CNAME web.${S}`, `web.${S} A 10.96.0.10`] }],
   [`to-web.${S}`, 'AAAA', { rcode: 'NOERROR', answers: [`to-web.${S} CNAME web.${S}`] }],
-  [`to-db-port.${S}`, 'SRV', {
-    rcode: 'NOERROR',
-    answers: [`to-db-port.${S} CNAME _sql._tcp.db.${S}`, `_sql._tcp.db.${S} SRV {"priority":0,"weight":100,"port":5432,"target":"db-0.db.${S}"}`],
-    additionals: [`db-0.db.${S} A 10.1.0.1`],
-  }],
+  [
+    `to-db-port.${S}`,
+    'SRV',
+    {
+      rcode: 'NOERROR',
+      answers: [`to-db-port.${S} CNAME _sql._tcp.db.${S}`, `_sql._tcp.db.${S} SRV {"priority":0,"weight":100,"port":5432,"target":"db-0.db.${S}"}`],
+      additionals: [`db-0.db.${S} A 10.1.0.1`],
+    },
+  ],
   [`to-web.${S}`, 'CNAME', { rcode: 'NOERROR', answers: [`to-web.${S} CNAME web.${S}`] }],
   [`to-nothing.${S}`, 'A', { rcode: 'NXDOMAIN', answers: [`to-nothing.${S} CNAME nothing.${S}`] }],
   [`outside.${S}`, 'A', { rcode: 'NOERROR', answers: [`outside.${S} CNAME www.example.com`] }],
@@ -83,7 +90,7 @@ describe.each([
 });
 
 describe('a change of the target', () => {
-  it('reaches the chased answers at the answerer and, told the target\'s names, at the node cache', async () => {
+  it("reaches the chased answers at the answerer and, told the target's names, at the node cache", async () => {
     const addressOf = async (port: number) => lines(await ask({ port }, `to-alias.${S}`, 'A')).find((l) => l.startsWith(`web.${S} A`));
     expect(await addressOf(pool.port)).toBe(`web.${S} A 10.96.0.10`);
     expect(await addressOf(cache.port)).toBe(`web.${S} A 10.96.0.10`);

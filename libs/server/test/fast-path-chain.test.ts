@@ -98,7 +98,10 @@ describe('behind cache', () => {
       // Within a few seconds the remaining TTL drops below 30 (a fixed pre-encoded copy would say 30 until the zone changed).
       let later = first;
       await expect
-        .poll(async () => ttls((later = decode(await udpExchange(r.port, query(name, type))))).every((t) => t !== undefined && t < 30), { timeout: 10_000, interval: 200 })
+        .poll(async () => ttls((later = decode(await udpExchange(r.port, query(name, type))))).every((t) => t !== undefined && t < 30), {
+          timeout: 10_000,
+          interval: 200,
+        })
         .toBe(true);
       expect(await fastPathHits(reg)).toBe(before);
       expect(later.flag_aa).toBe(true);

@@ -8,7 +8,10 @@ let port: number;
 
 beforeAll(async () => {
   const source = new MemoryRecordSets([service('shop', 'web', { clusterIPs: ['10.96.0.10'] })]);
-  const r = await loadServer('cluster.local:53 {\n  errors\n  kubernetes\n  loadbalance\n}\n.:53 {\n  whoami\n}\n', { context: { recordSets: source }, listen: { host: '127.0.0.1', port: 0 } });
+  const r = await loadServer('cluster.local:53 {\n  errors\n  kubernetes\n  loadbalance\n}\n.:53 {\n  whoami\n}\n', {
+    context: { recordSets: source },
+    listen: { host: '127.0.0.1', port: 0 },
+  });
   if (!r.ok) throw new Error(JSON.stringify(r.errors));
   server = r.server;
   port = server.addresses()[0].port;
@@ -26,7 +29,11 @@ function generator(seed: number) {
 
 function packets(count: number, seed: number): Buffer[] {
   const rnd = generator(seed);
-  const seeds = [query('web.shop.svc.cluster.local', 'A'), query('web.shop.svc.cluster.local', 'SRV', { additionals: [opt(1232, 0x8000)] }), query('x.example', 'TXT')];
+  const seeds = [
+    query('web.shop.svc.cluster.local', 'A'),
+    query('web.shop.svc.cluster.local', 'SRV', { additionals: [opt(1232, 0x8000)] }),
+    query('x.example', 'TXT'),
+  ];
   const out: Buffer[] = [];
   for (let i = 0; i < count; i++) {
     if (i % 3 === 0) {

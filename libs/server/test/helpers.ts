@@ -70,7 +70,11 @@ export function decode(wire: Buffer | null): DecodedPacket & { rcode: string } {
 }
 
 /** A server on 127.0.0.1 (a free port) for the given Corefile and record sets; throws on a bad Corefile. */
-export async function startServer(corefile: string, recordSets: RecordSetSource, metrics = new Registry()): Promise<{ server: DnsServer; port: number; metrics: Registry }> {
+export async function startServer(
+  corefile: string,
+  recordSets: RecordSetSource,
+  metrics = new Registry(),
+): Promise<{ server: DnsServer; port: number; metrics: Registry }> {
   const r = await loadServer(corefile, { context: { recordSets, metrics }, listen: { host: '127.0.0.1', port: 0 } });
   if (!r.ok) throw new Error(JSON.stringify(r.errors));
   return { server: r.server, port: r.server.addresses()[0]!.port, metrics };

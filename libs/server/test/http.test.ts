@@ -67,7 +67,11 @@ it('binds health, ready and prometheus without a host in the Corefile where the 
   const r = await loadServer(corefile, { context: { recordSets: new MemoryRecordSets(), httpHost: '127.0.0.2' }, listen: { host: '127.0.0.1', port: 0 } });
   if (!r.ok) throw new Error(JSON.stringify(r.errors));
   servers.push(r.server);
-  for (const [port, path] of [[health, '/health'], [ready, '/ready'], [metrics, '/metrics']] as const) {
+  for (const [port, path] of [
+    [health, '/health'],
+    [ready, '/ready'],
+    [metrics, '/metrics'],
+  ] as const) {
     expect((await fetch(`http://127.0.0.2:${port}${path}`)).status).toBe(200);
     // Not on every address: another loopback address of the same host gets no answer.
     await expect(fetch(`http://127.0.0.1:${port}${path}`)).rejects.toThrow();

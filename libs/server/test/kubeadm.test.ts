@@ -26,7 +26,10 @@ it.skipIf(!free)('loads the kubeadm Corefile unchanged, answers, serves health/r
   const dir = await mkdtemp(join(tmpdir(), 'halo-kubeadm-'));
   const resolvConf = join(dir, 'resolv.conf');
   await writeFile(resolvConf, 'nameserver 127.0.0.1\n');
-  const r = await loadServer(kubeadm, { context: { recordSets: new MemoryRecordSets([service('shop', 'web', { clusterIPs: ['10.96.0.10'] })]), resolvConf }, listen: { host: '127.0.0.1', port: 0 } });
+  const r = await loadServer(kubeadm, {
+    context: { recordSets: new MemoryRecordSets([service('shop', 'web', { clusterIPs: ['10.96.0.10'] })]), resolvConf },
+    listen: { host: '127.0.0.1', port: 0 },
+  });
   if (!r.ok) throw new Error(JSON.stringify(r.errors));
   try {
     const resolver = nodeResolver(r.server.addresses()[0].port, { timeoutMs: 1000 });
@@ -42,8 +45,12 @@ it.skipIf(!free)('loads the kubeadm Corefile unchanged, answers, serves health/r
     expect(scrape).toMatch(/^coredns_panics_total 0$/m);
     expect(scrape).toMatch(/^coredns_forward_healthcheck_broken_total 0$/m);
     expect(scrape).toMatch(/^coredns_forward_max_concurrent_rejects_total 0$/m);
-    const enabled = [...scrape.matchAll(/^coredns_plugin_enabled\{server="([^"]*)",zone="([^"]*)",view="",name="([^"]*)"\} 1$/gm)].map((m) => `${m[1]} ${m[2]} ${m[3]}`);
-    expect(enabled.sort()).toEqual(['cache', 'errors', 'forward', 'kubernetes', 'loadbalance', 'loop', 'prometheus'].map((n) => `dns://127.0.0.1:${port} . ${n}`));
+    const enabled = [...scrape.matchAll(/^coredns_plugin_enabled\{server="([^"]*)",zone="([^"]*)",view="",name="([^"]*)"\} 1$/gm)].map(
+      (m) => `${m[1]} ${m[2]} ${m[3]}`,
+    );
+    expect(enabled.sort()).toEqual(
+      ['cache', 'errors', 'forward', 'kubernetes', 'loadbalance', 'loop', 'prometheus'].map((n) => `dns://127.0.0.1:${port} . ${n}`),
+    );
     expect((await r.server.reload(kubeadm)).ok).toBe(true);
     expect(await resolver.resolve4('web.shop.svc.cluster.local')).toEqual(['10.96.0.10']);
   } finally {

@@ -34,14 +34,21 @@ it('serves every block on each listen address, from one cache', async () => {
 });
 
 it('a reload keeps every listen address', async () => {
-  const loaded = await loadServer('.:53 {\n  whoami\n}\n', { context: {}, listen: [{ host: '127.0.0.1', port: 0 }, { host: '127.0.0.2', port: 0 }] });
+  const loaded = await loadServer('.:53 {\n  whoami\n}\n', {
+    context: {},
+    listen: [
+      { host: '127.0.0.1', port: 0 },
+      { host: '127.0.0.2', port: 0 },
+    ],
+  });
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
   const server = loaded.server;
   try {
     const before = server.addresses();
     expect(await server.reload('.:53 {\n  errors\n  whoami\n}\n')).toEqual({ ok: true });
     expect(server.addresses()).toEqual(before);
-    for (const to of before.filter((x) => x.transport === 'udp')) expect((await query({ host: to.host, port: to.port }, 'a.example', 'A')).rcode).toBe('NOERROR');
+    for (const to of before.filter((x) => x.transport === 'udp'))
+      expect((await query({ host: to.host, port: to.port }, 'a.example', 'A')).rcode).toBe('NOERROR');
   } finally {
     await server.close();
   }

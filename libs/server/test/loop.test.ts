@@ -28,7 +28,10 @@ describe('loop', () => {
   it.each(['.', 'example.org.'])('detects a server forwarding zone %s to itself', async (zone) => {
     const port = await freePort();
     const fatal: string[] = [];
-    const r = await loadServer(selfLoop(port, zone === '.' ? '.' : zone.slice(0, -1)), { context: { fatal: (m) => fatal.push(m) }, listen: { host: '127.0.0.1', port } });
+    const r = await loadServer(selfLoop(port, zone === '.' ? '.' : zone.slice(0, -1)), {
+      context: { fatal: (m) => fatal.push(m) },
+      listen: { host: '127.0.0.1', port },
+    });
     if (!r.ok) throw new Error(JSON.stringify(r.errors));
     try {
       await waitFor(() => fatal.length > 0, { timeoutMs: 20_000 });
@@ -43,7 +46,10 @@ describe('loop', () => {
     const upstream = await startTestUpstream((q) => reply(q, [], 3));
     const port = await freePort();
     const fatal: string[] = [];
-    const r = await loadServer(`.:${port} {\n    loop\n    forward . 127.0.0.1:${upstream.port}\n}\n`, { context: { fatal: (m) => fatal.push(m) }, listen: { host: '127.0.0.1', port } });
+    const r = await loadServer(`.:${port} {\n    loop\n    forward . 127.0.0.1:${upstream.port}\n}\n`, {
+      context: { fatal: (m) => fatal.push(m) },
+      listen: { host: '127.0.0.1', port },
+    });
     if (!r.ok) throw new Error(JSON.stringify(r.errors));
     try {
       // The probe went through once: our random HINFO name, asked of the upstream.
@@ -58,7 +64,7 @@ describe('loop', () => {
     }
   });
 
-  it('exits with code 1 and CoreDNS\'s line in a process of its own', async () => {
+  it("exits with code 1 and CoreDNS's line in a process of its own", async () => {
     const port = await freePort();
     const file = join(dir, `Corefile-${port}`);
     await writeFile(file, selfLoop(port));

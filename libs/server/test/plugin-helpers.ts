@@ -12,6 +12,19 @@ export function setupOf(p: PluginSetup, line: string): Handler | string[] {
 }
 
 export function request(qname: string, qtype = 'A', extra: Partial<DnsRequest> = {}): DnsRequest {
-  return { id: 1, qname, qnameLower: qname.toLowerCase(), qtype, qclass: 'IN', query: {}, transport: 'udp', remote: { address: '10.0.0.9', port: 5353 }, udpSize: 512, edns: false, dnssecOk: false, zone: '.', ...extra };
+  return {
+    id: 1,
+    qname,
+    qnameLower: qname.toLowerCase(),
+    qtype,
+    qclass: 'IN',
+    query: {},
+    transport: 'udp',
+    remote: { address: '10.0.0.9', port: 5353 },
+    udpSize: 512,
+    edns: false,
+    dnssecOk: false,
+    zone: '.',
+    ...extra,
+  };
 }
-

@@ -61,7 +61,11 @@ afterEach(async () => {
 async function startAnswerer(revision: number): Promise<Answerer> {
   const zone = new MemoryRecordSets([web(revision)]);
   const gate = new TestGate(revision);
-  const loaded = await loadServer('.:53 {\n    kubernetes cluster.local\n}\n', { context: { recordSets: zone }, listen: { host: '127.0.0.1', port: 0 }, revisions: gate });
+  const loaded = await loadServer('.:53 {\n    kubernetes cluster.local\n}\n', {
+    context: { recordSets: zone },
+    listen: { host: '127.0.0.1', port: 0 },
+    revisions: gate,
+  });
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
   closers.push(() => loaded.server.close());
   return {
@@ -161,9 +165,14 @@ describe('the node cache: forward asks with the floor of each name', () => {
       return { ...r, additionals: [withOption] };
     };
     // The first upstream sends its old answer (revision 1) only after the change was heard.
-    const slow: TestUpstream = await startTestUpstream((q) => (q.questions?.[0]?.name === WEB ? new Promise((resolve) => (release = () => resolve(answerWith(q, 1, '10.0.0.1')))) : 'drop'));
+    const slow: TestUpstream = await startTestUpstream((q) =>
+      q.questions?.[0]?.name === WEB ? new Promise((resolve) => (release = () => resolve(answerWith(q, 1, '10.0.0.1')))) : 'drop',
+    );
     const fresh: TestUpstream = await startTestUpstream((q) => answerWith(q, 2, '10.0.0.2'));
-    closers.push(() => slow.close(), () => fresh.close());
+    closers.push(
+      () => slow.close(),
+      () => fresh.close(),
+    );
     const corefile = `cluster.local:53 {\n    forward . 127.0.0.1:${slow.port} 127.0.0.1:${fresh.port} {\n        policy sequential\n        try_timeout 500ms\n    }\n}\n`;
     const loaded = await loadServer(corefile, { context: { revisionFloor: floor }, listen: { host: '127.0.0.1', port: 0 } });
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));

@@ -40,7 +40,12 @@ describe('answers through a real resolver', () => {
   const cases: [string, string, (r: Resolver, name: string) => Promise<unknown>, unknown][] = [
     ['A of a ClusterIP service', 'web.shop.svc.cluster.local', (r, n) => r.resolve4(n), ['10.96.0.10']],
     ['A in mixed case', 'WEB.Shop.svc.cluster.local', (r, n) => r.resolve4(n), ['10.96.0.10']],
-    ['SRV of a named port', '_http._tcp.web.shop.svc.cluster.local', (r, n) => r.resolveSrv(n), [{ name: 'web.shop.svc.cluster.local', port: 80, priority: 0, weight: 100, type: 'SRV' }]],
+    [
+      'SRV of a named port',
+      '_http._tcp.web.shop.svc.cluster.local',
+      (r, n) => r.resolveSrv(n),
+      [{ name: 'web.shop.svc.cluster.local', port: 80, priority: 0, weight: 100, type: 'SRV' }],
+    ],
     ['CNAME of an ExternalName service', 'ext.shop.svc.cluster.local', (r, n) => r.resolveCname(n), ['example.org']],
     ['PTR of a ClusterIP', '10.0.96.10.in-addr.arpa', (r, n) => r.resolvePtr(n), ['web.shop.svc.cluster.local']],
   ];
@@ -95,7 +100,12 @@ describe('flags and rcodes on the wire', () => {
   });
 
   it('answers pipelined queries on one TCP connection', async () => {
-    const wires = [query('web.shop.svc.cluster.local', 'A'), query('big.shop.svc.cluster.local', 'A'), query('nope.shop.svc.cluster.local', 'A'), query('x.example.test', 'A')];
+    const wires = [
+      query('web.shop.svc.cluster.local', 'A'),
+      query('big.shop.svc.cluster.local', 'A'),
+      query('nope.shop.svc.cluster.local', 'A'),
+      query('x.example.test', 'A'),
+    ];
     const replies = (await tcpExchange(port, wires)).map(decode);
     const byId = new Map(replies.map((r) => [r.id, r]));
     expect(byId.get(wires[0].readUInt16BE(0))?.answers).toHaveLength(1);
@@ -194,7 +204,13 @@ describe('validateCorefile', () => {
 
   it.each([
     ['unknown plugin', '.:53 {\n  frobnicate\n}\n', 2, 3, 'unknown plugin "frobnicate"'],
-    ['bad pods mode', '.:53 {\n  kubernetes cluster.local {\n    pods maybe\n  }\n}\n', 3, 10, 'kubernetes: pods must be insecure, verified or disabled, not "maybe"'],
+    [
+      'bad pods mode',
+      '.:53 {\n  kubernetes cluster.local {\n    pods maybe\n  }\n}\n',
+      3,
+      10,
+      'kubernetes: pods must be insecure, verified or disabled, not "maybe"',
+    ],
     ['kubernetes twice', '.:53 {\n  kubernetes\n  kubernetes\n}\n', 3, 3, 'kubernetes: this plugin can only be used once per server block'],
     ['bad health address', '.:53 {\n  health :99999\n}\n', 2, 10, 'health: port in ":99999" is out of range'],
     ['bad loadbalance policy', '.:53 {\n  loadbalance weighted\n}\n', 2, 15, 'loadbalance: unknown policy "weighted" (only round_robin)'],

@@ -26,7 +26,11 @@ async function start(tcp: Partial<TcpLimits> = {}): Promise<{ port: number; regi
   const registry = new Registry();
   const endpoints = Array.from({ length: 20 }, (_, i) => ({ addresses: [`10.244.1.${i + 1}`], ready: true, ports: [] }));
   const source = new MemoryRecordSets([service('shop', 'web', { clusterIPs: ['10.96.0.10'] }), service('shop', 'many', { type: 'Headless', endpoints })]);
-  const r = await loadServer('cluster.local {\n  kubernetes\n}\n', { context: { recordSets: source, metrics: registry }, listen: { host: '127.0.0.1', port: 0 }, tcp });
+  const r = await loadServer('cluster.local {\n  kubernetes\n}\n', {
+    context: { recordSets: source, metrics: registry },
+    listen: { host: '127.0.0.1', port: 0 },
+    tcp,
+  });
   if (!r.ok) throw new Error(JSON.stringify(r.errors));
   server = r.server;
   return { port: server.addresses()[0].port, registry };
@@ -91,7 +95,10 @@ describe('TCP: slow senders from one client', () => {
     const { port, registry } = await start({ messageMs: 1_500 });
     await slowSenders(port, 1_000, 200);
     // The attacker holds at most its share, whatever it opened (the kernel's backlog hands them over a little later).
-    await waitFor(async () => (await metric(registry, 'halo_dns_tcp_closed_total', { reason: 'client_limit' })) >= 1_000 - defaultTcpLimits.maxConnectionsPerClient, { timeoutMs: 20_000 });
+    await waitFor(
+      async () => (await metric(registry, 'halo_dns_tcp_closed_total', { reason: 'client_limit' })) >= 1_000 - defaultTcpLimits.maxConnectionsPerClient,
+      { timeoutMs: 20_000 },
+    );
     expect(await metric(registry, 'halo_dns_tcp_connections')).toBeLessThanOrEqual(defaultTcpLimits.maxConnectionsPerClient);
     expect(decode(await ask(port, user)).answers).toHaveLength(1);
     // One byte at a time does not keep a slot: the message deadline closes every slow connection.

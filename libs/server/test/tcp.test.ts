@@ -8,7 +8,12 @@ let port: number;
 
 beforeAll(async () => {
   const source = new MemoryRecordSets([service('shop', 'web', { clusterIPs: ['10.96.0.10'] })]);
-  const r = await loadServer('cluster.local {\n  kubernetes\n}\n', { context: { recordSets: source }, listen: { host: '127.0.0.1', port: 0 }, tcpIdleMs: 300, tcpMaxConnections: 2 });
+  const r = await loadServer('cluster.local {\n  kubernetes\n}\n', {
+    context: { recordSets: source },
+    listen: { host: '127.0.0.1', port: 0 },
+    tcpIdleMs: 300,
+    tcpMaxConnections: 2,
+  });
   if (!r.ok) throw new Error(JSON.stringify(r.errors));
   server = r.server;
   port = server.addresses()[0].port;

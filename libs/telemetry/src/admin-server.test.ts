@@ -67,7 +67,9 @@ describe('startAdminServer (real HTTP)', () => {
 
   it('a port in use is an error', async () => {
     const first = await startAdminServer({ host: '127.0.0.1', port: 0, registry: createMetricsRegistry(), isReady: () => true });
-    await expect(startAdminServer({ host: '127.0.0.1', port: first.port, registry: createMetricsRegistry(), isReady: () => true })).rejects.toThrow(/EADDRINUSE/);
+    await expect(startAdminServer({ host: '127.0.0.1', port: first.port, registry: createMetricsRegistry(), isReady: () => true })).rejects.toThrow(
+      /EADDRINUSE/,
+    );
     await first.close();
   });
 });

@@ -80,7 +80,13 @@ export function withSendSpan<T>(destination: string, attributes: Attributes, fn:
  * Runs `fn` in a CONSUMER span `process <destination>`, the child of the sender's span whose context the
  * carrier holds (a root span when it holds none), active while `fn` runs.
  */
-export function withProcessSpan<T>(destination: string, carrier: TraceCarrier | undefined, attributes: Attributes, fn: (span: Span) => T, options: ProcessSpanOptions = {}): T {
+export function withProcessSpan<T>(
+  destination: string,
+  carrier: TraceCarrier | undefined,
+  attributes: Attributes,
+  fn: (span: Span) => T,
+  options: ProcessSpanOptions = {},
+): T {
   const sender = extractTrace(carrier ?? {});
   const senderSpan = trace.getSpanContext(sender);
   const links: Link[] = options.link && senderSpan ? [{ context: senderSpan }] : [];

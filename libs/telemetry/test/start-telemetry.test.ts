@@ -5,7 +5,14 @@ import { trace } from '@opentelemetry/api';
 import { startTelemetry, tracer } from '../src/index.ts';
 import { isQueryTracingConfigured } from '../src/sdk.ts';
 
-const VARS = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_TRACES_EXPORTER', 'OTEL_BSP_SCHEDULE_DELAY', 'OTEL_TRACES_SAMPLER', 'OTEL_SERVICE_NAME'];
+const VARS = [
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  'OTEL_TRACES_EXPORTER',
+  'OTEL_BSP_SCHEDULE_DELAY',
+  'OTEL_TRACES_SAMPLER',
+  'OTEL_SERVICE_NAME',
+];
 
 describe('isQueryTracingConfigured', () => {
   const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' };

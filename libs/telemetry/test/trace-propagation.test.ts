@@ -88,7 +88,12 @@ describe('trace context across NATS', () => {
     assertSpan(send, {
       name: `send ${subject}`,
       kind: SpanKind.PRODUCER,
-      attributes: { [ATTR_MESSAGING_SYSTEM]: 'nats', [ATTR_MESSAGING_OPERATION_TYPE]: 'send', [ATTR_MESSAGING_DESTINATION_NAME]: subject, 'halo.zone.key': 'svc.shop.web' },
+      attributes: {
+        [ATTR_MESSAGING_SYSTEM]: 'nats',
+        [ATTR_MESSAGING_OPERATION_TYPE]: 'send',
+        [ATTR_MESSAGING_DESTINATION_NAME]: subject,
+        'halo.zone.key': 'svc.shop.web',
+      },
     });
     assertSpan(process, {
       name: `process ${subject}`,
@@ -102,9 +107,15 @@ describe('trace context across NATS', () => {
     const carrier: Record<string, string> = {};
     withSendSpan('halo-config', {}, () => injectTrace(carrier));
     await expect(
-      withProcessSpan('halo-config', carrier, {}, async () => {
-        throw new Error('refused');
-      }, { link: true }),
+      withProcessSpan(
+        'halo-config',
+        carrier,
+        {},
+        async () => {
+          throw new Error('refused');
+        },
+        { link: true },
+      ),
     ).rejects.toThrow('refused');
     const [send, process] = tracing.spans();
     expect(process?.parentSpanContext).toBeUndefined();

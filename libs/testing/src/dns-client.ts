@@ -78,10 +78,7 @@ function exchangeUdp(host: string, port: number, message: Buffer, timeoutMs: num
       if (error) reject(error);
       else resolve(reply as Buffer);
     };
-    const timer = setTimeout(
-      () => finish(new TestingError('timeout', `no UDP answer from ${host}:${port} within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => finish(new TestingError('timeout', `no UDP answer from ${host}:${port} within ${timeoutMs} ms`)), timeoutMs);
     socket.on('message', (data) => {
       // A stray datagram with another id is not our answer; keep waiting.
       if (data.length < 2 || data.readUInt16BE(0) !== id) return;

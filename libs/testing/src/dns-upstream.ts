@@ -27,7 +27,10 @@ export interface TestUpstreamOptions {
   port?: number;
 }
 
-export async function startTestUpstream(answer: (q: DecodedPacket, transport: 'udp' | 'tcp') => Reply, options: TestUpstreamOptions = {}): Promise<TestUpstream> {
+export async function startTestUpstream(
+  answer: (q: DecodedPacket, transport: 'udp' | 'tcp') => Reply,
+  options: TestUpstreamOptions = {},
+): Promise<TestUpstream> {
   const host = options.host ?? '127.0.0.1';
   for (let attempt = 0; ; attempt++) {
     const udp = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
@@ -96,4 +99,3 @@ export async function startTestUpstream(answer: (q: DecodedPacket, transport: 'u
     };
   }
 }
-

@@ -52,11 +52,21 @@ describe.skipIf(!bin)('startJaeger (real Jaeger v2)', () => {
         resourceSpans: [
           {
             resource: { attributes: [{ key: 'service.name', value: { stringValue: 'halo-testing' } }] },
-            scopeSpans: [{ spans: [{ traceId, spanId: 'eee19b7ec3c1b174', name: 'probe', kind: 1, startTimeUnixNano: String(now), endTimeUnixNano: String(now + 1_000_000n) }] }],
+            scopeSpans: [
+              {
+                spans: [
+                  { traceId, spanId: 'eee19b7ec3c1b174', name: 'probe', kind: 1, startTimeUnixNano: String(now), endTimeUnixNano: String(now + 1_000_000n) },
+                ],
+              },
+            ],
           },
         ],
       };
-      const sent = await fetch(`${jaeger.otlpHttpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const sent = await fetch(`${jaeger.otlpHttpUrl}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       expect(sent.status).toBe(200);
       const found = await waitFor(
         async () => {

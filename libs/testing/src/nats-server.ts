@@ -66,10 +66,7 @@ export function findNatsServer(env: NodeJS.ProcessEnv = process.env): string {
     const file = join(dir, 'nats-server');
     if (isExecutable(file)) return file;
   }
-  throw new TestingError(
-    'nats-server-missing',
-    'nats-server not found: install it (`apt-get install nats-server`) or set NATS_SERVER_BIN to its path',
-  );
+  throw new TestingError('nats-server-missing', 'nats-server not found: install it (`apt-get install nats-server`) or set NATS_SERVER_BIN to its path');
 }
 
 interface ServerPlan {
@@ -83,12 +80,7 @@ interface ServerPlan {
 }
 
 function renderConfig(plan: ServerPlan, storeDir: string): string {
-  const lines = [
-    `server_name: ${JSON.stringify(plan.name)}`,
-    `host: "127.0.0.1"`,
-    `port: ${plan.port}`,
-    `http: "127.0.0.1:${plan.monitorPort}"`,
-  ];
+  const lines = [`server_name: ${JSON.stringify(plan.name)}`, `host: "127.0.0.1"`, `port: ${plan.port}`, `http: "127.0.0.1:${plan.monitorPort}"`];
   if (plan.jetstream) lines.push(`jetstream { store_dir: ${JSON.stringify(storeDir)} }`);
   if (plan.cluster) {
     const routes = plan.cluster.routes.map((p) => JSON.stringify(`nats-route://127.0.0.1:${p}`)).join(', ');

@@ -86,9 +86,7 @@ export async function spawnProcess(command: string, args: string[], options: Spa
 
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
-    child.once('error', (error) =>
-      reject(new TestingError('spawn-failed', `cannot start ${file}: ${error.message}`, { cause: error })),
-    );
+    child.once('error', (error) => reject(new TestingError('spawn-failed', `cannot start ${file}: ${error.message}`, { cause: error })));
   });
   const pid = child.pid as number;
   running.add(pid);

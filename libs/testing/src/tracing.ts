@@ -57,7 +57,6 @@ export interface ExpectedSpan {
   parent?: ReadableSpan;
 }
 
-
 /** Differences between a span and what a test expects of it; empty when it matches. */
 export function spanMismatches(span: ReadableSpan, expected: ExpectedSpan): string[] {
   const problems: string[] = [];

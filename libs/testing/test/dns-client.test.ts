@@ -95,7 +95,10 @@ describe('raw exchanges', () => {
   it('pipelineTcp writes every query at once and collects one reply per query', async () => {
     const upstream = await startTestUpstream((q) => reply(q, []));
     try {
-      const replies = await pipelineTcp({ port: upstream.port }, [1, 2, 3].map((id) => encodeQuery(`q${id}.test`, 'A', { id })));
+      const replies = await pipelineTcp(
+        { port: upstream.port },
+        [1, 2, 3].map((id) => encodeQuery(`q${id}.test`, 'A', { id })),
+      );
       expect(replies.map((r) => r.readUInt16BE(0)).sort()).toEqual([1, 2, 3]);
       expect(upstream.seen.map((s) => s.transport)).toEqual(['tcp', 'tcp', 'tcp']);
     } finally {

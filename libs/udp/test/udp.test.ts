@@ -193,5 +193,4 @@ describe('choosing the I/O', () => {
     if (built) expect(choice).toEqual({ io: 'batched', reason: '' });
     else expect(choice.reason).toMatch(/not built/);
   });
-
 });

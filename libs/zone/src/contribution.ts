@@ -108,11 +108,7 @@ function empty(): Contribution {
 }
 
 /** The name CoreDNS gives an endpoint address: hostname, else the pod's name (endpoint_pod_names), else the dashed IP. */
-export function endpointHostname(
-  endpoint: { hostname?: string; podName?: string },
-  address: string,
-  endpointPodNames: boolean,
-): string {
+export function endpointHostname(endpoint: { hostname?: string; podName?: string }, address: string, endpointPodNames: boolean): string {
   if (endpoint.hostname) return endpoint.hostname.toLowerCase();
   // A pod name with dots or over 63 characters is no DNS label: fall back to the address.
   if (endpointPodNames && endpoint.podName && isDnsLabel(endpoint.podName.toLowerCase())) return endpoint.podName.toLowerCase();

@@ -111,12 +111,7 @@ describe('namesOf', () => {
     if (!rs) throw new Error('demo cluster has a pod');
     expect(namesOf(rs, defaultZoneOptions())).toEqual([]);
     expect(namesOf(rs, defaultZoneOptions({ pods: 'verified', zones: ['cluster.local', 'example.org'] })).sort()).toEqual(
-      [
-        '10-0-5-5.shop.pod.cluster.local',
-        'fd00--5-5.shop.pod.cluster.local',
-        '10-0-5-5.shop.pod.example.org',
-        'fd00--5-5.shop.pod.example.org',
-      ].sort(),
+      ['10-0-5-5.shop.pod.cluster.local', 'fd00--5-5.shop.pod.cluster.local', '10-0-5-5.shop.pod.example.org', 'fd00--5-5.shop.pod.example.org'].sort(),
     );
   });
 

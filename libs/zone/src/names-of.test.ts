@@ -5,7 +5,14 @@ import { nsSet, podSet, slice, svcSet } from '../test/cluster.ts';
 import { defaultZoneOptions, namesTouched, type RecordSet, type ZoneOptions } from './index.ts';
 
 const web = (ip: string) => svcSet({ name: 'web', clusterIP: ip });
-const db = (...ips: string[]) => svcSet({ name: 'db', clusterIP: 'None' }, [slice('db', 'd', ips.map((ip) => ({ ip })))]);
+const db = (...ips: string[]) =>
+  svcSet({ name: 'db', clusterIP: 'None' }, [
+    slice(
+      'db',
+      'd',
+      ips.map((ip) => ({ ip })),
+    ),
+  ]);
 
 describe('namesTouched', () => {
   it.each<[string, RecordSet | null, RecordSet | null, Partial<ZoneOptions>, string[]]>([
@@ -24,11 +31,36 @@ describe('namesTouched', () => {
       db('10.0.0.1'),
       db('10.0.0.2'),
       {},
-      ['db.shop.svc.cluster.local', '10-0-0-1.db.shop.svc.cluster.local', 'shop.svc.cluster.local', '1.0.0.10.in-addr.arpa', '10-0-0-2.db.shop.svc.cluster.local', '2.0.0.10.in-addr.arpa'],
+      [
+        'db.shop.svc.cluster.local',
+        '10-0-0-1.db.shop.svc.cluster.local',
+        'shop.svc.cluster.local',
+        '1.0.0.10.in-addr.arpa',
+        '10-0-0-2.db.shop.svc.cluster.local',
+        '2.0.0.10.in-addr.arpa',
+      ],
     ],
-    ['an unchanged record set: its names (the caller decides whether it changed)', web('10.96.0.10'), web('10.96.0.10'), {}, ['web.shop.svc.cluster.local', 'shop.svc.cluster.local', '10.0.96.10.in-addr.arpa']],
-    ['a Namespace: its svc name, and its pod name when pods are served', null, nsSet('shop'), { pods: 'insecure' }, ['shop.svc.cluster.local', 'shop.pod.cluster.local']],
-    ['a Pod whose IP moved, with pods served', podSet('shop', 'p', ['10.0.5.5']), podSet('shop', 'p', ['10.0.5.6']), { pods: 'verified' }, ['10-0-5-5.shop.pod.cluster.local', '10-0-5-6.shop.pod.cluster.local']],
+    [
+      'an unchanged record set: its names (the caller decides whether it changed)',
+      web('10.96.0.10'),
+      web('10.96.0.10'),
+      {},
+      ['web.shop.svc.cluster.local', 'shop.svc.cluster.local', '10.0.96.10.in-addr.arpa'],
+    ],
+    [
+      'a Namespace: its svc name, and its pod name when pods are served',
+      null,
+      nsSet('shop'),
+      { pods: 'insecure' },
+      ['shop.svc.cluster.local', 'shop.pod.cluster.local'],
+    ],
+    [
+      'a Pod whose IP moved, with pods served',
+      podSet('shop', 'p', ['10.0.5.5']),
+      podSet('shop', 'p', ['10.0.5.6']),
+      { pods: 'verified' },
+      ['10-0-5-5.shop.pod.cluster.local', '10-0-5-6.shop.pod.cluster.local'],
+    ],
     ['a Pod, with pods disabled: none', podSet('shop', 'p', ['10.0.5.5']), null, { pods: 'disabled' }, []],
     [
       'every forward zone',

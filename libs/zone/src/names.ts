@@ -35,7 +35,11 @@ export function ipv6Groups(ip: string): number[] | null {
 /** One spelling per address, so addresses from different sources compare equal; null if not an IP. */
 export function normalizeIP(ip: string): string | null {
   const family = isIP(ip);
-  if (family === 4) return ip.split('.').map((o) => String(Number(o))).join('.');
+  if (family === 4)
+    return ip
+      .split('.')
+      .map((o) => String(Number(o)))
+      .join('.');
   if (family !== 6) return null;
   const g = ipv6Groups(ip);
   return g ? g.map((x) => x.toString(16)).join(':') : null;
@@ -44,7 +48,12 @@ export function normalizeIP(ip: string): string | null {
 /** `10.0.0.1` → `1.0.0.10.in-addr.arpa`; IPv6 → its nibble name under ip6.arpa. */
 export function reverseName(ip: string): string | null {
   const family = isIP(ip);
-  if (family === 4) return `${ip.split('.').map((o) => String(Number(o))).reverse().join('.')}.in-addr.arpa`;
+  if (family === 4)
+    return `${ip
+      .split('.')
+      .map((o) => String(Number(o)))
+      .reverse()
+      .join('.')}.in-addr.arpa`;
   if (family !== 6) return null;
   const g = ipv6Groups(ip);
   if (!g) return null;

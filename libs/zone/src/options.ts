@@ -24,7 +24,8 @@ export function validateZoneOptions(o: ZoneOptions): ZoneError | null {
     const sel = parseLabelSelector(o.namespaceLabels);
     if (isZoneError(sel)) return zoneError('InvalidOptions', `kubernetes: namespace_labels: ${sel.message}`);
     // As CoreDNS: two ways of choosing namespaces would leave it unclear which one wins.
-    if (o.namespaces !== undefined && o.namespaces.length > 0) return zoneError('InvalidOptions', 'kubernetes: namespaces and namespace_labels cannot both be set');
+    if (o.namespaces !== undefined && o.namespaces.length > 0)
+      return zoneError('InvalidOptions', 'kubernetes: namespaces and namespace_labels cannot both be set');
   }
   for (const ip of o.nsAddresses) {
     if (isIP(ip) === 0) return zoneError('InvalidOptions', `kubernetes: the name server address "${ip}" is not an IP address`);

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { service, slice } from '../test/cluster.ts';
-import {
-  isZoneError,
-  namespaceRecordSet,
-  podRecordSet,
-  recordSetsEqual,
-  serviceRecordSet,
-} from './index.ts';
+import { isZoneError, namespaceRecordSet, podRecordSet, recordSetsEqual, serviceRecordSet } from './index.ts';
 import type { ServiceRecordSet } from './index.ts';
 
 function svc(...args: Parameters<typeof serviceRecordSet>): ServiceRecordSet {
@@ -88,7 +82,10 @@ describe('namespaceRecordSet and podRecordSet', () => {
     ['succeeded', { phase: 'Succeeded', podIP: '10.0.0.1' }, undefined, []],
     ['terminating', { phase: 'Running', podIP: '10.0.0.1' }, new Date(), []],
   ] as const)('maps a Pod: %s', (_t, status, deletionTimestamp, ips) => {
-    const rs = podRecordSet({ metadata: { name: 'p', namespace: 'shop', deletionTimestamp }, status: { ...status, podIPs: 'podIPs' in status ? [...status.podIPs] : undefined } });
+    const rs = podRecordSet({
+      metadata: { name: 'p', namespace: 'shop', deletionTimestamp },
+      status: { ...status, podIPs: 'podIPs' in status ? [...status.podIPs] : undefined },
+    });
     expect(rs).toEqual({ kind: 'Pod', namespace: 'shop', name: 'p', ips });
   });
 

@@ -1,15 +1,7 @@
 // Kubernetes objects → record sets: what the watcher stores, one KV key per object.
 import type { V1EndpointSlice, V1Namespace, V1Pod, V1Service } from '@kubernetes/client-node';
 import { zoneError } from './types.ts';
-import type {
-  Endpoint,
-  NamespaceRecordSet,
-  PodRecordSet,
-  RecordSet,
-  ServicePort,
-  ServiceRecordSet,
-  ZoneError,
-} from './types.ts';
+import type { Endpoint, NamespaceRecordSet, PodRecordSet, RecordSet, ServicePort, ServiceRecordSet, ZoneError } from './types.ts';
 
 export const serviceNameLabel = 'kubernetes.io/service-name';
 const tolerateUnreadyAnnotation = 'service.alpha.kubernetes.io/tolerate-unready-endpoints';
@@ -48,8 +40,7 @@ export function serviceRecordSet(service: V1Service, slices: V1EndpointSlice[]):
     const ips = spec.clusterIPs && spec.clusterIPs.length > 0 ? spec.clusterIPs : spec.clusterIP ? [spec.clusterIP] : [];
     clusterIPs = ips.filter((ip) => ip !== '' && ip !== 'None').map((ip) => ip.toLowerCase());
   }
-  const publishNotReadyAddresses =
-    spec.publishNotReadyAddresses === true || service.metadata?.annotations?.[tolerateUnreadyAnnotation] === 'true';
+  const publishNotReadyAddresses = spec.publishNotReadyAddresses === true || service.metadata?.annotations?.[tolerateUnreadyAnnotation] === 'true';
 
   // Slices of another Service are left out rather than failing the whole Service: a stale cache may pass one.
   const own = slices

@@ -10,8 +10,7 @@ const soa = ['cluster.local SOA'];
 const NODATA: Shown = { rcode: 'NOERROR', answers: [], authorities: soa };
 const NXDOMAIN: Shown = { rcode: 'NXDOMAIN', answers: [], authorities: soa };
 const rNXDOMAIN = (zone: string): Shown => ({ rcode: 'NXDOMAIN', answers: [], authorities: [`${zone} SOA`] });
-const ok = (answers: string[], additionals?: string[]): Shown =>
-  additionals ? { rcode: 'NOERROR', answers, additionals } : { rcode: 'NOERROR', answers };
+const ok = (answers: string[], additionals?: string[]): Shown => (additionals ? { rcode: 'NOERROR', answers, additionals } : { rcode: 'NOERROR', answers });
 
 function indexOf(partial: Partial<ZoneOptions> = {}, extra: RecordSet[] = []): ZoneIndex {
   const idx = new ZoneIndex(defaultZoneOptions(partial), () => 1_700_000_000_000);
@@ -59,10 +58,14 @@ table('ClusterIP services (2.3)', {}, [
 ]);
 
 table('SRV (2.3.2, 2.4.2)', {}, [
-  ['_https._tcp.kubernetes.default.svc.cluster.local', 'SRV', ok(
-    ['_https._tcp.kubernetes.default.svc.cluster.local 5 SRV 0 100 443 kubernetes.default.svc.cluster.local'],
-    ['kubernetes.default.svc.cluster.local 5 A 10.96.0.1'],
-  )],
+  [
+    '_https._tcp.kubernetes.default.svc.cluster.local',
+    'SRV',
+    ok(
+      ['_https._tcp.kubernetes.default.svc.cluster.local 5 SRV 0 100 443 kubernetes.default.svc.cluster.local'],
+      ['kubernetes.default.svc.cluster.local 5 A 10.96.0.1'],
+    ),
+  ],
   [`_http._tcp.web.${S}`, 'SRV', ok([`_http._tcp.web.${S} 5 SRV 0 100 80 web.${S}`], [`web.${S} 5 A 10.96.0.10`])],
   [`_HTTP._TCP.web.${S}`, 'SRV', ok([`_HTTP._TCP.web.${S} 5 SRV 0 100 80 web.${S}`], [`web.${S} 5 A 10.96.0.10`])],
   [`_http._udp.web.${S}`, 'SRV', NXDOMAIN],
@@ -79,21 +82,26 @@ table('SRV (2.3.2, 2.4.2)', {}, [
   [`_tcp.web.${S}`, 'SRV', NODATA],
   [`_udp.web.${S}`, 'SRV', NXDOMAIN],
   // The Service name itself: one SRV per port, unnamed ones included, weight split as CoreDNS does.
-  [`web.${S}`, 'SRV', ok(
-    [`web.${S} 5 SRV 0 33 80 web.${S}`, `web.${S} 5 SRV 0 33 443 web.${S}`, `web.${S} 5 SRV 0 33 8080 web.${S}`],
-    [`web.${S} 5 A 10.96.0.10`],
-  )],
+  [
+    `web.${S}`,
+    'SRV',
+    ok([`web.${S} 5 SRV 0 33 80 web.${S}`, `web.${S} 5 SRV 0 33 443 web.${S}`, `web.${S} 5 SRV 0 33 8080 web.${S}`], [`web.${S} 5 A 10.96.0.10`]),
+  ],
   // Dual-stack: one SRV, both addresses in additionals (CoreDNS counts both in the weight).
   [`_dns._udp.dual.${S}`, 'SRV', ok([`_dns._udp.dual.${S} 5 SRV 0 50 53 dual.${S}`], [`dual.${S} 5 A 10.96.0.11`, `dual.${S} 5 AAAA fd00::11`])],
   // Headless: one per ready endpoint, targets named by hostname or dashed IP.
-  [`_mysql._tcp.db.${S}`, 'SRV', ok(
-    [
-      `_mysql._tcp.db.${S} 5 SRV 0 25 3306 db-0.db.${S}`,
-      `_mysql._tcp.db.${S} 5 SRV 0 25 3306 db-1.db.${S}`,
-      `_mysql._tcp.db.${S} 5 SRV 0 25 3306 10-0-2-3.db.${S}`,
-    ],
-    [`db-0.db.${S} 5 A 10.0.2.1`, `db-1.db.${S} 5 A 10.0.2.2`, `10-0-2-3.db.${S} 5 A 10.0.2.3`, `db-0.db.${S} 5 AAAA fd00::2:1`],
-  )],
+  [
+    `_mysql._tcp.db.${S}`,
+    'SRV',
+    ok(
+      [
+        `_mysql._tcp.db.${S} 5 SRV 0 25 3306 db-0.db.${S}`,
+        `_mysql._tcp.db.${S} 5 SRV 0 25 3306 db-1.db.${S}`,
+        `_mysql._tcp.db.${S} 5 SRV 0 25 3306 10-0-2-3.db.${S}`,
+      ],
+      [`db-0.db.${S} 5 A 10.0.2.1`, `db-1.db.${S} 5 A 10.0.2.2`, `10-0-2-3.db.${S} 5 A 10.0.2.3`, `db-0.db.${S} 5 AAAA fd00::2:1`],
+    ),
+  ],
   [`db-1.db.${S}`, 'SRV', ok([`db-1.db.${S} 5 SRV 0 100 3306 db-1.db.${S}`], [`db-1.db.${S} 5 A 10.0.2.2`])],
   [`_a._b._mysql._tcp.db.${S}`, 'SRV', NXDOMAIN],
 ]);
@@ -145,50 +153,69 @@ const chains: RecordSet[] = [
 ];
 const cname = (from: string, to: string): string => `${from}.${S} 5 CNAME ${to}`;
 
-table('ExternalName into the cluster zone', {}, [
-  [`to-web.${S}`, 'A', ok([cname('to-web', `web.${S}`), `web.${S} 5 A 10.96.0.10`])],
-  [`To-Web.${S}`, 'A', ok([`To-Web.${S} 5 CNAME web.${S}`, `web.${S} 5 A 10.96.0.10`])],
-  [`to-web-dot.${S}`, 'A', ok([cname('to-web-dot', `web.${S}`), `web.${S} 5 A 10.96.0.10`])],
-  // The target has no AAAA: the CNAME and NODATA of the target (RFC 2308 2.2), SOA included.
-  [`to-web.${S}`, 'AAAA', { rcode: 'NOERROR', answers: [cname('to-web', `web.${S}`)], authorities: soa }],
-  [`to-dual.${S}`, 'AAAA', ok([cname('to-dual', `dual.${S}`), `dual.${S} 5 AAAA fd00::11`])],
-  [`to-db.${S}`, 'A', ok([cname('to-db', `db.${S}`), `db.${S} 5 A 10.0.2.1`, `db.${S} 5 A 10.0.2.2`, `db.${S} 5 A 10.0.2.3`])],
-  // SRV where the target has SRV records: the Service name (one per port) or a port name, glue included.
-  [`to-web.${S}`, 'SRV', ok(
-    [cname('to-web', `web.${S}`), `web.${S} 5 SRV 0 33 80 web.${S}`, `web.${S} 5 SRV 0 33 443 web.${S}`, `web.${S} 5 SRV 0 33 8080 web.${S}`],
-    [`web.${S} 5 A 10.96.0.10`],
-  )],
-  [`to-port.${S}`, 'SRV', ok([cname('to-port', `_http._tcp.web.${S}`), `_http._tcp.web.${S} 5 SRV 0 100 80 web.${S}`], [`web.${S} 5 A 10.96.0.10`])],
-  [`to-port.${S}`, 'A', ok([cname('to-port', `_http._tcp.web.${S}`), `_http._tcp.web.${S} 5 A 10.96.0.10`])],
-  // The CNAME itself is the answer to a CNAME question (and ANY matches it): not followed.
-  [`to-web.${S}`, 'CNAME', ok([cname('to-web', `web.${S}`)])],
-  [`to-web.${S}`, 'ANY', ok([cname('to-web', `web.${S}`)])],
-  // A chain through an ExternalName that leaves the zone: followed as far as the zone goes.
-  [`to-ext.${S}`, 'A', ok([cname('to-ext', `ext.${S}`), `ext.${S} 5 CNAME www.example.com`])],
-  [`to-to-web.${S}`, 'A', ok([cname('to-to-web', `to-web.${S}`), cname('to-web', `web.${S}`), `web.${S} 5 A 10.96.0.10`])],
-  // A target that does not exist: the CNAME and NXDOMAIN (RFC 6604), SOA included.
-  [`to-nothing.${S}`, 'A', { rcode: 'NXDOMAIN', answers: [cname('to-nothing', `nothing.${S}`)], authorities: soa }],
-  [`to-zone.${S}`, 'A', { rcode: 'NOERROR', answers: [cname('to-zone', 'cluster.local')], authorities: soa }],
-  // Loops end where the chain comes back; at most ten CNAMEs are followed.
-  [`loop-a.${S}`, 'A', ok([cname('loop-a', `loop-b.${S}`), cname('loop-b', `loop-a.${S}`)])],
-  [`self.${S}`, 'A', ok([cname('self', `self.${S}`)])],
-  [`hop0.${S}`, 'A', ok(Array.from({ length: 11 }, (_, i) => cname(`hop${i}`, `hop${i + 1}.${S}`)))],
-  [`hop2.${S}`, 'A', ok([...Array.from({ length: 10 }, (_, i) => cname(`hop${i + 2}`, i === 9 ? `web.${S}` : `hop${i + 3}.${S}`)), `web.${S} 5 A 10.96.0.10`])],
-  // Out of the zone: a bare CNAME, as before.
-  [`ext.${S}`, 'A', ok([`ext.${S} 5 CNAME www.example.com`])],
-], chains);
+table(
+  'ExternalName into the cluster zone',
+  {},
+  [
+    [`to-web.${S}`, 'A', ok([cname('to-web', `web.${S}`), `web.${S} 5 A 10.96.0.10`])],
+    [`To-Web.${S}`, 'A', ok([`To-Web.${S} 5 CNAME web.${S}`, `web.${S} 5 A 10.96.0.10`])],
+    [`to-web-dot.${S}`, 'A', ok([cname('to-web-dot', `web.${S}`), `web.${S} 5 A 10.96.0.10`])],
+    // The target has no AAAA: the CNAME and NODATA of the target (RFC 2308 2.2), SOA included.
+    [`to-web.${S}`, 'AAAA', { rcode: 'NOERROR', answers: [cname('to-web', `web.${S}`)], authorities: soa }],
+    [`to-dual.${S}`, 'AAAA', ok([cname('to-dual', `dual.${S}`), `dual.${S} 5 AAAA fd00::11`])],
+    [`to-db.${S}`, 'A', ok([cname('to-db', `db.${S}`), `db.${S} 5 A 10.0.2.1`, `db.${S} 5 A 10.0.2.2`, `db.${S} 5 A 10.0.2.3`])],
+    // SRV where the target has SRV records: the Service name (one per port) or a port name, glue included.
+    [
+      `to-web.${S}`,
+      'SRV',
+      ok(
+        [cname('to-web', `web.${S}`), `web.${S} 5 SRV 0 33 80 web.${S}`, `web.${S} 5 SRV 0 33 443 web.${S}`, `web.${S} 5 SRV 0 33 8080 web.${S}`],
+        [`web.${S} 5 A 10.96.0.10`],
+      ),
+    ],
+    [`to-port.${S}`, 'SRV', ok([cname('to-port', `_http._tcp.web.${S}`), `_http._tcp.web.${S} 5 SRV 0 100 80 web.${S}`], [`web.${S} 5 A 10.96.0.10`])],
+    [`to-port.${S}`, 'A', ok([cname('to-port', `_http._tcp.web.${S}`), `_http._tcp.web.${S} 5 A 10.96.0.10`])],
+    // The CNAME itself is the answer to a CNAME question (and ANY matches it): not followed.
+    [`to-web.${S}`, 'CNAME', ok([cname('to-web', `web.${S}`)])],
+    [`to-web.${S}`, 'ANY', ok([cname('to-web', `web.${S}`)])],
+    // A chain through an ExternalName that leaves the zone: followed as far as the zone goes.
+    [`to-ext.${S}`, 'A', ok([cname('to-ext', `ext.${S}`), `ext.${S} 5 CNAME www.example.com`])],
+    [`to-to-web.${S}`, 'A', ok([cname('to-to-web', `to-web.${S}`), cname('to-web', `web.${S}`), `web.${S} 5 A 10.96.0.10`])],
+    // A target that does not exist: the CNAME and NXDOMAIN (RFC 6604), SOA included.
+    [`to-nothing.${S}`, 'A', { rcode: 'NXDOMAIN', answers: [cname('to-nothing', `nothing.${S}`)], authorities: soa }],
+    [`to-zone.${S}`, 'A', { rcode: 'NOERROR', answers: [cname('to-zone', 'cluster.local')], authorities: soa }],
+    // Loops end where the chain comes back; at most ten CNAMEs are followed.
+    [`loop-a.${S}`, 'A', ok([cname('loop-a', `loop-b.${S}`), cname('loop-b', `loop-a.${S}`)])],
+    [`self.${S}`, 'A', ok([cname('self', `self.${S}`)])],
+    [`hop0.${S}`, 'A', ok(Array.from({ length: 11 }, (_, i) => cname(`hop${i}`, `hop${i + 1}.${S}`)))],
+    [
+      `hop2.${S}`,
+      'A',
+      ok([...Array.from({ length: 10 }, (_, i) => cname(`hop${i + 2}`, i === 9 ? `web.${S}` : `hop${i + 3}.${S}`)), `web.${S} 5 A 10.96.0.10`]),
+    ],
+    // Out of the zone: a bare CNAME, as before.
+    [`ext.${S}`, 'A', ok([`ext.${S} 5 CNAME www.example.com`])],
+  ],
+  chains,
+);
 
 describe('ExternalName chase and changes', () => {
   it('drops a kept chased answer when the target changes, and tells which aliases a change touches', () => {
     const idx = indexOf({}, chains);
     expect(show(idx.answer({ name: `to-to-web.${S}`, type: 'A' }))?.answers).toContain(`web.${S} 5 A 10.96.0.10`);
-    expect(idx.aliasesOf([`web.${S}`]).sort()).toEqual([`to-to-web.${S}`, `to-web-dot.${S}`, `to-web.${S}`, `hop11.${S}`, ...Array.from({ length: 11 }, (_, i) => `hop${i}.${S}`)].sort());
+    expect(idx.aliasesOf([`web.${S}`]).sort()).toEqual(
+      [`to-to-web.${S}`, `to-web-dot.${S}`, `to-web.${S}`, `hop11.${S}`, ...Array.from({ length: 11 }, (_, i) => `hop${i}.${S}`)].sort(),
+    );
     expect(idx.aliasesOf([`WEB.${S}.`])).toContain(`to-to-web.${S}`);
     expect(idx.aliasesOf([`nothing-points-here.${S}`])).toEqual([]);
     idx.put('svc.shop.web', svcSet({ name: 'web', clusterIP: '10.96.0.99' }));
     expect(show(idx.answer({ name: `to-to-web.${S}`, type: 'A' }))?.answers).toContain(`web.${S} 5 A 10.96.0.99`);
     idx.delete('svc.shop.to-web');
-    expect(show(idx.answer({ name: `to-to-web.${S}`, type: 'A' }))).toEqual({ rcode: 'NXDOMAIN', answers: [cname('to-to-web', `to-web.${S}`)], authorities: soa });
+    expect(show(idx.answer({ name: `to-to-web.${S}`, type: 'A' }))).toEqual({
+      rcode: 'NXDOMAIN',
+      answers: [cname('to-to-web', `to-web.${S}`)],
+      authorities: soa,
+    });
     expect(idx.aliasesOf([`web.${S}`])).not.toContain(`to-to-web.${S}`);
   });
   it('keeps the chain under fallthrough when the target does not exist', () => {
@@ -197,26 +224,31 @@ describe('ExternalName chase and changes', () => {
   });
 });
 
-table('namespace_labels', { namespaceLabels: 'team in (a,b),!private' }, [
-  [`api.team-a.svc.cluster.local`, 'A', ok(['api.team-a.svc.cluster.local 5 A 10.96.5.1'])],
-  [`team-a.svc.cluster.local`, 'A', NODATA],
-  [`api.secret.svc.cluster.local`, 'A', NXDOMAIN],
-  [`secret.svc.cluster.local`, 'A', NXDOMAIN],
-  ['1.5.96.10.in-addr.arpa', 'PTR', ok(['1.5.96.10.in-addr.arpa 5 PTR api.team-a.svc.cluster.local'])],
-  ['2.5.96.10.in-addr.arpa', 'PTR', rNXDOMAIN('in-addr.arpa')],
-  // A Namespace without labels, or not in the index at all, is not exposed.
-  [`web.${S}`, 'A', NXDOMAIN],
-  [`api.no-ns-object.svc.cluster.local`, 'A', NXDOMAIN],
-], [
-  nsSet('team-a', { team: 'a' }),
-  nsSet('secret', { team: 'b', private: 'yes' }),
-  svcSet({ ns: 'team-a', name: 'api', clusterIP: '10.96.5.1' }),
-  svcSet({ ns: 'secret', name: 'api', clusterIP: '10.96.5.2' }),
-  svcSet({ ns: 'no-ns-object', name: 'api', clusterIP: '10.96.5.3' }),
-]);
+table(
+  'namespace_labels',
+  { namespaceLabels: 'team in (a,b),!private' },
+  [
+    [`api.team-a.svc.cluster.local`, 'A', ok(['api.team-a.svc.cluster.local 5 A 10.96.5.1'])],
+    [`team-a.svc.cluster.local`, 'A', NODATA],
+    [`api.secret.svc.cluster.local`, 'A', NXDOMAIN],
+    [`secret.svc.cluster.local`, 'A', NXDOMAIN],
+    ['1.5.96.10.in-addr.arpa', 'PTR', ok(['1.5.96.10.in-addr.arpa 5 PTR api.team-a.svc.cluster.local'])],
+    ['2.5.96.10.in-addr.arpa', 'PTR', rNXDOMAIN('in-addr.arpa')],
+    // A Namespace without labels, or not in the index at all, is not exposed.
+    [`web.${S}`, 'A', NXDOMAIN],
+    [`api.no-ns-object.svc.cluster.local`, 'A', NXDOMAIN],
+  ],
+  [
+    nsSet('team-a', { team: 'a' }),
+    nsSet('secret', { team: 'b', private: 'yes' }),
+    svcSet({ ns: 'team-a', name: 'api', clusterIP: '10.96.5.1' }),
+    svcSet({ ns: 'secret', name: 'api', clusterIP: '10.96.5.2' }),
+    svcSet({ ns: 'no-ns-object', name: 'api', clusterIP: '10.96.5.3' }),
+  ],
+);
 
 describe('namespace_labels as Namespaces come, change and go', () => {
-  it('shows and hides the namespace\'s record sets whatever order they arrive in', () => {
+  it("shows and hides the namespace's record sets whatever order they arrive in", () => {
     const idx = new ZoneIndex(defaultZoneOptions({ namespaceLabels: 'dns=on' }));
     const q = { name: 'api.team.svc.cluster.local', type: 'A' };
     idx.put('svc.team.api', svcSet({ ns: 'team', name: 'api', clusterIP: '10.96.5.1' }));
@@ -237,10 +269,11 @@ table('reverse (2.3.3, 2.4.3)', {}, [
   ['10.0.96.10.in-addr.arpa', 'PTR', ok(['10.0.96.10.in-addr.arpa 5 PTR web.shop.svc.cluster.local'])],
   ['10.0.96.10.IN-ADDR.ARPA.', 'PTR', ok(['10.0.96.10.IN-ADDR.ARPA 5 PTR web.shop.svc.cluster.local'])],
   // An address behind two Services: both names.
-  ['1.1.0.10.in-addr.arpa', 'PTR', ok([
-    '1.1.0.10.in-addr.arpa 5 PTR 10-0-1-1.web.shop.svc.cluster.local',
-    '1.1.0.10.in-addr.arpa 5 PTR 10-0-1-1.web.other.svc.cluster.local',
-  ])],
+  [
+    '1.1.0.10.in-addr.arpa',
+    'PTR',
+    ok(['1.1.0.10.in-addr.arpa 5 PTR 10-0-1-1.web.shop.svc.cluster.local', '1.1.0.10.in-addr.arpa 5 PTR 10-0-1-1.web.other.svc.cluster.local']),
+  ],
   ['1.2.0.10.in-addr.arpa', 'PTR', ok(['1.2.0.10.in-addr.arpa 5 PTR db-0.db.shop.svc.cluster.local'])],
   ['3.2.0.10.in-addr.arpa', 'PTR', ok(['3.2.0.10.in-addr.arpa 5 PTR 10-0-2-3.db.shop.svc.cluster.local'])],
   ['4.2.0.10.in-addr.arpa', 'PTR', rNXDOMAIN('in-addr.arpa')],
@@ -364,10 +397,11 @@ table('ttl above the SOA cap', { ttl: 600 }, [
 
 table('two forward zones', { zones: ['cluster.local', 'example.org', 'in-addr.arpa'] }, [
   ['web.shop.svc.example.org', 'A', ok(['web.shop.svc.example.org 5 A 10.96.0.10'])],
-  ['_http._tcp.web.shop.svc.example.org', 'SRV', ok(
-    ['_http._tcp.web.shop.svc.example.org 5 SRV 0 100 80 web.shop.svc.example.org'],
-    ['web.shop.svc.example.org 5 A 10.96.0.10'],
-  )],
+  [
+    '_http._tcp.web.shop.svc.example.org',
+    'SRV',
+    ok(['_http._tcp.web.shop.svc.example.org 5 SRV 0 100 80 web.shop.svc.example.org'], ['web.shop.svc.example.org 5 A 10.96.0.10']),
+  ],
   ['nope.example.org', 'A', { rcode: 'NXDOMAIN', answers: [], authorities: ['example.org SOA'] }],
   // PTR targets are in the cluster domain, the first forward zone.
   ['10.0.96.10.in-addr.arpa', 'PTR', ok(['10.0.96.10.in-addr.arpa 5 PTR web.shop.svc.cluster.local'])],

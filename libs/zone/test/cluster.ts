@@ -76,11 +76,7 @@ export function podSet(ns: string, name: string, ips: string[]): RecordSet {
 
 /** The cluster most tables ask about. */
 export function demoCluster(): RecordSet[] {
-  const http = [
-    { name: 'http', port: 80 },
-    { name: 'https', port: 443 },
-    { port: 8080 },
-  ];
+  const http = [{ name: 'http', port: 80 }, { name: 'https', port: 443 }, { port: 8080 }];
   return [
     nsSet('default'),
     nsSet('shop'),
@@ -89,20 +85,30 @@ export function demoCluster(): RecordSet[] {
       slice('kubernetes', 'kubernetes', [{ ip: '192.168.0.10' }], [{ name: 'https', port: 6443 }], 'default'),
     ]),
     svcSet({ name: 'web', clusterIP: '10.96.0.10', ports: http, labels: { app: 'web' } }, [
-      slice('web', 'web-1', [
-        { ip: '10.0.1.1', ready: true, pod: 'web-a' },
-        { ip: '10.0.1.2', ready: false, pod: 'web-b' },
-      ], http),
+      slice(
+        'web',
+        'web-1',
+        [
+          { ip: '10.0.1.1', ready: true, pod: 'web-a' },
+          { ip: '10.0.1.2', ready: false, pod: 'web-b' },
+        ],
+        http,
+      ),
     ]),
     svcSet({ name: 'dual', clusterIP: '10.96.0.11', clusterIPs: ['10.96.0.11', 'fd00::11'], ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] }),
     svcSet({ name: 'db', clusterIP: 'None', labels: { app: 'db' } }, [
       slice('db', 'db-b-v6', [{ ip: 'fd00::2:1', hostname: 'db-0' }], [{ name: 'mysql', port: 3306 }]),
-      slice('db', 'db-a-v4', [
-        { ip: '10.0.2.1', hostname: 'db-0', ready: true },
-        { ip: '10.0.2.2', hostname: 'db-1', ready: true },
-        { ip: '10.0.2.3', pod: 'db-x' },
-        { ip: '10.0.2.4', hostname: 'db-3', ready: false },
-      ], [{ name: 'mysql', port: 3306 }]),
+      slice(
+        'db',
+        'db-a-v4',
+        [
+          { ip: '10.0.2.1', hostname: 'db-0', ready: true },
+          { ip: '10.0.2.2', hostname: 'db-1', ready: true },
+          { ip: '10.0.2.3', pod: 'db-x' },
+          { ip: '10.0.2.4', hostname: 'db-3', ready: false },
+        ],
+        [{ name: 'mysql', port: 3306 }],
+      ),
       // Not this Service's slice: left out.
       slice('web', 'web-2', [{ ip: '10.0.9.9' }]),
     ]),
@@ -124,7 +130,10 @@ export function demoCluster(): RecordSet[] {
  * a test can replace or delete one by key; the index itself treats keys as opaque.
  */
 export function keyed(sets: RecordSet[]): [string, RecordSet][] {
-  return sets.map((rs) => [rs.kind === 'Service' ? `svc.${rs.namespace}.${rs.name}` : rs.kind === 'Namespace' ? `ns.${rs.name}` : `pod.${rs.namespace}.${rs.name}`, rs]);
+  return sets.map((rs) => [
+    rs.kind === 'Service' ? `svc.${rs.namespace}.${rs.name}` : rs.kind === 'Namespace' ? `ns.${rs.name}` : `pod.${rs.namespace}.${rs.name}`,
+    rs,
+  ]);
 }
 
 /** One record as a line, zone-file style, so tables read like dig output. */

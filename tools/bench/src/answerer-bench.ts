@@ -78,7 +78,11 @@ export async function benchAnswerer(options: AnswererBenchOptions, log: Log): Pr
   if (!knotd && !options.noKnot) log('knotd is not installed (Debian package knot): no knot side');
   const corednsBinary = options.noCoredns ? undefined : findCoredns(options.coredns);
   if (!corednsBinary && !options.noCoredns) {
-    log(options.coredns ? `no CoreDNS at ${options.coredns}: no CoreDNS side` : 'no coredns found (PATH, tools/reference/build.sh coredns, ~/go/bin): no CoreDNS side');
+    log(
+      options.coredns
+        ? `no CoreDNS at ${options.coredns}: no CoreDNS side`
+        : 'no coredns found (PATH, tools/reference/build.sh coredns, ~/go/bin): no CoreDNS side',
+    );
   }
 
   const prepared = await prepareCluster({ services: options.services, endpoints: options.endpoints }, log);
@@ -129,7 +133,12 @@ export async function benchAnswerer(options: AnswererBenchOptions, log: Log): Pr
     if (corednsBinary) {
       // Started only now, so its start does not share the machine with the answerers' measured run.
       log(`starting CoreDNS (${corednsBinary}) with the same Corefile against the same kube-sim…`);
-      coredns = await startCoredns(corednsBinary, { corefile: await readFile(stack.corefile, 'utf8'), kubeUrl: stack.kubeUrl, dir: prepared.dir, readyTimeoutMs: 600_000 });
+      coredns = await startCoredns(corednsBinary, {
+        corefile: await readFile(stack.corefile, 'utf8'),
+        kubeUrl: stack.kubeUrl,
+        dir: prepared.dir,
+        readyTimeoutMs: 600_000,
+      });
       await waitForCluster(coredns.address, prepared.cluster, log);
       const readyBytes = await residentMemory(coredns.handle.pid);
       const measured = await measure('coredns 1.14.7', dnsperf, coredns.address, queryFile, options, log);
@@ -147,7 +156,9 @@ export async function benchAnswerer(options: AnswererBenchOptions, log: Log): Pr
 export function printAnswererReport(report: AnswererBenchReport, options: AnswererBenchOptions, log: Log): void {
   const rows = [report.ours, ...(report.knot ? [report.knot] : []), ...(report.coredns ? [report.coredns] : [])];
   log('');
-  log(`answerer benchmark: ${options.services} Services, ${options.endpoints} endpoints, ${options.durationSeconds} s each, ${options.outstanding} outstanding queries, our apps from ${(options.from ?? 'bundle') === 'bundle' ? "the image's bundles" : 'the .ts sources'}`);
+  log(
+    `answerer benchmark: ${options.services} Services, ${options.endpoints} endpoints, ${options.durationSeconds} s each, ${options.outstanding} outstanding queries, our apps from ${(options.from ?? 'bundle') === 'bundle' ? "the image's bundles" : 'the .ts sources'}`,
+  );
   log(throughputTable(rows));
   if (report.knot) log(ratioLines(report.ours, [report.knot], options.answerers === 1 ? 0.8 : undefined));
   if (report.coredns) log(ratioLines(report.ours, [report.coredns]));
@@ -163,7 +174,8 @@ export function memoryLines(report: Pick<AnswererBenchReport, 'ours' | 'coredns'
   const lines: string[] = [];
   const theirs = report.coredns?.peakBytes;
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
-  if (report.coredns) lines.push(`coredns memory: ${formatBytes(report.coredns.readyBytes)} once it answered for the whole cluster, peak ${formatBytes(theirs)}`);
+  if (report.coredns)
+    lines.push(`coredns memory: ${formatBytes(report.coredns.readyBytes)} once it answered for the whole cluster, peak ${formatBytes(theirs)}`);
   const ours = report.ours.peakBytes;
   if (ours !== undefined && theirs) {
     const ratio = ours / theirs;

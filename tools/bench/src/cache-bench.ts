@@ -106,7 +106,10 @@ export async function benchCache(options: CacheBenchOptions, log: Log): Promise<
     const staleness: CacheBenchReport['staleness'] = [];
     if (options.staleChanges > 0) {
       for (const server of running) {
-        const result = await measureChangeLatency({ kubeUrl: stack.kubeUrl, target: server.address, changes: options.staleChanges, zone, perChangeTimeoutMs: 45_000 }, log);
+        const result = await measureChangeLatency(
+          { kubeUrl: stack.kubeUrl, target: server.address, changes: options.staleChanges, zone, perChangeTimeoutMs: 45_000 },
+          log,
+        );
         staleness.push({ name: server.name, result });
       }
     }
@@ -119,7 +122,9 @@ export async function benchCache(options: CacheBenchOptions, log: Log): Promise<
 
 export function printCacheReport(report: CacheBenchReport, options: CacheBenchOptions, log: Log): void {
   log('');
-  log(`cache benchmark: ${options.hot} hot questions over ${options.services} Services, ${options.durationSeconds} s each, ${options.outstanding} outstanding queries, the node cache from ${(options.from ?? 'bundle') === 'bundle' ? 'its bundle' : 'its .ts sources'}`);
+  log(
+    `cache benchmark: ${options.hot} hot questions over ${options.services} Services, ${options.durationSeconds} s each, ${options.outstanding} outstanding queries, the node cache from ${(options.from ?? 'bundle') === 'bundle' ? 'its bundle' : 'its .ts sources'}`,
+  );
   for (const line of report.missing) log(`not measured: ${line}`);
   const rows = [...(report.nodeCache ? [report.nodeCache] : []), ...report.others];
   if (rows.length > 0) log(throughputTable(rows));
@@ -130,16 +135,21 @@ export function printCacheReport(report: CacheBenchReport, options: CacheBenchOp
     if (rest.length > 0) log(ratioLines(report.nodeCache, rest));
   }
   const peak = report.nodeCache?.peakBytes;
-  if (peak !== undefined) log(`node cache peak memory ${formatBytes(peak)} (target ≤ 96 MB: ${peak <= 96 * 2 ** 20 ? 'met' : 'NOT met'}; at rest: npm run bench -- startup)`);
+  if (peak !== undefined)
+    log(`node cache peak memory ${formatBytes(peak)} (target ≤ 96 MB: ${peak <= 96 * 2 ** 20 ? 'met' : 'NOT met'}; at rest: npm run bench -- startup)`);
   if (report.change) {
     const p = report.change.percentiles;
     log(`change to answer at ${report.changeTarget}: ${report.change.samples.length} changes seen, ${report.change.missed} missed`);
     if (p) {
-      log(`  p50 ${formatMs(p.p50)}, p90 ${formatMs(p.p90)}, p99 ${formatMs(p.p99)}, max ${formatMs(p.max)} (target p99 < 100 ms: ${p.p99 < 0.1 ? 'met' : 'NOT met'})`);
+      log(
+        `  p50 ${formatMs(p.p50)}, p90 ${formatMs(p.p90)}, p99 ${formatMs(p.p99)}, max ${formatMs(p.max)} (target p99 < 100 ms: ${p.p99 < 0.1 ? 'met' : 'NOT met'})`,
+      );
     }
   }
   for (const { name, result } of report.staleness) {
     const p = result.percentiles;
-    log(`change to answer at ${name} (TTL-bound, for contrast): ${result.samples.length} seen, ${result.missed} missed${p ? `; p50 ${formatMs(p.p50)}, max ${formatMs(p.max)}` : ''}`);
+    log(
+      `change to answer at ${name} (TTL-bound, for contrast): ${result.samples.length} seen, ${result.missed} missed${p ? `; p50 ${formatMs(p.p50)}, max ${formatMs(p.max)}` : ''}`,
+    );
   }
 }

@@ -65,7 +65,12 @@ export async function measureChangeLatency(options: ChangeLatencyOptions, log: L
   await core
     .createNamespacedService({
       namespace,
-      body: { apiVersion: 'v1', kind: 'Service', metadata: { name: service, namespace }, spec: { clusterIP: 'None', ports: [{ name: 'http', protocol: 'TCP', port: 80 }] } },
+      body: {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: service, namespace },
+        spec: { clusterIP: 'None', ports: [{ name: 'http', protocol: 'TCP', port: 80 }] },
+      },
     })
     .catch((e) => {
       if (!alreadyExists(e)) throw e;
@@ -78,8 +83,13 @@ export async function measureChangeLatency(options: ChangeLatencyOptions, log: L
   const startIp = existing.endpoints?.[0]?.addresses?.[0] ?? movingAddress(0);
   const [, , third, fourth] = startIp.split('.').map(Number);
   const first = third * 256 + fourth;
-  await waitFor(() => answersWith(options.target, name, startIp), { timeoutMs: perChange + 30_000, message: `${name} never answered ${startIp} at ${options.target.host}:${options.target.port}` });
-  log(`change latency: ${options.changes} moves of ${name}'s endpoint, written through the Kubernetes API, read at ${options.target.host}:${options.target.port}`);
+  await waitFor(() => answersWith(options.target, name, startIp), {
+    timeoutMs: perChange + 30_000,
+    message: `${name} never answered ${startIp} at ${options.target.host}:${options.target.port}`,
+  });
+  log(
+    `change latency: ${options.changes} moves of ${name}'s endpoint, written through the Kubernetes API, read at ${options.target.host}:${options.target.port}`,
+  );
 
   const samples: number[] = [];
   let missed = 0;

@@ -85,7 +85,8 @@ export class Churn {
 
   async move(slot: number): Promise<Move> {
     const name = `${serviceOf(slot)}-0`;
-    if (this.#versions[slot] === undefined) this.#versions[slot] = (await this.#api.readNamespacedEndpointSlice({ name, namespace: churnNamespace })).metadata?.resourceVersion;
+    if (this.#versions[slot] === undefined)
+      this.#versions[slot] = (await this.#api.readNamespacedEndpointSlice({ name, namespace: churnNamespace })).metadata?.resourceVersion;
     const move = (this.#moves[slot] ?? 0) + 1;
     const ip = churnAddress(slot, move);
     const body = slice(slot, ip);
@@ -125,7 +126,13 @@ export interface ProbeOptions {
  * endpoint moves, then each is asked until it answers the new address. Seconds from the write to the
  * new answer, per target; null where it never came.
  */
-export async function probeMove(churn: Churn, slot: number, targets: readonly ServerAddress[], options: ProbeOptions, onMove?: (move: Move) => void): Promise<(number | null)[]> {
+export async function probeMove(
+  churn: Churn,
+  slot: number,
+  targets: readonly ServerAddress[],
+  options: ProbeOptions,
+  onMove?: (move: Move) => void,
+): Promise<(number | null)[]> {
   const name = churnName(slot);
   await Promise.all(targets.map((t) => query(t, name, 'A', { timeoutMs: 500 }).catch(() => null)));
   const move = await churn.move(slot);

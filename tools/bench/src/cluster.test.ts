@@ -55,7 +55,12 @@ describe('questionsOf and zoneFileOf', () => {
 
   it('holds in the zone file every name asked for that exists, and none that does not', () => {
     const zone = zoneFileOf(cluster);
-    const owners = new Set(zone.split('\n').filter((l) => l.includes(' IN ')).map((l) => l.split(' ')[0]));
+    const owners = new Set(
+      zone
+        .split('\n')
+        .filter((l) => l.includes(' IN '))
+        .map((l) => l.split(' ')[0]),
+    );
     for (const q of questionsOf(cluster)) {
       const s = cluster.services.find((x) => q.name.includes(`${x.name}.${x.namespace}.`));
       const exists = !q.name.startsWith('no-such-') && !(s?.headless && !s.endpoints.some((e) => e.ready));

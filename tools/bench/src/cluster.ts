@@ -105,7 +105,7 @@ export function generateCluster(options: ClusterOptions = {}): BenchCluster {
         ip: ipv4(podIPv4Base + ++podIndex),
         ...(statefulSet ? { hostname: `${name}-${k}` } : {}),
         // One endpoint in twenty is not ready: it must not be answered.
-        ready: (podIndex % 20) !== 0,
+        ready: podIndex % 20 !== 0,
       });
     }
     services.push({ namespace, name, headless, clusterIPs, ports, endpoints });
@@ -135,7 +135,12 @@ export function manifestsOf(cluster: BenchCluster): string {
         type: 'ClusterIP',
         ...(s.headless
           ? { clusterIP: 'None', clusterIPs: ['None'] }
-          : { clusterIP: s.clusterIPs[0], clusterIPs: s.clusterIPs, ipFamilies: families, ipFamilyPolicy: families.length > 1 ? 'PreferDualStack' : 'SingleStack' }),
+          : {
+              clusterIP: s.clusterIPs[0],
+              clusterIPs: s.clusterIPs,
+              ipFamilies: families,
+              ipFamilyPolicy: families.length > 1 ? 'PreferDualStack' : 'SingleStack',
+            }),
         selector: { app: s.name },
         ports: s.ports.map((p) => ({ name: p.name, protocol: p.protocol, port: p.port, targetPort: p.port })),
       },

@@ -1,9 +1,44 @@
 import { describe, expect, it } from 'vitest';
 import { readConfig, usage } from './config.ts';
 
-const answererDefaults = { durationSeconds: 20, warmupSeconds: 3, answerers: 2, services: 10_000, endpoints: 100_000, outstanding: 100, noKnot: false, noCoredns: false, from: 'bundle' };
-const scaleDefaults = { services: 10_000, endpoints: 100_000, answerers: 2, leaseSeconds: 15, churnRate: 100, churnSeconds: 60, caches: 50, subscribers: 500, fanoutChanges: 50, coredns: undefined, noCoredns: false, noApiserver: false, steps: ['cold', 'memory', 'takeover', 'churn', 'fanout'] };
-const cacheDefaults = { durationSeconds: 20, warmupSeconds: 3, answerers: 2, services: 1_000, endpoints: 10_000, outstanding: 100, hot: 2_000, changes: 200, staleChanges: 3, from: 'bundle' };
+const answererDefaults = {
+  durationSeconds: 20,
+  warmupSeconds: 3,
+  answerers: 2,
+  services: 10_000,
+  endpoints: 100_000,
+  outstanding: 100,
+  noKnot: false,
+  noCoredns: false,
+  from: 'bundle',
+};
+const scaleDefaults = {
+  services: 10_000,
+  endpoints: 100_000,
+  answerers: 2,
+  leaseSeconds: 15,
+  churnRate: 100,
+  churnSeconds: 60,
+  caches: 50,
+  subscribers: 500,
+  fanoutChanges: 50,
+  coredns: undefined,
+  noCoredns: false,
+  noApiserver: false,
+  steps: ['cold', 'memory', 'takeover', 'churn', 'fanout'],
+};
+const cacheDefaults = {
+  durationSeconds: 20,
+  warmupSeconds: 3,
+  answerers: 2,
+  services: 1_000,
+  endpoints: 10_000,
+  outstanding: 100,
+  hot: 2_000,
+  changes: 200,
+  staleChanges: 3,
+  from: 'bundle',
+};
 
 describe('readConfig', () => {
   // Each row: what was typed after `npm run bench --`, then the benchmark and its options.
@@ -11,8 +46,14 @@ describe('readConfig', () => {
     [['answerer'], { benchmark: 'answerer', options: answererDefaults }],
     [['cache'], { benchmark: 'cache', options: cacheDefaults }],
     [['--answerers', '1', 'answerer', '--no-knot'], { benchmark: 'answerer', options: { ...answererDefaults, answerers: 1, noKnot: true } }],
-    [['answerer', '--duration', '5', '--warmup', '0', '--services', '100', '--endpoints', '0', '--outstanding', '10'], { benchmark: 'answerer', options: { ...answererDefaults, durationSeconds: 5, warmupSeconds: 0, services: 100, endpoints: 0, outstanding: 10 } }],
-    [['cache', '--hot', '50', '--changes', '0', '--stale-changes', '0', '--services', '2000'], { benchmark: 'cache', options: { ...cacheDefaults, hot: 50, changes: 0, staleChanges: 0, services: 2_000 } }],
+    [
+      ['answerer', '--duration', '5', '--warmup', '0', '--services', '100', '--endpoints', '0', '--outstanding', '10'],
+      { benchmark: 'answerer', options: { ...answererDefaults, durationSeconds: 5, warmupSeconds: 0, services: 100, endpoints: 0, outstanding: 10 } },
+    ],
+    [
+      ['cache', '--hot', '50', '--changes', '0', '--stale-changes', '0', '--services', '2000'],
+      { benchmark: 'cache', options: { ...cacheDefaults, hot: 50, changes: 0, staleChanges: 0, services: 2_000 } },
+    ],
     [['answerer', '--coredns', '/opt/coredns'], { benchmark: 'answerer', options: { ...answererDefaults, coredns: '/opt/coredns' } }],
     [['answerer', '--no-coredns'], { benchmark: 'answerer', options: { ...answererDefaults, noCoredns: true } }],
     [['cache', '--from', 'ts'], { benchmark: 'cache', options: { ...cacheDefaults, from: 'ts' } }],
@@ -20,8 +61,43 @@ describe('readConfig', () => {
     [['startup', '--settle', '10'], { benchmark: 'startup', options: { settleSeconds: 10 } }],
     [['scale'], { benchmark: 'scale', options: scaleDefaults }],
     [
-      ['scale', '--services', '1000', '--endpoints', '10000', '--lease', '4', '--churn-rate', '20', '--churn-seconds', '5', '--caches', '3', '--subscribers', '0', '--fanout-changes', '10', '--no-coredns', '--no-apiserver'],
-      { benchmark: 'scale', options: { ...scaleDefaults, services: 1_000, endpoints: 10_000, leaseSeconds: 4, churnRate: 20, churnSeconds: 5, caches: 3, subscribers: 0, fanoutChanges: 10, noCoredns: true, noApiserver: true } },
+      [
+        'scale',
+        '--services',
+        '1000',
+        '--endpoints',
+        '10000',
+        '--lease',
+        '4',
+        '--churn-rate',
+        '20',
+        '--churn-seconds',
+        '5',
+        '--caches',
+        '3',
+        '--subscribers',
+        '0',
+        '--fanout-changes',
+        '10',
+        '--no-coredns',
+        '--no-apiserver',
+      ],
+      {
+        benchmark: 'scale',
+        options: {
+          ...scaleDefaults,
+          services: 1_000,
+          endpoints: 10_000,
+          leaseSeconds: 4,
+          churnRate: 20,
+          churnSeconds: 5,
+          caches: 3,
+          subscribers: 0,
+          fanoutChanges: 10,
+          noCoredns: true,
+          noApiserver: true,
+        },
+      },
     ],
     [['scale', '--coredns', '/opt/coredns'], { benchmark: 'scale', options: { ...scaleDefaults, coredns: '/opt/coredns' } }],
     [['scale', '--steps', 'cold'], { benchmark: 'scale', options: { ...scaleDefaults, steps: ['cold'] } }],

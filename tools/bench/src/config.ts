@@ -124,14 +124,32 @@ export function readConfig(argv: string[]): ConfigResult<BenchConfig> {
     if (!steps.ok) return steps;
     return {
       ok: true,
-      config: { benchmark, options: { services, endpoints, answerers, leaseSeconds, churnRate, churnSeconds, caches, subscribers, fanoutChanges, coredns: values.coredns, noCoredns: values['no-coredns'] === true, noApiserver: values['no-apiserver'] === true, steps: steps.value } },
+      config: {
+        benchmark,
+        options: {
+          services,
+          endpoints,
+          answerers,
+          leaseSeconds,
+          churnRate,
+          churnSeconds,
+          caches,
+          subscribers,
+          fanoutChanges,
+          coredns: values.coredns,
+          noCoredns: values['no-coredns'] === true,
+          noApiserver: values['no-apiserver'] === true,
+          steps: steps.value,
+        },
+      },
     };
   }
   return {
     ok: true,
     config:
       benchmark === 'answerer'
-        ? { benchmark, options: { ...common, noKnot: values['no-knot'] === true, noCoredns: values['no-coredns'] === true, coredns: values.coredns, from } } : { benchmark, options: { ...common, hot, changes, staleChanges, from } },
+        ? { benchmark, options: { ...common, noKnot: values['no-knot'] === true, noCoredns: values['no-coredns'] === true, coredns: values.coredns, from } }
+        : { benchmark, options: { ...common, hot, changes, staleChanges, from } },
   };
 }
 
@@ -145,7 +163,10 @@ function readSteps(text: string | undefined): Parsed<ScaleStep[]> {
 }
 
 /** Whole numbers read from their flags (`[flag, default, least]` for each), or the first one that is not. */
-function readCounts<V extends object, K extends string>(values: V, table: Record<K, [flag: keyof V & string, fallback: number, min: number]>): Parsed<Record<K, number>> {
+function readCounts<V extends object, K extends string>(
+  values: V,
+  table: Record<K, [flag: keyof V & string, fallback: number, min: number]>,
+): Parsed<Record<K, number>> {
   const out = {} as Record<K, number>;
   for (const key of Object.keys(table) as K[]) {
     const [flag, fallback, min] = table[key];

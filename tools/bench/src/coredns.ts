@@ -42,7 +42,10 @@ export function corednsCorefile(corefile: string, options: { kubeUrl: string; ho
     .replace(/^(\s*)health(\s*\{|\s*$)/m, `$1health ${host}:${ports.health}$2`)
     .replace(/^(\s*)ready\s*$/m, `$1ready ${host}:${ports.ready}`)
     .replace(/^(\s*)prometheus\s+\S+/m, `$1prometheus ${host}:${ports.metrics}`)
-    .replace(/^(\s*)kubernetes\s+([^{\n]*)\{/m, (_all, indent: string, zones: string) => `${indent}kubernetes ${zones}{\n${indent}   endpoint ${options.kubeUrl}`);
+    .replace(
+      /^(\s*)kubernetes\s+([^{\n]*)\{/m,
+      (_all, indent: string, zones: string) => `${indent}kubernetes ${zones}{\n${indent}   endpoint ${options.kubeUrl}`,
+    );
 }
 
 export interface Coredns {
@@ -52,7 +55,10 @@ export interface Coredns {
   stop(): Promise<void>;
 }
 
-export async function startCoredns(binary: string, options: { corefile: string; kubeUrl: string; dir: string; host?: string; readyTimeoutMs?: number }): Promise<Coredns> {
+export async function startCoredns(
+  binary: string,
+  options: { corefile: string; kubeUrl: string; dir: string; host?: string; readyTimeoutMs?: number },
+): Promise<Coredns> {
   const host = options.host ?? '127.0.0.1';
   const ports = { dns: await freePort({ udp: true }), health: await freePort(), ready: await freePort(), metrics: await freePort() };
   const text = corednsCorefile(options.corefile, { kubeUrl: options.kubeUrl, host, ports });
@@ -71,7 +77,9 @@ export async function startCoredns(binary: string, options: { corefile: string; 
     );
   } catch {
     await handle.kill('SIGKILL');
-    throw new Error(`CoreDNS did not answer for kubernetes.default within ${(options.readyTimeoutMs ?? 30_000) / 1000} s; its last lines:\n${handle.lines.slice(-20).join('\n')}`);
+    throw new Error(
+      `CoreDNS did not answer for kubernetes.default within ${(options.readyTimeoutMs ?? 30_000) / 1000} s; its last lines:\n${handle.lines.slice(-20).join('\n')}`,
+    );
   }
   return {
     address,

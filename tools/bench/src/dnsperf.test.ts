@@ -75,7 +75,24 @@ describe('percentiles', () => {
 describe('dnsperfArgs', () => {
   it('runs one client and thread for a fixed time, with EDNS and per-answer lines', () => {
     expect(dnsperfArgs({ binary: 'dnsperf', server: { host: '127.0.0.1', port: 5300 }, queryFile: 'q.txt', durationSeconds: 20 })).toEqual([
-      '-s', '127.0.0.1', '-p', '5300', '-d', 'q.txt', '-l', '20', '-q', '100', '-c', '1', '-T', '1', '-t', '2', '-e', '-v',
+      '-s',
+      '127.0.0.1',
+      '-p',
+      '5300',
+      '-d',
+      'q.txt',
+      '-l',
+      '20',
+      '-q',
+      '100',
+      '-c',
+      '1',
+      '-T',
+      '1',
+      '-t',
+      '2',
+      '-e',
+      '-v',
     ]);
   });
 });

@@ -146,7 +146,9 @@ async function lineTime(handle: ChildHandle, re: RegExp, timeoutMs: number): Pro
 }
 
 async function metric(adminPort: number, name: string, labels: string): Promise<number | undefined> {
-  const text = await fetch(`http://${host}:${adminPort}/metrics`).then((r) => r.text()).catch(() => '');
+  const text = await fetch(`http://${host}:${adminPort}/metrics`)
+    .then((r) => r.text())
+    .catch(() => '');
   const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
@@ -194,18 +196,40 @@ class ScaleSystem {
   dns!: ServerAddress;
 
   async spawn(path: string, args: string[], readyLine: RegExp | null = /"ready":true/, timeoutMs = 600_000): Promise<ChildHandle> {
-    const handle = await spawnProcess(path.startsWith('/') ? path : entry(path), args, { readyLine: readyLine ?? undefined, timeoutMs, env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' } });
+    const handle = await spawnProcess(path.startsWith('/') ? path : entry(path), args, {
+      readyLine: readyLine ?? undefined,
+      timeoutMs,
+      env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' },
+    });
     this.children.push(handle);
     return handle;
   }
 
   watcherArgs(identity: string, leaseSeconds: number): string[] {
-    return ['--nats', this.nats.url, '--kube-server', this.kubeUrl, '--admin-host', host, '--admin-port', '0', '--identity', identity, '--lease-duration', String(leaseSeconds)];
+    return [
+      '--nats',
+      this.nats.url,
+      '--kube-server',
+      this.kubeUrl,
+      '--admin-host',
+      host,
+      '--admin-port',
+      '0',
+      '--identity',
+      identity,
+      '--lease-duration',
+      String(leaseSeconds),
+    ];
   }
 
   async nodeCache(name: string): Promise<{ handle: ChildHandle; address: ServerAddress }> {
     const port = await freePort({ udp: true });
-    const handle = await this.spawn('apps/node-cache/src/main.ts', ['--listen', `${host}:${port}`, '--answerers', `${host}:${this.dns.port}`, '--nats', this.nats.url, '--instance', name, '--upstream', '127.0.0.1:9'], /"bus":"connected"/, 120_000);
+    const handle = await this.spawn(
+      'apps/node-cache/src/main.ts',
+      ['--listen', `${host}:${port}`, '--answerers', `${host}:${this.dns.port}`, '--nats', this.nats.url, '--instance', name, '--upstream', '127.0.0.1:9'],
+      /"bus":"connected"/,
+      120_000,
+    );
     return { handle, address: { host, port } };
   }
 
@@ -243,7 +267,19 @@ export async function benchScale(options: ScaleBenchOptions, log: Log): Promise<
 
   const steps = new Set(options.steps ?? ['cold', 'memory', 'takeover', 'churn', 'fanout']);
   const system = new ScaleSystem();
-  const report: ScaleReport = { options, coldStart: { informersSynced: undefined, zoneComplete: undefined, firstAnswererReady: undefined, allAnswerersReady: undefined, lastServiceAnswers: undefined }, memory: [], fanout: [], notes };
+  const report: ScaleReport = {
+    options,
+    coldStart: {
+      informersSynced: undefined,
+      zoneComplete: undefined,
+      firstAnswererReady: undefined,
+      allAnswerersReady: undefined,
+      lastServiceAnswers: undefined,
+    },
+    memory: [],
+    fanout: [],
+    notes,
+  };
   try {
     system.nats = await startNatsServer({ jetstream: true });
     system.nc = await connect({ servers: system.nats.url, name: 'bench-scale' });
@@ -251,7 +287,16 @@ export async function benchScale(options: ScaleBenchOptions, log: Log): Promise<
     const kubePort = await freePort();
     system.kubeUrl = `http://${host}:${kubePort}`;
     log('seeding kube-sim…');
-    system.kubeSim = await system.spawn('tools/kube-sim/src/main.ts', ['--port', String(kubePort), '--host', host, '--seed', prepared.manifests, '--seed', churnFile]);
+    system.kubeSim = await system.spawn('tools/kube-sim/src/main.ts', [
+      '--port',
+      String(kubePort),
+      '--host',
+      host,
+      '--seed',
+      prepared.manifests,
+      '--seed',
+      churnFile,
+    ]);
     system.dns = { host, port: await freePort({ udp: true }) };
 
     // 1. Cold start: the watcher and the answerers at once, as the pods of a new cluster.
@@ -262,7 +307,22 @@ export async function benchScale(options: ScaleBenchOptions, log: Log): Promise<
     const [watcher, ...answerers] = await Promise.all([
       system.spawn('apps/watcher/src/main.ts', system.watcherArgs('watcher-0', options.leaseSeconds)),
       ...Array.from({ length: options.answerers }, (_, i) =>
-        system.spawn('apps/answerer/src/main.ts', ['--nats', system.nats.url, '--dns-host', host, '--dns-port', String(system.dns.port), '--admin-host', host, '--admin-port', '0', '--instance', `answerer-${i}`, '--workers', '1']),
+        system.spawn('apps/answerer/src/main.ts', [
+          '--nats',
+          system.nats.url,
+          '--dns-host',
+          host,
+          '--dns-port',
+          String(system.dns.port),
+          '--admin-host',
+          host,
+          '--admin-port',
+          '0',
+          '--instance',
+          `answerer-${i}`,
+          '--workers',
+          '1',
+        ]),
       ),
     ]);
     const answererReady = await Promise.all(answerers.map((a) => lineTime(a, /zone complete; answering/, 1_000)));
@@ -305,10 +365,16 @@ export async function benchScale(options: ScaleBenchOptions, log: Log): Promise<
       const before = await settledMemory(pids, 5_000, 60_000);
       process.kill(system.kubeSim.pid, 'SIGHUP');
       const after = await settledMemory(pids, 15_000, 120_000);
-      report.memory = [...pids.keys()].map((name) => ({ name: `${name} (kube-sim)`, beforeBytes: before.get(name)?.last, peakBytes: after.get(name)?.peak, afterBytes: after.get(name)?.last }));
+      report.memory = [...pids.keys()].map((name) => ({
+        name: `${name} (kube-sim)`,
+        beforeBytes: before.get(name)?.last,
+        peakBytes: after.get(name)?.peak,
+        afterBytes: after.get(name)?.last,
+      }));
     }
     if (coredns) await system.dismiss(coredns);
-    if (steps.has('memory') && !options.noApiserver) report.memory.push(...(await memoryAcrossApiServerRestart([prepared.manifests, churnFile], options, binary, log, notes)));
+    if (steps.has('memory') && !options.noApiserver)
+      report.memory.push(...(await memoryAcrossApiServerRestart([prepared.manifests, churnFile], options, binary, log, notes)));
 
     // 3. Takeover: the leader SIGKILLed under a change every 100 ms, timed at the answerer pool.
     if (steps.has('takeover')) report.takeover = await takeover(system, watcher, options, log);
@@ -320,7 +386,13 @@ export async function benchScale(options: ScaleBenchOptions, log: Log): Promise<
     if (steps.has('churn')) {
       const churnCount = Math.max(1, Math.round(options.churnRate * options.churnSeconds));
       log(`churn: ${churnCount} changes at ${options.churnRate}/s, each timed from the API write to the new answer at the node cache`);
-      report.churn = await propagation(`churn ${options.churnRate}/s × ${options.churnSeconds} s, 1 node cache`, churn, [cache.address], churnCount, options.churnRate);
+      report.churn = await propagation(
+        `churn ${options.churnRate}/s × ${options.churnSeconds} s, 1 node cache`,
+        churn,
+        [cache.address],
+        churnCount,
+        options.churnRate,
+      );
     }
     if (!steps.has('fanout')) return report;
 
@@ -337,10 +409,21 @@ export async function benchScale(options: ScaleBenchOptions, log: Log): Promise<
       const subscribers: ChildHandle[] = [];
       for (let p = 0; p < processes; p++) {
         const count = Math.min(perProcess, options.subscribers - p * perProcess);
-        subscribers.push(await system.spawn('tools/bench/src/subscribers.ts', ['--nats', system.nats.url, '--count', String(count), '--name', `bench-subscriber-${p}`], /"ready":true/, 120_000));
+        subscribers.push(
+          await system.spawn(
+            'tools/bench/src/subscribers.ts',
+            ['--nats', system.nats.url, '--count', String(count), '--name', `bench-subscriber-${p}`],
+            /"ready":true/,
+            120_000,
+          ),
+        );
       }
       const moves: Move[] = [];
-      report.fanout.push(await propagation(`${caches.length} node caches, ${options.subscribers} subscribers attached`, churn, caches, options.fanoutChanges, fanoutRate, (m) => moves.push(m)));
+      report.fanout.push(
+        await propagation(`${caches.length} node caches, ${options.subscribers} subscribers attached`, churn, caches, options.fanoutChanges, fanoutRate, (m) =>
+          moves.push(m),
+        ),
+      );
       await new Promise((resolve) => setTimeout(resolve, 500));
       report.fanout.push(subscriberDelays(subscribers, moves, options.subscribers));
     }
@@ -354,7 +437,7 @@ export async function benchScale(options: ScaleBenchOptions, log: Log): Promise<
 async function createAll(kubeconfig: string, files: string[], concurrency = 32): Promise<void> {
   const api = KubernetesObjectApi.makeApiClient(loadKubeConfig({ kubeconfig }));
   const items: KubernetesObject[] = [];
-  for (const file of files) items.push(...((JSON.parse(await readFile(file, 'utf8')) as { items: KubernetesObject[] }).items));
+  for (const file of files) items.push(...(JSON.parse(await readFile(file, 'utf8')) as { items: KubernetesObject[] }).items);
   for (const group of [items.filter((o) => o.kind === 'Namespace'), items.filter((o) => o.kind !== 'Namespace')]) {
     let next = 0;
     await Promise.all(
@@ -373,7 +456,13 @@ async function createAll(kubeconfig: string, files: string[], concurrency = 32):
  * watcher (answerers do not talk to the API server), CoreDNS beside it; the API server is restarted
  * with etcd compacted meanwhile, so every watch resumes into 410 Gone and every informer relists.
  */
-async function memoryAcrossApiServerRestart(files: string[], options: ScaleBenchOptions, coredns: string | undefined, log: Log, notes: string[]): Promise<MemoryAcross[]> {
+async function memoryAcrossApiServerRestart(
+  files: string[],
+  options: ScaleBenchOptions,
+  coredns: string | undefined,
+  log: Log,
+  notes: string[],
+): Promise<MemoryAcross[]> {
   const binaries = findControlPlaneBinaries();
   if (!binaries.ok) {
     notes.push(`memory against a real kube-apiserver not measured: ${binaries.message}`);
@@ -385,13 +474,29 @@ async function memoryAcrossApiServerRestart(files: string[], options: ScaleBench
   try {
     await createAll(plane.kubeconfig, files);
     system.nats = await startNatsServer({ jetstream: true });
-    const watcher = await system.spawn('apps/watcher/src/main.ts', ['--nats', system.nats.url, '--kubeconfig', plane.kubeconfig, '--admin-host', host, '--admin-port', '0', '--identity', 'watcher-api', '--lease-duration', String(options.leaseSeconds)]);
+    const watcher = await system.spawn('apps/watcher/src/main.ts', [
+      '--nats',
+      system.nats.url,
+      '--kubeconfig',
+      plane.kubeconfig,
+      '--admin-host',
+      host,
+      '--admin-port',
+      '0',
+      '--identity',
+      'watcher-api',
+      '--lease-duration',
+      String(options.leaseSeconds),
+    ]);
     await watcher.waitForLine(/"msg":"zone complete"/, 600_000);
     const pids = new Map<string, number>([['watcher', watcher.pid]]);
     if (coredns) {
       const ports = { dns: await freePort({ udp: true }), health: await freePort(), ready: await freePort(), metrics: await freePort() };
       const file = join(plane.dir, 'coredns.Corefile');
-      const text = corednsCorefile(kubeadmCorefile.replace(/health \{\s*lameduck \S+\s*\}/, 'health'), { kubeUrl: plane.url, host, ports }).replace(/^(\s*)endpoint \S+$/m, `$1kubeconfig ${plane.kubeconfig}`);
+      const text = corednsCorefile(kubeadmCorefile.replace(/health \{\s*lameduck \S+\s*\}/, 'health'), { kubeUrl: plane.url, host, ports }).replace(
+        /^(\s*)endpoint \S+$/m,
+        `$1kubeconfig ${plane.kubeconfig}`,
+      );
       await writeFile(file, text);
       const handle = await system.spawn(coredns, ['-conf', file], null);
       await when(async () => (await fetch(`http://${host}:${ports.ready}/ready`).catch(() => null))?.ok === true, 600_000, 100);
@@ -400,18 +505,35 @@ async function memoryAcrossApiServerRestart(files: string[], options: ScaleBench
     const before = await settledMemory(pids, 5_000, 60_000);
     await plane.restartApiServer({ signal: 'SIGTERM', whileDown: () => plane.compactEtcd() });
     const after = await settledMemory(pids, 20_000, 150_000);
-    return [...pids.keys()].map((name) => ({ name: `${name} (kube-apiserver)`, beforeBytes: before.get(name)?.last, peakBytes: after.get(name)?.peak, afterBytes: after.get(name)?.last }));
+    return [...pids.keys()].map((name) => ({
+      name: `${name} (kube-apiserver)`,
+      beforeBytes: before.get(name)?.last,
+      peakBytes: after.get(name)?.peak,
+      afterBytes: after.get(name)?.last,
+    }));
   } finally {
     await system.stop();
     await plane.stop();
   }
 }
 
-async function propagation(label: string, churn: Churn, targets: ServerAddress[], count: number, rate: number, onMove?: (m: Move) => void): Promise<Propagation> {
+async function propagation(
+  label: string,
+  churn: Churn,
+  targets: ServerAddress[],
+  count: number,
+  rate: number,
+  onMove?: (m: Move) => void,
+): Promise<Propagation> {
   const samples: number[] = [];
   let missed = 0;
-  const { results, seconds: took } = await atRate(count, rate, (i) => probeMove(churn, i % churn.count, targets, { timeoutMs: 10_000, intervalMs: targets.length > 5 ? 3 : 1 }, onMove));
-  for (const perTarget of results) for (const s of perTarget) if (s === null) missed++; else samples.push(s);
+  const { results, seconds: took } = await atRate(count, rate, (i) =>
+    probeMove(churn, i % churn.count, targets, { timeoutMs: 10_000, intervalMs: targets.length > 5 ? 3 : 1 }, onMove),
+  );
+  for (const perTarget of results)
+    for (const s of perTarget)
+      if (s === null) missed++;
+      else samples.push(s);
   return { label, changes: count, targets: targets.length, samples: percentiles(samples), missed, rate: count > 1 ? (count - 1) / Math.max(took, 1e-3) : rate };
 }
 
@@ -427,7 +549,14 @@ function subscriberDelays(subscribers: ChildHandle[], moves: Move[], expected: n
     }
   }
   const total = moves.length * expected;
-  return { label: `${expected} lightweight subscribers (write → message)`, changes: moves.length, targets: expected, samples: percentiles(samples), missed: Math.max(0, total - samples.length), rate: 10 };
+  return {
+    label: `${expected} lightweight subscribers (write → message)`,
+    changes: moves.length,
+    targets: expected,
+    samples: percentiles(samples),
+    missed: Math.max(0, total - samples.length),
+    rate: 10,
+  };
 }
 
 async function takeover(system: ScaleSystem, leader: ChildHandle, options: ScaleBenchOptions, log: Log): Promise<Takeover> {
@@ -446,7 +575,9 @@ async function takeover(system: ScaleSystem, leader: ChildHandle, options: Scale
       await leader.kill('SIGKILL');
     }
     let mine: { move: Move; answeredMs?: number } | undefined;
-    const [delay] = await probeMove(churn, i % churnSlots, [system.dns], { timeoutMs: (options.leaseSeconds + 15) * 1000, intervalMs: 5 }, (move) => moves.push((mine = { move })));
+    const [delay] = await probeMove(churn, i % churnSlots, [system.dns], { timeoutMs: (options.leaseSeconds + 15) * 1000, intervalMs: 5 }, (move) =>
+      moves.push((mine = { move })),
+    );
     if (mine && typeof delay === 'number') mine.answeredMs = mine.move.startedMs + delay * 1000;
     return delay ?? null;
   });
@@ -481,26 +612,40 @@ const verdict = (ok: boolean | undefined) => (ok === undefined ? '' : ok ? ' (me
 export function printScaleReport(report: ScaleReport, log: Log): void {
   const { options, coldStart: c } = report;
   log('');
-  log(`scale benchmark: ${options.services} Services, ${options.endpoints} endpoints (+${churnSlots} moving headless Services), ${options.answerers} answerer(s)`);
+  log(
+    `scale benchmark: ${options.services} Services, ${options.endpoints} endpoints (+${churnSlots} moving headless Services), ${options.answerers} answerer(s)`,
+  );
   log('cold start (seconds from starting the watcher and the answerers together):');
   log(`  watcher informers synced   ${s2(c.informersSynced)}`);
-  log(`  initial zone write         ${c.initialWriteMs ?? '-'} ms for ${c.initialWrites ?? '-'} record sets${c.initialWriteMs && c.initialWrites ? ` (${Math.round((c.initialWrites * 1000) / c.initialWriteMs)}/s, watcher CPU ${c.initialWriteCpuMs ?? '-'} ms)` : ''}${verdict(c.initialWriteMs === undefined ? undefined : c.initialWriteMs <= 2_000)} target ≤ 2 s`);
+  log(
+    `  initial zone write         ${c.initialWriteMs ?? '-'} ms for ${c.initialWrites ?? '-'} record sets${c.initialWriteMs && c.initialWrites ? ` (${Math.round((c.initialWrites * 1000) / c.initialWriteMs)}/s, watcher CPU ${c.initialWriteCpuMs ?? '-'} ms)` : ''}${verdict(c.initialWriteMs === undefined ? undefined : c.initialWriteMs <= 2_000)} target ≤ 2 s`,
+  );
   log(`  zone complete (marker)     ${s2(c.zoneComplete)}`);
   log(`  answerers ready            ${s2(c.firstAnswererReady)} first, ${s2(c.allAnswerersReady)} all`);
   log(`  last Service answers       ${s2(c.lastServiceAnswers)}`);
-  if (report.coredns) log(`  CoreDNS 1.14.7: /ready ${s2(report.coredns.ready)}, last Service answers ${s2(report.coredns.lastServiceAnswers)} (from its own start, kube-sim already up)`);
-  if (report.memory.length > 0) log('memory across an API server restart (kube-sim: SIGHUP; kube-apiserver: restarted with etcd compacted; every informer relists):');
+  if (report.coredns)
+    log(
+      `  CoreDNS 1.14.7: /ready ${s2(report.coredns.ready)}, last Service answers ${s2(report.coredns.lastServiceAnswers)} (from its own start, kube-sim already up)`,
+    );
+  if (report.memory.length > 0)
+    log('memory across an API server restart (kube-sim: SIGHUP; kube-apiserver: restarted with etcd compacted; every informer relists):');
   for (const m of report.memory) {
     const ratio = m.beforeBytes && m.afterBytes ? m.afterBytes / m.beforeBytes : undefined;
-    log(`  ${m.name.padEnd(28)} before ${formatBytes(m.beforeBytes)}, peak ${formatBytes(m.peakBytes)}, after ${formatBytes(m.afterBytes)}${ratio ? `, after/before ${ratio.toFixed(2)}${verdict(ratio <= 1.1)} target ≤ 1.1` : ''}`);
+    log(
+      `  ${m.name.padEnd(28)} before ${formatBytes(m.beforeBytes)}, peak ${formatBytes(m.peakBytes)}, after ${formatBytes(m.afterBytes)}${ratio ? `, after/before ${ratio.toFixed(2)}${verdict(ratio <= 1.1)} target ≤ 1.1` : ''}`,
+    );
   }
   const t = report.takeover;
   if (t) {
     log(`takeover (leader SIGKILLed, lease ${t.leaseSeconds} s, a change every 100 ms):`);
     log(`  standby leads after ${s2(t.leadingAfter)}, zone complete after ${s2(t.completeAfter)}`);
-    log(`  changes flow again after ${s2(t.changesFlowAfter)}${verdict(t.changesFlowAfter === undefined ? undefined : t.changesFlowAfter <= t.leaseSeconds + 1)} target ≤ lease + 1 s`);
+    log(
+      `  changes flow again after ${s2(t.changesFlowAfter)}${verdict(t.changesFlowAfter === undefined ? undefined : t.changesFlowAfter <= t.leaseSeconds + 1)} target ≤ lease + 1 s`,
+    );
     log(`  change delay p50 ${ms(t.delays?.p50)}, p99 ${ms(t.delays?.p99)}, max ${ms(t.delays?.max)} over ${t.changes} changes (${t.missed} never answered)`);
-    log(`  the new leader wrote ${t.newLeaderPuts ?? '-'} record sets and ${t.newLeaderDeletes ?? '-'} deletes for ${t.keysChangedAcross} keys changed from the kill on${verdict(t.newLeaderPuts === undefined ? undefined : t.newLeaderPuts <= t.keysChangedAcross)} no unchanged entry rewritten`);
+    log(
+      `  the new leader wrote ${t.newLeaderPuts ?? '-'} record sets and ${t.newLeaderDeletes ?? '-'} deletes for ${t.keysChangedAcross} keys changed from the kill on${verdict(t.newLeaderPuts === undefined ? undefined : t.newLeaderPuts <= t.keysChangedAcross)} no unchanged entry rewritten`,
+    );
   }
   const row = (p: Propagation, target?: number) =>
     `  ${p.label}: p50 ${ms(p.samples?.p50)}, p90 ${ms(p.samples?.p90)}, p99 ${ms(p.samples?.p99)}, max ${ms(p.samples?.max)} (${p.changes} changes × ${p.targets}, ${p.missed} missed, ${p.rate.toFixed(0)}/s)${target === undefined ? '' : `${verdict(p.samples === undefined ? undefined : p.samples.p99 < target / 1000)} target p99 < ${target} ms`}`;

@@ -54,9 +54,33 @@ export async function benchStartup(options: StartupBenchOptions, log: (line: str
         case 'watcher':
           return [...common, '--kube-server', sim.url, '--admin-host', '127.0.0.1', '--admin-port', '0', '--identity', `bench-${Date.now()}`];
         case 'answerer':
-          return [...common, '--corefile', corefile, '--dns-host', '127.0.0.1', '--dns-port', String(dnsPort), '--admin-host', '127.0.0.1', '--admin-port', '0', '--workers', '1'];
+          return [
+            ...common,
+            '--corefile',
+            corefile,
+            '--dns-host',
+            '127.0.0.1',
+            '--dns-port',
+            String(dnsPort),
+            '--admin-host',
+            '127.0.0.1',
+            '--admin-port',
+            '0',
+            '--workers',
+            '1',
+          ];
         case 'node-cache':
-          return [...common, '--listen', `127.0.0.1:${await freePort({ udp: true })}`, '--answerers', `127.0.0.1:${dnsPort}`, '--admin-host', '127.0.0.1', '--admin-port', '0'];
+          return [
+            ...common,
+            '--listen',
+            `127.0.0.1:${await freePort({ udp: true })}`,
+            '--answerers',
+            `127.0.0.1:${dnsPort}`,
+            '--admin-host',
+            '127.0.0.1',
+            '--admin-port',
+            '0',
+          ];
         case 'config':
           return [...common, '--kube-server', sim.url, '--host', '127.0.0.1', '--port', '0', '--admin-host', '127.0.0.1', '--admin-port', '0'];
         case 'node-guard':
@@ -66,7 +90,10 @@ export async function benchStartup(options: StartupBenchOptions, log: (line: str
     };
     const rows: StartupRow[] = [];
     // The floor: Node itself, idle, with nothing loaded.
-    const bare = await spawnProcess('node', ['-e', 'console.log(JSON.stringify({ ready: true })); setInterval(() => {}, 60_000);'], { readyLine: /"ready":true/, timeoutMs: 60_000 });
+    const bare = await spawnProcess('node', ['-e', 'console.log(JSON.stringify({ ready: true })); setInterval(() => {}, 60_000);'], {
+      readyLine: /"ready":true/,
+      timeoutMs: 60_000,
+    });
     running.push(bare);
     await delay(options.settleSeconds * 1000);
     rows.push({ app: 'node', form: 'bundle', ...(await rss(bare.pid)), readyMs: 0 });
@@ -78,7 +105,11 @@ export async function benchStartup(options: StartupBenchOptions, log: (line: str
       for (const app of order) {
         const entry = form === 'ts' ? join(root, 'apps', app, 'src', 'main.ts') : bundle.entries[app];
         const started = performance.now();
-        const child = await spawnProcess(entry, await argsOf(app), { readyLine: /"ready":true/, timeoutMs: 60_000, env: { ...process.env, LOG_LEVEL: 'warn', HALO_CONFIG_TOKEN: 'bench-token', OTEL_SDK_DISABLED: 'true' } });
+        const child = await spawnProcess(entry, await argsOf(app), {
+          readyLine: /"ready":true/,
+          timeoutMs: 60_000,
+          env: { ...process.env, LOG_LEVEL: 'warn', HALO_CONFIG_TOKEN: 'bench-token', OTEL_SDK_DISABLED: 'true' },
+        });
         const readyMs = Math.round(performance.now() - started);
         running.push(child);
         await delay(options.settleSeconds * 1000);
@@ -114,7 +145,9 @@ export function printStartupReport(rows: StartupRow[], log: (line: string) => vo
     if (!ts || !bundle) continue;
     const target = TARGETS[app];
     const verdict = target === undefined ? '' : `≤ ${target} MB: ${bundle.rssBytes <= target * 2 ** 20 ? 'met' : 'NOT met'}`;
-    log(`| ${app} | ${mb(ts.rssBytes)} | ${mb(bundle.rssBytes)} | ${mb(bundle.rssBytes - ts.rssBytes)} | ${mb(bundle.anonBytes)} | ${mb(bundle.fileBytes)} | ${verdict} |`);
+    log(
+      `| ${app} | ${mb(ts.rssBytes)} | ${mb(bundle.rssBytes)} | ${mb(bundle.rssBytes - ts.rssBytes)} | ${mb(bundle.anonBytes)} | ${mb(bundle.fileBytes)} | ${verdict} |`,
+    );
   }
   const bare = rows.find((r) => r.app === 'node');
   if (bare) log(`| node alone (node -e, idle) | | ${mb(bare.rssBytes)} | | ${mb(bare.anonBytes)} | ${mb(bare.fileBytes)} | |`);

@@ -67,9 +67,14 @@ export async function waitForCluster(server: ServerAddress, cluster: BenchCluste
     },
     { timeoutMs, intervalMs: 500 },
   ).catch(() => {
-    throw new BenchError('not-synced', `the stack did not answer for the whole cluster within ${timeoutMs / 1000} s: ${pending.length} of ${probes.length} probes still unanswered, e.g. ${pending[0]}`);
+    throw new BenchError(
+      'not-synced',
+      `the stack did not answer for the whole cluster within ${timeoutMs / 1000} s: ${pending.length} of ${probes.length} probes still unanswered, e.g. ${pending[0]}`,
+    );
   });
-  log(`the whole cluster answers at ${server.host}:${server.port} (${probes.length} probes) ${((Date.now() - started) / 1000).toFixed(1)} s after the first probe`);
+  log(
+    `the whole cluster answers at ${server.host}:${server.port} (${probes.length} probes) ${((Date.now() - started) / 1000).toFixed(1)} s after the first probe`,
+  );
 }
 
 /** What the benchmarks run of our apps: the image's bundles (as deployed) or the TypeScript sources (as `npm start`). */

@@ -77,11 +77,50 @@ describe('a cold start at 10 000 Services', () => {
 
     // Every process at once.
     await Promise.all([
-      spawn('apps/watcher/src/main.ts', ['--nats', bus.url, '--kube-server', `http://${host}:${kubePort}`, '--admin-host', host, '--admin-port', '0', '--identity', 'watcher-0', '--lease-duration', '4']),
+      spawn('apps/watcher/src/main.ts', [
+        '--nats',
+        bus.url,
+        '--kube-server',
+        `http://${host}:${kubePort}`,
+        '--admin-host',
+        host,
+        '--admin-port',
+        '0',
+        '--identity',
+        'watcher-0',
+        '--lease-duration',
+        '4',
+      ]),
       ...[0, 1].map((i) =>
-        spawn('apps/answerer/src/main.ts', ['--nats', bus.url, '--dns-host', host, '--dns-port', String(dnsPort), '--admin-host', host, '--admin-port', '0', '--instance', `answerer-${i}`, '--workers', '1']),
+        spawn('apps/answerer/src/main.ts', [
+          '--nats',
+          bus.url,
+          '--dns-host',
+          host,
+          '--dns-port',
+          String(dnsPort),
+          '--admin-host',
+          host,
+          '--admin-port',
+          '0',
+          '--instance',
+          `answerer-${i}`,
+          '--workers',
+          '1',
+        ]),
       ),
-      spawn('apps/node-cache/src/main.ts', ['--listen', `${host}:${cachePort}`, '--answerers', `${host}:${dnsPort}`, '--nats', bus.url, '--instance', 'node-cache-0', '--upstream', '127.0.0.1:9']),
+      spawn('apps/node-cache/src/main.ts', [
+        '--listen',
+        `${host}:${cachePort}`,
+        '--answerers',
+        `${host}:${dnsPort}`,
+        '--nats',
+        bus.url,
+        '--instance',
+        'node-cache-0',
+        '--upstream',
+        '127.0.0.1:9',
+      ]),
     ]);
 
     // Until every probe has answered at both addresses.

@@ -28,7 +28,12 @@ async function ask(server: DnsServerAddress, q: Question, options: AskOptions): 
 
 const failed = (r: Response | { error: string }): r is { error: string } => 'error' in r;
 
-export async function compareServers(questions: readonly Question[], ours: DnsServerAddress, theirs: DnsServerAddress | undefined, options: AskOptions = {}): Promise<Outcome[]> {
+export async function compareServers(
+  questions: readonly Question[],
+  ours: DnsServerAddress,
+  theirs: DnsServerAddress | undefined,
+  options: AskOptions = {},
+): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   for (const question of questions) {
     const a = await ask(ours, question, options);

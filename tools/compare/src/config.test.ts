@@ -2,13 +2,28 @@ import { describe, expect, it } from 'vitest';
 import { defaultManifests } from '@halo/stack';
 import { defaultQuestions, readConfig, usage } from './config.ts';
 
-const defaults = { manifests: defaultManifests, questions: defaultQuestions, coredns: undefined, pods: 'insecure', ttlSlack: 5, compareSerial: false, tcp: false, edns: 1232, showAll: false, generated: undefined, maxShown: 50 };
+const defaults = {
+  manifests: defaultManifests,
+  questions: defaultQuestions,
+  coredns: undefined,
+  pods: 'insecure',
+  ttlSlack: 5,
+  compareSerial: false,
+  tcp: false,
+  edns: 1232,
+  showAll: false,
+  generated: undefined,
+  maxShown: 50,
+};
 
 describe('readConfig', () => {
   // Each row: the flags, then what differs from the defaults.
   it.each<[string[], Record<string, unknown>]>([
     [[], {}],
-    [['--manifests', 'cluster.yaml', '--questions', 'q.txt', '--coredns', '/opt/coredns'], { manifests: 'cluster.yaml', questions: 'q.txt', coredns: '/opt/coredns' }],
+    [
+      ['--manifests', 'cluster.yaml', '--questions', 'q.txt', '--coredns', '/opt/coredns'],
+      { manifests: 'cluster.yaml', questions: 'q.txt', coredns: '/opt/coredns' },
+    ],
     [['--pods', 'verified', '--ttl-slack', '0.5', '--edns', '0'], { pods: 'verified', ttlSlack: 0.5, edns: 0 }],
     [['--pods', 'disabled', '--ttl-slack', '3600', '--edns', '65535'], { pods: 'disabled', ttlSlack: 3600, edns: 65535 }],
     [['--compare-serial', '--tcp', '--show-all'], { compareSerial: true, tcp: true, showAll: true }],

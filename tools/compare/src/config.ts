@@ -73,7 +73,8 @@ export function readConfig(argv: string[]): ConfigResult<CompareConfig> {
   if (values.generated !== undefined) {
     const n = parseWholeNumber(values.generated, '--generated', { min: 10, max: 100_000 });
     if (!n.ok) return n;
-    if (values.manifests !== undefined || values.questions !== undefined) return { ok: false, message: '--generated makes the cluster and the questions: leave out --manifests and --questions' };
+    if (values.manifests !== undefined || values.questions !== undefined)
+      return { ok: false, message: '--generated makes the cluster and the questions: leave out --manifests and --questions' };
     generated = n.value;
   }
   return {

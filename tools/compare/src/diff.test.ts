@@ -77,7 +77,9 @@ describe('compareResponses', () => {
     },
     {
       case: 'EDNS on one side only',
-      ours: response({ additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }] }),
+      ours: response({
+        additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }],
+      }),
       theirs: response(),
       expected: [{ what: 'edns', ours: 'EDNS 1232', theirs: 'no EDNS' }],
     },
@@ -94,8 +96,19 @@ describe('compareResponses', () => {
 
 describe('recordKey', () => {
   it.each([
-    [{ name: '_http._tcp.web.shop.svc.cluster.local.', type: 'SRV', ttl: 30, data: { priority: 0, weight: 50, port: 80, target: 'Web.shop.svc.cluster.local.' } }, '_http._tcp.web.shop.svc.cluster.local SRV 0 50 80 web.shop.svc.cluster.local'],
-    [{ name: '10.10.96.10.in-addr.arpa', type: 'PTR', ttl: 30, data: 'web.shop.svc.cluster.local.' }, '10.10.96.10.in-addr.arpa PTR web.shop.svc.cluster.local'],
+    [
+      {
+        name: '_http._tcp.web.shop.svc.cluster.local.',
+        type: 'SRV',
+        ttl: 30,
+        data: { priority: 0, weight: 50, port: 80, target: 'Web.shop.svc.cluster.local.' },
+      },
+      '_http._tcp.web.shop.svc.cluster.local SRV 0 50 80 web.shop.svc.cluster.local',
+    ],
+    [
+      { name: '10.10.96.10.in-addr.arpa', type: 'PTR', ttl: 30, data: 'web.shop.svc.cluster.local.' },
+      '10.10.96.10.in-addr.arpa PTR web.shop.svc.cluster.local',
+    ],
     [{ name: 'dns-version.cluster.local', type: 'TXT', ttl: 30, data: [Buffer.from('1.1.0')] }, 'dns-version.cluster.local TXT "1.1.0"'],
   ] as Array<[Answer, string]>)('%o', (record, key) => {
     expect(recordKey(record)).toBe(key);

@@ -136,7 +136,8 @@ export function describeResponse(response: Response): string {
   const lines = [`${rcodeOf(response)} [${flags}]`];
   const label: Record<Section, string> = { answers: 'answer', authorities: 'authority', additionals: 'additional' };
   for (const section of sections) {
-    for (const r of response[section] ?? []) if (r.type !== 'OPT') lines.push(`  ${label[section]}: ${recordKey(r, { compareSerial: true })} ttl=${ttlOf(r) ?? '-'}`);
+    for (const r of response[section] ?? [])
+      if (r.type !== 'OPT') lines.push(`  ${label[section]}: ${recordKey(r, { compareSerial: true })} ttl=${ttlOf(r) ?? '-'}`);
   }
   return lines.join('\n');
 }

@@ -48,7 +48,11 @@ describe('differenceKinds', () => {
   });
 
   it('groups questions by what differs, counted, with examples', () => {
-    const outcome = (name: string) => ({ question: { name, type: 'A', line: 1 }, ours: { error: 'not asked' }, differences: [{ what: 'rcode', ours: 'NOERROR', theirs: 'NXDOMAIN' }] });
+    const outcome = (name: string) => ({
+      question: { name, type: 'A', line: 1 },
+      ours: { error: 'not asked' },
+      differences: [{ what: 'rcode', ours: 'NOERROR', theirs: 'NXDOMAIN' }],
+    });
     const kinds = differenceKinds([outcome('a-1.example'), outcome('a-2.example'), outcome('a-3.example'), outcome('a-4.example')], 2);
     expect(kinds).toEqual([{ kind: 'A rcode: ours NOERROR | coredns NXDOMAIN', count: 4, examples: ['a-1.example A', 'a-2.example A'] }]);
   });

@@ -50,7 +50,12 @@ export function generatedCluster(services: number, endpoints = services * 10): G
   const list = JSON.parse(manifestsOf(cluster)) as { items: unknown[] };
   const ext = externalNames(cluster);
   for (const [name, target] of ext.names) {
-    list.items.push({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ext.namespace }, spec: { type: 'ExternalName', externalName: target, ports: [{ name: 'http', protocol: 'TCP', port: 80 }] } });
+    list.items.push({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace: ext.namespace },
+      spec: { type: 'ExternalName', externalName: target, ports: [{ name: 'http', protocol: 'TCP', port: 80 }] },
+    });
   }
   const asked: Omit<Question, 'line'>[] = questionsOf(cluster).map((q) => ({ name: q.name, type: q.type }));
   cluster.services.forEach((s, i) => {
@@ -67,7 +72,8 @@ export function generatedCluster(services: number, endpoints = services * 10): G
     }
     if (notReady) asked.push({ name: `${notReady.hostname ?? dashed(notReady.ip)}.${name}`, type: 'A' }, { name: reverse(notReady.ip), type: 'PTR' });
   });
-  for (const [name] of ext.names) for (const type of ['A', 'AAAA', 'SRV', 'CNAME', 'TXT']) asked.push({ name: `${name}.${ext.namespace}.svc.${cluster.zone}`, type });
+  for (const [name] of ext.names)
+    for (const type of ['A', 'AAAA', 'SRV', 'CNAME', 'TXT']) asked.push({ name: `${name}.${ext.namespace}.svc.${cluster.zone}`, type });
   // Each question once: asked again, it would test how long each cache keeps it (CoreDNS evicts at
   // random, ours the least recently used), not the zone.
   const once = [...new Map(asked.map((q) => [`${q.name.toLowerCase()} ${q.type}`, q])).values()];

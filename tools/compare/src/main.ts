@@ -60,7 +60,12 @@ try {
   if (generated) await waitForCluster(stack.dns, generated.cluster, (line) => log(`ours: ${line}`));
   if (binary) {
     console.log(`starting CoreDNS (${binary}) against the same kube-sim (${stack.kubeUrl})…`);
-    coredns = await startCoredns(binary, { corefile: await readFile(stack.corefile, 'utf8'), kubeUrl: stack.kubeUrl, dir, readyTimeoutMs: generated ? 300_000 : 30_000 });
+    coredns = await startCoredns(binary, {
+      corefile: await readFile(stack.corefile, 'utf8'),
+      kubeUrl: stack.kubeUrl,
+      dir,
+      readyTimeoutMs: generated ? 300_000 : 30_000,
+    });
     if (generated) await waitForCluster(coredns.address, generated.cluster, (line) => log(`coredns: ${line}`));
   }
   if (generated && coredns) {
@@ -94,7 +99,8 @@ try {
   }
   // client-go's complaints (a list or watch kube-sim does not serve) would explain answers missing on CoreDNS's side.
   const complaints = coredns?.handle.lines.filter((line) => /\[(ERROR|WARNING)\]|^E\d{4}|failed to (list|watch)/.test(line)) ?? [];
-  if (complaints.length > 0) console.log(`\nCoreDNS reported (last ${Math.min(10, complaints.length)} of ${complaints.length}):\n${complaints.slice(-10).join('\n')}`);
+  if (complaints.length > 0)
+    console.log(`\nCoreDNS reported (last ${Math.min(10, complaints.length)} of ${complaints.length}):\n${complaints.slice(-10).join('\n')}`);
   if (coredns) {
     if (differing > config.maxShown) console.log(`\n(${differing - config.maxShown} more differing questions not shown in full: --max-shown)`);
     const kinds = differenceKinds(outcomes);

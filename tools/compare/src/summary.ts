@@ -10,12 +10,14 @@ export interface DifferenceKind {
 
 /** `svc-00042.ns-007` and `10-128-3-9` say nothing about the kind of difference: they become N. */
 export function shapeOf(text: string): string {
-  return text
-    .replace(/\b(?:[0-9a-f]\.){31}[0-9a-f]\.ip6\.arpa/g, 'N.ip6.arpa')
-    .replace(/\b\d+(?:[.-]\d+){3}(?=\.in-addr\.arpa)/g, 'N')
-    // Digits after a letter are part of a word (ip6, RFC8482).
-    .replace(/(?<![a-z])\d+/gi, 'N')
-    .replace(/N(?:[-.:]N)+/g, 'N');
+  return (
+    text
+      .replace(/\b(?:[0-9a-f]\.){31}[0-9a-f]\.ip6\.arpa/g, 'N.ip6.arpa')
+      .replace(/\b\d+(?:[.-]\d+){3}(?=\.in-addr\.arpa)/g, 'N')
+      // Digits after a letter are part of a word (ip6, RFC8482).
+      .replace(/(?<![a-z])\d+/gi, 'N')
+      .replace(/N(?:[-.:]N)+/g, 'N')
+  );
 }
 
 export function differenceKinds(outcomes: readonly Outcome[], examples = 3): DifferenceKind[] {

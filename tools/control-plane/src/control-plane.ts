@@ -129,11 +129,24 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const etcdUrl = `http://127.0.0.1:${clientPort}`;
     const peerUrl = `http://127.0.0.1:${peerPort}`;
     etcd = await spawnProcess(bins.etcd, [
-      '--name', 'halo', '--data-dir', join(dir, 'etcd'),
-      '--listen-client-urls', etcdUrl, '--advertise-client-urls', etcdUrl,
-      '--listen-peer-urls', peerUrl, '--initial-advertise-peer-urls', peerUrl, '--initial-cluster', `halo=${peerUrl}`,
+      '--name',
+      'halo',
+      '--data-dir',
+      join(dir, 'etcd'),
+      '--listen-client-urls',
+      etcdUrl,
+      '--advertise-client-urls',
+      etcdUrl,
+      '--listen-peer-urls',
+      peerUrl,
+      '--initial-advertise-peer-urls',
+      peerUrl,
+      '--initial-cluster',
+      `halo=${peerUrl}`,
       // A test's data needs no durability: without fsync a burst of writes is not bound by the disk.
-      '--unsafe-no-fsync', '--log-level', 'warn',
+      '--unsafe-no-fsync',
+      '--log-level',
+      'warn',
     ]);
     const etcdHandle = etcd;
     await readyOrExited('etcd', etcdHandle, async () => (await fetch(`${etcdUrl}/health`)).ok, readyTimeoutMs);
@@ -142,15 +155,22 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const url = `https://127.0.0.1:${port}`;
     const apiServerArgs = [
       `--etcd-servers=${etcdUrl}`,
-      '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${port}`,
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      `--secure-port=${port}`,
       `--service-cluster-ip-range=${options.serviceClusterIpRange ?? '10.96.0.0/12,fd00:10:96::/112'}`,
-      `--tls-cert-file=${certs.certFile}`, `--tls-private-key-file=${certs.keyFile}`, `--client-ca-file=${certs.caFile}`,
+      `--tls-cert-file=${certs.certFile}`,
+      `--tls-private-key-file=${certs.keyFile}`,
+      `--client-ca-file=${certs.caFile}`,
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-      `--service-account-key-file=${certs.serviceAccountPublicKeyFile}`, `--service-account-signing-key-file=${certs.serviceAccountKeyFile}`,
-      `--token-auth-file=${join(dir, 'tokens.csv')}`, '--authorization-mode=RBAC',
+      `--service-account-key-file=${certs.serviceAccountPublicKeyFile}`,
+      `--service-account-signing-key-file=${certs.serviceAccountKeyFile}`,
+      `--token-auth-file=${join(dir, 'tokens.csv')}`,
+      '--authorization-mode=RBAC',
       // No node answers for 127.0.0.1 as the `kubernetes` Service's endpoint, and no controller-manager
       // creates the ServiceAccount tokens the ServiceAccount admission would wait for.
-      '--endpoint-reconciler-type=none', '--disable-admission-plugins=ServiceAccount',
+      '--endpoint-reconciler-type=none',
+      '--disable-admission-plugins=ServiceAccount',
       // On SIGTERM, end open watches (clients re-watch) instead of waiting for them: without it the server
       // waits for every watch it serves and a stop takes 15 s and more.
       '--shutdown-watch-termination-grace-period=1s',

@@ -6,7 +6,12 @@ const ca = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 
 describe('kubeconfigText', () => {
   it.each([
-    { name: 'one context is current', contexts: [{ name: 'a', server: 'https://127.0.0.1:6443', caPem: ca, token: 't-a' }], current: undefined, wanted: { context: 'a', server: 'https://127.0.0.1:6443', token: 't-a', namespace: undefined } },
+    {
+      name: 'one context is current',
+      contexts: [{ name: 'a', server: 'https://127.0.0.1:6443', caPem: ca, token: 't-a' }],
+      current: undefined,
+      wanted: { context: 'a', server: 'https://127.0.0.1:6443', token: 't-a', namespace: undefined },
+    },
     {
       name: 'another context made current, with its namespace',
       contexts: [

@@ -47,7 +47,10 @@ describe.skipIf(!binaries.ok)('a real control plane', () => {
     await plane.kubectl(['create', 'role', 'reader', '--verb', 'list', '--resource', 'services', '--namespace', 'default']);
     await plane.kubectl(['create', 'rolebinding', 'reader', '--role', 'reader', '--serviceaccount', 'default:reader', '--namespace', 'default']);
     // The authorizer learns of the binding from its own watch, a moment later.
-    const services = await waitFor(() => core.listNamespacedService({ namespace: 'default' }), { timeoutMs: 10_000, message: 'the RoleBinding never took effect' });
+    const services = await waitFor(() => core.listNamespacedService({ namespace: 'default' }), {
+      timeoutMs: 10_000,
+      message: 'the RoleBinding never took effect',
+    });
     expect(services.items.map((s) => s.metadata?.name)).toEqual(['kubernetes']);
     await expect(core.deleteNamespacedService({ namespace: 'default', name: 'kubernetes' })).rejects.toMatchObject({ code: 403 });
   });
@@ -69,9 +72,14 @@ describe.skipIf(!binaries.ok)('a real control plane', () => {
 
     const gone = await new Promise<number | undefined>((resolve, reject) => {
       void new Watch(kc)
-        .watch(`/api/v1/namespaces/default/configmaps`, { resourceVersion: before.metadata?.resourceVersion }, (type, obj: { code?: number }) => {
-          if (type === 'ERROR') resolve(obj.code);
-        }, (err: unknown) => (err ? reject(err as Error) : resolve(undefined)))
+        .watch(
+          `/api/v1/namespaces/default/configmaps`,
+          { resourceVersion: before.metadata?.resourceVersion },
+          (type, obj: { code?: number }) => {
+            if (type === 'ERROR') resolve(obj.code);
+          },
+          (err: unknown) => (err ? reject(err as Error) : resolve(undefined)),
+        )
         .then((req) => setTimeout(() => req.abort(), 10_000));
     });
     expect(gone).toBe(410);

@@ -50,7 +50,9 @@ export async function buildImage(options: BuildImageOptions): Promise<BuiltImage
   const run = options.run ?? runCommand;
   const found = await findEngine(options.debootstrap ? 'buildah' : options.engine, run);
   if (found.engine === null) {
-    throw new ImageBuildError(`no container engine works here (${found.tried.join('; ')}): install docker, podman or buildah (Debian: apt-get install buildah)`);
+    throw new ImageBuildError(
+      `no container engine works here (${found.tried.join('; ')}): install docker, podman or buildah (Debian: apt-get install buildah)`,
+    );
   }
   const engine = found.engine;
   const buildArgs: Record<string, string> = {};
@@ -66,8 +68,13 @@ export async function buildImage(options: BuildImageOptions): Promise<BuiltImage
   options.log?.(`${command.file} ${command.args.join(' ')}`);
   const built = await stream(command.file, command.args, options.output ?? 'inherit');
   if (built.code !== 0) {
-    const hint = options.debootstrap || options.buildImage || options.baseImage ? '' : '; where no image registry is reachable, `npm run image -- --debootstrap` makes the base images here';
-    throw new ImageBuildError(`${engine} could not build the image (exit ${built.code})${hint}${built.output ? `:\n${built.output.split('\n').slice(-30).join('\n')}` : ''}`);
+    const hint =
+      options.debootstrap || options.buildImage || options.baseImage
+        ? ''
+        : '; where no image registry is reachable, `npm run image -- --debootstrap` makes the base images here';
+    throw new ImageBuildError(
+      `${engine} could not build the image (exit ${built.code})${hint}${built.output ? `:\n${built.output.split('\n').slice(-30).join('\n')}` : ''}`,
+    );
   }
   return { engine, tag: options.tag, size: await imageSize(engine, options.tag, run), buildArgs, output: built.output };
 }

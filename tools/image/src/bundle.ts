@@ -65,7 +65,13 @@ function assetsPlugin(root: string, outDir: string, assets: Map<string, string>)
           try {
             await stat(from);
           } catch {
-            return { errors: [{ text: `${relative(root, args.path)} refers to ${relative(root, from)}, which does not exist${from.endsWith('.node') ? ' (build it: npm run build:native)' : ''}` }] };
+            return {
+              errors: [
+                {
+                  text: `${relative(root, args.path)} refers to ${relative(root, from)}, which does not exist${from.endsWith('.node') ? ' (build it: npm run build:native)' : ''}`,
+                },
+              ],
+            };
           }
           await mkdir(dirname(to), { recursive: true });
           await copyFile(from, to);

@@ -4,7 +4,10 @@ import { DEFAULT_TAG, readConfig, usage } from './config.ts';
 describe('readConfig', () => {
   it.each<[string[], unknown]>([
     [[], { command: 'build', tag: DEFAULT_TAG, debootstrap: false, suite: 'bookworm' }],
-    [['--engine', 'podman', '--tag', 'registry.example.com/halo-dns/halo:0.2.0', '--node-version', '24.21'], { engine: 'podman', tag: 'registry.example.com/halo-dns/halo:0.2.0', nodeVersion: '24.21' }],
+    [
+      ['--engine', 'podman', '--tag', 'registry.example.com/halo-dns/halo:0.2.0', '--node-version', '24.21'],
+      { engine: 'podman', tag: 'registry.example.com/halo-dns/halo:0.2.0', nodeVersion: '24.21' },
+    ],
     [['--debootstrap', '--suite', 'trixie'], { engine: 'buildah', debootstrap: true, suite: 'trixie' }],
     [['--base-image', 'localhost/debian:slim'], { baseImage: 'localhost/debian:slim' }],
     [['bundle', '/out'], { command: 'bundle', outDir: '/out' }],

@@ -54,16 +54,19 @@ export function readConfig(argv: string[]): ConfigResult<ImageConfig> {
   }
   if (positionals.length > 0) return { ok: false, message: `unexpected "${positionals.join(' ')}"\n${usage}` };
   const engine = values.engine;
-  if (engine !== undefined && !(ENGINES as readonly string[]).includes(engine)) return { ok: false, message: `--engine: one of ${ENGINES.join(', ')}, got "${engine}"` };
+  if (engine !== undefined && !(ENGINES as readonly string[]).includes(engine))
+    return { ok: false, message: `--engine: one of ${ENGINES.join(', ')}, got "${engine}"` };
   const tag = values.tag ?? DEFAULT_TAG;
   if (!/^[a-z0-9][a-z0-9._/:-]*$/.test(tag)) return { ok: false, message: `--tag: "${tag}" is not an image name (lower case, digits, . _ / : -)` };
   const debootstrap = values.debootstrap === true;
   if (debootstrap && engine !== undefined && engine !== 'buildah') return { ok: false, message: '--debootstrap makes buildah images: use it with buildah' };
-  if (debootstrap && (values['build-image'] || values['base-image'])) return { ok: false, message: '--debootstrap makes the base images: give it or --build-image/--base-image, not both' };
+  if (debootstrap && (values['build-image'] || values['base-image']))
+    return { ok: false, message: '--debootstrap makes the base images: give it or --build-image/--base-image, not both' };
   const suite = values.suite ?? DEFAULT_SUITE;
   if (!/^[a-z]+$/.test(suite)) return { ok: false, message: `--suite: "${suite}" is not a Debian suite name` };
   const nodeVersion = values['node-version'];
-  if (nodeVersion !== undefined && !/^\d+(\.\d+){0,2}$/.test(nodeVersion)) return { ok: false, message: `--node-version: "${nodeVersion}" is not a version (24, 24.21 or 24.21.0)` };
+  if (nodeVersion !== undefined && !/^\d+(\.\d+){0,2}$/.test(nodeVersion))
+    return { ok: false, message: `--node-version: "${nodeVersion}" is not a version (24, 24.21 or 24.21.0)` };
   return {
     ok: true,
     config: {

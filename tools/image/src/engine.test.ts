@@ -2,12 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { buildCommand, findEngine, imageSize, type Command, type Engine, type RunResult } from './engine.ts';
 
 /** A runner that answers each program by name: exit code and output. */
-const fake = (answers: Record<string, Partial<RunResult>>) => async (c: Command): Promise<RunResult> => ({ code: 127, stdout: '', stderr: '', ...answers[c.file] });
+const fake =
+  (answers: Record<string, Partial<RunResult>>) =>
+  async (c: Command): Promise<RunResult> => ({ code: 127, stdout: '', stderr: '', ...answers[c.file] });
 
 describe('findEngine', () => {
   it.each<[string, Record<string, Partial<RunResult>>, Engine | undefined, Engine | null]>([
     ['docker whose daemon answers', { docker: { code: 0 }, buildah: { code: 0 } }, undefined, 'docker'],
-    ['a docker client without a daemon: the next that works', { docker: { code: 1, stderr: 'Cannot connect to the Docker daemon' }, buildah: { code: 0 } }, undefined, 'buildah'],
+    [
+      'a docker client without a daemon: the next that works',
+      { docker: { code: 1, stderr: 'Cannot connect to the Docker daemon' }, buildah: { code: 0 } },
+      undefined,
+      'buildah',
+    ],
     ['podman before buildah', { podman: { code: 0 }, buildah: { code: 0 } }, undefined, 'podman'],
     ['the one asked for, or none', { docker: { code: 0 } }, 'buildah', null],
     ['nothing installed', {}, undefined, null],

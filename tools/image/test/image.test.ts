@@ -10,7 +10,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubeadmCorefile } from '@halo/corefile';
-import { freePort, query, spawnProcess, startKubeSim, startNatsServer, waitFor, type ChildHandle, type DnsResponse, type KubeSim, type NatsServer } from '@halo/testing';
+import {
+  freePort,
+  query,
+  spawnProcess,
+  startKubeSim,
+  startNatsServer,
+  waitFor,
+  type ChildHandle,
+  type DnsResponse,
+  type KubeSim,
+  type NatsServer,
+} from '@halo/testing';
 import { APPS } from '../src/bundle.ts';
 import { buildImage, type BuiltImage } from '../src/build.ts';
 
@@ -60,10 +71,14 @@ describe.skipIf(reason !== null)('the image', () => {
   /** Starts an app from the image on the host's network; resolves once it says it is ready. */
   const startInImage = async (app: string, args: string[], env: Record<string, string> = {}) => {
     const envArgs = Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
-    const handle = await spawnProcess('buildah', ['run', '--isolation', 'chroot', '--volume', `${dir}:/etc/halo-test:ro`, ...envArgs, container(), '--', 'halo', app, ...args], {
-      readyLine: /"ready":true/,
-      timeoutMs: 120_000,
-    });
+    const handle = await spawnProcess(
+      'buildah',
+      ['run', '--isolation', 'chroot', '--volume', `${dir}:/etc/halo-test:ro`, ...envArgs, container(), '--', 'halo', app, ...args],
+      {
+        readyLine: /"ready":true/,
+        timeoutMs: 120_000,
+      },
+    );
     running.push(handle);
     return handle;
   };
@@ -136,11 +151,28 @@ describe.skipIf(reason !== null)('the image', () => {
     );
     const common = ['--nats', nats.url, '--admin-host', '127.0.0.1', '--admin-port', '0'];
     await startInImage('watcher', [...common, '--kube-server', sim.url, '--identity', `image-${id}`]);
-    const answerer = await startInImage('answerer', [...common, '--corefile', '/etc/halo-test/Corefile', '--dns-host', '127.0.0.1', '--dns-port', String(dnsPort), '--workers', '1', '--instance', `image-${id}`]);
-    await waitFor(async () => ((await query({ host: '127.0.0.1', port: dnsPort }, 'kubernetes.default.svc.cluster.local', 'A', { timeoutMs: 500 }).catch(() => null))?.answers?.length ?? 0) > 0, {
-      timeoutMs: 60_000,
-      message: 'the answerer from the image never answered kubernetes.default.svc.cluster.local',
-    });
+    const answerer = await startInImage('answerer', [
+      ...common,
+      '--corefile',
+      '/etc/halo-test/Corefile',
+      '--dns-host',
+      '127.0.0.1',
+      '--dns-port',
+      String(dnsPort),
+      '--workers',
+      '1',
+      '--instance',
+      `image-${id}`,
+    ]);
+    await waitFor(
+      async () =>
+        ((await query({ host: '127.0.0.1', port: dnsPort }, 'kubernetes.default.svc.cluster.local', 'A', { timeoutMs: 500 }).catch(() => null))?.answers
+          ?.length ?? 0) > 0,
+      {
+        timeoutMs: 60_000,
+        message: 'the answerer from the image never answered kubernetes.default.svc.cluster.local',
+      },
+    );
     const answer = await query({ host: '127.0.0.1', port: dnsPort }, 'kubernetes.default.svc.cluster.local', 'A');
     expect(addresses(answer)).toEqual(['10.96.0.1']);
     // The batched UDP I/O: the server warns when it falls back to node:dgram.
@@ -148,12 +180,23 @@ describe.skipIf(reason !== null)('the image', () => {
     const scraped = await fetch(`http://127.0.0.1:${metrics}/metrics`).then((r) => r.text());
     expect(scraped).toContain('coredns_dns_requests_total');
 
-    await startInImage('node-cache', ['--nats', nats.url, '--listen', `127.0.0.1:${cachePort}`, '--answerers', `127.0.0.1:${dnsPort}`, '--instance', `image-${id}`]);
+    await startInImage('node-cache', [
+      '--nats',
+      nats.url,
+      '--listen',
+      `127.0.0.1:${cachePort}`,
+      '--answerers',
+      `127.0.0.1:${dnsPort}`,
+      '--instance',
+      `image-${id}`,
+    ]);
     const cached = await query({ host: '127.0.0.1', port: cachePort }, 'kubernetes.default.svc.cluster.local', 'A', { timeoutMs: 2_000 });
     expect(addresses(cached)).toEqual(['10.96.0.1']);
 
     const configPort = await freePort();
-    await startInImage('config', [...common, '--kube-server', sim.url, '--host', '127.0.0.1', '--port', String(configPort)], { HALO_CONFIG_TOKEN: `image-${id}` });
+    await startInImage('config', [...common, '--kube-server', sim.url, '--host', '127.0.0.1', '--port', String(configPort)], {
+      HALO_CONFIG_TOKEN: `image-${id}`,
+    });
     const page = await fetch(`http://127.0.0.1:${configPort}/`);
     expect(page.status).toBe(200);
     // The security headers (helmet) work in the bundle too.

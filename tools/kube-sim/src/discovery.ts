@@ -51,7 +51,13 @@ export function apiResourceList(group: string, version: string): unknown | undef
       ...(t.shortNames.length > 0 ? { shortNames: t.shortNames } : {}),
       storageVersionHash: '',
     },
-    ...t.subresources.map((sub) => ({ name: `${t.plural}/${sub}`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] })),
+    ...t.subresources.map((sub) => ({
+      name: `${t.plural}/${sub}`,
+      singularName: '',
+      namespaced: t.namespaced,
+      kind: t.kind,
+      verbs: ['get', 'patch', 'update'],
+    })),
   ]);
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf(types[0]), resources };
 }

@@ -71,7 +71,10 @@ export function seedObjects(store: ObjectStore, objects: unknown[], source = 'se
     if (!isKubeObject(object)) return { ok: false, error: { code: 'SeedUnknownKind', message: `${source}: an item is not a Kubernetes object` } };
     const type = resourceByKind(String(object.apiVersion ?? ''), String(object.kind ?? ''));
     if (!type) {
-      return { ok: false, error: { code: 'SeedUnknownKind', message: `${source}: kube-sim does not serve ${String(object.apiVersion)} ${String(object.kind)}` } };
+      return {
+        ok: false,
+        error: { code: 'SeedUnknownKind', message: `${source}: kube-sim does not serve ${String(object.apiVersion)} ${String(object.kind)}` },
+      };
     }
     known.push(object);
   }
@@ -83,7 +86,10 @@ export function seedObjects(store: ObjectStore, objects: unknown[], source = 'se
     const result = store.create(type, namespace, object, { seed: true });
     if (!result.ok) {
       const name = object.metadata?.name ?? '';
-      return { ok: false, error: { code: 'SeedRejected', message: `${source}: ${type.kind} ${namespace ? `${namespace}/` : ''}${name}: ${result.status.message ?? ''}` } };
+      return {
+        ok: false,
+        error: { code: 'SeedRejected', message: `${source}: ${type.kind} ${namespace ? `${namespace}/` : ''}${name}: ${result.status.message ?? ''}` },
+      };
     }
   }
   return { ok: true, count: ordered.length };

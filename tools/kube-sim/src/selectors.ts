@@ -1,9 +1,7 @@
 // Label and field selectors, parsed as the API server parses them (?labelSelector=, ?fieldSelector=).
 
 export type LabelRequirement =
-  | { key: string; op: 'exists' | 'notexists' }
-  | { key: string; op: 'in' | 'notin'; values: string[] }
-  | { key: string; op: 'gt' | 'lt'; value: number };
+  { key: string; op: 'exists' | 'notexists' } | { key: string; op: 'in' | 'notin'; values: string[] } | { key: string; op: 'gt' | 'lt'; value: number };
 
 export interface FieldRequirement {
   field: string;
@@ -36,8 +34,7 @@ function splitTerms(text: string): string[] {
 
 function parseLabelTerm(term: string): Parsed<LabelRequirement> {
   const bad = (why: string): Parsed<LabelRequirement> => ({ ok: false, message: `unable to parse requirement: ${why}: "${term}"` });
-  const checkKey = (key: string): string | undefined =>
-    labelKey.test(key) && key.length <= 317 ? undefined : `invalid label key "${key}"`;
+  const checkKey = (key: string): string | undefined => (labelKey.test(key) && key.length <= 317 ? undefined : `invalid label key "${key}"`);
   let m = /^!\s*(\S+)$/.exec(term);
   if (m) {
     const e = checkKey(m[1]);

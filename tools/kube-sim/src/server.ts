@@ -48,7 +48,7 @@ function sendStatus(res: ServerResponse, status: Status): void {
 }
 
 function notFoundPath(): Status {
-  return failure(404, 'NotFound', 'the server could not find the requested resource', { });
+  return failure(404, 'NotFound', 'the server could not find the requested resource', {});
 }
 
 /** Maps a path to a discovery document or a resource target. */
@@ -111,7 +111,11 @@ async function readBody(req: IncomingMessage): Promise<{ ok: true; value: unknow
     // 415 makes client-go (kubectl) fall back to JSON.
     return {
       ok: false,
-      status: failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`),
+      status: failure(
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`,
+      ),
     };
   }
   try {
@@ -318,4 +322,3 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     },
   };
 }
-

@@ -59,12 +59,7 @@ export function alreadyExists(group: string, plural: string, name: string): Stat
 }
 
 export function conflict(group: string, plural: string, name: string, why: string): Status {
-  return failure(
-    409,
-    'Conflict',
-    `Operation cannot be fulfilled on ${qualified(group, plural)} "${name}": ${why}`,
-    groupDetails(group, plural, name),
-  );
+  return failure(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(group, plural)} "${name}": ${why}`, groupDetails(group, plural, name));
 }
 
 export function badRequest(message: string): Status {

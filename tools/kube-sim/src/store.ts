@@ -114,7 +114,13 @@ function clone<T>(value: T): T {
 /** JSON with object keys sorted, so that two objects equal in content compare equal whatever their key order. */
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
-    isRecord(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v,
+    isRecord(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, v[k]]),
+        )
+      : v,
   );
 }
 
@@ -235,9 +241,7 @@ export class ObjectStore {
   }
 
   #sortedMatching(type: ResourceType, selection: Selection): Array<[string, KubeObject]> {
-    return [...this.#bucket(type).entries()]
-      .filter(([, object]) => matches(selection, object))
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return [...this.#bucket(type).entries()].filter(([, object]) => matches(selection, object)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
   list(type: ResourceType, options: ListOptions = {}): Result<ObjectList> {
@@ -248,9 +252,7 @@ export class ObjectStore {
       if (!token) return fail(badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)'));
       if (token.rv < this.#compactedRV) {
         return fail(
-          expired(
-            'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
-          ),
+          expired('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.'),
         );
       }
       start = token.start;
@@ -369,7 +371,11 @@ export class ObjectStore {
     else metadata.namespace = ns;
     delete metadata.resourceVersion;
     delete metadata.deletionTimestamp;
-    const object: KubeObject = Object.assign({ apiVersion: apiVersionOf(type), kind: type.kind }, body, { apiVersion: apiVersionOf(type), kind: type.kind, metadata });
+    const object: KubeObject = Object.assign({ apiVersion: apiVersionOf(type), kind: type.kind }, body, {
+      apiVersion: apiVersionOf(type),
+      kind: type.kind,
+      metadata,
+    });
     if (!options.seed && type.subresources.includes('status')) delete object.status;
     const prepared = this.#prepare(type, object, undefined);
     if (!prepared.ok) return prepared;
@@ -395,7 +401,14 @@ export class ObjectStore {
       return fail(conflict(type.group, type.plural, name, 'the object has been modified; please apply your changes to the latest version and try again'));
     }
     if (body.metadata.uid !== undefined && body.metadata.uid !== '' && body.metadata.uid !== old.metadata.uid && !options.seed) {
-      return fail(conflict(type.group, type.plural, name, `Precondition failed: UID in precondition: ${String(body.metadata.uid)}, UID in object meta: ${String(old.metadata.uid)}`));
+      return fail(
+        conflict(
+          type.group,
+          type.plural,
+          name,
+          `Precondition failed: UID in precondition: ${String(body.metadata.uid)}, UID in object meta: ${String(old.metadata.uid)}`,
+        ),
+      );
     }
     let object: KubeObject;
     if (options.subresource === 'status') {
@@ -429,14 +442,7 @@ export class ObjectStore {
     return this.#commit(type, next, old, options.dryRun === true);
   }
 
-  patch(
-    type: ResourceType,
-    namespace: string | undefined,
-    name: string,
-    contentType: string,
-    patch: unknown,
-    options: WriteOptions = {},
-  ): Result<KubeObject> {
+  patch(type: ResourceType, namespace: string | undefined, name: string, contentType: string, patch: unknown, options: WriteOptions = {}): Result<KubeObject> {
     const current = this.get(type, namespace, name);
     if (!current.ok) return current;
     let patched: Json;
@@ -448,7 +454,13 @@ export class ObjectStore {
       if (!isRecord(patch)) return fail(badRequest('a merge patch must be a JSON object'));
       patched = mergePatch(current.value as unknown as Json, patch as Json);
     } else {
-      return fail(failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`));
+      return fail(
+        failure(
+          415,
+          'UnsupportedMediaType',
+          `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`,
+        ),
+      );
     }
     return this.replace(type, namespace, name, patched, options);
   }
@@ -459,11 +471,18 @@ export class ObjectStore {
     if (!old) return fail(notFound(type.group, type.plural, name));
     const pre = options.preconditions;
     if (pre?.uid && pre.uid !== old.metadata.uid) {
-      return fail(conflict(type.group, type.plural, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(old.metadata.uid)}`));
+      return fail(
+        conflict(type.group, type.plural, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(old.metadata.uid)}`),
+      );
     }
     if (pre?.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion) {
       return fail(
-        conflict(type.group, type.plural, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${String(old.metadata.resourceVersion)}`),
+        conflict(
+          type.group,
+          type.plural,
+          name,
+          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${String(old.metadata.resourceVersion)}`,
+        ),
       );
     }
     if (type.kind === 'Namespace' && protectedNamespaces.includes(name)) {
@@ -550,10 +569,12 @@ export class ObjectStore {
 
   /** The ClusterIPs taken, but for those of `except` (the Service being replaced). */
   #usedClusterIPs(except: KubeObject | undefined): { has(ip: string): boolean } {
-    return { has: (ip) => {
-      const holder = this.#clusterIPHolders.get(ip);
-      return holder !== undefined && holder !== except?.metadata.uid;
-    } };
+    return {
+      has: (ip) => {
+        const holder = this.#clusterIPHolders.get(ip);
+        return holder !== undefined && holder !== except?.metadata.uid;
+      },
+    };
   }
 
   // An index of the ClusterIPs taken, so that creating the 10 000th Service does not scan the other 9 999.
@@ -605,7 +626,11 @@ export class ObjectStore {
     const policy = typeof spec.ipFamilyPolicy === 'string' ? spec.ipFamilyPolicy : defaultPolicy;
     const policies = ['SingleStack', 'PreferDualStack', 'RequireDualStack'];
     if (!policies.includes(policy)) {
-      causes.push({ reason: 'FieldValueNotSupported', message: `Unsupported value: "${policy}": supported values: "PreferDualStack", "RequireDualStack", "SingleStack"`, field: 'spec.ipFamilyPolicy' });
+      causes.push({
+        reason: 'FieldValueNotSupported',
+        message: `Unsupported value: "${policy}": supported values: "PreferDualStack", "RequireDualStack", "SingleStack"`,
+        field: 'spec.ipFamilyPolicy',
+      });
       return causes;
     }
     spec.ipFamilyPolicy = policy;
@@ -633,7 +658,11 @@ export class ObjectStore {
         if (ip !== undefined) {
           if (!inServiceRange(ip)) {
             causes.push(
-              invalidValue(`spec.clusterIPs[${i}]`, ip, `failed to allocate IP ${ip}: the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${families[i] === 'IPv4' ? '10.96.0.0/12' : 'fd00:10:96::/112'}`),
+              invalidValue(
+                `spec.clusterIPs[${i}]`,
+                ip,
+                `failed to allocate IP ${ip}: the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${families[i] === 'IPv4' ? '10.96.0.0/12' : 'fd00:10:96::/112'}`,
+              ),
             );
           } else if (used.has(ip)) {
             causes.push(invalidValue(`spec.clusterIPs[${i}]`, ip, `failed to allocate IP ${ip}: provided IP is already allocated`));

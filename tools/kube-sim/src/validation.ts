@@ -81,11 +81,19 @@ function validateStringMap(field: string, value: unknown, checkValue: boolean): 
     const prefix = slash >= 0 ? key.slice(0, slash) : '';
     const name = slash >= 0 ? key.slice(slash + 1) : key;
     if ((slash >= 0 && dns1123Subdomain(field, prefix).length > 0) || name.length > 63 || !qualifiedNameRe.test(name)) {
-      causes.push(invalidValue(field, key, "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"));
+      causes.push(
+        invalidValue(field, key, "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"),
+      );
     }
     if (typeof v !== 'string') causes.push(invalidValue(`${field}[${key}]`, v, 'must be a string'));
     else if (checkValue && (v.length > 63 || !labelValueRe.test(v))) {
-      causes.push(invalidValue(field, v, "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"));
+      causes.push(
+        invalidValue(
+          field,
+          v,
+          "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+        ),
+      );
     }
   }
   return causes;
@@ -142,7 +150,7 @@ export function validateService(spec: JsonRecord): StatusCause[] {
   } else if (typeof clusterIP !== 'string') {
     causes.push(invalidValue('spec.clusterIP', clusterIP, 'must be a string'));
   } else if (clusterIP !== '' && clusterIP !== 'None' && isIP(clusterIP) === 0) {
-    causes.push(invalidValue('spec.clusterIP', clusterIP, 'must be empty, \'None\', or a valid IP address'));
+    causes.push(invalidValue('spec.clusterIP', clusterIP, "must be empty, 'None', or a valid IP address"));
   }
 
   if (clusterIPs !== undefined && clusterIPs !== null && !isExternalName) {
@@ -219,14 +227,16 @@ export function validateService(spec: JsonRecord): StatusCause[] {
       if (target !== undefined && target !== raw.port && !isExternalName) {
         if (typeof target === 'string') {
           if (!ianaSvcNameRe.test(target) || !/[a-z]/.test(target) || target.includes('--')) {
-            causes.push(invalidValue(`${field}.targetPort`, target, 'must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-), at most 15 characters'));
+            causes.push(
+              invalidValue(`${field}.targetPort`, target, 'must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-), at most 15 characters'),
+            );
           }
         } else if (!isPort(target)) {
           causes.push(invalidValue(`${field}.targetPort`, target, 'must be between 1 and 65535, inclusive'));
         }
       }
       if (raw.nodePort !== undefined && raw.nodePort !== 0) {
-        if (type !== 'NodePort' && type !== 'LoadBalancer') causes.push(forbidden(`${field}.nodePort`, 'may not be used when `type` is \'ClusterIP\''));
+        if (type !== 'NodePort' && type !== 'LoadBalancer') causes.push(forbidden(`${field}.nodePort`, "may not be used when `type` is 'ClusterIP'"));
         else if (!isPort(raw.nodePort)) causes.push(invalidValue(`${field}.nodePort`, raw.nodePort, 'must be between 1 and 65535, inclusive'));
       }
     });
@@ -248,7 +258,8 @@ export function validateEndpointSlice(slice: JsonRecord): StatusCause[] {
   const endpoints = slice.endpoints ?? [];
   if (!Array.isArray(endpoints)) causes.push(invalidValue('endpoints', endpoints, 'must be a list'));
   else {
-    if (endpoints.length > 1000) causes.push({ reason: 'FieldValueTooMany', message: `Too many: ${endpoints.length}: must have at most 1000 items`, field: 'endpoints' });
+    if (endpoints.length > 1000)
+      causes.push({ reason: 'FieldValueTooMany', message: `Too many: ${endpoints.length}: must have at most 1000 items`, field: 'endpoints' });
     endpoints.forEach((raw, i) => {
       const field = `endpoints[${i}]`;
       if (!isRecord(raw)) {
@@ -258,7 +269,8 @@ export function validateEndpointSlice(slice: JsonRecord): StatusCause[] {
       const addresses = raw.addresses;
       if (!Array.isArray(addresses) || addresses.length === 0) causes.push(required(`${field}.addresses`, 'must contain at least 1 address'));
       else {
-        if (addresses.length > 100) causes.push({ reason: 'FieldValueTooMany', message: `Too many: ${addresses.length}: must have at most 100 items`, field: `${field}.addresses` });
+        if (addresses.length > 100)
+          causes.push({ reason: 'FieldValueTooMany', message: `Too many: ${addresses.length}: must have at most 100 items`, field: `${field}.addresses` });
         addresses.forEach((address, j) => {
           const af = `${field}.addresses[${j}]`;
           if (typeof address !== 'string') causes.push(invalidValue(af, address, 'must be a string'));

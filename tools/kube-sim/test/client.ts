@@ -13,7 +13,9 @@ export function kubeConfigFor(url: string): KubeConfig {
 }
 
 /** The Kubernetes Status body of a failed call (ApiException.body is the raw JSON text). */
-export async function failureOf(call: Promise<unknown>): Promise<{ code: number; body: { reason?: string; message?: string; code?: number; details?: { causes?: Array<{ field: string; reason: string }> } } }> {
+export async function failureOf(
+  call: Promise<unknown>,
+): Promise<{ code: number; body: { reason?: string; message?: string; code?: number; details?: { causes?: Array<{ field: string; reason: string }> } } }> {
   try {
     await call;
   } catch (error) {

@@ -29,7 +29,10 @@ function service(name: string, spec: V1Service['spec'], labels?: Record<string, 
 
 describe('Services', () => {
   it('creates, reads, replaces, patches and deletes', async () => {
-    const created = await core.createNamespacedService({ namespace: 'shop', body: service('web', { ports: [{ name: 'http', port: 80 }], selector: { app: 'web' } }) });
+    const created = await core.createNamespacedService({
+      namespace: 'shop',
+      body: service('web', { ports: [{ name: 'http', port: 80 }], selector: { app: 'web' } }),
+    });
     expect(created.metadata?.uid).toMatch(/^[0-9a-f-]{36}$/);
     expect(created.metadata?.generation).toBe(1);
     expect(created.spec?.clusterIP).toMatch(/^10\.(9[6-9]|10\d|11[01])\./);
@@ -65,7 +68,11 @@ describe('Services', () => {
     );
     expect(strategic.metadata?.labels ?? {}).toEqual({});
     // The client's default patch type is a JSON patch.
-    const jsonPatched = await core.patchNamespacedService({ namespace: 'shop', name: 'web', body: [{ op: 'add', path: '/metadata/annotations', value: { a: 'b' } }] });
+    const jsonPatched = await core.patchNamespacedService({
+      namespace: 'shop',
+      name: 'web',
+      body: [{ op: 'add', path: '/metadata/annotations', value: { a: 'b' } }],
+    });
     expect(jsonPatched.metadata?.annotations).toEqual({ a: 'b' });
 
     const deleted = await core.deleteNamespacedService({ namespace: 'shop', name: 'web' });
@@ -88,11 +95,17 @@ describe('Services', () => {
     expect(headless.spec?.clusterIPs).toEqual(['None']);
     const external = await core.createNamespacedService({ namespace: 'shop', body: service('ext', { type: 'ExternalName', externalName: 'example.com' }) });
     expect(external.spec?.clusterIP).toBeUndefined();
-    const fixed = await core.createNamespacedService({ namespace: 'kube-system', body: service('kube-dns', { clusterIP: '10.96.0.10', ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] }) });
+    const fixed = await core.createNamespacedService({
+      namespace: 'kube-system',
+      body: service('kube-dns', { clusterIP: '10.96.0.10', ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] }),
+    });
     expect(fixed.spec?.clusterIPs).toEqual(['10.96.0.10']);
     const v6 = await core.createNamespacedService({ namespace: 'shop', body: service('six', { ipFamilies: ['IPv6'], ports: [{ port: 80 }] }) });
     expect(v6.spec?.clusterIP).toMatch(/^fd00:10:96::/);
-    const dual = await core.createNamespacedService({ namespace: 'shop', body: service('dual', { ipFamilyPolicy: 'RequireDualStack', ports: [{ port: 80 }] }) });
+    const dual = await core.createNamespacedService({
+      namespace: 'shop',
+      body: service('dual', { ipFamilyPolicy: 'RequireDualStack', ports: [{ port: 80 }] }),
+    });
     expect(dual.spec?.ipFamilies).toEqual(['IPv4', 'IPv6']);
     expect(dual.spec?.clusterIPs).toHaveLength(2);
     const nodePort = await core.createNamespacedService({ namespace: 'shop', body: service('np', { type: 'NodePort', ports: [{ port: 80 }] }) });
@@ -101,11 +114,27 @@ describe('Services', () => {
 
   // As a real kube-apiserver 1.37 with a dual-stack service range stores them (compared by hand).
   it.each<[string, V1Service['spec'], Partial<NonNullable<V1Service['spec']>>]>([
-    ['a headless Service without a selector is dual-stack', { clusterIP: 'None', ports: [{ port: 80 }] }, { ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'RequireDualStack', clusterIPs: ['None'] }],
-    ['a headless Service with a selector is not', { clusterIP: 'None', selector: { app: 'x' }, ports: [{ port: 80 }] }, { ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack' }],
+    [
+      'a headless Service without a selector is dual-stack',
+      { clusterIP: 'None', ports: [{ port: 80 }] },
+      { ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'RequireDualStack', clusterIPs: ['None'] },
+    ],
+    [
+      'a headless Service with a selector is not',
+      { clusterIP: 'None', selector: { app: 'x' }, ports: [{ port: 80 }] },
+      { ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack' },
+    ],
     ['an ExternalName Service has no session affinity', { type: 'ExternalName', externalName: 'x.example.org' }, { sessionAffinity: 'None' }],
-    ['a NodePort Service routes external traffic cluster-wide', { type: 'NodePort', ports: [{ port: 80 }] }, { externalTrafficPolicy: 'Cluster', internalTrafficPolicy: 'Cluster' }],
-    ['a LoadBalancer Service allocates node ports', { type: 'LoadBalancer', ports: [{ port: 80 }] }, { externalTrafficPolicy: 'Cluster', allocateLoadBalancerNodePorts: true }],
+    [
+      'a NodePort Service routes external traffic cluster-wide',
+      { type: 'NodePort', ports: [{ port: 80 }] },
+      { externalTrafficPolicy: 'Cluster', internalTrafficPolicy: 'Cluster' },
+    ],
+    [
+      'a LoadBalancer Service allocates node ports',
+      { type: 'LoadBalancer', ports: [{ port: 80 }] },
+      { externalTrafficPolicy: 'Cluster', allocateLoadBalancerNodePorts: true },
+    ],
   ])('defaults as the real server: %s', async (_, spec, expected) => {
     const created = await core.createNamespacedService({ namespace: 'shop', body: { metadata: { generateName: 'defaults-' }, spec } });
     expect(created.spec).toMatchObject(expected);
@@ -114,9 +143,15 @@ describe('Services', () => {
   it('frees a ClusterIP when its Service goes, and keeps it for the Service that holds it', async () => {
     const held = await core.createNamespacedService({ namespace: 'shop', body: service('holder', { clusterIP: '10.96.0.77', ports: [{ port: 80 }] }) });
     // Replaced with its own address: not "already allocated".
-    const replaced = await core.replaceNamespacedService({ namespace: 'shop', name: 'holder', body: { ...held, spec: { ...held.spec, ports: [{ port: 81 }] } } });
+    const replaced = await core.replaceNamespacedService({
+      namespace: 'shop',
+      name: 'holder',
+      body: { ...held, spec: { ...held.spec, ports: [{ port: 81 }] } },
+    });
     expect(replaced.spec?.clusterIP).toBe('10.96.0.77');
-    await expect(core.createNamespacedService({ namespace: 'shop', body: service('thief', { clusterIP: '10.96.0.77', ports: [{ port: 80 }] }) })).rejects.toMatchObject({ code: 422 });
+    await expect(
+      core.createNamespacedService({ namespace: 'shop', body: service('thief', { clusterIP: '10.96.0.77', ports: [{ port: 80 }] }) }),
+    ).rejects.toMatchObject({ code: 422 });
     await core.deleteNamespacedService({ namespace: 'shop', name: 'holder' });
     const next = await core.createNamespacedService({ namespace: 'shop', body: service('next', { clusterIP: '10.96.0.77', ports: [{ port: 80 }] }) });
     expect(next.spec?.clusterIP).toBe('10.96.0.77');
@@ -131,7 +166,16 @@ describe('Services', () => {
     { name: 'p70000', spec: { ports: [{ port: 70000 }] }, fields: ['spec.ports[0].port'] },
     { name: 'noports', spec: {}, fields: ['spec.ports'] },
     { name: 'badname', spec: { ports: [{ name: 'Http_x', port: 80 }] }, fields: ['spec.ports[0].name'] },
-    { name: 'dupname', spec: { ports: [{ name: 'a', port: 80 }, { name: 'a', port: 81 }] }, fields: ['spec.ports[1].name'] },
+    {
+      name: 'dupname',
+      spec: {
+        ports: [
+          { name: 'a', port: 80 },
+          { name: 'a', port: 81 },
+        ],
+      },
+      fields: ['spec.ports[1].name'],
+    },
     { name: 'unnamed', spec: { ports: [{ port: 80 }, { name: 'b', port: 81 }] }, fields: ['spec.ports[0].name'] },
     { name: 'badproto', spec: { ports: [{ port: 80, protocol: 'ICMP' }] }, fields: ['spec.ports[0].protocol'] },
     { name: 'badip', spec: { clusterIP: '10.96.0.300', ports: [{ port: 80 }] }, fields: ['spec.clusterIP'] },
@@ -248,7 +292,10 @@ describe('EndpointSlices, Leases, Pods, Secrets, Namespaces', () => {
     });
     expect(slice.metadata?.resourceVersion).toBeTruthy();
     // An unnamed port is stored with the empty name, as the real server does.
-    const unnamed = await discovery.createNamespacedEndpointSlice({ namespace: 'shop', body: { metadata: { name: 'web-unnamed' }, addressType: 'IPv4', endpoints: [], ports: [{ port: 80 }] } });
+    const unnamed = await discovery.createNamespacedEndpointSlice({
+      namespace: 'shop',
+      body: { metadata: { name: 'web-unnamed' }, addressType: 'IPv4', endpoints: [], ports: [{ port: 80 }] },
+    });
     expect(unnamed.ports).toEqual([{ name: '', port: 80, protocol: 'TCP' }]);
     // Table: a slice, the expected causes.
     const bad: Array<[Record<string, unknown>, string[]]> = [
@@ -260,9 +307,7 @@ describe('EndpointSlices, Leases, Pods, Secrets, Namespaces', () => {
       [{ addressType: 'IPv4', endpoints: [], ports: [{ name: 'a' }, { name: 'a' }] }, ['ports[1].name']],
     ];
     for (const [body, fields] of bad) {
-      const failed = await failureOf(
-        discovery.createNamespacedEndpointSlice({ namespace: 'shop', body: { metadata: { name: 'bad' }, ...body } as never }),
-      );
+      const failed = await failureOf(discovery.createNamespacedEndpointSlice({ namespace: 'shop', body: { metadata: { name: 'bad' }, ...body } as never }));
       expect(failed.code).toBe(422);
       expect(failed.body.details?.causes?.map((c) => c.field)).toEqual(fields);
     }
@@ -288,23 +333,42 @@ describe('EndpointSlices, Leases, Pods, Secrets, Namespaces', () => {
   });
 
   it('creates a missing Lease on a PUT, as the real server does', async () => {
-    const created = await coordination.replaceNamespacedLeaseWithHttpInfo({ namespace: 'kube-system', name: 'put-made', body: { metadata: { name: 'put-made' }, spec: { holderIdentity: 'a' } } });
+    const created = await coordination.replaceNamespacedLeaseWithHttpInfo({
+      namespace: 'kube-system',
+      name: 'put-made',
+      body: { metadata: { name: 'put-made' }, spec: { holderIdentity: 'a' } },
+    });
     expect(created.httpStatusCode).toBe(201);
     expect(created.data.spec?.holderIdentity).toBe('a');
-    const versioned = await coordination.replaceNamespacedLeaseWithHttpInfo({ namespace: 'kube-system', name: 'put-versioned', body: { metadata: { name: 'put-versioned', resourceVersion: '1' }, spec: {} } });
+    const versioned = await coordination.replaceNamespacedLeaseWithHttpInfo({
+      namespace: 'kube-system',
+      name: 'put-versioned',
+      body: { metadata: { name: 'put-versioned', resourceVersion: '1' }, spec: {} },
+    });
     expect(versioned.httpStatusCode).toBe(201);
     // Not every kind: a missing ConfigMap stays missing.
-    expect((await failureOf(core.replaceNamespacedConfigMap({ namespace: 'shop', name: 'put-made', body: { metadata: { name: 'put-made' } } }))).code).toBe(404);
+    expect((await failureOf(core.replaceNamespacedConfigMap({ namespace: 'shop', name: 'put-made', body: { metadata: { name: 'put-made' } } }))).code).toBe(
+      404,
+    );
   });
 
   it('keeps Pod status apart from spec writes and takes it through /status', async () => {
-    const pod = await core.createNamespacedPod({ namespace: 'shop', body: { metadata: { name: 'web-0' }, spec: { containers: [{ name: 'web', image: 'nginx' }] }, status: { podIP: '1.2.3.4' } } });
+    const pod = await core.createNamespacedPod({
+      namespace: 'shop',
+      body: { metadata: { name: 'web-0' }, spec: { containers: [{ name: 'web', image: 'nginx' }] }, status: { podIP: '1.2.3.4' } },
+    });
     expect(pod.status).toEqual({ phase: 'Pending' });
-    const running = await core.replaceNamespacedPodStatus({ namespace: 'shop', name: 'web-0', body: { ...pod, status: { phase: 'Running', podIP: '10.0.0.5', podIPs: [{ ip: '10.0.0.5' }] } } });
+    const running = await core.replaceNamespacedPodStatus({
+      namespace: 'shop',
+      name: 'web-0',
+      body: { ...pod, status: { phase: 'Running', podIP: '10.0.0.5', podIPs: [{ ip: '10.0.0.5' }] } },
+    });
     expect(running.status?.podIP).toBe('10.0.0.5');
     const byIP = await core.listNamespacedPod({ namespace: 'shop', fieldSelector: 'status.podIP=10.0.0.5' });
     expect(byIP.items.map((p) => p.metadata?.name)).toEqual(['web-0']);
-    const noImage = await failureOf(core.createNamespacedPod({ namespace: 'shop', body: { metadata: { name: 'x' }, spec: { containers: [{ name: 'x' }] } } as never }));
+    const noImage = await failureOf(
+      core.createNamespacedPod({ namespace: 'shop', body: { metadata: { name: 'x' }, spec: { containers: [{ name: 'x' }] } } as never }),
+    );
     expect(noImage.body.details?.causes?.map((c) => c.field)).toEqual(['spec.containers[0].image']);
   });
 

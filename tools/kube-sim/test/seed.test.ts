@@ -105,7 +105,11 @@ describe('objectsFromYaml', () => {
   const cases: [string, string, string[]][] = [
     ['a JSON List', JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a' } }] }), ['a']],
     ['YAML flow style', '{apiVersion: v1, kind: Namespace, metadata: {name: b}}', ['b']],
-    ['block YAML, two documents', 'apiVersion: v1\nkind: Namespace\nmetadata: {name: c}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: d}\n', ['c', 'd']],
+    [
+      'block YAML, two documents',
+      'apiVersion: v1\nkind: Namespace\nmetadata: {name: c}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: d}\n',
+      ['c', 'd'],
+    ],
   ];
   it.each(cases)('%s', (_label, text, names) => {
     const parsed = objectsFromYaml(text);

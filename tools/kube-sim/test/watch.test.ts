@@ -62,9 +62,7 @@ describe('informers', () => {
   it('see adds, updates and deletes of Services and EndpointSlices', async () => {
     const kc = kubeConfigFor(sim.url);
     const services = makeInformer(kc, '/api/v1/namespaces/w/services', () => core.listNamespacedService({ namespace: 'w' }));
-    const slices = makeInformer(kc, '/apis/discovery.k8s.io/v1/namespaces/w/endpointslices', () =>
-      discovery.listNamespacedEndpointSlice({ namespace: 'w' }),
-    );
+    const slices = makeInformer(kc, '/apis/discovery.k8s.io/v1/namespaces/w/endpointslices', () => discovery.listNamespacedEndpointSlice({ namespace: 'w' }));
     const seenServices = record<V1Service>(services);
     const seenSlices = record<V1EndpointSlice>(slices);
     await services.start();
@@ -111,7 +109,12 @@ describe('informers', () => {
     try {
       await eventually(() => {
         expect([...seen].sort()).toEqual(['add relist/new', 'delete relist/drop', 'update relist/change']);
-        expect(informer.list('relist').map((o) => o.metadata?.name).sort()).toEqual(['change', 'keep', 'new']);
+        expect(
+          informer
+            .list('relist')
+            .map((o) => o.metadata?.name)
+            .sort(),
+        ).toEqual(['change', 'keep', 'new']);
       });
     } finally {
       await informer.stop();

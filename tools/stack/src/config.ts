@@ -57,7 +57,10 @@ export function readConfig(argv: string[]): ConfigResult<StackConfig> {
   if (!jaegerPort.ok) return jaegerPort;
   const [kubePort, dnsPort, cachePort, configPort] = ports as [number, number, number, number];
   const jaeger = v.jaeger ? { queryPort: jaegerPort.value } : undefined;
-  return { ok: true, config: { cluster: cluster.value, manifests: v.manifests, kubePort, dnsPort, cachePort, configPort, pods, jaeger, natsNodes: natsNodes.value } };
+  return {
+    ok: true,
+    config: { cluster: cluster.value, manifests: v.manifests, kubePort, dnsPort, cachePort, configPort, pods, jaeger, natsNodes: natsNodes.value },
+  };
 }
 
 /** The cluster named by --kubeconfig/--context or --kube-server, if any. */
@@ -73,7 +76,8 @@ function clusterOf(v: { kubeconfig?: string; context?: string; 'kube-server'?: s
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, message: `--kube-server: http:// or https://, not ${url.protocol}` };
   }
-  const cluster = v.kubeconfig !== undefined ? { kubeconfig: v.kubeconfig, context: v.context } : v['kube-server'] !== undefined ? { server: v['kube-server'] } : undefined;
+  const cluster =
+    v.kubeconfig !== undefined ? { kubeconfig: v.kubeconfig, context: v.context } : v['kube-server'] !== undefined ? { server: v['kube-server'] } : undefined;
   if (cluster && v.manifests !== undefined) return { ok: false, message: '--manifests seeds kube-sim, which does not run when a cluster is given' };
   return { ok: true, value: cluster };
 }

@@ -4,7 +4,20 @@ import { readConfig, usage } from './config.ts';
 
 describe('npm start flags', () => {
   it('defaults to the documented ports and pods insecure', () => {
-    expect(readConfig([])).toEqual({ ok: true, config: { cluster: undefined, manifests: undefined, kubePort: 16443, dnsPort: 1053, cachePort: 1054, configPort: 18080, pods: 'insecure', jaeger: undefined, natsNodes: 1 } });
+    expect(readConfig([])).toEqual({
+      ok: true,
+      config: {
+        cluster: undefined,
+        manifests: undefined,
+        kubePort: 16443,
+        dnsPort: 1053,
+        cachePort: 1054,
+        configPort: 18080,
+        pods: 'insecure',
+        jaeger: undefined,
+        natsNodes: 1,
+      },
+    });
   });
 
   it.each<[string[], object]>([

@@ -23,7 +23,9 @@ if (config.jaeger) {
 
 const { cluster } = config;
 const source = cluster ? ('server' in cluster ? cluster.server : `${cluster.kubeconfig}${cluster.context ? ` (context ${cluster.context})` : ''}`) : 'kube-sim';
-console.log(`starting ${config.jaeger ? 'Jaeger, ' : ''}${(config.natsNodes ?? 1) > 1 ? `${config.natsNodes} nats-servers` : 'nats-server'}, ${cluster ? '' : 'kube-sim, '}the watcher, two answerers, the node cache and the config service…`);
+console.log(
+  `starting ${config.jaeger ? 'Jaeger, ' : ''}${(config.natsNodes ?? 1) > 1 ? `${config.natsNodes} nats-servers` : 'nats-server'}, ${cluster ? '' : 'kube-sim, '}the watcher, two answerers, the node cache and the config service…`,
+);
 // A cluster of the user's is only watched: no Lease, no ConfigMaps or Secrets read, nothing written.
 const stack = await startStack({ ...config, readOnly: cluster !== undefined, resolvConf: '/etc/resolv.conf' }).catch((err: Error) => {
   console.error(`the stack did not start: ${err.message}`);
@@ -39,7 +41,9 @@ console.log(`  answerers' own       ${stack.answerers.map((a) => `${a.host}:${a.
 if (cluster) console.log(`  cluster              ${stack.kubeUrl}   watched, read-only, from ${source}`);
 else console.log(`  kube-sim             ${stack.kubeUrl}   try: kubectl --server ${stack.kubeUrl} get services -A`);
 console.log(`  config service       ${stack.config.url}   token (write role): ${stack.config.token}`);
-console.log(`  NATS                 ${stack.natsUrls.join(',')}   ${stack.natsServers.length > 1 ? `one cluster, ${stack.busReplicas} replicas of every bucket; ` : ''}users and passwords in ${dirname(stack.natsPasswordFiles.watcher)}`);
+console.log(
+  `  NATS                 ${stack.natsUrls.join(',')}   ${stack.natsServers.length > 1 ? `one cluster, ${stack.busReplicas} replicas of every bucket; ` : ''}users and passwords in ${dirname(stack.natsPasswordFiles.watcher)}`,
+);
 if (stack.jaeger) {
   console.log(`  Jaeger               ${stack.jaeger.queryUrl}   try: curl '${stack.jaeger.queryUrl}/api/traces?service=halo-watcher&lookback=1h'`);
 }

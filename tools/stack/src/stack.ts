@@ -9,7 +9,18 @@ import { kubeadmCorefile } from '@halo/corefile';
 import { startOutsideResolver, type OutsideResolver } from './outside-resolver.ts';
 import type { KubeConfigOptions } from '@halo/kube';
 import { busPermissions, busUsers, inboxPrefixOf, renderAuthorization, type BusUser } from '@halo/bus';
-import { freePort, query, spawnProcess, startJaeger, startNatsCluster, startNatsServer, waitFor, type ChildHandle, type Jaeger, type NatsServer } from '@halo/testing';
+import {
+  freePort,
+  query,
+  spawnProcess,
+  startJaeger,
+  startNatsCluster,
+  startNatsServer,
+  waitFor,
+  type ChildHandle,
+  type Jaeger,
+  type NatsServer,
+} from '@halo/testing';
 import { clusterAccess, type ClusterOption } from './cluster.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -125,7 +136,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let telemetryEnv: NodeJS.ProcessEnv = {};
 
   const spawn = async (name: string, entryPath: string, args: string[], readyLine = /"ready":true/, env: NodeJS.ProcessEnv = {}): Promise<StackProcess> => {
-    const handle = await spawnProcess(entryPath, args, { readyLine, timeoutMs: options.readyTimeoutMs ?? 120_000, env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', ...telemetryEnv, ...env } });
+    const handle = await spawnProcess(entryPath, args, {
+      readyLine,
+      timeoutMs: options.readyTimeoutMs ?? 120_000,
+      env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', ...telemetryEnv, ...env },
+    });
     const proc = { name, handle, args, entry: entryPath, env };
     processes.set(name, proc);
     if (!started.includes(name)) started.push(name);
@@ -163,11 +178,21 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const natsPasswordFiles = Object.fromEntries(busUsers.map((user) => [user, join(secretsDir, user)])) as Record<BusUser, string>;
     for (const user of busUsers) await writeFile(natsPasswordFiles[user], `${passwords[user]}\n`, { mode: 0o600 });
     const authorization = renderAuthorization(busUsers.map((user) => ({ user, password: passwords[user], permissions: busPermissions[user] })));
-    natsServers = natsNodes > 1 ? (await startNatsCluster({ size: natsNodes, authorization })).servers : [await startNatsServer({ jetstream: true, authorization })];
+    natsServers =
+      natsNodes > 1 ? (await startNatsCluster({ size: natsNodes, authorization })).servers : [await startNatsServer({ jetstream: true, authorization })];
     nats = natsServers[0];
     if (!nats) throw new Error('no NATS server started');
     const natsUrls = natsServers.map((s) => s.url);
-    const busFlags = (user: BusUser) => ['--nats', natsUrls.join(','), '--nats-user', user, '--nats-password-file', natsPasswordFiles[user], '--bus-replicas', String(busReplicas)];
+    const busFlags = (user: BusUser) => [
+      '--nats',
+      natsUrls.join(','),
+      '--nats-user',
+      user,
+      '--nats-password-file',
+      natsPasswordFiles[user],
+      '--bus-replicas',
+      String(busReplicas),
+    ];
     const dnsPort = options.dnsPort ?? (await freePort({ udp: true }));
     let kube: KubeConfigOptions;
     let kubeUrl: string;
@@ -175,7 +200,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ({ kube, url: kubeUrl } = access);
     } else {
       const kubePort = options.kubePort ?? (await freePort());
-      await spawn('kube-sim', entry('tools/kube-sim/src/main.ts'), ['--port', String(kubePort), '--host', host, '--seed', options.manifests ?? defaultManifests]);
+      await spawn('kube-sim', entry('tools/kube-sim/src/main.ts'), [
+        '--port',
+        String(kubePort),
+        '--host',
+        host,
+        '--seed',
+        options.manifests ?? defaultManifests,
+      ]);
       kubeUrl = `http://${host}:${kubePort}`;
       kube = { kubeServer: kubeUrl };
     }
@@ -200,8 +232,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     );
 
     await spawn('watcher', entry('apps/watcher/src/main.ts'), [
-      ...busFlags('watcher'), ...kubeFlags, '--admin-host', host, '--admin-port', '0', '--identity', 'watcher-0',
-      '--lease-duration', '4', ...(pods === 'verified' ? ['--watch-pods'] : []), ...(readOnly ? ['--no-leader-election'] : []),
+      ...busFlags('watcher'),
+      ...kubeFlags,
+      '--admin-host',
+      host,
+      '--admin-port',
+      '0',
+      '--identity',
+      'watcher-0',
+      '--lease-duration',
+      '4',
+      ...(pods === 'verified' ? ['--watch-pods'] : []),
+      ...(readOnly ? ['--no-leader-election'] : []),
     ]);
     // Every answerer on the shared port (as behind the kube-dns Service) and on a port of its own (as on
     // its pod IP), where the node cache asks it: so the cache fails over between them as on a node.
@@ -215,8 +257,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await Promise.all(
       ownPorts.map((ownPort, i) =>
         spawn(`answerer-${i}`, entry('apps/answerer/src/main.ts'), [
-          ...busFlags('answerer'), '--corefile', corefile, '--dns-host', host, '--dns-port', String(dnsPort), '--own-listen', `${hostPort(host, ownPort)}`,
-          '--admin-host', host, '--admin-port', '0', '--instance', `answerer-${i}`, '--workers', '1',
+          ...busFlags('answerer'),
+          '--corefile',
+          corefile,
+          '--dns-host',
+          host,
+          '--dns-port',
+          String(dnsPort),
+          '--own-listen',
+          `${hostPort(host, ownPort)}`,
+          '--admin-host',
+          host,
+          '--admin-port',
+          '0',
+          '--instance',
+          `answerer-${i}`,
+          '--workers',
+          '1',
         ]),
       ),
     );
@@ -233,18 +290,43 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // One node cache in front of the pool, as on a node (issue 4).
     const cachePort = options.cachePort ?? (await freePort({ udp: true }));
     await spawn('node-cache', entry('apps/node-cache/src/main.ts'), [
-      '--listen', hostPort(host, cachePort), '--answerers', answererAddresses.map((a) => hostPort(a.host, a.port)).join(','), ...busFlags('node-cache'), '--instance', 'node-cache-0',
-      ...(options.resolvConf ? ['--resolv-conf', options.resolvConf] : ['--upstream', upstream]), '--admin-host', host, '--admin-port', '0',
+      '--listen',
+      hostPort(host, cachePort),
+      '--answerers',
+      answererAddresses.map((a) => hostPort(a.host, a.port)).join(','),
+      ...busFlags('node-cache'),
+      '--instance',
+      'node-cache-0',
+      ...(options.resolvConf ? ['--resolv-conf', options.resolvConf] : ['--upstream', upstream]),
+      '--admin-host',
+      host,
+      '--admin-port',
+      '0',
     ]);
 
     // The config service: fragments from its API and from the extra-config ConfigMaps in kube-system.
     const configPort = options.configPort ?? (await freePort());
     const configToken = options.configToken ?? process.env.HALO_CONFIG_TOKEN ?? randomBytes(18).toString('base64url');
-    await spawn('config', entry('apps/config/src/main.ts'), [
-      ...busFlags('config'), ...kubeFlags, '--host', host, '--port', String(configPort), '--admin-host', host, '--admin-port', '0',
-      // More tokens can be given in this Secret (keys <role>.<name>), as in a cluster.
-      ...(readOnly ? ['--no-configmaps'] : ['--tokens-secret', 'kube-system/halo-config-tokens']),
-    ], /"ready":true/, { HALO_CONFIG_TOKEN: configToken });
+    await spawn(
+      'config',
+      entry('apps/config/src/main.ts'),
+      [
+        ...busFlags('config'),
+        ...kubeFlags,
+        '--host',
+        host,
+        '--port',
+        String(configPort),
+        '--admin-host',
+        host,
+        '--admin-port',
+        '0',
+        // More tokens can be given in this Secret (keys <role>.<name>), as in a cluster.
+        ...(readOnly ? ['--no-configmaps'] : ['--tokens-secret', 'kube-system/halo-config-tokens']),
+      ],
+      /"ready":true/,
+      { HALO_CONFIG_TOKEN: configToken },
+    );
 
     return {
       config: { url: `http://${host}:${configPort}`, token: configToken },

@@ -25,20 +25,25 @@ interface StreamInfo {
 
 /** The halo-zone stream as one server holds it (its own replica), or null. */
 async function zoneOn(server: NatsServer): Promise<StreamInfo | null> {
-  const jsz = (await (await fetch(`http://127.0.0.1:${server.monitorPort}/jsz?streams=true`)).json()) as { account_details?: { stream_detail?: StreamInfo[] }[] };
+  const jsz = (await (await fetch(`http://127.0.0.1:${server.monitorPort}/jsz?streams=true`)).json()) as {
+    account_details?: { stream_detail?: StreamInfo[] }[];
+  };
   return jsz.account_details?.flatMap((a) => a.stream_detail ?? []).find((s) => s.name === 'KV_halo-zone') ?? null;
 }
 
 /** The server that leads the halo-zone stream now. */
 async function zoneLeader(): Promise<NatsServer> {
-  return waitFor(async () => {
-    for (const server of stack.natsServers) {
-      const leader = (await zoneOn(server).catch(() => null))?.cluster?.leader;
-      const found = stack.natsServers.find((s) => s.name === leader);
-      if (found) return found;
-    }
-    return null;
-  }, { timeoutMs: 20_000, message: 'no server leads KV_halo-zone' });
+  return waitFor(
+    async () => {
+      for (const server of stack.natsServers) {
+        const leader = (await zoneOn(server).catch(() => null))?.cluster?.leader;
+        const found = stack.natsServers.find((s) => s.name === leader);
+        if (found) return found;
+      }
+      return null;
+    },
+    { timeoutMs: 20_000, message: 'no server leads KV_halo-zone' },
+  );
 }
 
 /**
@@ -55,7 +60,10 @@ async function changeUnderLoad(name: string, change: (n: number) => Promise<void
   let highest = 0;
   const last = ns[ns.length - 1] ?? 0;
   // The Service's first endpoint is answered before the load starts: a name not there yet is no failure.
-  await waitFor(async () => ipsOf(await query(cache(), fqdn, 'A', { timeoutMs: 1_000 }))[0] === '10.244.1.1', { timeoutMs: 15_000, message: `${fqdn} never answered` });
+  await waitFor(async () => ipsOf(await query(cache(), fqdn, 'A', { timeoutMs: 1_000 }))[0] === '10.244.1.1', {
+    timeoutMs: 15_000,
+    message: `${fqdn} never answered`,
+  });
   const { sent, failures } = await stream(
     async () => {
       for (const n of ns) {
@@ -65,10 +73,12 @@ async function changeUnderLoad(name: string, change: (n: number) => Promise<void
         writtenAt.set(n, started);
         await sleep(Math.max(0, 100 - (performance.now() - started)));
       }
-      await waitFor(() => highest >= last, { timeoutMs: 60_000, intervalMs: 20, message: `the node cache never answered change ${last}` }).catch((err: unknown) => {
-        for (const server of stack.natsServers) console.log(`${server.name} pid ${server.pid}:\n${server.lines().slice(-8).join('\n')}`);
-        throw err;
-      });
+      await waitFor(() => highest >= last, { timeoutMs: 60_000, intervalMs: 20, message: `the node cache never answered change ${last}` }).catch(
+        (err: unknown) => {
+          for (const server of stack.natsServers) console.log(`${server.name} pid ${server.pid}:\n${server.lines().slice(-8).join('\n')}`);
+          throw err;
+        },
+      );
     },
     async (i) => {
       if (i % 4 === 3) {
@@ -109,10 +119,17 @@ describe('the bus failing under load (three NATS servers)', () => {
     expect(stack.busReplicas).toBe(3);
     const change = await headless(core, discovery, 'lead');
     const leader = await zoneLeader();
-    const run = await changeUnderLoad('lead', change, Array.from({ length: 60 }, (_, i) => i + 2), async (n) => {
-      if (n === 20) await leader.kill();
-    });
-    console.log(`leader ${leader.name} killed: ${run.sent} queries, longest propagation ${run.longest.ms} ms (change ${run.longest.n}), median ${median(run.propagation.map((p) => p.ms))} ms`);
+    const run = await changeUnderLoad(
+      'lead',
+      change,
+      Array.from({ length: 60 }, (_, i) => i + 2),
+      async (n) => {
+        if (n === 20) await leader.kill();
+      },
+    );
+    console.log(
+      `leader ${leader.name} killed: ${run.sent} queries, longest propagation ${run.longest.ms} ms (change ${run.longest.n}), median ${median(run.propagation.map((p) => p.ms))} ms`,
+    );
     expect(run.failures).toEqual([]);
     expect(run.older).toEqual([]);
     expect(run.propagation.filter((p) => !Number.isFinite(p.ms))).toEqual([]);
@@ -120,11 +137,14 @@ describe('the bus failing under load (three NATS servers)', () => {
 
     await leader.restart();
     const caughtUp = performance.now();
-    await waitFor(async () => {
-      const lead = await zoneOn(await zoneLeader());
-      const mine = await zoneOn(leader);
-      return lead && mine && mine.state.last_seq === lead.state.last_seq;
-    }, { timeoutMs: 30_000, message: `${leader.name} never caught up with the halo-zone stream` });
+    await waitFor(
+      async () => {
+        const lead = await zoneOn(await zoneLeader());
+        const mine = await zoneOn(leader);
+        return lead && mine && mine.state.last_seq === lead.state.last_seq;
+      },
+      { timeoutMs: 30_000, message: `${leader.name} never caught up with the halo-zone stream` },
+    );
     console.log(`${leader.name} restarted and caught up in ${Math.round(performance.now() - caughtUp)} ms`);
   }, 180_000);
 
@@ -145,7 +165,9 @@ describe('the bus failing under load (three NATS servers)', () => {
         upAt = performance.now();
       }
     });
-    console.log(`bus down ${Math.round(upAt - downAt)} ms: ${run.sent} queries, the changes made meanwhile answered ${Math.round(run.answeredAt(5) - upAt)} ms after the bus was back`);
+    console.log(
+      `bus down ${Math.round(upAt - downAt)} ms: ${run.sent} queries, the changes made meanwhile answered ${Math.round(run.answeredAt(5) - upAt)} ms after the bus was back`,
+    );
     expect(run.failures).toEqual([]);
     expect(run.older).toEqual([]);
     expect(run.propagation.filter((p) => !Number.isFinite(p.ms))).toEqual([]);
@@ -158,12 +180,17 @@ describe('the bus failing under load (three NATS servers)', () => {
     args[args.indexOf('--identity') + 1] = 'watcher-1';
     await stack.spawn('watcher-1', watcher.entry, args);
     const change = await headless(core, discovery, 'both');
-    const run = await changeUnderLoad('both', change, Array.from({ length: 40 }, (_, i) => i + 2), async (n) => {
-      if (n === 10) {
-        const leader = await zoneLeader();
-        await Promise.all([watcher.handle.kill('SIGKILL'), leader.kill()]);
-      }
-    }).catch((err: unknown) => {
+    const run = await changeUnderLoad(
+      'both',
+      change,
+      Array.from({ length: 40 }, (_, i) => i + 2),
+      async (n) => {
+        if (n === 10) {
+          const leader = await zoneLeader();
+          await Promise.all([watcher.handle.kill('SIGKILL'), leader.kill()]);
+        }
+      },
+    ).catch((err: unknown) => {
       console.log(`watcher-1's last lines:\n${(stack.processes.get('watcher-1')?.handle.lines ?? []).slice(-25).join('\n')}`);
       throw err;
     });

@@ -16,7 +16,10 @@ const addressOf = async (server: { host: string; port: number }, name: string) =
 };
 async function everywhere(name: string, expected: string) {
   for (const server of [pool(), cache()]) {
-    await waitFor(async () => (await addressOf(server, name)) === expected, { timeoutMs: 15_000, message: `${name} at :${server.port} never answered ${expected}` });
+    await waitFor(async () => (await addressOf(server, name)) === expected, {
+      timeoutMs: 15_000,
+      message: `${name} at :${server.port} never answered ${expected}`,
+    });
   }
 }
 
@@ -69,8 +72,16 @@ describe('the config service, live', () => {
 
   it('takes read and write tokens from a Kubernetes Secret', async () => {
     const b64 = (s: string) => Buffer.from(s).toString('base64');
-    await core.createNamespacedSecret({ namespace: 'kube-system', body: { metadata: { name: 'halo-config-tokens', namespace: 'kube-system' }, data: { 'read.grafana': b64('grafana-read-token') } } });
-    const asGrafana = (method: string) => fetch(`${stack.config.url}/v1/fragments${method === 'PUT' ? '/x' : ''}`, { method, headers: { authorization: 'Bearer grafana-read-token', 'content-type': 'text/plain' }, body: method === 'PUT' ? hosts('10.0.0.1') : undefined });
+    await core.createNamespacedSecret({
+      namespace: 'kube-system',
+      body: { metadata: { name: 'halo-config-tokens', namespace: 'kube-system' }, data: { 'read.grafana': b64('grafana-read-token') } },
+    });
+    const asGrafana = (method: string) =>
+      fetch(`${stack.config.url}/v1/fragments${method === 'PUT' ? '/x' : ''}`, {
+        method,
+        headers: { authorization: 'Bearer grafana-read-token', 'content-type': 'text/plain' },
+        body: method === 'PUT' ? hosts('10.0.0.1') : undefined,
+      });
     await waitFor(async () => (await asGrafana('GET')).status === 200, { timeoutMs: 10_000, message: 'the Secret token never worked' });
     expect((await asGrafana('PUT')).status).toBe(403);
   });
@@ -83,11 +94,18 @@ describe('the config service, live', () => {
   });
 
   it('applies, changes and removes a fragment from the dns-extra-configs ConfigMap', async () => {
-    const configMap = (ip: string) => ({ metadata: { name: 'dns-extra-configs', namespace: 'kube-system' }, data: { Corefile: `corp.internal {\n  hosts {\n    ${ip} db.corp.internal\n  }\n}\n` } });
+    const configMap = (ip: string) => ({
+      metadata: { name: 'dns-extra-configs', namespace: 'kube-system' },
+      data: { Corefile: `corp.internal {\n  hosts {\n    ${ip} db.corp.internal\n  }\n}\n` },
+    });
     await core.createNamespacedConfigMap({ namespace: 'kube-system', body: configMap('10.5.0.1') });
     await everywhere('db.corp.internal', '10.5.0.1');
     const current = await core.readNamespacedConfigMap({ namespace: 'kube-system', name: 'dns-extra-configs' });
-    await core.replaceNamespacedConfigMap({ namespace: 'kube-system', name: 'dns-extra-configs', body: { ...configMap('10.5.0.2'), metadata: { ...configMap('').metadata, resourceVersion: current.metadata?.resourceVersion } } });
+    await core.replaceNamespacedConfigMap({
+      namespace: 'kube-system',
+      name: 'dns-extra-configs',
+      body: { ...configMap('10.5.0.2'), metadata: { ...configMap('').metadata, resourceVersion: current.metadata?.resourceVersion } },
+    });
     await everywhere('db.corp.internal', '10.5.0.2');
     // Read-only through the API.
     const list = await api('GET', '/v1/fragments');
@@ -125,11 +143,17 @@ describe('the config service, live', () => {
     expect(sent).toBeGreaterThan(20);
     expect(failures).toEqual([]);
 
-    const status = await waitFor(async () => {
-      const s = (await api('GET', '/v1/status')).json as { effective: Record<string, number>; instances: { instance: string; target: string; version: number; error: string | null }[] };
-      const onNew = s.instances.filter((i) => i.version === s.effective[i.target] && i.error === null);
-      return onNew.length >= 3 ? s : null;
-    }, { timeoutMs: 15_000, message: 'not every instance reported the new version' });
+    const status = await waitFor(
+      async () => {
+        const s = (await api('GET', '/v1/status')).json as {
+          effective: Record<string, number>;
+          instances: { instance: string; target: string; version: number; error: string | null }[];
+        };
+        const onNew = s.instances.filter((i) => i.version === s.effective[i.target] && i.error === null);
+        return onNew.length >= 3 ? s : null;
+      },
+      { timeoutMs: 15_000, message: 'not every instance reported the new version' },
+    );
     expect(status.instances.map((i) => i.instance).sort()).toEqual(['answerer-0', 'answerer-1', 'node-cache-0']);
   });
 

@@ -14,7 +14,11 @@ let stack: Stack;
 let core: CoreV1Api;
 let discovery: DiscoveryV1Api;
 
-const warnings = () => (stack.processes.get('node-cache')?.handle.lines ?? []).filter((l) => /"level":[45]/.test(l)).slice(-12).join('\n');
+const warnings = () =>
+  (stack.processes.get('node-cache')?.handle.lines ?? [])
+    .filter((l) => /"level":[45]/.test(l))
+    .slice(-12)
+    .join('\n');
 const headless = (name: string) => headlessIn(core, discovery, name);
 const cache = () => ({ host: stack.dns.host, port: stack.cachePort });
 
@@ -39,7 +43,10 @@ async function busRelay(target: URL): Promise<{ url: string; hold(): void; relea
   let held = false;
   const server = net.createServer((client) => {
     const upstream = net.connect(Number(target.port), target.hostname);
-    for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
+    for (const [from, to] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
       sockets.add(from);
       from.pipe(to);
       from.on('error', () => to.destroy());
@@ -111,14 +118,20 @@ describe('the stack as deployed', () => {
   it('answers every query within 1 s while one of two answerers stops for 0.4 s during each of 12 changes', async () => {
     const change = await headless('flap');
     const name = 'flap.shop.svc.cluster.local';
-    await waitFor(async () => ipsOf(await query(cache(), name, 'A', { timeoutMs: 1_000 })).join() === '10.244.1.1', { timeoutMs: 15_000, message: `${name} never answered at the node cache` });
+    await waitFor(async () => ipsOf(await query(cache(), name, 'A', { timeoutMs: 1_000 })).join() === '10.244.1.1', {
+      timeoutMs: 15_000,
+      message: `${name} never answered at the node cache`,
+    });
     const { sent, failures } = await stream(
       async () => {
         for (let n = 2; n <= 13; n++) {
           const stopped = pause(`answerer-${n % 2}`, 400);
           await change(n);
           await stopped;
-          await waitFor(async () => ipsOf(await query(cache(), name, 'A', { timeoutMs: 1_000 })).join() === `10.244.${n}.${n}`, { timeoutMs: 10_000, message: `change ${n} never reached the node cache` });
+          await waitFor(async () => ipsOf(await query(cache(), name, 'A', { timeoutMs: 1_000 })).join() === `10.244.${n}.${n}`, {
+            timeoutMs: 10_000,
+            message: `change ${n} never reached the node cache`,
+          });
         }
       },
       // Names never asked before miss the cache and go to the pool; the changed name misses after each change.
@@ -137,7 +150,10 @@ describe('the stack as deployed', () => {
   it('never answers older than it has answered, while an answerer stopped during changes comes back behind', async () => {
     const change = await headless('mono');
     const name = 'mono.shop.svc.cluster.local';
-    await waitFor(async () => ipsOf(await query(cache(), name, 'A', { timeoutMs: 1_000 })).join() === '10.244.1.1', { timeoutMs: 15_000, message: `${name} never answered at the node cache` });
+    await waitFor(async () => ipsOf(await query(cache(), name, 'A', { timeoutMs: 1_000 })).join() === '10.244.1.1', {
+      timeoutMs: 15_000,
+      message: `${name} never answered at the node cache`,
+    });
     const { sent, failures, older, highest } = await watchAnswers(name, async () => {
       const pid = stack.processes.get('answerer-1')?.handle.pid;
       if (pid === undefined) throw new Error('no answerer-1');
@@ -156,7 +172,10 @@ describe('the stack as deployed', () => {
         await change(n);
         await sleep(100);
       }
-      await waitFor(async () => ipsOf(await query(cache(), name, 'A', { timeoutMs: 1_000 })).join() === '10.244.16.16', { timeoutMs: 10_000, message: 'the last change never reached the node cache' });
+      await waitFor(async () => ipsOf(await query(cache(), name, 'A', { timeoutMs: 1_000 })).join() === '10.244.16.16', {
+        timeoutMs: 10_000,
+        message: 'the last change never reached the node cache',
+      });
     });
     expect(sent).toBeGreaterThan(100);
     expect(highest).toBe(16);
@@ -177,14 +196,23 @@ describe('the stack as deployed', () => {
       const own = stack.answerers[1];
       const change = await headless('cut');
       const name = 'cut.shop.svc.cluster.local';
-      await waitFor(async () => ipsOf(await query(own, name, 'A', { timeoutMs: 1_000 })).join() === '10.244.1.1', { timeoutMs: 15_000, message: `${name} never answered at answerer-1` });
-      await waitFor(async () => ipsOf(await query(cache(), name, 'A', { timeoutMs: 1_000 })).join() === '10.244.1.1', { timeoutMs: 15_000, message: `${name} never answered at the node cache` });
+      await waitFor(async () => ipsOf(await query(own, name, 'A', { timeoutMs: 1_000 })).join() === '10.244.1.1', {
+        timeoutMs: 15_000,
+        message: `${name} never answered at answerer-1`,
+      });
+      await waitFor(async () => ipsOf(await query(cache(), name, 'A', { timeoutMs: 1_000 })).join() === '10.244.1.1', {
+        timeoutMs: 15_000,
+        message: `${name} never answered at the node cache`,
+      });
       const { sent, failures, older, highest } = await watchAnswers(name, async () => {
         relay.hold();
         try {
           for (let n = 2; n <= 8; n++) {
             await change(n);
-            await waitFor(async () => ipsOf(await query(cache(), name, 'A', { timeoutMs: 1_000 })).join() === `10.244.${n}.${n}`, { timeoutMs: 10_000, message: `change ${n} never reached the node cache` });
+            await waitFor(async () => ipsOf(await query(cache(), name, 'A', { timeoutMs: 1_000 })).join() === `10.244.${n}.${n}`, {
+              timeoutMs: 10_000,
+              message: `change ${n} never reached the node cache`,
+            });
             await sleep(100);
           }
           // Still behind, and still answering DNS: what a node cache without revisions would be handed.
@@ -192,7 +220,10 @@ describe('the stack as deployed', () => {
         } finally {
           relay.release();
         }
-        await waitFor(async () => ipsOf(await query(own, name, 'A', { timeoutMs: 1_000 })).join() === '10.244.8.8', { timeoutMs: 10_000, message: 'answerer-1 never caught up' });
+        await waitFor(async () => ipsOf(await query(own, name, 'A', { timeoutMs: 1_000 })).join() === '10.244.8.8', {
+          timeoutMs: 10_000,
+          message: 'answerer-1 never caught up',
+        });
       });
       expect(sent).toBeGreaterThan(100);
       expect(highest).toBe(8);

@@ -13,7 +13,13 @@ if (!haveJaeger) console.warn(`Jaeger test skipped: ${jaegerMissingMessage}`);
 /** Jaeger's query API (v1 JSON) as much as this test reads of it. */
 interface JaegerTrace {
   traceID: string;
-  spans: { spanID: string; operationName: string; processID: string; references: { refType: string; spanID: string }[]; tags: { key: string; value: unknown }[] }[];
+  spans: {
+    spanID: string;
+    operationName: string;
+    processID: string;
+    references: { refType: string; spanID: string }[];
+    tags: { key: string; value: unknown }[];
+  }[];
   processes: Record<string, { serviceName: string; tags: { key: string; value: unknown }[] }>;
 }
 
@@ -111,7 +117,8 @@ describe.skipIf(!haveJaeger)('traced in Jaeger, end to end', () => {
       ['halo-answerer', 'answerer-0', sendKv.id],
       ['halo-answerer', 'answerer-1', sendKv.id],
     ]);
-    for (const apply of applies) expect(apply.tags).toMatchObject({ 'span.kind': 'consumer', 'messaging.destination.name': 'halo-zone', 'halo.zone.key': 'svc.shop.traced' });
+    for (const apply of applies)
+      expect(apply.tags).toMatchObject({ 'span.kind': 'consumer', 'messaging.destination.name': 'halo-zone', 'halo.zone.key': 'svc.shop.traced' });
     const drop = one('process halo.zone.changed');
     expect(drop).toMatchObject({ service: 'halo-node-cache', instance: 'node-cache-0', parent: sendSubject.id });
     expect(drop.tags).toMatchObject({ 'span.kind': 'consumer', 'halo.zone.key': 'svc.shop.traced' });

@@ -7,7 +7,10 @@ export const ipsOf = (r: Awaited<ReturnType<typeof query>>) => (r.answers ?? [])
 
 /** A headless Service `name` in shop whose one endpoint is 10.244.<n>.<n>: each change a higher n. */
 export async function headless(core: CoreV1Api, discovery: DiscoveryV1Api, name: string) {
-  await core.createNamespacedService({ namespace: 'shop', body: { metadata: { name, namespace: 'shop' }, spec: { clusterIP: 'None', ports: [{ name: 'g', port: 7946, protocol: 'TCP' }] } } });
+  await core.createNamespacedService({
+    namespace: 'shop',
+    body: { metadata: { name, namespace: 'shop' }, spec: { clusterIP: 'None', ports: [{ name: 'g', port: 7946, protocol: 'TCP' }] } },
+  });
   const slice = (n: number, resourceVersion?: string) => ({
     metadata: { name: `${name}-1`, namespace: 'shop', labels: { 'kubernetes.io/service-name': name }, resourceVersion },
     addressType: 'IPv4',
@@ -25,7 +28,11 @@ export async function headless(core: CoreV1Api, discovery: DiscoveryV1Api, name:
  * Queries through the node cache, `workers` at a time, while `during` runs; `ask` sends one (each test
  * asks once with a 1 s deadline, no retry) and returns what was wrong with its answer, or null.
  */
-export async function stream(during: () => Promise<void>, ask: (i: number) => Promise<string | null>, workers = 4): Promise<{ sent: number; failures: string[] }> {
+export async function stream(
+  during: () => Promise<void>,
+  ask: (i: number) => Promise<string | null>,
+  workers = 4,
+): Promise<{ sent: number; failures: string[] }> {
   const failures: string[] = [];
   let stop = false;
   let sent = 0;
@@ -44,4 +51,3 @@ export async function stream(during: () => Promise<void>, ask: (i: number) => Pr
   }
   return { sent, failures };
 }
-

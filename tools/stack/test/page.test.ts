@@ -23,7 +23,15 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }, 120_000);
 
@@ -52,17 +60,28 @@ describe.skipIf(!haveChromium)('the config page', () => {
 
     // Every instance's row turns to the newest version.
     await expect
-      .poll(async () => {
-        const rows = await page.$$eval('#status tbody tr', (trs) => trs.map((tr) => ({ instance: tr.getAttribute('data-instance'), current: tr.className === 'ok' })));
-        return rows.filter((r) => r.current).map((r) => r.instance).sort();
-      }, { timeout: 15_000 })
+      .poll(
+        async () => {
+          const rows = await page.$$eval('#status tbody tr', (trs) =>
+            trs.map((tr) => ({ instance: tr.getAttribute('data-instance'), current: tr.className === 'ok' })),
+          );
+          return rows
+            .filter((r) => r.current)
+            .map((r) => r.instance)
+            .sort();
+        },
+        { timeout: 15_000 },
+      )
       .toEqual(['answerer-0', 'answerer-1', 'node-cache-0']);
 
     for (const port of [stack.dns.port, stack.cachePort]) {
-      await waitFor(async () => {
-        const response = await query({ host: stack.dns.host, port }, 'www.page.internal', 'A', { timeoutMs: 1_000 });
-        return (response.answers ?? []).some((a) => a.type === 'A' && a.data === '10.7.7.7');
-      }, { timeoutMs: 10_000, message: `www.page.internal not answered at :${port}` });
+      await waitFor(
+        async () => {
+          const response = await query({ host: stack.dns.host, port }, 'www.page.internal', 'A', { timeoutMs: 1_000 });
+          return (response.answers ?? []).some((a) => a.type === 'A' && a.data === '10.7.7.7');
+        },
+        { timeoutMs: 10_000, message: `www.page.internal not answered at :${port}` },
+      );
     }
     await page.screenshot({ path: join(tmpdir(), 'halo-config-page.png'), fullPage: true });
   });
@@ -93,10 +112,18 @@ describe.skipIf(!haveChromium)('the config page', () => {
     await page.click('#save-token');
     // The instances write their status every 10 s; the page reads it every second.
     await expect
-      .poll(async () => {
-        const rows = await page.$$eval('#status tbody tr', (trs) => trs.map((tr) => ({ instance: tr.getAttribute('data-instance'), p99: Number(tr.getAttribute('data-p99') ?? 0), text: tr.textContent ?? '' })));
-        return rows.filter((r) => r.p99 >= 42 && r.p99 < 60 && /\d+\.\d s \(\d+ changes\)/.test(r.text)).map((r) => r.instance).sort();
-      }, { timeout: 30_000 })
+      .poll(
+        async () => {
+          const rows = await page.$$eval('#status tbody tr', (trs) =>
+            trs.map((tr) => ({ instance: tr.getAttribute('data-instance'), p99: Number(tr.getAttribute('data-p99') ?? 0), text: tr.textContent ?? '' })),
+          );
+          return rows
+            .filter((r) => r.p99 >= 42 && r.p99 < 60 && /\d+\.\d s \(\d+ changes\)/.test(r.text))
+            .map((r) => r.instance)
+            .sort();
+        },
+        { timeout: 30_000 },
+      )
       .toEqual(['answerer-0', 'answerer-1', 'node-cache-0']);
   });
 });

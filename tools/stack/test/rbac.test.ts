@@ -27,7 +27,12 @@ function workloadOf(objs: Manifest[], app: string) {
     const container = pod?.containers.find((c) => c.args?.[0] === app);
     if (!pod || !container) continue;
     // What kubectl does with an object that names no namespace: the context's, here `default`.
-    return { namespace: o.metadata?.namespace ?? 'default', serviceAccount: pod.serviceAccountName ?? 'default', args: container.args ?? [], name: `${o.kind}/${o.metadata?.name}` };
+    return {
+      namespace: o.metadata?.namespace ?? 'default',
+      serviceAccount: pod.serviceAccountName ?? 'default',
+      args: container.args ?? [],
+      name: `${o.kind}/${o.metadata?.name}`,
+    };
   }
   throw new Error(`no workload in the overlay runs ${app}`);
 }
@@ -56,7 +61,9 @@ function standInCrds(objs: Manifest[]) {
         group,
         scope: 'Namespaced',
         names: { kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase() },
-        versions: [{ name: version, served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+        versions: [
+          { name: version, served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } },
+        ],
       },
     };
   });
@@ -72,7 +79,8 @@ describe.skipIf(!binaries.ok)('against a real kube-apiserver', () => {
   let nats: NatsServer;
   let admin: KubeConfig;
   const children: ChildHandle[] = [];
-  const render = async (overlay: string) => parseAllDocuments(await plane.kubectl(['kustomize', `${root}deploy/overlays/${overlay}`])).map((d) => d.toJS() as Manifest);
+  const render = async (overlay: string) =>
+    parseAllDocuments(await plane.kubectl(['kustomize', `${root}deploy/overlays/${overlay}`])).map((d) => d.toJS() as Manifest);
 
   beforeAll(async () => {
     plane = await startControlPlane();
@@ -109,23 +117,32 @@ describe.skipIf(!binaries.ok)('against a real kube-apiserver', () => {
       const w = workloadOf(objs, 'watcher');
       const { file } = await plane.serviceAccountKubeconfig(w.namespace, w.serviceAccount);
       children.push(
-        await spawnProcess(entry('watcher'), ['--nats', nats.url, '--kubeconfig', file, '--admin-host', '127.0.0.1', '--admin-port', '0', '--identity', 'rbac-watcher', '--lease-duration', '4'], {
-          // As the Deployment gives it from the downward API.
-          env: { ...process.env, POD_NAMESPACE: w.namespace, POD_NAME: 'rbac-watcher' },
-          readyLine: /"ready":true/,
-          timeoutMs: 60_000,
-        }),
+        await spawnProcess(
+          entry('watcher'),
+          ['--nats', nats.url, '--kubeconfig', file, '--admin-host', '127.0.0.1', '--admin-port', '0', '--identity', 'rbac-watcher', '--lease-duration', '4'],
+          {
+            // As the Deployment gives it from the downward API.
+            env: { ...process.env, POD_NAMESPACE: w.namespace, POD_NAME: 'rbac-watcher' },
+            readyLine: /"ready":true/,
+            timeoutMs: 60_000,
+          },
+        ),
       );
       const watcher = children.at(-1)!;
       await watcher.waitForLine(/started leading/, 30_000);
       const lease = await admin.makeApiClient(CoordinationV1Api).readNamespacedLease({ namespace: w.namespace, name: 'halo-watcher' });
       expect(lease.spec?.holderIdentity).toBe('rbac-watcher');
 
-      await admin.makeApiClient(CoreV1Api).createNamespacedService({ namespace: 'default', body: { metadata: { name: 'checkout' }, spec: { clusterIP: '10.96.30.1', ports: [{ port: 80 }] } } });
+      await admin
+        .makeApiClient(CoreV1Api)
+        .createNamespacedService({ namespace: 'default', body: { metadata: { name: 'checkout' }, spec: { clusterIP: '10.96.30.1', ports: [{ port: 80 }] } } });
       const nc = await connect({ servers: nats.url });
       try {
         const zone = await new Kvm(nc).open('halo-zone');
-        await waitFor(async () => (await zone.get('svc.default.checkout'))?.operation === 'PUT', { timeoutMs: 15_000, message: 'the watcher never wrote svc.default.checkout' });
+        await waitFor(async () => (await zone.get('svc.default.checkout'))?.operation === 'PUT', {
+          timeoutMs: 15_000,
+          message: 'the watcher never wrote svc.default.checkout',
+        });
       } finally {
         await nc.close();
       }
@@ -140,15 +157,42 @@ describe.skipIf(!binaries.ok)('against a real kube-apiserver', () => {
       expect(tokensSecret, `${w.name} names its tokens Secret`).toBeDefined();
       const [secretNamespace, secretName] = tokensSecret!.split('/') as [string, string];
       const core = admin.makeApiClient(CoreV1Api);
-      await core.createNamespacedSecret({ namespace: secretNamespace, body: { metadata: { name: secretName }, stringData: { 'write.alice': 'alice-token-0123456789' } } });
-      await core.createNamespacedConfigMap({ namespace: 'kube-system', body: { metadata: { name: 'dns-extra-configs' }, data: { Corefile: 'corp.internal {\n  hosts {\n    10.5.0.1 db.corp.internal\n  }\n}\n' } } });
-      const { file } = await plane.serviceAccountKubeconfig(w.namespace, w.serviceAccount);
-      const config = await spawnProcess(entry('config'), ['--nats', nats.url, '--kubeconfig', file, '--tokens-secret', tokensSecret!, '--host', '127.0.0.1', '--port', '0', '--admin-host', '127.0.0.1', '--admin-port', '0'], {
-        readyLine: /"ready":true/,
-        timeoutMs: 60_000,
+      await core.createNamespacedSecret({
+        namespace: secretNamespace,
+        body: { metadata: { name: secretName }, stringData: { 'write.alice': 'alice-token-0123456789' } },
       });
+      await core.createNamespacedConfigMap({
+        namespace: 'kube-system',
+        body: { metadata: { name: 'dns-extra-configs' }, data: { Corefile: 'corp.internal {\n  hosts {\n    10.5.0.1 db.corp.internal\n  }\n}\n' } },
+      });
+      const { file } = await plane.serviceAccountKubeconfig(w.namespace, w.serviceAccount);
+      const config = await spawnProcess(
+        entry('config'),
+        [
+          '--nats',
+          nats.url,
+          '--kubeconfig',
+          file,
+          '--tokens-secret',
+          tokensSecret!,
+          '--host',
+          '127.0.0.1',
+          '--port',
+          '0',
+          '--admin-host',
+          '127.0.0.1',
+          '--admin-port',
+          '0',
+        ],
+        {
+          readyLine: /"ready":true/,
+          timeoutMs: 60_000,
+        },
+      );
       children.push(config);
-      const response = await fetch(`http://127.0.0.1:${readyPort(config, 'port')}/v1/fragments`, { headers: { authorization: 'Bearer alice-token-0123456789' } });
+      const response = await fetch(`http://127.0.0.1:${readyPort(config, 'port')}/v1/fragments`, {
+        headers: { authorization: 'Bearer alice-token-0123456789' },
+      });
       expect(response.status).toBe(200);
       expect(JSON.stringify(await response.json())).toContain('cm-dns-extra-configs-corefile');
     });
@@ -167,21 +211,45 @@ describe.skipIf(!binaries.ok)('against a real kube-apiserver', () => {
         ports: [{ name: 'dns', port: 53, protocol: 'UDP' }],
         endpoints: [{ addresses: [ip], conditions: { ready: true } }],
       });
-      await admin.makeApiClient(CoreV1Api).createNamespacedService({ namespace: svcNamespace, body: { metadata: { name: svcName }, spec: { clusterIP: 'None', ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] } } });
+      await admin.makeApiClient(CoreV1Api).createNamespacedService({
+        namespace: svcNamespace,
+        body: { metadata: { name: svcName }, spec: { clusterIP: 'None', ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] } },
+      });
       await discovery.createNamespacedEndpointSlice({ namespace: svcNamespace, body: slice('10.244.0.53') });
       const { file } = await plane.serviceAccountKubeconfig(w.namespace, w.serviceAccount);
       const cachePort = await freePort({ udp: true });
-      const cache = await spawnProcess(entry('node-cache'), ['--listen', `127.0.0.1:${cachePort}`, '--answerers-service', service!, '--kubeconfig', file, '--nats', nats.url, '--upstream', '127.0.0.1:9', '--instance', 'rbac-node-cache'], {
-        env: { ...process.env, LOG_LEVEL: 'info' },
-        readyLine: /"ready":true/,
-        timeoutMs: 60_000,
-      });
+      const cache = await spawnProcess(
+        entry('node-cache'),
+        [
+          '--listen',
+          `127.0.0.1:${cachePort}`,
+          '--answerers-service',
+          service!,
+          '--kubeconfig',
+          file,
+          '--nats',
+          nats.url,
+          '--upstream',
+          '127.0.0.1:9',
+          '--instance',
+          'rbac-node-cache',
+        ],
+        {
+          env: { ...process.env, LOG_LEVEL: 'info' },
+          readyLine: /"ready":true/,
+          timeoutMs: 60_000,
+        },
+      );
       children.push(cache);
       // Listed…
       expect(await cache.waitForLine(/"msg":"answering"/, 15_000)).toContain('"host":"10.244.0.53"');
       // …and watched.
       const current = await discovery.readNamespacedEndpointSlice({ namespace: svcNamespace, name: `${svcName}-1` });
-      await discovery.replaceNamespacedEndpointSlice({ namespace: svcNamespace, name: `${svcName}-1`, body: slice('10.244.0.54', current.metadata?.resourceVersion) });
+      await discovery.replaceNamespacedEndpointSlice({
+        namespace: svcNamespace,
+        name: `${svcName}-1`,
+        body: slice('10.244.0.54', current.metadata?.resourceVersion),
+      });
       expect(await cache.waitForLine(/answerer pool changed/, 15_000)).toContain('"host":"10.244.0.54"');
     });
 
@@ -189,20 +257,51 @@ describe.skipIf(!binaries.ok)('against a real kube-apiserver', () => {
     it.each<[string, string, (kc: KubeConfig, ns: (app: string) => string) => Promise<unknown>]>([
       ['watcher', 'read a Secret', (kc, ns) => kc.makeApiClient(CoreV1Api).readNamespacedSecret({ namespace: ns('config'), name: 'halo-config-tokens' })],
       ['watcher', 'list Secrets anywhere', (kc) => kc.makeApiClient(CoreV1Api).listSecretForAllNamespaces()],
-      ['watcher', 'create a Service', (kc) => kc.makeApiClient(CoreV1Api).createNamespacedService({ namespace: 'default', body: { metadata: { name: 'sneaky' }, spec: { ports: [{ port: 80 }] } } })],
+      [
+        'watcher',
+        'create a Service',
+        (kc) =>
+          kc
+            .makeApiClient(CoreV1Api)
+            .createNamespacedService({ namespace: 'default', body: { metadata: { name: 'sneaky' }, spec: { ports: [{ port: 80 }] } } }),
+      ],
       ['watcher', 'delete a Service', (kc) => kc.makeApiClient(CoreV1Api).deleteNamespacedService({ namespace: 'default', name: 'kubernetes' })],
       ['watcher', 'write an EndpointSlice', (kc) => kc.makeApiClient(DiscoveryV1Api).deleteNamespacedEndpointSlice({ namespace: 'default', name: 'anything' })],
-      ['watcher', "take another component's Lease", (kc, ns) => kc.makeApiClient(CoordinationV1Api).replaceNamespacedLease({ namespace: ns('watcher'), name: 'kube-scheduler', body: { metadata: { name: 'kube-scheduler' }, spec: { holderIdentity: 'rbac-watcher' } } })],
-      ['watcher', 'hold a Lease in another namespace', (kc) => kc.makeApiClient(CoordinationV1Api).createNamespacedLease({ namespace: 'default', body: { metadata: { name: 'halo-watcher' }, spec: { holderIdentity: 'rbac-watcher' } } })],
+      [
+        'watcher',
+        "take another component's Lease",
+        (kc, ns) =>
+          kc.makeApiClient(CoordinationV1Api).replaceNamespacedLease({
+            namespace: ns('watcher'),
+            name: 'kube-scheduler',
+            body: { metadata: { name: 'kube-scheduler' }, spec: { holderIdentity: 'rbac-watcher' } },
+          }),
+      ],
+      [
+        'watcher',
+        'hold a Lease in another namespace',
+        (kc) =>
+          kc
+            .makeApiClient(CoordinationV1Api)
+            .createNamespacedLease({ namespace: 'default', body: { metadata: { name: 'halo-watcher' }, spec: { holderIdentity: 'rbac-watcher' } } }),
+      ],
       ['config', 'read another Secret', (kc) => kc.makeApiClient(CoreV1Api).readNamespacedSecret({ namespace: 'kube-system', name: 'bootstrap-token-abcdef' })],
       ['config', 'list every Secret of its namespace', (kc, ns) => kc.makeApiClient(CoreV1Api).listNamespacedSecret({ namespace: ns('config') })],
-      ['config', 'change the ConfigMap it reads', (kc) => kc.makeApiClient(CoreV1Api).deleteNamespacedConfigMap({ namespace: 'kube-system', name: 'dns-extra-configs' })],
+      [
+        'config',
+        'change the ConfigMap it reads',
+        (kc) => kc.makeApiClient(CoreV1Api).deleteNamespacedConfigMap({ namespace: 'kube-system', name: 'dns-extra-configs' }),
+      ],
       ['config', 'read ConfigMaps of other namespaces', (kc) => kc.makeApiClient(CoreV1Api).listNamespacedConfigMap({ namespace: 'default' })],
       ['config', 'list Services', (kc) => kc.makeApiClient(CoreV1Api).listServiceForAllNamespaces()],
       ['node-cache', 'list Services', (kc) => kc.makeApiClient(CoreV1Api).listServiceForAllNamespaces()],
       ['node-cache', 'read a Secret', (kc, ns) => kc.makeApiClient(CoreV1Api).readNamespacedSecret({ namespace: ns('config'), name: 'halo-config-tokens' })],
       ['node-cache', 'list EndpointSlices of other namespaces', (kc) => kc.makeApiClient(DiscoveryV1Api).listNamespacedEndpointSlice({ namespace: 'default' })],
-      ['node-cache', 'write an EndpointSlice', (kc, ns) => kc.makeApiClient(DiscoveryV1Api).deleteNamespacedEndpointSlice({ namespace: ns('node-cache'), name: 'halo-answerers-1' })],
+      [
+        'node-cache',
+        'write an EndpointSlice',
+        (kc, ns) => kc.makeApiClient(DiscoveryV1Api).deleteNamespacedEndpointSlice({ namespace: ns('node-cache'), name: 'halo-answerers-1' }),
+      ],
       ['answerer', 'list Services', (kc) => kc.makeApiClient(CoreV1Api).listServiceForAllNamespaces()],
       ['answerer', 'list EndpointSlices', (kc) => kc.makeApiClient(DiscoveryV1Api).listEndpointSliceForAllNamespaces()],
     ])('the %s may not %s', async (app, _what, call) => {

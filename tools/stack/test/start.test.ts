@@ -67,7 +67,10 @@ describe.skipIf(!binaries.ok)('npm start against a real kube-apiserver', () => {
 
   async function npmStart(args: string[]) {
     const [dns, cache, config] = [await freePort({ udp: true }), await freePort({ udp: true }), await freePort()];
-    const child = await spawnProcess(main, [...args, '--dns-port', String(dns), '--cache-port', String(cache), '--config-port', String(config)], { readyLine: /^ready$/, timeoutMs: 120_000 });
+    const child = await spawnProcess(main, [...args, '--dns-port', String(dns), '--cache-port', String(cache), '--config-port', String(config)], {
+      readyLine: /^ready$/,
+      timeoutMs: 120_000,
+    });
     running.push(child);
     return { child, pool: { host: '127.0.0.1', port: dns }, cache: { host: '127.0.0.1', port: cache } };
   }
@@ -81,7 +84,13 @@ describe.skipIf(!binaries.ok)('npm start against a real kube-apiserver', () => {
     let proxyUrl: string | undefined;
     if (proxy) {
       const port = await freePort();
-      running.push(await spawnProcess(plane.binaries.kubectl, ['proxy', '--kubeconfig', kubeconfig, '--context', 'test-cluster', '--address', '127.0.0.1', '--port', String(port)], { readyLine: /Starting to serve/, timeoutMs: 30_000 }));
+      running.push(
+        await spawnProcess(
+          plane.binaries.kubectl,
+          ['proxy', '--kubeconfig', kubeconfig, '--context', 'test-cluster', '--address', '127.0.0.1', '--port', String(port)],
+          { readyLine: /Starting to serve/, timeoutMs: 30_000 },
+        ),
+      );
       proxyUrl = `http://127.0.0.1:${port}`;
     }
     const { child, pool, cache } = await npmStart(args(proxyUrl));
@@ -90,7 +99,10 @@ describe.skipIf(!binaries.ok)('npm start against a real kube-apiserver', () => {
 
     const admin = loadKubeConfig({ kubeconfig: plane.kubeconfig });
     const name = `laptop-${proxy ? 'proxy' : 'direct'}`;
-    await admin.makeApiClient(CoreV1Api).createNamespacedService({ namespace: 'shop', body: { metadata: { name }, spec: { clusterIP: proxy ? '10.96.40.2' : '10.96.40.1', ports: [{ port: 80 }] } } });
+    await admin.makeApiClient(CoreV1Api).createNamespacedService({
+      namespace: 'shop',
+      body: { metadata: { name }, spec: { clusterIP: proxy ? '10.96.40.2' : '10.96.40.1', ports: [{ port: 80 }] } },
+    });
     await waitFor(async () => (await addresses(pool, `${name}.shop.svc.cluster.local`)).length > 0, { timeoutMs: 15_000, message: `${name} never answered` });
     expect(await addresses(cache, `${name}.shop.svc.cluster.local`)).toEqual([proxy ? '10.96.40.2' : '10.96.40.1']);
 

@@ -4,7 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { rm } from 'node:fs/promises';
-import { CoordinationV1Api, CoreV1Api, DiscoveryV1Api, KubernetesObjectApi, type KubernetesObject, type V1Endpoint, type V1EndpointSlice, type V1Service } from '@kubernetes/client-node';
+import {
+  CoordinationV1Api,
+  CoreV1Api,
+  DiscoveryV1Api,
+  KubernetesObjectApi,
+  type KubernetesObject,
+  type V1Endpoint,
+  type V1EndpointSlice,
+  type V1Service,
+} from '@kubernetes/client-node';
 import { loadKubeConfig } from '@halo/kube';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { KvWatchInclude, type KV } from '@nats-io/kv';
@@ -48,13 +57,16 @@ const sliceOf = (service: string, addressType: 'IPv4' | 'IPv6', endpoints: V1End
   ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
   endpoints,
 });
-const clusterIPs = (stored: KubernetesObject[], name: string) => (stored.find((o) => o.kind === 'Service' && o.metadata?.name === name) as V1Service).spec?.clusterIPs ?? [];
+const clusterIPs = (stored: KubernetesObject[], name: string) =>
+  (stored.find((o) => o.kind === 'Service' && o.metadata?.name === name) as V1Service).spec?.clusterIPs ?? [];
 const fqdn = (name: string) => `${name}.${ns}.svc.cluster.local`;
 
 const answerCases: AnswerCase[] = [
   {
     name: 'a ClusterIP Service answers its address, and SRV for its named port',
-    objects: [{ apiVersion: 'v1', kind: 'Service', metadata: meta('cart'), spec: { clusterIP: '10.96.20.1', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] } }],
+    objects: [
+      { apiVersion: 'v1', kind: 'Service', metadata: meta('cart'), spec: { clusterIP: '10.96.20.1', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] } },
+    ],
     questions: () => [
       [fqdn('cart'), 'A', ['10.96.20.1']],
       [`_http._tcp.${fqdn('cart')}`, 'SRV', [`80 ${fqdn('cart')}`]],
@@ -84,7 +96,14 @@ const answerCases: AnswerCase[] = [
   },
   {
     name: 'an IPv6-first dual-stack Service answers both families',
-    objects: [{ apiVersion: 'v1', kind: 'Service', metadata: meta('six'), spec: { ipFamilyPolicy: 'PreferDualStack', ipFamilies: ['IPv6', 'IPv4'], ports: [{ name: 'http', port: 80 }] } }],
+    objects: [
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: meta('six'),
+        spec: { ipFamilyPolicy: 'PreferDualStack', ipFamilies: ['IPv6', 'IPv4'], ports: [{ name: 'http', port: 80 }] },
+      },
+    ],
     questions: (stored) => {
       const ips = clusterIPs(stored, 'six');
       return [
@@ -95,7 +114,14 @@ const answerCases: AnswerCase[] = [
   },
   {
     name: 'trafficDistribution and internalTrafficPolicy change no answer',
-    objects: [{ apiVersion: 'v1', kind: 'Service', metadata: meta('nearby'), spec: { clusterIP: '10.96.20.5', trafficDistribution: 'PreferClose', internalTrafficPolicy: 'Local', ports: [{ name: 'http', port: 80 }] } }],
+    objects: [
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: meta('nearby'),
+        spec: { clusterIP: '10.96.20.5', trafficDistribution: 'PreferClose', internalTrafficPolicy: 'Local', ports: [{ name: 'http', port: 80 }] },
+      },
+    ],
     questions: () => [[fqdn('nearby'), 'A', ['10.96.20.5']]],
   },
   {
@@ -104,8 +130,20 @@ const answerCases: AnswerCase[] = [
     objects: [
       { apiVersion: 'v1', kind: 'Service', metadata: meta('peers'), spec: { clusterIP: 'None', ports: [{ name: 'http', port: 8080 }] } },
       sliceOf('peers', 'IPv4', [
-        { addresses: ['10.244.7.1'], conditions: { ready: true, serving: true, terminating: false }, zone: 'zone-a', nodeName: 'node-1', hints: { forZones: [{ name: 'zone-a' }] } },
-        { addresses: ['10.244.7.2'], conditions: { ready: true, serving: true, terminating: false }, zone: 'zone-b', nodeName: 'node-2', hints: { forZones: [{ name: 'zone-b' }], forNodes: [{ name: 'node-2' }] } },
+        {
+          addresses: ['10.244.7.1'],
+          conditions: { ready: true, serving: true, terminating: false },
+          zone: 'zone-a',
+          nodeName: 'node-1',
+          hints: { forZones: [{ name: 'zone-a' }] },
+        },
+        {
+          addresses: ['10.244.7.2'],
+          conditions: { ready: true, serving: true, terminating: false },
+          zone: 'zone-b',
+          nodeName: 'node-2',
+          hints: { forZones: [{ name: 'zone-b' }], forNodes: [{ name: 'node-2' }] },
+        },
         { addresses: ['10.244.7.3'], conditions: { ready: false, serving: true, terminating: true }, zone: 'zone-a', nodeName: 'node-1' },
       ]),
     ],
@@ -117,7 +155,12 @@ const answerCases: AnswerCase[] = [
   {
     name: 'publishNotReadyAddresses answers the terminating endpoint too',
     objects: [
-      { apiVersion: 'v1', kind: 'Service', metadata: meta('all-peers'), spec: { clusterIP: 'None', publishNotReadyAddresses: true, ports: [{ name: 'http', port: 8080 }] } },
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: meta('all-peers'),
+        spec: { clusterIP: 'None', publishNotReadyAddresses: true, ports: [{ name: 'http', port: 8080 }] },
+      },
       sliceOf('all-peers', 'IPv4', [
         { addresses: ['10.244.6.1'], conditions: { ready: true } },
         { addresses: ['10.244.6.2'], conditions: { ready: false, serving: true, terminating: true } },
@@ -128,7 +171,12 @@ const answerCases: AnswerCase[] = [
   {
     name: 'a dual-stack headless Service answers the endpoints of its IPv4 and IPv6 slices',
     objects: [
-      { apiVersion: 'v1', kind: 'Service', metadata: meta('mesh'), spec: { clusterIP: 'None', ipFamilyPolicy: 'RequireDualStack', ports: [{ name: 'http', port: 8080 }] } },
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: meta('mesh'),
+        spec: { clusterIP: 'None', ipFamilyPolicy: 'RequireDualStack', ports: [{ name: 'http', port: 8080 }] },
+      },
       sliceOf('mesh', 'IPv4', [{ addresses: ['10.244.9.1'], conditions: { ready: true }, hostname: 'mesh-0' }]),
       sliceOf('mesh', 'IPv6', [{ addresses: ['fd00:10:244::9:1'], conditions: { ready: true }, hostname: 'mesh-0' }]),
     ],
@@ -207,7 +255,10 @@ describe.each(clusters)('against $name', (cluster: ClusterUnderTest) => {
     const marker = await zone.get('zone.complete').catch(() => null);
     return marker?.operation === 'PUT' ? marker.json<{ writer: string }>().writer : null;
   };
-  const service = (name: string, clusterIP: string, namespace = 'shop') => ({ metadata: { name, namespace }, spec: { clusterIP, ports: [{ name: 'http', port: 80, protocol: 'TCP' }] } });
+  const service = (name: string, clusterIP: string, namespace = 'shop') => ({
+    metadata: { name, namespace },
+    spec: { clusterIP, ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
+  });
   const running = (p: StackProcess) => {
     try {
       process.kill(p.handle.pid, 0);
@@ -217,7 +268,9 @@ describe.each(clusters)('against $name', (cluster: ClusterUnderTest) => {
     }
   };
   const leadingWatcher = () =>
-    [...stack.processes.values()].find((p) => p.name.startsWith('watcher') && running(p) && p.handle.lines.findLast((l) => /(started|stopped) leading/.test(l))?.includes('started leading'));
+    [...stack.processes.values()].find(
+      (p) => p.name.startsWith('watcher') && running(p) && p.handle.lines.findLast((l) => /(started|stopped) leading/.test(l))?.includes('started leading'),
+    );
 
   describe.skipIf(cluster.skip !== null)('objects → answers', () => {
     it.each(answerCases)('$name', async ({ objects: wanted, questions }) => {
@@ -246,7 +299,10 @@ describe.each(clusters)('against $name', (cluster: ClusterUnderTest) => {
     });
 
     it('follows the endpoints of a headless Service, at the pool and at the node cache at once', async () => {
-      await core.createNamespacedService({ namespace: 'shop', body: { metadata: { name: 'gossip', namespace: 'shop' }, spec: { clusterIP: 'None', ports: [{ name: 'gossip', port: 7946, protocol: 'TCP' }] } } });
+      await core.createNamespacedService({
+        namespace: 'shop',
+        body: { metadata: { name: 'gossip', namespace: 'shop' }, spec: { clusterIP: 'None', ports: [{ name: 'gossip', port: 7946, protocol: 'TCP' }] } },
+      });
       const slice = (ips: string[], resourceVersion?: string) => ({
         metadata: { name: 'gossip-1', namespace: 'shop', labels: { 'kubernetes.io/service-name': 'gossip' }, resourceVersion },
         addressType: 'IPv4',
@@ -264,25 +320,42 @@ describe.each(clusters)('against $name', (cluster: ClusterUnderTest) => {
     });
 
     it('chases an ExternalName into the zone, at the answerers and through the node cache, and follows its target', async () => {
-      await core.createNamespacedService({ namespace: 'shop', body: { metadata: { name: 'members', namespace: 'shop' }, spec: { clusterIP: 'None', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] } } });
+      await core.createNamespacedService({
+        namespace: 'shop',
+        body: { metadata: { name: 'members', namespace: 'shop' }, spec: { clusterIP: 'None', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] } },
+      });
       const slice = (ips: string[], resourceVersion?: string) => ({
-        metadata: { name: 'members-1', namespace: 'shop', labels: { 'kubernetes.io/service-name': 'members' }, ...(resourceVersion ? { resourceVersion } : {}) },
+        metadata: {
+          name: 'members-1',
+          namespace: 'shop',
+          labels: { 'kubernetes.io/service-name': 'members' },
+          ...(resourceVersion ? { resourceVersion } : {}),
+        },
         addressType: 'IPv4',
         ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
         endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true } })),
       });
       await discovery.createNamespacedEndpointSlice({ namespace: 'shop', body: slice(['10.244.8.1']) });
-      await core.createNamespacedService({ namespace: 'shop', body: { metadata: { name: 'alias', namespace: 'shop' }, spec: { type: 'ExternalName', externalName: 'members.shop.svc.cluster.local' } } });
+      await core.createNamespacedService({
+        namespace: 'shop',
+        body: { metadata: { name: 'alias', namespace: 'shop' }, spec: { type: 'ExternalName', externalName: 'members.shop.svc.cluster.local' } },
+      });
       const chain = (r: DnsResponse) => (r.answers ?? []).flatMap((a) => (a.type === 'OPT' ? [] : [`${a.name} ${a.type} ${String(a.data)}`]));
       const expected = (ip: string) => ['alias.shop.svc.cluster.local CNAME members.shop.svc.cluster.local', `members.shop.svc.cluster.local A ${ip}`];
       for (const server of [stack.dns, cache()]) {
-        await waitFor(async () => JSON.stringify(chain(await ask('alias.shop.svc.cluster.local', 'A', server))) === JSON.stringify(expected('10.244.8.1')), { timeoutMs: 15_000, message: 'the alias never answered its target' });
+        await waitFor(async () => JSON.stringify(chain(await ask('alias.shop.svc.cluster.local', 'A', server))) === JSON.stringify(expected('10.244.8.1')), {
+          timeoutMs: 15_000,
+          message: 'the alias never answered its target',
+        });
       }
       // The target moves: the bus names the target, and the caches drop the alias's answer with it.
       const current = await discovery.readNamespacedEndpointSlice({ namespace: 'shop', name: 'members-1' });
       await discovery.replaceNamespacedEndpointSlice({ namespace: 'shop', name: 'members-1', body: slice(['10.244.8.2'], current.metadata?.resourceVersion) });
       for (const server of [stack.dns, cache()]) {
-        await waitFor(async () => JSON.stringify(chain(await ask('alias.shop.svc.cluster.local', 'A', server))) === JSON.stringify(expected('10.244.8.2')), { timeoutMs: 5_000, message: 'the alias kept the old address' });
+        await waitFor(async () => JSON.stringify(chain(await ask('alias.shop.svc.cluster.local', 'A', server))) === JSON.stringify(expected('10.244.8.2')), {
+          timeoutMs: 5_000,
+          message: 'the alias kept the old address',
+        });
       }
     });
 
@@ -305,7 +378,11 @@ describe.each(clusters)('against $name', (cluster: ClusterUnderTest) => {
 
     it('hands the lead, and the Lease, to the standby when the leader dies', async () => {
       const leader = stack.processes.get('watcher')!;
-      const standby = await stack.spawn('watcher-standby', leader.entry, leader.args.map((a) => (a === 'watcher-0' ? 'watcher-1' : a)));
+      const standby = await stack.spawn(
+        'watcher-standby',
+        leader.entry,
+        leader.args.map((a) => (a === 'watcher-0' ? 'watcher-1' : a)),
+      );
       const recorder = await recordWrites();
       await leader.handle.kill('SIGKILL');
       await core.createNamespacedService({ namespace: 'shop', body: service('after-failover', '10.96.21.3') });
@@ -389,13 +466,21 @@ describe.each(clusters)('against $name', (cluster: ClusterUnderTest) => {
     it('measures a change from its EndpointSlice trigger time to when each answerer and the node cache answer with it', async () => {
       const before = new Map(await Promise.all(instances.map(async (name) => [name, await buckets(name)] as const)));
       const countBefore = (name: string, le: string) => before.get(name)?.get(le) ?? 0;
-      await core.createNamespacedService({ namespace: 'shop', body: { metadata: { name: 'timed', namespace: 'shop' }, spec: { clusterIP: 'None', ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] } } });
+      await core.createNamespacedService({
+        namespace: 'shop',
+        body: { metadata: { name: 'timed', namespace: 'shop' }, spec: { clusterIP: 'None', ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] } },
+      });
       // The EndpointSlice controller's annotation says the Pod became ready 42 s ago (a slow controller, say).
       const trigger = new Date(Date.now() - 42_000).toISOString();
       await discovery.createNamespacedEndpointSlice({
         namespace: 'shop',
         body: {
-          metadata: { name: 'timed-1', namespace: 'shop', labels: { 'kubernetes.io/service-name': 'timed' }, annotations: { 'endpoints.kubernetes.io/last-change-trigger-time': trigger } },
+          metadata: {
+            name: 'timed-1',
+            namespace: 'shop',
+            labels: { 'kubernetes.io/service-name': 'timed' },
+            annotations: { 'endpoints.kubernetes.io/last-change-trigger-time': trigger },
+          },
           addressType: 'IPv4',
           ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
           endpoints: [{ addresses: ['10.244.20.9'], conditions: { ready: true } }],
@@ -406,20 +491,28 @@ describe.each(clusters)('against $name', (cluster: ClusterUnderTest) => {
       // One observation between 30 s and 60 s in each instance's histogram (the Service's own change, if
       // written apart, took well under 30 s and counts in both buckets).
       for (const name of instances) {
-        await waitFor(async () => {
-          const after = await buckets(name);
-          const delta = (le: string) => (after.get(le) ?? 0) - countBefore(name, le);
-          return delta('60') - delta('30') === 1;
-        }, { timeoutMs: 15_000, message: `${name} observed no programming latency between 30 and 60 s` });
+        await waitFor(
+          async () => {
+            const after = await buckets(name);
+            const delta = (le: string) => (after.get(le) ?? 0) - countBefore(name, le);
+            return delta('60') - delta('30') === 1;
+          },
+          { timeoutMs: 15_000, message: `${name} observed no programming latency between 30 and 60 s` },
+        );
       }
 
       // Each instance's status (written every 10 s) reports it: the largest of its latest changes.
-      const status = await waitFor(async () => {
-        const response = await fetch(`${stack.config.url}/v1/status`, { headers: { authorization: `Bearer ${stack.config.token}` } });
-        const body = (await response.json()) as { instances: { instance: string; programmingLatency?: { count: number; p50Seconds: number; p99Seconds: number } }[] };
-        const latencies = new Map(body.instances.map((i) => [i.instance, i.programmingLatency]));
-        return ['answerer-0', 'answerer-1', 'node-cache-0'].every((i) => (latencies.get(i)?.p99Seconds ?? 0) >= 42) ? latencies : null;
-      }, { timeoutMs: 30_000, message: 'the status never showed the 42 s change' });
+      const status = await waitFor(
+        async () => {
+          const response = await fetch(`${stack.config.url}/v1/status`, { headers: { authorization: `Bearer ${stack.config.token}` } });
+          const body = (await response.json()) as {
+            instances: { instance: string; programmingLatency?: { count: number; p50Seconds: number; p99Seconds: number } }[];
+          };
+          const latencies = new Map(body.instances.map((i) => [i.instance, i.programmingLatency]));
+          return ['answerer-0', 'answerer-1', 'node-cache-0'].every((i) => (latencies.get(i)?.p99Seconds ?? 0) >= 42) ? latencies : null;
+        },
+        { timeoutMs: 30_000, message: 'the status never showed the 42 s change' },
+      );
       for (const instance of ['answerer-0', 'answerer-1', 'node-cache-0']) {
         const latency = status.get(instance) ?? { count: 0, p50Seconds: Number.NaN, p99Seconds: Number.NaN };
         expect(latency.p99Seconds).toBeLessThan(60);
@@ -450,12 +543,22 @@ describe.each(clusters)('against $name', (cluster: ClusterUnderTest) => {
         const line = proc.handle.lines.find((l) => l.includes('"ready":true') && l.includes('"admin"'));
         const admin = line ? (JSON.parse(line.slice(line.indexOf('{'))) as { admin?: number | null }).admin : null;
         if (!admin) continue;
-        const text = await fetch(`http://${stack.dns.host}:${admin}/metrics`).then((r) => r.text(), () => '');
+        const text = await fetch(`http://${stack.dns.host}:${admin}/metrics`).then(
+          (r) => r.text(),
+          () => '',
+        );
         for (const [, name = ''] of text.matchAll(/^# TYPE (\S+) /gm)) exported.add(name);
       }
       const names = queried();
       // Request rate, response codes, latency, cache hits and programming latency are all on it.
-      for (const name of ['coredns_dns_requests_total', 'coredns_dns_responses_total', 'coredns_dns_request_duration_seconds', 'coredns_cache_hits_total', 'coredns_cache_requests_total', 'halo_dns_programming_latency_seconds']) {
+      for (const name of [
+        'coredns_dns_requests_total',
+        'coredns_dns_responses_total',
+        'coredns_dns_request_duration_seconds',
+        'coredns_cache_hits_total',
+        'coredns_cache_requests_total',
+        'halo_dns_programming_latency_seconds',
+      ]) {
         expect(names).toContain(name);
       }
       expect([...names].filter((name) => !exported.has(name))).toEqual([]);
@@ -467,30 +570,43 @@ describe.each(clusters)('against $name', (cluster: ClusterUnderTest) => {
     it.each([
       { how: 'stopped and started again', signal: 'SIGTERM' as const, compact: false, n: 1 },
       { how: 'killed, with etcd compacted meanwhile (410 Gone on resume)', signal: 'SIGKILL' as const, compact: true, n: 2 },
-    ])('kube-apiserver $how under the watcher: no change lost, nothing rewritten that did not change', async ({ signal, compact, n }) => {
-      await core.createNamespacedService({ namespace: 'shop', body: service(`steady-${n}`, `10.96.22.${n}`) });
-      await answers(`steady-${n}.shop.svc.cluster.local`, 'A', [`10.96.22.${n}`]);
-      const recorder = await recordWrites();
+    ])(
+      'kube-apiserver $how under the watcher: no change lost, nothing rewritten that did not change',
+      async ({ signal, compact, n }) => {
+        await core.createNamespacedService({ namespace: 'shop', body: service(`steady-${n}`, `10.96.22.${n}`) });
+        await answers(`steady-${n}.shop.svc.cluster.local`, 'A', [`10.96.22.${n}`]);
+        const recorder = await recordWrites();
 
-      await plane!.restartApiServer({ signal, whileDown: compact ? async () => void (await plane!.compactEtcd()) : undefined });
-      // Right after the restart, while the watches are still broken or being made again: one change of each kind.
-      await core.createNamespacedService({ namespace: 'shop', body: service(`after-restart-${n}`, `10.96.23.${n}`) });
-      await core.deleteNamespacedService({ namespace: 'shop', name: `steady-${n}` });
-      const gossip = await discovery.readNamespacedEndpointSlice({ namespace: 'shop', name: 'gossip-1' });
-      await discovery.replaceNamespacedEndpointSlice({ namespace: 'shop', name: 'gossip-1', body: { ...gossip, endpoints: [{ addresses: [`10.244.10.${n}`], conditions: { ready: true } }] } });
-      await core.createNamespace({ body: { metadata: { name: `after-restart-${n}` } } });
+        await plane!.restartApiServer({ signal, whileDown: compact ? async () => void (await plane!.compactEtcd()) : undefined });
+        // Right after the restart, while the watches are still broken or being made again: one change of each kind.
+        await core.createNamespacedService({ namespace: 'shop', body: service(`after-restart-${n}`, `10.96.23.${n}`) });
+        await core.deleteNamespacedService({ namespace: 'shop', name: `steady-${n}` });
+        const gossip = await discovery.readNamespacedEndpointSlice({ namespace: 'shop', name: 'gossip-1' });
+        await discovery.replaceNamespacedEndpointSlice({
+          namespace: 'shop',
+          name: 'gossip-1',
+          body: { ...gossip, endpoints: [{ addresses: [`10.244.10.${n}`], conditions: { ready: true } }] },
+        });
+        await core.createNamespace({ body: { metadata: { name: `after-restart-${n}` } } });
 
-      // The client-node informers back off up to 30 s between failed attempts while the server is away.
-      await answers(`after-restart-${n}.shop.svc.cluster.local`, 'A', [`10.96.23.${n}`], stack.dns, 45_000);
-      await answers(`steady-${n}.shop.svc.cluster.local`, 'A', 'NXDOMAIN', stack.dns, 45_000);
-      await answers('gossip.shop.svc.cluster.local', 'A', [`10.244.10.${n}`], stack.dns, 45_000);
-      await waitFor(() => recorder.writes.includes(`PUT ns.after-restart-${n}`), { timeoutMs: 45_000, message: `ns.after-restart-${n} never written` });
-      await recorder.stop();
-      // Four changes, four writes: the relists after the restart (and a leader that lost and took its
-      // Lease back meanwhile) rewrote none of the record sets that did not change.
-      expect(recorder.writes.sort()).toEqual([`DEL svc.shop.steady-${n}`, `PUT ns.after-restart-${n}`, `PUT svc.shop.after-restart-${n}`, 'PUT svc.shop.gossip']);
-      expect(answerOf(await ask('web.shop.svc.cluster.local'), 'A')).toEqual(['10.96.10.10']);
-    }, 180_000);
+        // The client-node informers back off up to 30 s between failed attempts while the server is away.
+        await answers(`after-restart-${n}.shop.svc.cluster.local`, 'A', [`10.96.23.${n}`], stack.dns, 45_000);
+        await answers(`steady-${n}.shop.svc.cluster.local`, 'A', 'NXDOMAIN', stack.dns, 45_000);
+        await answers('gossip.shop.svc.cluster.local', 'A', [`10.244.10.${n}`], stack.dns, 45_000);
+        await waitFor(() => recorder.writes.includes(`PUT ns.after-restart-${n}`), { timeoutMs: 45_000, message: `ns.after-restart-${n} never written` });
+        await recorder.stop();
+        // Four changes, four writes: the relists after the restart (and a leader that lost and took its
+        // Lease back meanwhile) rewrote none of the record sets that did not change.
+        expect(recorder.writes.sort()).toEqual([
+          `DEL svc.shop.steady-${n}`,
+          `PUT ns.after-restart-${n}`,
+          `PUT svc.shop.after-restart-${n}`,
+          'PUT svc.shop.gossip',
+        ]);
+        expect(answerOf(await ask('web.shop.svc.cluster.local'), 'A')).toEqual(['10.96.10.10']);
+      },
+      180_000,
+    );
 
     it('converges on 1 000 Services created in a burst, writing each once (memory and writes reported)', async () => {
       const count = 1_000;
@@ -508,7 +624,10 @@ describe.each(clusters)('against $name', (cluster: ClusterUnderTest) => {
       const creator = async () => {
         while (next < count) {
           const name = `svc-${next++}`;
-          const created = await core.createNamespacedService({ namespace: 'burst', body: { metadata: { name, namespace: 'burst' }, spec: { ports: [{ name: 'http', port: 80 }] } } });
+          const created = await core.createNamespacedService({
+            namespace: 'burst',
+            body: { metadata: { name, namespace: 'burst' }, spec: { ports: [{ name: 'http', port: 80 }] } },
+          });
           addresses.set(name, created.spec!.clusterIP!);
         }
       };

@@ -22,6 +22,8 @@ export async function loadPage(): Promise<Page> {
 
 export function pageRoutes(page: Page) {
   return async function routes(app: FastifyInstance) {
-    app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page.html));
+    app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+      reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page.html),
+    );
   };
 }

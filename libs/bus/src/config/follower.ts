@@ -154,14 +154,20 @@ export class ConfigFollower {
     // The apply joins the config service's trace of the change; a config found at start (not an update)
     // starts a trace of its own, linked to that one.
     const attributes = { [ATTR_CONFIG_TARGET]: this.#options.target, [ATTR_CONFIG_VERSION]: config.version };
-    const result = await withProcessSpan(buckets.config, config.trace, attributes, async (span) => {
-      const applied = await this.#options.apply(config);
-      if (!applied.ok) {
-        span.setAttribute(ATTR_ERROR_TYPE, 'config_refused');
-        span.setStatus({ code: SpanStatusCode.ERROR, message: applied.error });
-      }
-      return applied;
-    }, { link: foundAtStart });
+    const result = await withProcessSpan(
+      buckets.config,
+      config.trace,
+      attributes,
+      async (span) => {
+        const applied = await this.#options.apply(config);
+        if (!applied.ok) {
+          span.setAttribute(ATTR_ERROR_TYPE, 'config_refused');
+          span.setStatus({ code: SpanStatusCode.ERROR, message: applied.error });
+        }
+        return applied;
+      },
+      { link: foundAtStart },
+    );
     if (result.ok) {
       this.#current = config;
       this.#state = { ...this.#state, version: config.version, appliedAt: new Date().toISOString(), error: null, errorVersion: null };

@@ -5,14 +5,7 @@ import type { KV } from '@nats-io/kv';
 import { ATTR_CONFIG_TARGET, ATTR_CONFIG_VERSION, injectTrace, withSendSpan } from '@halo/telemetry';
 import { buckets, configKeys } from '../names.ts';
 import { ensureBucket } from '../buckets.ts';
-import {
-  decodeEffectiveConfig,
-  decodeFragment,
-  encodeJson,
-  type ConfigTarget,
-  type EffectiveConfigV1,
-  type FragmentV1,
-} from './schemas.ts';
+import { decodeEffectiveConfig, decodeFragment, encodeJson, type ConfigTarget, type EffectiveConfigV1, type FragmentV1 } from './schemas.ts';
 
 export const fragmentNamePattern = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
@@ -117,7 +110,14 @@ export class FragmentStore {
       if (current && current.config.corefile === corefile && JSON.stringify(current.config.fragments) === JSON.stringify(fragments)) {
         return current.config;
       }
-      const config: EffectiveConfigV1 = { schema: 1, target, version: (current?.config.version ?? 0) + 1, corefile, fragments, changedAt: new Date().toISOString() };
+      const config: EffectiveConfigV1 = {
+        schema: 1,
+        target,
+        version: (current?.config.version ?? 0) + 1,
+        corefile,
+        fragments,
+        changedAt: new Date().toISOString(),
+      };
       const written = await withSendSpan(buckets.config, { [ATTR_CONFIG_TARGET]: target, [ATTR_CONFIG_VERSION]: config.version }, async () => {
         const trace = {};
         injectTrace(trace);

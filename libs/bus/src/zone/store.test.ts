@@ -7,7 +7,14 @@ const port = (name: string, p: number) => ({ name, protocol: 'TCP' as const, por
 describe('sharePorts', () => {
   it('lets endpoints with equal port lists share one, and changes nothing else', () => {
     const rs: RecordSet = {
-      kind: 'Service', namespace: 'shop', name: 'web', type: 'ClusterIP', clusterIPs: ['10.96.0.10'], ports: [], publishNotReadyAddresses: false, labels: {},
+      kind: 'Service',
+      namespace: 'shop',
+      name: 'web',
+      type: 'ClusterIP',
+      clusterIPs: ['10.96.0.10'],
+      ports: [],
+      publishNotReadyAddresses: false,
+      labels: {},
       endpoints: [
         { addresses: ['10.0.0.1'], ready: true, ports: [port('http', 80)] },
         { addresses: ['10.0.0.2'], ready: true, ports: [port('http', 80)] },

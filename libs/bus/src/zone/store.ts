@@ -84,7 +84,6 @@ interface Copy {
 
 const newCopy = (created: string): Copy => ({ records: new Map(), invalid: new Set(), marker: null, revision: 0, synced: false, created, iterator: null });
 
-
 /**
  * A live copy of KV `halo-zone`. Implements what the `kubernetes` plugin reads (entries, subscribe,
  * synced, complete). `whenSynced` resolves once the bucket's snapshot is in, `whenComplete` once the
@@ -423,7 +422,8 @@ export class ZoneStore {
     };
     for (const [key, recordSet] of [...next.records]) {
       const previous = old.records.get(key) ?? null;
-      if (!previous || !recordSetsEqual(previous, recordSet)) this.#notify({ key, recordSet, previous, revision: next.revision, sourceTime: Date.now(), initial: true });
+      if (!previous || !recordSetsEqual(previous, recordSet))
+        this.#notify({ key, recordSet, previous, revision: next.revision, sourceTime: Date.now(), initial: true });
       // Unchanged: keep the object the listeners (an answerer's index) hold, so the zone is not held twice.
       else next.records.set(key, previous);
       await pace();

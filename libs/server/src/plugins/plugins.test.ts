@@ -32,7 +32,12 @@ describe('setup', () => {
     ['prometheus', prometheus, 'prometheus :9153', null],
     ['prometheus bad address', prometheus, 'prometheus a:b:c', ['2:12 prometheus: "a:b:c" is not an address (host:port)']],
     ['loadbalance', loadbalance, 'loadbalance round_robin', null],
-    ['loadbalance weighted', loadbalance, 'loadbalance weighted /f', ['2:22 loadbalance: unexpected argument "/f"', '2:13 loadbalance: unknown policy "weighted" (only round_robin)']],
+    [
+      'loadbalance weighted',
+      loadbalance,
+      'loadbalance weighted /f',
+      ['2:22 loadbalance: unexpected argument "/f"', '2:13 loadbalance: unknown policy "weighted" (only round_robin)'],
+    ],
     ['log', log, 'log . {\n class denial error\n}', null],
     ['log bad class', log, 'log {\n class nope\n}', ['3:8 log: unknown class "nope"']],
     ['reload', reload, 'reload 30s 15s', null],
@@ -68,7 +73,7 @@ describe('handlers', () => {
     ]);
   });
 
-  it('loop counts its own probe and declares a loop on the third sighting, with CoreDNS\'s words', async () => {
+  it("loop counts its own probe and declares a loop on the third sighting, with CoreDNS's words", async () => {
     const fatal: string[] = [];
     const h = loopHandler('.', { fatal: (m) => fatal.push(m) });
     // Passed on twice; the third time is fatal, and where the process goes on the probe stops there.
@@ -77,7 +82,9 @@ describe('handlers', () => {
     expect(fatal).toEqual([]);
     expect((await h.serve(request(h.probeName, 'HINFO'), next)).rcode).toBe('SERVFAIL');
     expect(h.seen()).toBe(3);
-    expect(fatal).toEqual([`[FATAL] plugin/loop: Loop (10.0.0.9:5353 -> ) detected for zone ".", see https://coredns.io/plugins/loop#troubleshooting. Query: "HINFO ${h.probeName}."`]);
+    expect(fatal).toEqual([
+      `[FATAL] plugin/loop: Loop (10.0.0.9:5353 -> ) detected for zone ".", see https://coredns.io/plugins/loop#troubleshooting. Query: "HINFO ${h.probeName}."`,
+    ]);
     expect(h.probeName).toMatch(/^[0-9]+\.[0-9]+$/);
     expect((await h.serve(request('other.example', 'HINFO'), next)).rcode).toBe('NOERROR');
   });
@@ -96,7 +103,9 @@ describe('handlers', () => {
     ['CNAME then three A: CNAME stays first', ['CNAME', 'A', 'A', 'A'], true],
     ['SRV only: untouched', ['SRV', 'SRV'], false],
   ])('loadbalance: %s', (_l, types, shuffles) => {
-    const answers = types.map((t, i) => ({ type: t, name: 'x', ttl: 1, data: t === 'SRV' ? { port: i, target: 'y' } : t === 'CNAME' ? 'y' : `10.0.0.${i}` }) as Answer);
+    const answers = types.map(
+      (t, i) => ({ type: t, name: 'x', ttl: 1, data: t === 'SRV' ? { port: i, target: 'y' } : t === 'CNAME' ? 'y' : `10.0.0.${i}` }) as Answer,
+    );
     const out = shuffleAnswers(answers, () => 0);
     expect(out !== null).toBe(shuffles);
     if (out) {

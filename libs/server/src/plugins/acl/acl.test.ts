@@ -78,14 +78,18 @@ describe('acl in a running server', () => {
   let port: number;
   beforeAll(async () => {
     const records = new MemoryRecordSets([service('shop', 'web', { clusterIPs: ['10.96.0.10'] })]);
-    const r = await loadServer('cluster.local {\n  acl {\n    allow net 127.0.0.1\n    block\n  }\n  kubernetes\n}\n', { context: { recordSets: records }, listen: { host: '127.0.0.1', port: 0 } });
+    const r = await loadServer('cluster.local {\n  acl {\n    allow net 127.0.0.1\n    block\n  }\n  kubernetes\n}\n', {
+      context: { recordSets: records },
+      listen: { host: '127.0.0.1', port: 0 },
+    });
     if (!r.ok) throw new Error(JSON.stringify(r.errors));
     server = r.server;
     port = server.addresses()[0].port;
   });
   afterAll(() => server?.close());
 
-  const ask = async (from: string): Promise<dnsPacket.DecodedPacket & { rcode?: string }> => dnsPacket.decode(await exchangeWire({ port }, query('web.shop.svc.cluster.local', 'A'), { from, timeoutMs: 5_000 }));
+  const ask = async (from: string): Promise<dnsPacket.DecodedPacket & { rcode?: string }> =>
+    dnsPacket.decode(await exchangeWire({ port }, query('web.shop.svc.cluster.local', 'A'), { from, timeoutMs: 5_000 }));
 
   it('refuses a client outside the list even for an answer the server has pre-encoded for another', async () => {
     // Twice from the allowed client: the second answer would come from the fast path, which skips the chain.

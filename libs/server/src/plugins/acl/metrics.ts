@@ -10,7 +10,10 @@ export interface AclMetrics {
 }
 
 function counter(registry: Registry, name: string, help: string): Counter<Labels> {
-  return (registry.getSingleMetric(name) as Counter<Labels> | undefined) ?? new Counter({ name, help, labelNames: ['server', 'zone', 'view'], registers: [registry] });
+  return (
+    (registry.getSingleMetric(name) as Counter<Labels> | undefined) ??
+    new Counter({ name, help, labelNames: ['server', 'zone', 'view'], registers: [registry] })
+  );
 }
 
 export function aclMetrics(registry: Registry = globalRegistry): AclMetrics {

@@ -31,10 +31,42 @@ const byName = (q: DecodedPacket): Packet => {
 
 describe('cache plugin in a server', () => {
   const table: { name: string; questions: [string, string][]; upstreamQueries: number; rcode: string }[] = [
-    { name: 'second query from the cache', questions: [[web, 'A'], [web, 'A']], upstreamQueries: 1, rcode: 'NOERROR' },
-    { name: 'mixed case from the cache', questions: [[web, 'A'], ['WEB.Shop.svc.cluster.local', 'A']], upstreamQueries: 1, rcode: 'NOERROR' },
-    { name: 'NXDOMAIN from the cache', questions: [['gone.shop.svc.cluster.local', 'A'], ['gone.shop.svc.cluster.local', 'A']], upstreamQueries: 1, rcode: 'NXDOMAIN' },
-    { name: 'types apart', questions: [[web, 'A'], [web, 'AAAA']], upstreamQueries: 2, rcode: 'NOERROR' },
+    {
+      name: 'second query from the cache',
+      questions: [
+        [web, 'A'],
+        [web, 'A'],
+      ],
+      upstreamQueries: 1,
+      rcode: 'NOERROR',
+    },
+    {
+      name: 'mixed case from the cache',
+      questions: [
+        [web, 'A'],
+        ['WEB.Shop.svc.cluster.local', 'A'],
+      ],
+      upstreamQueries: 1,
+      rcode: 'NOERROR',
+    },
+    {
+      name: 'NXDOMAIN from the cache',
+      questions: [
+        ['gone.shop.svc.cluster.local', 'A'],
+        ['gone.shop.svc.cluster.local', 'A'],
+      ],
+      upstreamQueries: 1,
+      rcode: 'NXDOMAIN',
+    },
+    {
+      name: 'types apart',
+      questions: [
+        [web, 'A'],
+        [web, 'AAAA'],
+      ],
+      upstreamQueries: 2,
+      rcode: 'NOERROR',
+    },
   ];
   it.each(table)('$name', async ({ questions, upstreamQueries, rcode }) => {
     const { port, seen } = await start('cache 30', byName);
@@ -64,7 +96,7 @@ describe('cache plugin in a server', () => {
     expect(seen).toHaveLength(4);
   });
 
-  it('caches() lists every block\'s cache, and the new ones after a reload', async () => {
+  it("caches() lists every block's cache, and the new ones after a reload", async () => {
     const { port } = await start('cache 30', byName, 'example.org:53 {\n  cache 10\n  forward . 127.0.0.1:9\n}\n');
     const before = server?.caches() ?? [];
     expect(before).toHaveLength(2);

@@ -74,12 +74,30 @@ describe('cache handler: question → answer', () => {
     ttl?: number;
   }[] = [
     { name: 'a hit after a miss', first: answer([A(web, '10.0.0.1')]), asked: [request(web), request(web)], rcode: 'NOERROR', upstreamQueries: 1, ttl: 30 },
-    { name: 'case-insensitive hit', first: answer([A(web, '10.0.0.1')]), asked: [request(web), request(web.toUpperCase())], rcode: 'NOERROR', upstreamQueries: 1 },
-    { name: 'NXDOMAIN cached', first: nxdomain, asked: [request('nope.shop.svc.cluster.local'), request('nope.shop.svc.cluster.local')], rcode: 'NXDOMAIN', upstreamQueries: 1 },
+    {
+      name: 'case-insensitive hit',
+      first: answer([A(web, '10.0.0.1')]),
+      asked: [request(web), request(web.toUpperCase())],
+      rcode: 'NOERROR',
+      upstreamQueries: 1,
+    },
+    {
+      name: 'NXDOMAIN cached',
+      first: nxdomain,
+      asked: [request('nope.shop.svc.cluster.local'), request('nope.shop.svc.cluster.local')],
+      rcode: 'NXDOMAIN',
+      upstreamQueries: 1,
+    },
     { name: 'SERVFAIL not cached', first: servfail, asked: [request(web), request(web)], rcode: 'SERVFAIL', upstreamQueries: 2 },
     { name: 'other type misses', first: answer([A(web, '10.0.0.1')]), asked: [request(web), request(web, 'AAAA')], rcode: 'NOERROR', upstreamQueries: 2 },
     { name: 'DO bit kept apart', first: answer([A(web, '10.0.0.1')]), asked: [request(web), request(web, 'A', true)], rcode: 'NOERROR', upstreamQueries: 2 },
-    { name: 'outside its zones: passed through', first: answer([A('example.org', '93.184.215.14')]), asked: [request('example.org'), request('example.org')], rcode: 'NOERROR', upstreamQueries: 2 },
+    {
+      name: 'outside its zones: passed through',
+      first: answer([A('example.org', '93.184.215.14')]),
+      asked: [request('example.org'), request('example.org')],
+      rcode: 'NOERROR',
+      upstreamQueries: 2,
+    },
   ];
   it.each(table)('$name', async ({ first, asked, rcode, upstreamQueries, ttl }) => {
     const { handler } = handlerWith();

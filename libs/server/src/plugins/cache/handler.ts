@@ -177,7 +177,12 @@ export class CacheHandler implements Handler {
       // As CoreDNS does: the first reply already carries the capped TTL, so clients do not see 1800 then 5.
       const ttl = this.cache.capped(q.name, stored.ttl);
       const capped = (rr: Answer): Answer => (rr.type === 'OPT' ? rr : { ...rr, ttl });
-      return { ...response, answers: response.answers.map(capped), authorities: response.authorities.map(capped), additionals: response.additionals.map(capped) };
+      return {
+        ...response,
+        answers: response.answers.map(capped),
+        authorities: response.authorities.map(capped),
+        additionals: response.additionals.map(capped),
+      };
     });
   }
 

@@ -187,7 +187,10 @@ export const plugin: PluginSetup = {
   name: 'cache',
   once: true,
   setup(d: Directive, ctx: SetupContext) {
-    const parsed = parseCache(d, ctx.serverBlock.addresses.map((a) => a.zone));
+    const parsed = parseCache(
+      d,
+      ctx.serverBlock.addresses.map((a) => a.zone),
+    );
     if (!parsed.ok) return parsed.errors;
     const { config } = parsed;
     const handler = new CacheHandler(config, {

@@ -37,7 +37,10 @@ const answer = (q: DecodedPacket): Packet => {
   if (type === 'SRV') {
     const targets = ['a.web.shop.svc.cluster.local', 'b.web.shop.svc.cluster.local'];
     return {
-      ...reply(q, targets.map((target) => ({ name, type: 'SRV' as const, ttl: 300, data: { priority: 0, weight: 50, port: 80, target } }))),
+      ...reply(
+        q,
+        targets.map((target) => ({ name, type: 'SRV' as const, ttl: 300, data: { priority: 0, weight: 50, port: 80, target } })),
+      ),
       additionals: targets.map((t, i) => ({ name: t, type: 'A' as const, ttl: 300, data: `10.1.0.${i}` })),
     };
   }
@@ -45,7 +48,10 @@ const answer = (q: DecodedPacket): Packet => {
 };
 
 async function start(block = 'cache 30') {
-  const started = await servers.start((to) => `cluster.local:53 {\n  ${block}\n  forward . ${to}\n}\n`, (q) => answer(q));
+  const started = await servers.start(
+    (to) => `cluster.local:53 {\n  ${block}\n  forward . ${to}\n}\n`,
+    (q) => answer(q),
+  );
   server = started.server;
   return { port: started.port, seen: started.upstream.seen };
 }
@@ -77,7 +83,8 @@ function shape(r: ClientResponse) {
   };
 }
 
-const ttls = (r: ClientResponse) => [...(r.answers ?? []), ...(r.authorities ?? []), ...(r.additionals ?? [])].filter((rr) => rr.type !== 'OPT').map((rr) => rr.ttl);
+const ttls = (r: ClientResponse) =>
+  [...(r.answers ?? []), ...(r.authorities ?? []), ...(r.additionals ?? [])].filter((rr) => rr.type !== 'OPT').map((rr) => rr.ttl);
 
 describe('cache hits from pre-encoded replies', () => {
   const table: { name: string; qname: string; qtype: string; options?: { edns?: number; tcp?: boolean; rd?: boolean }; rcode: string }[] = [
@@ -127,7 +134,8 @@ describe('cache hits from pre-encoded replies', () => {
     await query({ port }, qname, 'SRV');
     await query({ port }, qname, 'SRV');
     const orders = new Set<string>();
-    for (let i = 0; i < 40; i++) orders.add(((await query({ port }, qname, 'SRV')).answers ?? []).map((rr) => (rr.type === 'SRV' ? rr.data.target : '')).join(','));
+    for (let i = 0; i < 40; i++)
+      orders.add(((await query({ port }, qname, 'SRV')).answers ?? []).map((rr) => (rr.type === 'SRV' ? rr.data.target : '')).join(','));
     expect(handler().wireHits).toBe(40);
     expect(orders.size).toBe(2);
   });
@@ -163,7 +171,10 @@ describe('cache hits from pre-encoded replies in the metrics', () => {
     const upstream = await startTestUpstream((q) => answer(q));
     const loaded = await loadServer(`cluster.local:53 {\n  cache 30\n  forward . 127.0.0.1:${upstream.port}\n}\n`, {
       context: { metrics: registry },
-      listen: [{ host: '127.0.0.1', port: 0 }, { host: '127.0.0.2', port: 0 }],
+      listen: [
+        { host: '127.0.0.1', port: 0 },
+        { host: '127.0.0.2', port: 0 },
+      ],
     });
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
     try {
@@ -179,7 +190,8 @@ describe('cache hits from pre-encoded replies in the metrics', () => {
       await query(one, web, 'A', { tcp: true });
       await query(one, web, 'A', { tcp: true });
       const text = await registry.metrics();
-      const count = (metric: string, labels: string) => Number(new RegExp(`^${metric}\\{${labels.replace(/[.]/g, '\\.')}\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+      const count = (metric: string, labels: string) =>
+        Number(new RegExp(`^${metric}\\{${labels.replace(/[.]/g, '\\.')}\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
       const server = (a: { host: string; port: number }) => `server="dns://${a.host}:${a.port}"`;
       expect(count('coredns_dns_responses_total', `${server(one)},zone="cluster.local.",view="",rcode="NOERROR",plugin="cache"`)).toBe(4 + 2 + 2);
       expect(count('coredns_dns_responses_total', `${server(two)},zone="cluster.local.",view="",rcode="NOERROR",plugin="cache"`)).toBe(2);

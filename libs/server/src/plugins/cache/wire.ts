@@ -4,7 +4,17 @@
 // record, and the answers shuffled. The entry's expiry, TTL caps, invalidation and eviction rule the
 // copies too, since they hang off the entry; expired entries, stale answers and due prefetches take
 // the whole way, where the cache handler deals with them.
-import { classNumber, DEFAULT_UDP_SIZE, encodeResponse, MAX_MESSAGE_SIZE, answerFromEncoded, shuffleAnswersOnWire, typeNumber, wireQuestionKey, wireRecords } from '@halo/dns';
+import {
+  classNumber,
+  DEFAULT_UDP_SIZE,
+  encodeResponse,
+  MAX_MESSAGE_SIZE,
+  answerFromEncoded,
+  shuffleAnswersOnWire,
+  typeNumber,
+  wireQuestionKey,
+  wireRecords,
+} from '@halo/dns';
 import type { UniformAnswers, WireQuestion } from '@halo/dns';
 import { rrsetRuns, shuffleRun } from '@halo/cache';
 import type { CachedAnswer } from '@halo/cache';
@@ -108,7 +118,8 @@ export function buildTemplate(req: DnsRequest, hit: CachedAnswer, typeLabel: str
     const recs = answersOnWire.slice(start, end);
     const size = recs[0].end - recs[0].start;
     // Records that are a pointer and an address hold no name anything could point into: swappable.
-    if (recs.every((r) => r.ownerIsPointer && (r.type === 1 || r.type === 28) && r.end - r.start === size)) inPlace.push({ start: recs[0].start, count: end - start, size });
+    if (recs.every((r) => r.ownerIsPointer && (r.type === 1 || r.type === 28) && r.end - r.start === size))
+      inPlace.push({ start: recs[0].start, count: end - start, size });
     else needsVariants = true;
   }
   const template: WireTemplate = { variants: [variant(first.wire, first.records)], runs: inPlace, rcode: hit.rcode, type: typeLabel };

@@ -11,7 +11,10 @@ export function errorsHandler(logger: Logger | undefined): Handler {
         if (res.rcode === 'SERVFAIL') logger?.error({ qname: req.qname, qtype: req.qtype }, `[ERROR] plugin/errors: 2 ${req.qname}. ${req.qtype}: SERVFAIL`);
         return res;
       } catch (err) {
-        logger?.error({ err, qname: req.qname, qtype: req.qtype }, `[ERROR] plugin/errors: 2 ${req.qname}. ${req.qtype}: ${err instanceof Error ? err.message : String(err)}`);
+        logger?.error(
+          { err, qname: req.qname, qtype: req.qtype },
+          `[ERROR] plugin/errors: 2 ${req.qname}. ${req.qtype}: ${err instanceof Error ? err.message : String(err)}`,
+        );
         return { rcode: 'SERVFAIL', answers: [], authorities: [], additionals: [] };
       }
     },

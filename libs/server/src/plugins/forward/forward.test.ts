@@ -44,7 +44,10 @@ describe('forward setup', () => {
     { text: 'forward . 8.8.8.8 9.9.9.9:5353 dns://1.1.1.1 [::1]:53 ::2', want: '8.8.8.8:53 9.9.9.9:5353 1.1.1.1:53 [::1]:53 [::2]:53' },
     { text: `forward example.org ${join(dir, 'resolv.conf')}`, want: '10.0.0.10:53 [fd00::10]:53' },
     { text: 'forward . /etc/resolv.conf', want: '10.0.0.10:53 [fd00::10]:53' },
-    { text: 'forward . 1.1.1.1 {\n max_concurrent 1000\n policy sequential\n health_check 1s no_rec\n max_fails 3\n expire 5s\n except a.org b.org\n prefer_udp\n}', want: '1.1.1.1:53' },
+    {
+      text: 'forward . 1.1.1.1 {\n max_concurrent 1000\n policy sequential\n health_check 1s no_rec\n max_fails 3\n expire 5s\n except a.org b.org\n prefer_udp\n}',
+      want: '1.1.1.1:53',
+    },
     { text: 'forward .', want: { line: 2, column: 1, message: /forward: needs FROM and at least one TO/ } },
     { text: 'forward . example.com', want: { line: 2, column: 11, message: /forward: "example.com" is not an IP address/ } },
     { text: 'forward . 1.1.1.1:99999', want: { line: 2, column: 11, message: /bad port/ } },
@@ -71,7 +74,12 @@ describe('forward setup', () => {
       if (typeof c.want === 'string') {
         expect(Array.isArray(h)).toBe(false);
         const fh = h as ForwardHandler;
-        expect(fh.pool.status().map((s) => s.name).join(' ')).toBe(c.want);
+        expect(
+          fh.pool
+            .status()
+            .map((s) => s.name)
+            .join(' '),
+        ).toBe(c.want);
         fh.close();
       } else {
         expect(h).toEqual([{ file: 'Corefile', line: c.want.line, column: c.want.column, message: expect.stringMatching(c.want.message) }]);
@@ -160,7 +168,9 @@ describe('forward: question → answer through real upstreams', () => {
     const metrics = new Registry();
     const h = setup(`forward . 127.0.0.1:${u.port} {\n max_fails 1\n health_check 50ms\n try_timeout 50ms\n}`, { metrics });
     expect((await h.serve(request('a.example'), nextMarker)).rcode).toBe('SERVFAIL');
-    await expect.poll(async () => await metrics.metrics(), { timeout: 5_000 }).toContain(`coredns_proxy_healthcheck_failures_total{proxy_name="forward",to="127.0.0.1:${u.port}"}`);
+    await expect
+      .poll(async () => await metrics.metrics(), { timeout: 5_000 })
+      .toContain(`coredns_proxy_healthcheck_failures_total{proxy_name="forward",to="127.0.0.1:${u.port}"}`);
     expect((await h.serve(request('b.example'), nextMarker)).rcode).toBe('SERVFAIL');
     expect(await metrics.metrics()).toContain('coredns_forward_healthcheck_broken_total 1');
   });
@@ -197,7 +207,9 @@ describe('forward: question → answer through real upstreams', () => {
 
   it('retries a truncated UDP reply over TCP', async () => {
     const u = await upstream((q, transport) =>
-      transport === 'udp' ? reply(q, [], 0, dnsPacket.TRUNCATED_RESPONSE) : reply(q, [{ name: qname(q), type: 'TXT', class: 'IN', ttl: 60, data: 'x'.repeat(200) }]),
+      transport === 'udp'
+        ? reply(q, [], 0, dnsPacket.TRUNCATED_RESPONSE)
+        : reply(q, [{ name: qname(q), type: 'TXT', class: 'IN', ttl: 60, data: 'x'.repeat(200) }]),
     );
     const h = setup(`forward . 127.0.0.1:${u.port}`);
     const r = await h.serve(request('big.example', 'TXT'), nextMarker);
@@ -252,7 +264,8 @@ describe('forward: question → answer through real upstreams', () => {
 });
 
 describe('UpstreamPool', () => {
-  const query = (name: string) => dnsPacket.encode({ type: 'query', id: 777, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type: 'A', class: 'IN' }] });
+  const query = (name: string) =>
+    dnsPacket.encode({ type: 'query', id: 777, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type: 'A', class: 'IN' }] });
 
   it('fails over when an upstream does not answer, and marks it down after max_fails', async () => {
     const dead = await upstream(() => 'drop');
@@ -280,7 +293,11 @@ describe('UpstreamPool', () => {
   it('start() health-checks healthy upstreams too, and counts failed checks', async () => {
     const dead = await upstream(() => 'drop');
     const failures: string[] = [];
-    const pool = new UpstreamPool([{ host: '127.0.0.1', port: dead.port }], { attemptTimeoutMs: 20, maxFails: 2, healthCheckIntervalMs: 20 }, { healthCheckFailure: (to) => failures.push(to) });
+    const pool = new UpstreamPool(
+      [{ host: '127.0.0.1', port: dead.port }],
+      { attemptTimeoutMs: 20, maxFails: 2, healthCheckIntervalMs: 20 },
+      { healthCheckFailure: (to) => failures.push(to) },
+    );
     cleanups.push(() => pool.close());
     pool.start();
     await expect.poll(() => pool.status()[0].down, { timeout: 5000 }).toBe(true);
@@ -314,7 +331,11 @@ describe('UpstreamPool', () => {
     // Queries time out, health checks are answered: only the checks can bring it back.
     const u = await upstream((q) => (qtype(q) === 'A' ? 'drop' : reply(q)));
     const failures: string[] = [];
-    const pool = new UpstreamPool([{ host: '127.0.0.1', port: u.port }], { attemptTimeoutMs: 30, maxFails: 1, healthCheckIntervalMs: 20, healthCheckRecursionDesired: false }, { healthCheckFailure: (to) => failures.push(to) });
+    const pool = new UpstreamPool(
+      [{ host: '127.0.0.1', port: u.port }],
+      { attemptTimeoutMs: 30, maxFails: 1, healthCheckIntervalMs: 20, healthCheckRecursionDesired: false },
+      { healthCheckFailure: (to) => failures.push(to) },
+    );
     cleanups.push(() => pool.close());
     await pool.exchange(query('a.example'));
     expect(pool.status()[0].down).toBe(true);

@@ -21,7 +21,6 @@ const STALE_ROUNDS = 2;
 
 const rcodes: DnsResponse['rcode'][] = ['NOERROR', 'NXDOMAIN', 'SERVFAIL', 'REFUSED', 'FORMERR', 'NOTIMP'];
 
-
 function empty(rcode: DnsResponse['rcode']): DnsResponse {
   return { rcode, answers: [], authorities: [], additionals: [] };
 }
@@ -48,8 +47,11 @@ export function responseFromWire(reply: Buffer): DnsResponse {
 function encodeQuery(req: DnsRequest, least: number | null = null): Buffer {
   let query = { ...req.query, type: 'query' as const, id: req.id };
   // The revision option is the node cache's to send (below), never a client's to pass on.
-  const additionals = (query.additionals ?? []).map((a) => (a.type === 'OPT' ? { ...a, options: (a.options ?? []).filter((o) => Number(o.code) !== REVISION_OPTION) } : a));
-  if (least !== null && !additionals.some((a) => a.type === 'OPT')) additionals.push({ type: 'OPT', name: '.', udpPayloadSize: DEFAULT_UDP_SIZE, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] });
+  const additionals = (query.additionals ?? []).map((a) =>
+    a.type === 'OPT' ? { ...a, options: (a.options ?? []).filter((o) => Number(o.code) !== REVISION_OPTION) } : a,
+  );
+  if (least !== null && !additionals.some((a) => a.type === 'OPT'))
+    additionals.push({ type: 'OPT', name: '.', udpPayloadSize: DEFAULT_UDP_SIZE, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] });
   query = { ...query, additionals };
   if (least !== null) return withRevision(encodeWithOptions(query), least);
   return encodeWithOptions(query);
@@ -129,7 +131,10 @@ export class ForwardHandler implements Handler {
           least = now;
           continue;
         }
-        this.logger?.warn({ plugin: 'forward', qname: req.qname, qtype: req.qtype, revision: from, least: now }, 'no upstream has reached the revision asked for');
+        this.logger?.warn(
+          { plugin: 'forward', qname: req.qname, qtype: req.qtype, revision: from, least: now },
+          'no upstream has reached the revision asked for',
+        );
         return empty('SERVFAIL');
       }
       if (result.rcode === 'REFUSED' && readExtendedError(result.response) === EDE_NOT_READY) return empty('SERVFAIL');

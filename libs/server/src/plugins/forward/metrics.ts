@@ -26,11 +26,30 @@ export function forwardMetrics(registry: Registry = globalRegistry): ForwardMetr
   return {
     requestDuration:
       (registry.getSingleMetric(durationName) as Histogram<'proxy_name' | 'to' | 'rcode'> | undefined) ??
-      new Histogram({ name: durationName, help: 'Histogram of the time each request took.', labelNames: ['proxy_name', 'to', 'rcode'], buckets: timeBuckets, registers: [registry] }),
+      new Histogram({
+        name: durationName,
+        help: 'Histogram of the time each request took.',
+        labelNames: ['proxy_name', 'to', 'rcode'],
+        buckets: timeBuckets,
+        registers: [registry],
+      }),
     healthcheckFailures: counter(registry, 'coredns_proxy_healthcheck_failures_total', 'Counter of the number of failed healthchecks.', ['proxy_name', 'to']),
-    connCacheHits: counter(registry, 'coredns_proxy_conn_cache_hits_total', 'Counter of connection cache hits per upstream and protocol.', ['proxy_name', 'to', 'proto']),
-    connCacheMisses: counter(registry, 'coredns_proxy_conn_cache_misses_total', 'Counter of connection cache misses per upstream and protocol.', ['proxy_name', 'to', 'proto']),
+    connCacheHits: counter(registry, 'coredns_proxy_conn_cache_hits_total', 'Counter of connection cache hits per upstream and protocol.', [
+      'proxy_name',
+      'to',
+      'proto',
+    ]),
+    connCacheMisses: counter(registry, 'coredns_proxy_conn_cache_misses_total', 'Counter of connection cache misses per upstream and protocol.', [
+      'proxy_name',
+      'to',
+      'proto',
+    ]),
     healthcheckBroken: counter(registry, 'coredns_forward_healthcheck_broken_total', 'Counter of the number of complete failures of the healthchecks.', []),
-    maxConcurrentRejects: counter(registry, 'coredns_forward_max_concurrent_rejects_total', 'Counter of the number of queries rejected because the concurrent queries were at maximum.', []),
+    maxConcurrentRejects: counter(
+      registry,
+      'coredns_forward_max_concurrent_rejects_total',
+      'Counter of the number of queries rejected because the concurrent queries were at maximum.',
+      [],
+    ),
   };
 }

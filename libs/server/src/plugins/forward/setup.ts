@@ -165,7 +165,12 @@ export function parseForward(d: Directive, ctx: Pick<SetupContext, 'shared'>): F
         errors.push(fail(o, `${o.name} is not supported: Halo forwards plain DNS over UDP/TCP only`));
         break;
       default:
-        errors.push(fail(o, `unknown option "${o.name}" (expected except, force_tcp, prefer_udp, expire, max_fails, max_connect_attempts, policy, health_check, max_concurrent, try_timeout)`));
+        errors.push(
+          fail(
+            o,
+            `unknown option "${o.name}" (expected except, force_tcp, prefer_udp, expire, max_fails, max_connect_attempts, policy, health_check, max_concurrent, try_timeout)`,
+          ),
+        );
     }
   }
   if (forceTcpAt && preferUdpAt) errors.push(fail(preferUdpAt, 'force_tcp and prefer_udp cannot both be set'));

@@ -4,7 +4,16 @@
 // Talking to each upstream (sockets, persistent connections, health checks) is src/proxy's.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomInt } from 'node:crypto';
-import { ExchangeFailure, exchangeTcp, exchangeUdp, responseRcode, truncated, withId, type ExchangeErrorCode, type UpstreamAddress } from '../../proxy/connect.ts';
+import {
+  ExchangeFailure,
+  exchangeTcp,
+  exchangeUdp,
+  responseRcode,
+  truncated,
+  withId,
+  type ExchangeErrorCode,
+  type UpstreamAddress,
+} from '../../proxy/connect.ts';
 import type { HealthCheckOptions } from '../../proxy/health.ts';
 import { Proxy } from '../../proxy/proxy.ts';
 import { orderUpstreams, type UpstreamPolicy } from './policy.ts';
@@ -64,9 +73,7 @@ export interface ExchangeError {
   message: string;
 }
 
-export type ExchangeResult =
-  | { ok: true; response: Buffer; rcode: string; upstream: string; transport: 'udp' | 'tcp' }
-  | { ok: false; error: ExchangeError };
+export type ExchangeResult = { ok: true; response: Buffer; rcode: string; upstream: string; transport: 'udp' | 'tcp' } | { ok: false; error: ExchangeError };
 
 export interface UpstreamStatus {
   name: string;
@@ -167,7 +174,11 @@ export class UpstreamPool {
         this.observer.connection?.(u.name, useTcp ? 'tcp' : 'udp', !useTcp && u.udp !== null && u.udp.reusable);
         try {
           let used: 'udp' | 'tcp' = useTcp ? 'tcp' : 'udp';
-          let reply = useTcp ? await exchangeTcp(u.address, wire, timeout) : u.udp ? await u.udp.exchange(wire, timeout) : await exchangeUdp(u.address, wire, timeout);
+          let reply = useTcp
+            ? await exchangeTcp(u.address, wire, timeout)
+            : u.udp
+              ? await u.udp.exchange(wire, timeout)
+              : await exchangeUdp(u.address, wire, timeout);
           if (!useTcp && truncated(reply)) {
             // The answer did not fit in UDP: ask the same upstream again over TCP.
             this.observer.connection?.(u.name, 'tcp', false);

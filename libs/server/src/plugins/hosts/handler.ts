@@ -59,7 +59,8 @@ export class HostsHandler implements Handler {
         if (stamp === this.fileStamp) return;
         text = readFileSync(this.config.file, 'utf8');
       } catch (err) {
-        if (this.fileStamp !== 'missing') this.logger?.warn({ plugin: 'hosts', file: this.config.file }, `hosts: cannot read ${this.config.file}: ${(err as Error).message}`);
+        if (this.fileStamp !== 'missing')
+          this.logger?.warn({ plugin: 'hosts', file: this.config.file }, `hosts: cannot read ${this.config.file}: ${(err as Error).message}`);
         stamp = 'missing';
         if (stamp === this.fileStamp) return;
       }

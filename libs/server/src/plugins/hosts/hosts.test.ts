@@ -10,7 +10,10 @@ import { plugin } from './setup.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hosts-'));
 const hostsFile = join(dir, 'hosts');
-writeFileSync(hostsFile, '# a comment\n127.0.0.1 localhost\n10.0.0.5   db.example.internal db # the database\nfe80::1%eth0 link.example.internal\n2001:db8::5 db.example.internal\nnot-an-ip broken\n');
+writeFileSync(
+  hostsFile,
+  '# a comment\n127.0.0.1 localhost\n10.0.0.5   db.example.internal db # the database\nfe80::1%eth0 link.example.internal\n2001:db8::5 db.example.internal\nnot-an-ip broken\n',
+);
 
 const closers: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
@@ -43,7 +46,11 @@ describe('hosts: question → answer', () => {
     ['db.example.internal', 'AAAA', 'NOERROR | db.example.internal 60 AAAA 2001:db8::5'],
     ['link.example.internal', 'AAAA', 'NOERROR | link.example.internal 60 AAAA fe80::1'],
     ['3.2.1.10.in-addr.arpa', 'PTR', 'NOERROR | 3.2.1.10.in-addr.arpa 60 PTR app.example.internal | 3.2.1.10.in-addr.arpa 60 PTR app2.example.internal'],
-    ['5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa', 'PTR', 'NOERROR | 5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa 60 PTR db.example.internal'],
+    [
+      '5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa',
+      'PTR',
+      'NOERROR | 5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa 60 PTR db.example.internal',
+    ],
     ['nothing.example.internal', 'A', 'NXDOMAIN'],
     ['broken', 'A', 'NXDOMAIN'],
   ];

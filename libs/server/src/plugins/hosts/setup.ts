@@ -10,7 +10,6 @@ function fail(at: { pos: { file: string; line: number; column: number } }, messa
   return errorAt('hosts', at, message);
 }
 
-
 export function parseHosts(d: Directive, ctx: Pick<SetupContext, 'serverBlock'>): HostsConfig | CorefileError[] {
   const errors: CorefileError[] = [];
   const zones = d.args.length > 1 ? zonesOf('hosts', d.args.slice(1), errors) : ctx.serverBlock.addresses.map((a) => a.zone);
@@ -36,7 +35,8 @@ export function parseHosts(d: Directive, ctx: Pick<SetupContext, 'serverBlock'>)
     switch (o.name) {
       case 'ttl': {
         const t = o.args[0];
-        if (o.args.length !== 1 || !/^[0-9]+$/.test(t.text) || Number(t.text) < 1 || Number(t.text) > 2147483647) errors.push(fail(t ?? o, 'ttl needs one number of seconds from 1 to 2147483647'));
+        if (o.args.length !== 1 || !/^[0-9]+$/.test(t.text) || Number(t.text) < 1 || Number(t.text) > 2147483647)
+          errors.push(fail(t ?? o, 'ttl needs one number of seconds from 1 to 2147483647'));
         else config.ttl = Number(t.text);
         break;
       }

@@ -12,8 +12,16 @@ const scope = new ServerScope();
 describe('kubernetes setup', () => {
   const cases: [string, string, string[] | null][] = [
     ['kubeadm', 'kubernetes cluster.local in-addr.arpa ip6.arpa {\n pods insecure\n fallthrough in-addr.arpa ip6.arpa\n ttl 30\n}', null],
-    ['no zones in a root block', 'kubernetes', ['2:1 kubernetes: name the cluster zones (e.g. kubernetes cluster.local in-addr.arpa ip6.arpa): the server block is the root zone']],
-    ['every option', 'kubernetes cluster.local {\n pods verified\n namespaces a b\n labels app=web,tier!=db\n ignore empty_service\n noendpoints\n endpoint_pod_names\n kubeconfig /k user\n endpoint https://x\n fallthrough\n}', null],
+    [
+      'no zones in a root block',
+      'kubernetes',
+      ['2:1 kubernetes: name the cluster zones (e.g. kubernetes cluster.local in-addr.arpa ip6.arpa): the server block is the root zone'],
+    ],
+    [
+      'every option',
+      'kubernetes cluster.local {\n pods verified\n namespaces a b\n labels app=web,tier!=db\n ignore empty_service\n noendpoints\n endpoint_pod_names\n kubeconfig /k user\n endpoint https://x\n fallthrough\n}',
+      null,
+    ],
     ['ttl too high', 'kubernetes cluster.local {\n ttl 3601\n}', ['3:6 kubernetes: ttl must be an integer from 0 to 3600, not "3601"']],
     ['ttl not a number', 'kubernetes cluster.local {\n ttl soon\n}', ['3:6 kubernetes: ttl must be an integer from 0 to 3600, not "soon"']],
     ['pods unknown', 'kubernetes cluster.local {\n pods maybe\n}', ['3:7 kubernetes: pods must be insecure, verified or disabled, not "maybe"']],
@@ -22,8 +30,16 @@ describe('kubernetes setup', () => {
     ['ignore something else', 'kubernetes cluster.local {\n ignore everything\n}', ['3:9 kubernetes: unknown ignore option "everything" (only empty_service)']],
     ['namespace_labels', 'kubernetes cluster.local {\n namespace_labels team in (a,b),!private\n}', null],
     ['namespace_labels without a selector', 'kubernetes cluster.local {\n namespace_labels\n}', ['3:2 kubernetes: namespace_labels needs a selector']],
-    ['namespace_labels not a selector', 'kubernetes cluster.local {\n namespace_labels a=(b\n}', ['2:1 kubernetes: namespace_labels: label selector "a=(b": bad value "(b"']],
-    ['namespace_labels and namespaces', 'kubernetes cluster.local {\n namespaces a\n namespace_labels team=a\n}', ['2:1 kubernetes: namespaces and namespace_labels cannot both be set']],
+    [
+      'namespace_labels not a selector',
+      'kubernetes cluster.local {\n namespace_labels a=(b\n}',
+      ['2:1 kubernetes: namespace_labels: label selector "a=(b": bad value "(b"'],
+    ],
+    [
+      'namespace_labels and namespaces',
+      'kubernetes cluster.local {\n namespaces a\n namespace_labels team=a\n}',
+      ['2:1 kubernetes: namespaces and namespace_labels cannot both be set'],
+    ],
   ];
   it.each(cases)('%s', (_label, line, expected) => {
     const r = setupOf(plugin, line);
@@ -53,12 +69,30 @@ class Source implements RecordSetSource {
 
 describe('kubernetes answers', () => {
   const source = new Source();
-  source.put('svc.shop.web', { kind: 'Service', namespace: 'shop', name: 'web', type: 'ClusterIP', clusterIPs: ['10.96.0.10'], ports: [], publishNotReadyAddresses: false, labels: {}, endpoints: [] });
+  source.put('svc.shop.web', {
+    kind: 'Service',
+    namespace: 'shop',
+    name: 'web',
+    type: 'ClusterIP',
+    clusterIPs: ['10.96.0.10'],
+    ports: [],
+    publishNotReadyAddresses: false,
+    labels: {},
+    endpoints: [],
+  });
   const invalidated: string[][] = [];
   const pos = { file: 'Corefile', line: 1, column: 1 };
   const sb = { keys: [], addresses: [{ zone: '.', port: 53, transport: 'dns' as const, key: { text: '.:53', pos } }], directives: [], pos };
   const made = plugin.setup(
-    { name: 'kubernetes', args: ['cluster.local', 'in-addr.arpa'].map((text) => ({ text, pos: sb.pos })), block: [{ name: 'fallthrough', args: [{ text: 'in-addr.arpa', pos: sb.pos }], block: null, pos: sb.pos }, { name: 'ttl', args: [{ text: '30', pos: sb.pos }], block: null, pos: sb.pos }], pos: sb.pos },
+    {
+      name: 'kubernetes',
+      args: ['cluster.local', 'in-addr.arpa'].map((text) => ({ text, pos: sb.pos })),
+      block: [
+        { name: 'fallthrough', args: [{ text: 'in-addr.arpa', pos: sb.pos }], block: null, pos: sb.pos },
+        { name: 'ttl', args: [{ text: '30', pos: sb.pos }], block: null, pos: sb.pos },
+      ],
+      pos: sb.pos,
+    },
     { file: 'Corefile', serverBlock: sb, shared: { recordSets: source }, scope, onClose: () => undefined, invalidate: (names) => invalidated.push(names) },
   );
   const h = made as KubernetesHandler;
@@ -66,8 +100,18 @@ describe('kubernetes answers', () => {
   const next = async () => passed;
 
   const cases: [string, string, string, { rcode: string; answers?: unknown[]; passed?: boolean }][] = [
-    ['A of a service', 'web.shop.svc.cluster.local', 'A', { rcode: 'NOERROR', answers: [{ type: 'A', name: 'web.shop.svc.cluster.local', ttl: 30, class: 'IN', data: '10.96.0.10' }] }],
-    ['case kept as asked', 'Web.Shop.svc.cluster.local', 'A', { rcode: 'NOERROR', answers: [{ type: 'A', name: 'Web.Shop.svc.cluster.local', ttl: 30, class: 'IN', data: '10.96.0.10' }] }],
+    [
+      'A of a service',
+      'web.shop.svc.cluster.local',
+      'A',
+      { rcode: 'NOERROR', answers: [{ type: 'A', name: 'web.shop.svc.cluster.local', ttl: 30, class: 'IN', data: '10.96.0.10' }] },
+    ],
+    [
+      'case kept as asked',
+      'Web.Shop.svc.cluster.local',
+      'A',
+      { rcode: 'NOERROR', answers: [{ type: 'A', name: 'Web.Shop.svc.cluster.local', ttl: 30, class: 'IN', data: '10.96.0.10' }] },
+    ],
     ['missing service: NXDOMAIN', 'nope.shop.svc.cluster.local', 'A', { rcode: 'NXDOMAIN', answers: [] }],
     ['unknown reverse: falls through', '9.9.9.9.in-addr.arpa', 'PTR', { rcode: 'REFUSED', passed: true }],
     ['outside the zones: passed on', 'example.org', 'A', { rcode: 'REFUSED', passed: true }],
@@ -85,7 +129,17 @@ describe('kubernetes answers', () => {
   });
 
   it('follows the source and invalidates the names a change touched', async () => {
-    source.put('svc.shop.new', { kind: 'Service', namespace: 'shop', name: 'new', type: 'ClusterIP', clusterIPs: ['10.96.0.11'], ports: [], publishNotReadyAddresses: false, labels: {}, endpoints: [] });
+    source.put('svc.shop.new', {
+      kind: 'Service',
+      namespace: 'shop',
+      name: 'new',
+      type: 'ClusterIP',
+      clusterIPs: ['10.96.0.11'],
+      ports: [],
+      publishNotReadyAddresses: false,
+      labels: {},
+      endpoints: [],
+    });
     expect((await h.serve(request('new.shop.svc.cluster.local'), next)).answers).toHaveLength(1);
     expect(invalidated.at(-1)).toContain('new.shop.svc.cluster.local');
     source.put('svc.shop.new', null);
@@ -93,13 +147,40 @@ describe('kubernetes answers', () => {
   });
 
   it('chases an ExternalName into the zone, and drops its answer when the target changes', async () => {
-    source.put('svc.shop.alias', { kind: 'Service', namespace: 'shop', name: 'alias', type: 'ExternalName', externalName: 'web.shop.svc.cluster.local', clusterIPs: [], ports: [], publishNotReadyAddresses: false, labels: {}, endpoints: [] });
+    source.put('svc.shop.alias', {
+      kind: 'Service',
+      namespace: 'shop',
+      name: 'alias',
+      type: 'ExternalName',
+      externalName: 'web.shop.svc.cluster.local',
+      clusterIPs: [],
+      ports: [],
+      publishNotReadyAddresses: false,
+      labels: {},
+      endpoints: [],
+    });
     const show = (res: DnsResponse) => res.answers.map((a) => `${a.name} ${a.type} ${String((a as { data?: unknown }).data)}`);
-    expect(show(await h.serve(request('alias.shop.svc.cluster.local'), next))).toEqual(['alias.shop.svc.cluster.local CNAME web.shop.svc.cluster.local', 'web.shop.svc.cluster.local A 10.96.0.10']);
-    source.put('svc.shop.web', { kind: 'Service', namespace: 'shop', name: 'web', type: 'ClusterIP', clusterIPs: ['10.96.0.20'], ports: [], publishNotReadyAddresses: false, labels: {}, endpoints: [] });
+    expect(show(await h.serve(request('alias.shop.svc.cluster.local'), next))).toEqual([
+      'alias.shop.svc.cluster.local CNAME web.shop.svc.cluster.local',
+      'web.shop.svc.cluster.local A 10.96.0.10',
+    ]);
+    source.put('svc.shop.web', {
+      kind: 'Service',
+      namespace: 'shop',
+      name: 'web',
+      type: 'ClusterIP',
+      clusterIPs: ['10.96.0.20'],
+      ports: [],
+      publishNotReadyAddresses: false,
+      labels: {},
+      endpoints: [],
+    });
     // The fast path and the caches hold the alias's answer too: its name is among those the change touched.
     expect(invalidated.at(-1)).toEqual(expect.arrayContaining(['web.shop.svc.cluster.local', 'alias.shop.svc.cluster.local']));
-    expect(show(await h.serve(request('alias.shop.svc.cluster.local'), next))).toEqual(['alias.shop.svc.cluster.local CNAME web.shop.svc.cluster.local', 'web.shop.svc.cluster.local A 10.96.0.20']);
+    expect(show(await h.serve(request('alias.shop.svc.cluster.local'), next))).toEqual([
+      'alias.shop.svc.cluster.local CNAME web.shop.svc.cluster.local',
+      'web.shop.svc.cluster.local A 10.96.0.20',
+    ]);
     source.put('svc.shop.alias', null);
   });
 });
@@ -109,7 +190,17 @@ describe('kubernetes on a zone not yet complete', () => {
   const sb = { keys: [], addresses: [{ zone: '.', port: 53, transport: 'dns' as const, key: { text: '.:53', pos } }], directives: [], pos };
   const source = new Source();
   source.complete = false;
-  source.put('svc.shop.web', { kind: 'Service', namespace: 'shop', name: 'web', type: 'ClusterIP', clusterIPs: ['10.96.0.10'], ports: [], publishNotReadyAddresses: false, labels: {}, endpoints: [] });
+  source.put('svc.shop.web', {
+    kind: 'Service',
+    namespace: 'shop',
+    name: 'web',
+    type: 'ClusterIP',
+    clusterIPs: ['10.96.0.10'],
+    ports: [],
+    publishNotReadyAddresses: false,
+    labels: {},
+    endpoints: [],
+  });
   const h = plugin.setup(
     { name: 'kubernetes', args: [{ text: 'cluster.local', pos }], block: [], pos },
     { file: 'Corefile', serverBlock: sb, shared: { recordSets: source }, scope: new ServerScope(), onClose: () => undefined },
@@ -152,7 +243,17 @@ describe('kubernetes on a zone not yet complete', () => {
 describe('kubernetes across reloads', () => {
   const pos = { file: 'Corefile', line: 1, column: 1 };
   const sb = { keys: [], addresses: [{ zone: '.', port: 53, transport: 'dns' as const, key: { text: '.:53', pos } }], directives: [], pos };
-  const web: RecordSet = { kind: 'Service', namespace: 'shop', name: 'web', type: 'ClusterIP', clusterIPs: ['10.96.0.10'], ports: [], publishNotReadyAddresses: false, labels: {}, endpoints: [] };
+  const web: RecordSet = {
+    kind: 'Service',
+    namespace: 'shop',
+    name: 'web',
+    type: 'ClusterIP',
+    clusterIPs: ['10.96.0.10'],
+    ports: [],
+    publishNotReadyAddresses: false,
+    labels: {},
+    endpoints: [],
+  };
   const setup = (source: Source, ttl: string, invalidate: (names: string[]) => void) =>
     plugin.setup(
       { name: 'kubernetes', args: [{ text: 'cluster.local', pos }], block: [{ name: 'ttl', args: [{ text: ttl, pos }], block: null, pos }], pos },
@@ -197,7 +298,17 @@ describe('kubernetes across reloads', () => {
 describe('kubernetes namespace_labels', () => {
   const pos = { file: 'Corefile', line: 1, column: 1 };
   const sb = { keys: [], addresses: [{ zone: '.', port: 53, transport: 'dns' as const, key: { text: '.:53', pos } }], directives: [], pos };
-  const svc = (namespace: string, ip: string): RecordSet => ({ kind: 'Service', namespace, name: 'api', type: 'ClusterIP', clusterIPs: [ip], ports: [], publishNotReadyAddresses: false, labels: {}, endpoints: [] });
+  const svc = (namespace: string, ip: string): RecordSet => ({
+    kind: 'Service',
+    namespace,
+    name: 'api',
+    type: 'ClusterIP',
+    clusterIPs: [ip],
+    ports: [],
+    publishNotReadyAddresses: false,
+    labels: {},
+    endpoints: [],
+  });
   const ns = (name: string, labels: Record<string, string>): RecordSet => ({ kind: 'Namespace', name, labels });
   const next = async (): Promise<DnsResponse> => ({ rcode: 'REFUSED', answers: [], authorities: [], additionals: [] });
 
@@ -209,7 +320,12 @@ describe('kubernetes namespace_labels', () => {
     source.put('svc.quiet.api', svc('quiet', '10.96.5.2'));
     const invalidated: string[] = [];
     const h = plugin.setup(
-      { name: 'kubernetes', args: [{ text: 'cluster.local', pos }], block: [{ name: 'namespace_labels', args: [{ text: 'dns=on', pos }], block: null, pos }], pos },
+      {
+        name: 'kubernetes',
+        args: [{ text: 'cluster.local', pos }],
+        block: [{ name: 'namespace_labels', args: [{ text: 'dns=on', pos }], block: null, pos }],
+        pos,
+      },
       { file: 'Corefile', serverBlock: sb, shared: { recordSets: source }, scope, onClose: () => undefined, invalidate: (names) => invalidated.push(...names) },
     ) as KubernetesHandler;
     const rcode = async (name: string) => (await h.serve(request(name), next)).rcode;
@@ -249,6 +365,8 @@ describe('kubernetes name server addresses', () => {
     expect(show(res.additionals)).toEqual(expected.additionals);
   });
   it('refuses an address that is no IP', () => {
-    expect(setup(['ns.example'])).toEqual([{ file: 'Corefile', line: 1, column: 1, message: 'kubernetes: the name server address "ns.example" is not an IP address' }]);
+    expect(setup(['ns.example'])).toEqual([
+      { file: 'Corefile', line: 1, column: 1, message: 'kubernetes: the name server address "ns.example" is not an IP address' },
+    ]);
   });
 });

@@ -29,7 +29,8 @@ export const plugin: PluginSetup = {
     const errors: CorefileError[] = [];
     // Without arguments, the zones of the server block; the root cannot be a cluster zone.
     const zones = d.args.length > 0 ? zonesOf(d.args, errors) : ctx.serverBlock.addresses.map((a) => a.zone).filter((z) => z !== '.');
-    if (zones.length === 0 && errors.length === 0) errors.push(errorAt(P, d, 'name the cluster zones (e.g. kubernetes cluster.local in-addr.arpa ip6.arpa): the server block is the root zone'));
+    if (zones.length === 0 && errors.length === 0)
+      errors.push(errorAt(P, d, 'name the cluster zones (e.g. kubernetes cluster.local in-addr.arpa ip6.arpa): the server block is the root zone'));
     const options: ZoneOptions = defaultZoneOptions({ zones: [...new Set(zones)] });
     let fallthrough: string[] | null = null;
     for (const sub of d.block ?? []) {

@@ -7,7 +7,9 @@ export function inNames(qnameLower: string, names: readonly string[]): boolean {
 
 export function commonLogLine(req: DnsRequest, res: DnsResponse, ms: number): string {
   const remote = req.remote.address.includes(':') ? `[${req.remote.address}]` : req.remote.address;
-  const flags = ['qr', res.authoritative ? 'aa' : '', req.query.flags && req.query.flags & 0x0100 ? 'rd' : '', res.recursionAvailable ? 'ra' : ''].filter(Boolean).join(',');
+  const flags = ['qr', res.authoritative ? 'aa' : '', req.query.flags && req.query.flags & 0x0100 ? 'rd' : '', res.recursionAvailable ? 'ra' : '']
+    .filter(Boolean)
+    .join(',');
   return `${remote}:${req.remote.port} - ${req.id} "${req.qtype} ${req.qclass} ${req.qname}. ${req.transport} ${req.udpSize} ${req.dnssecOk} ${req.udpSize}" ${res.rcode} ${flags} ${res.answers.length} ${(ms / 1000).toFixed(9)}s`;
 }
 

@@ -71,7 +71,12 @@ export function loopHandler(zone: string, deps: LoopDeps = {}): LoopHandler {
   /** Asks our own server for the probe until something answers (then 2 s more), for 30 s at most. */
   const probe = async (): Promise<void> => {
     const deadline = Date.now() + PROBE_DEADLINE_MS;
-    const query = dnsPacket.encode({ type: 'query', id: randomInt(0, 65536), flags: dnsPacket.RECURSION_DESIRED, questions: [{ name: probeName, type: 'HINFO', class: 'IN' }] });
+    const query = dnsPacket.encode({
+      type: 'query',
+      id: randomInt(0, 65536),
+      flags: dnsPacket.RECURSION_DESIRED,
+      questions: [{ name: probeName, type: 'HINFO', class: 'IN' }],
+    });
     while (!closed && Date.now() < deadline) {
       const self = deps.listening?.()[0];
       if (!self || self.port === 0) {

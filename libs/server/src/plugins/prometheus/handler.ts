@@ -61,7 +61,9 @@ export function prometheusHandler(listen: { host: string; port: number }, deps: 
     async start() {
       route = await deps.scope.http.acquire(listen.host, listen.port, '/metrics', async (_req, res) => {
         enable();
-        const { contentType, body } = deps.metricsText ? await deps.metricsText() : { contentType: deps.registry.contentType, body: await deps.registry.metrics() };
+        const { contentType, body } = deps.metricsText
+          ? await deps.metricsText()
+          : { contentType: deps.registry.contentType, body: await deps.registry.metrics() };
         res.writeHead(200, { 'content-type': contentType }).end(body);
       });
       enable();

@@ -14,7 +14,12 @@ const backend: Next = async (req: DnsRequest): Promise<DnsResponse> => {
     'api.internal': [{ name: 'api.internal', type: 'A', class: 'IN', ttl: 30, data: '10.0.0.9' }],
   };
   const answers = known[req.qnameLower];
-  return { rcode: answers ? 'NOERROR' : 'NXDOMAIN', answers: answers ?? [], authorities: [], additionals: [{ name: 'asked.invalid', type: 'TXT', class: 'IN', ttl: 0, data: req.qname }] };
+  return {
+    rcode: answers ? 'NOERROR' : 'NXDOMAIN',
+    answers: answers ?? [],
+    authorities: [],
+    additionals: [{ name: 'asked.invalid', type: 'TXT', class: 'IN', ttl: 0, data: req.qname }],
+  };
 };
 
 function chain(lines: string[]): (qname: string) => Promise<string> {
@@ -24,7 +29,10 @@ function chain(lines: string[]): (qname: string) => Promise<string> {
     if (Array.isArray(h)) throw new Error(JSON.stringify(h));
     return h;
   });
-  const run = (i: number): Next => (req) => (i < handlers.length ? handlers[i].serve(req, run(i + 1)) : backend(req));
+  const run =
+    (i: number): Next =>
+    (req) =>
+      i < handlers.length ? handlers[i].serve(req, run(i + 1)) : backend(req);
   return async (qname) => {
     const r = await run(0)(request(qname));
     const asked = r.additionals.find((a) => a.name === 'asked.invalid');
@@ -34,19 +42,47 @@ function chain(lines: string[]): (qname: string) => Promise<string> {
 
 describe('rewrite: question → what the chain was asked, and what the client sees', () => {
   const table: { rules: string[]; qname: string; want: string }[] = [
-    { rules: ['rewrite name web.example.org web.default.svc.cluster.local'], qname: 'web.example.org', want: 'asked web.default.svc.cluster.local | NOERROR | web.example.org 30 A 10.96.0.5' },
-    { rules: ['rewrite name web.example.org. web.default.svc.cluster.local.'], qname: 'WEB.example.org', want: 'asked web.default.svc.cluster.local | NOERROR | WEB.example.org 30 A 10.96.0.5' },
-    { rules: ['rewrite name exact web.example.org web.default.svc.cluster.local answer auto'], qname: 'other.example.org', want: 'asked other.example.org | NXDOMAIN' },
-    { rules: ['rewrite name suffix .example.org .default.svc.cluster.local'], qname: 'web.example.org', want: 'asked web.default.svc.cluster.local | NOERROR | web.example.org 30 A 10.96.0.5' },
-    { rules: ['rewrite name prefix www. web.'], qname: 'www.default.svc.cluster.local', want: 'asked web.default.svc.cluster.local | NOERROR | www.default.svc.cluster.local 30 A 10.96.0.5' },
-    { rules: ['rewrite name substring .corp. .svc.'], qname: 'web.default.corp.cluster.local', want: 'asked web.default.svc.cluster.local | NOERROR | web.default.corp.cluster.local 30 A 10.96.0.5' },
     {
-      rules: ['rewrite name regex (.*)\\.(.*)\\.example\\.org\\. {1}.{2}.svc.cluster.local answer name (.*)\\.(.*)\\.svc\\.cluster\\.local\\. {1}.{2}.example.org'],
+      rules: ['rewrite name web.example.org web.default.svc.cluster.local'],
+      qname: 'web.example.org',
+      want: 'asked web.default.svc.cluster.local | NOERROR | web.example.org 30 A 10.96.0.5',
+    },
+    {
+      rules: ['rewrite name web.example.org. web.default.svc.cluster.local.'],
+      qname: 'WEB.example.org',
+      want: 'asked web.default.svc.cluster.local | NOERROR | WEB.example.org 30 A 10.96.0.5',
+    },
+    {
+      rules: ['rewrite name exact web.example.org web.default.svc.cluster.local answer auto'],
+      qname: 'other.example.org',
+      want: 'asked other.example.org | NXDOMAIN',
+    },
+    {
+      rules: ['rewrite name suffix .example.org .default.svc.cluster.local'],
+      qname: 'web.example.org',
+      want: 'asked web.default.svc.cluster.local | NOERROR | web.example.org 30 A 10.96.0.5',
+    },
+    {
+      rules: ['rewrite name prefix www. web.'],
+      qname: 'www.default.svc.cluster.local',
+      want: 'asked web.default.svc.cluster.local | NOERROR | www.default.svc.cluster.local 30 A 10.96.0.5',
+    },
+    {
+      rules: ['rewrite name substring .corp. .svc.'],
+      qname: 'web.default.corp.cluster.local',
+      want: 'asked web.default.svc.cluster.local | NOERROR | web.default.corp.cluster.local 30 A 10.96.0.5',
+    },
+    {
+      rules: [
+        'rewrite name regex (.*)\\.(.*)\\.example\\.org\\. {1}.{2}.svc.cluster.local answer name (.*)\\.(.*)\\.svc\\.cluster\\.local\\. {1}.{2}.example.org',
+      ],
       qname: 'alias.default.example.org',
       want: 'asked alias.default.svc.cluster.local | NOERROR | alias.default.example.org 30 CNAME web.default.svc.cluster.local | web.default.example.org 30 A 10.96.0.5',
     },
     {
-      rules: ['rewrite name regex (.*)\\.(.*)\\.example\\.org\\. {1}.{2}.svc.cluster.local answer value (.*)\\.(.*)\\.svc\\.cluster\\.local\\. {1}.{2}.example.org'],
+      rules: [
+        'rewrite name regex (.*)\\.(.*)\\.example\\.org\\. {1}.{2}.svc.cluster.local answer value (.*)\\.(.*)\\.svc\\.cluster\\.local\\. {1}.{2}.example.org',
+      ],
       qname: 'alias.default.example.org',
       want: 'asked alias.default.svc.cluster.local | NOERROR | alias.default.example.org 30 CNAME web.default.example.org | web.default.svc.cluster.local 30 A 10.96.0.5',
     },
@@ -54,8 +90,16 @@ describe('rewrite: question → what the chain was asked, and what the client se
     // Nested quantifiers that a backtracking engine takes 2^n steps on: RE2 runs them in linear time.
     { rules: ['rewrite name regex ^(a+)+$ web.example.org'], qname: `${'a'.repeat(60)}.corp`, want: `asked ${'a'.repeat(60)}.corp | NXDOMAIN` },
     // stop (the default): the first matching rule wins; continue: the next rule sees the rewritten name.
-    { rules: ['rewrite name a.test web.example.org', 'rewrite name suffix .example.org .default.svc.cluster.local'], qname: 'a.test', want: 'asked web.example.org | NXDOMAIN' },
-    { rules: ['rewrite continue name a.test web.example.org', 'rewrite name suffix .example.org .default.svc.cluster.local'], qname: 'a.test', want: 'asked web.default.svc.cluster.local | NOERROR | a.test 30 A 10.96.0.5' },
+    {
+      rules: ['rewrite name a.test web.example.org', 'rewrite name suffix .example.org .default.svc.cluster.local'],
+      qname: 'a.test',
+      want: 'asked web.example.org | NXDOMAIN',
+    },
+    {
+      rules: ['rewrite continue name a.test web.example.org', 'rewrite name suffix .example.org .default.svc.cluster.local'],
+      qname: 'a.test',
+      want: 'asked web.default.svc.cluster.local | NOERROR | a.test 30 A 10.96.0.5',
+    },
   ];
   for (const c of table) {
     it(`${c.rules.join(' ; ')} ← ${c.qname}`, async () => {

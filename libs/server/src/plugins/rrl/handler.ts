@@ -50,7 +50,10 @@ export function clientPrefix(address: string, v4Bits: number, v6Bits: number): s
   const h = head === '' ? [] : head.split(':');
   const t = tail === '' ? [] : tail.split(':');
   const groups = ip.includes('::') ? [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t] : h;
-  const nibbles = groups.map((g) => g.padStart(4, '0')).join('').split('');
+  const nibbles = groups
+    .map((g) => g.padStart(4, '0'))
+    .join('')
+    .split('');
   const whole = Math.floor(v6Bits / 4);
   const kept = nibbles.slice(0, whole);
   if (v6Bits % 4 !== 0) kept.push((parseInt(nibbles[whole] ?? '0', 16) & (0xf0 >> (v6Bits % 4))).toString(16));

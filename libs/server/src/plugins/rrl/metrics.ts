@@ -9,6 +9,8 @@ export interface RrlMetrics {
 export function rrlMetrics(registry: Registry = globalRegistry): RrlMetrics {
   const name = 'coredns_rrl_responses_exceeded_total';
   return {
-    exceeded: (registry.getSingleMetric(name) as Counter | undefined) ?? new Counter({ name, help: 'Counter of responses exceeding their allowance (dropped, slipped, or only reported).', registers: [registry] }),
+    exceeded:
+      (registry.getSingleMetric(name) as Counter | undefined) ??
+      new Counter({ name, help: 'Counter of responses exceeding their allowance (dropped, slipped, or only reported).', registers: [registry] }),
   };
 }

@@ -11,7 +11,12 @@ import { clientPrefix, responseKind, RrlHandler } from './handler.ts';
 import { rrlMetrics } from './metrics.ts';
 import { parseRrl, plugin } from './setup.ts';
 
-const big: Next = async () => ({ rcode: 'NOERROR', answers: [{ name: 'x.example', type: 'TXT', ttl: 60, data: 'x'.repeat(200) }], authorities: [], additionals: [] });
+const big: Next = async () => ({
+  rcode: 'NOERROR',
+  answers: [{ name: 'x.example', type: 'TXT', ttl: 60, data: 'x'.repeat(200) }],
+  authorities: [],
+  additionals: [],
+});
 const nx: Next = async () => ({ rcode: 'NXDOMAIN', answers: [], authorities: [], additionals: [] });
 
 function limiter(text: string) {
@@ -116,7 +121,8 @@ describe('rrl in a running server', () => {
     s.on('message', (m) => replies.push(dnsPacket.decode(m)));
     await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', () => resolve()));
     const started = performance.now();
-    for (let i = 0; i < 300; i++) s.send(query('www.amp.example', 'TXT', { additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 4096 } as never] }), port, '127.0.0.1');
+    for (let i = 0; i < 300; i++)
+      s.send(query('www.amp.example', 'TXT', { additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 4096 } as never] }), port, '127.0.0.1');
     const isFull = (r: dnsPacket.DecodedPacket) => !((r.flags ?? 0) & dnsPacket.TRUNCATED_RESPONSE) && (r.answers ?? []).length > 0;
     const isSlipped = (r: dnsPacket.DecodedPacket) => ((r.flags ?? 0) & dnsPacket.TRUNCATED_RESPONSE) !== 0 && (r.answers ?? []).length === 0;
     await waitFor(() => replies.filter(isFull).length >= 10 && replies.some(isSlipped), { timeoutMs: 20_000 });

@@ -74,7 +74,8 @@ export function parseRrl(d: Directive, ctx: Pick<SetupContext, 'serverBlock'>): 
     referral: given.referral ?? responses,
     error: given.error ?? responses,
   };
-  if (Object.values(allowances).every((a) => a === 0)) errors.push(errorAt('rrl', d, 'limits nothing: give responses-per-second (and the other allowances) above 0'));
+  if (Object.values(allowances).every((a) => a === 0))
+    errors.push(errorAt('rrl', d, 'limits nothing: give responses-per-second (and the other allowances) above 0'));
   if (errors.length > 0) return errors;
   return { zones: zones.length > 0 ? zones : ['.'], windowS, ipv4PrefixLength, ipv6PrefixLength, allowances, slipRatio, maxTableSize, reportOnly };
 }

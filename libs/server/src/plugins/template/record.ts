@@ -55,7 +55,9 @@ export function parseRecord(text: string, defaultTtl = 3600): Answer | string {
     }
     case 'SRV': {
       const [priority, weight, port] = rdata.slice(0, 3).map((x) => uint(x, 65535));
-      return priority !== null && weight !== null && port !== null && rdata[3] ? { ...base, type, data: { priority, weight, port, target: name(rdata[3]) } } : `"${text}": SRV needs PRIORITY WEIGHT PORT TARGET`;
+      return priority !== null && weight !== null && port !== null && rdata[3]
+        ? { ...base, type, data: { priority, weight, port, target: name(rdata[3]) } }
+        : `"${text}": SRV needs PRIORITY WEIGHT PORT TARGET`;
     }
     case 'SOA': {
       const nums = rdata.slice(2, 7).map((x) => uint(x, 4294967295));

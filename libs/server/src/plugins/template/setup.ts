@@ -17,7 +17,6 @@ function fail(at: { pos: { file: string; line: number; column: number } }, messa
   return errorAt('template', at, message);
 }
 
-
 export function parseTemplate(d: Directive, ctx: Pick<SetupContext, 'serverBlock'>): TemplateConfig | CorefileError[] {
   const errors: CorefileError[] = [];
   const [classTok, typeTok, ...zoneToks] = d.args;
@@ -57,7 +56,17 @@ export function parseTemplate(d: Directive, ctx: Pick<SetupContext, 'serverBlock
             continue;
           }
           // Render with stand-in values to catch records that can never parse, at setup rather than per query.
-          const sample = parseRecord(render(t, { Name: 'example.', Zone: 'example.', Class: 'IN', Type: 'A', Remote: '127.0.0.1', Match: Array<string>(10).fill('1'), Group: new Proxy({}, { get: () => '1' }) }));
+          const sample = parseRecord(
+            render(t, {
+              Name: 'example.',
+              Zone: 'example.',
+              Class: 'IN',
+              Type: 'A',
+              Remote: '127.0.0.1',
+              Match: Array<string>(10).fill('1'),
+              Group: new Proxy({}, { get: () => '1' }),
+            }),
+          );
           if (typeof sample === 'string') errors.push(fail(a, sample));
           else config.records.push({ section: o.name as TemplateSection['section'], source: a.text, template: t });
         }

@@ -42,7 +42,8 @@ describe('template: question → answer', () => {
       want: 'NXDOMAIN | ns: invalid 60 SOA {"mname":"ns.invalid","rname":"hostmaster.invalid","serial":1,"refresh":60,"retry":60,"expire":60,"minimum":60}',
     },
     {
-      corefile: 'template IN TXT example {\n  answer "{{ .Name }} 5 IN TXT \\"zone {{ .Zone }}\\" {{ .Type }}"\n  additional "extra.example. 5 IN A {{ .Remote }}"\n}',
+      corefile:
+        'template IN TXT example {\n  answer "{{ .Name }} 5 IN TXT \\"zone {{ .Zone }}\\" {{ .Type }}"\n  additional "extra.example. 5 IN A {{ .Remote }}"\n}',
       qname: 'who.example',
       qtype: 'TXT',
       want: 'NOERROR | an: who.example 5 TXT ["zone example.","TXT"] | ar: extra.example 5 A 127.0.0.1',
@@ -51,7 +52,11 @@ describe('template: question → answer', () => {
     // Nested quantifiers: a backtracking engine takes 2^n steps on n "a"s that do not match (7 s at 30);
     // RE2 takes n. This case never finishes with a backtracking engine.
     { corefile: 'template IN A example {\n  match "^(a+)+$"\n}', qname: `${'a'.repeat(60)}.example`, want: 'NXDOMAIN' },
-    { corefile: 'template IN A example {\n  match "^(a|aa)+b"\n  answer "{{ .Name }} 60 IN A 10.0.0.1"\n}', qname: `${'a'.repeat(60)}.example`, want: 'NXDOMAIN' },
+    {
+      corefile: 'template IN A example {\n  match "^(a|aa)+b"\n  answer "{{ .Name }} 60 IN A 10.0.0.1"\n}',
+      qname: `${'a'.repeat(60)}.example`,
+      want: 'NXDOMAIN',
+    },
   ];
   for (const c of table) {
     it(`${c.qname} ${c.qtype ?? 'A'} ← ${c.corefile.split('\n')[0]}`, async () => {
