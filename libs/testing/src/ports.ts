@@ -2,14 +2,20 @@ import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { TestingError } from './errors.ts';
 
-function tcpPort(host: string): Promise<number> {
+// Ports handed out below Linux's ephemeral range (32768-60999 by default): a port the kernel picked
+// from that range can be taken, between the check and the server's bind, by any outgoing connection of
+// the tests running beside (NATS clients, HTTP, DNS), which made servers fail with EADDRINUSE.
+const low = 20_000;
+const high = 32_767;
+
+function tcpPortFree(host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen({ host, port: 0, exclusive: true }, () => {
+    server.listen({ host, port, exclusive: true }, () => {
       const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
+      const bound = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(bound));
     });
   });
 }
@@ -29,8 +35,9 @@ function udpPortFree(host: string, port: number): Promise<boolean> {
 export async function freePort(options: { udp?: boolean; host?: string } = {}): Promise<number> {
   const host = options.host ?? '127.0.0.1';
   for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await tcpPort(host);
-    if (!options.udp || (await udpPortFree(host, port))) return port;
+    const wanted = low + Math.floor(Math.random() * (high - low + 1));
+    const port = await tcpPortFree(host, wanted).catch(() => null);
+    if (port !== null && (!options.udp || (await udpPortFree(host, port)))) return port;
   }
   throw new TestingError('no-free-port', `found no port free for both TCP and UDP on ${host} after 20 tries`);
 }
