@@ -653,8 +653,8 @@ describe.each(clusters)('against $name', (cluster: ClusterUnderTest) => {
         `burst: ${count} Services created in ${((created - started) / 1000).toFixed(1)} s, zone converged ${((converged - started) / 1000).toFixed(1)} s after the first create; ` +
           `KV writes ${writes} (markers of a complete sync ${recorder.markers.length}); watcher RSS ${rssBefore.toFixed(0)} MB before, ${peakRss.toFixed(0)} MB at most, ${rss(watcher!.handle.pid).toFixed(0)} MB after`,
       );
-      // Each Service written once, nothing else rewritten; a resync's marker (a lease renewed late on a
-      // loaded machine) writes no record set and is no rewrite.
+      // Each Service written once, nothing else rewritten; a resync's marker writes no record set and is
+      // no rewrite (counted by the stream's sequence, one extra write showed once in CI).
       expect(recorder.writes).toHaveLength(count);
       expect(new Set(recorder.writes).size).toBe(count);
       expect(recorder.writes.every((w) => w.startsWith('PUT svc.burst.'))).toBe(true);
