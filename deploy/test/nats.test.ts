@@ -15,7 +15,7 @@ import { Kvm, type KV } from '@nats-io/kv';
 import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { findNatsServer, freePort, spawnProcess, waitFor, type ChildHandle } from '@halo/testing';
+import { findNatsServer, freePort, makeCa, makeServingCertificate, spawnProcess, waitFor, type ChildHandle } from '@halo/testing';
 
 const deploy = fileURLToPath(new URL('../', import.meta.url));
 const run = promisify(execFile);
@@ -57,47 +57,11 @@ type User = (typeof USERS)[number];
 /** A password as deploy/README.md makes them: a letter, then hex (nats.conf reads `$VAR` as a value, and digits alone would be a number). */
 const makePassword = () => `h${randomBytes(24).toString('hex')}`;
 
-/** A CA and a serving certificate for one DNS name, made with openssl as tools/control-plane does for its API server. */
+/** A CA and a serving certificate for one DNS name, as cert-manager names them (ca.crt, tls.crt, tls.key): tls.conf reads those. */
 async function makeCertificates(dir: string, name: string): Promise<{ ca: string; cert: string; key: string }> {
-  const file = (name: string) => join(dir, name);
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await run('openssl', [
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    file('ca.key'),
-    '-out',
-    file('ca.crt'),
-    '-days',
-    '1',
-    '-subj',
-    '/CN=halo-nats-test-ca',
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign,cRLSign',
-  ]);
-  await run('openssl', ['req', ...ec, '-keyout', file('tls.key'), '-out', file('tls.csr'), '-subj', '/CN=halo-nats']);
-  writeFileSync(file('tls.ext'), `subjectAltName=DNS:${name}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n`);
-  await run('openssl', [
-    'x509',
-    '-req',
-    '-in',
-    file('tls.csr'),
-    '-CA',
-    file('ca.crt'),
-    '-CAkey',
-    file('ca.key'),
-    '-CAcreateserial',
-    '-out',
-    file('tls.crt'),
-    '-days',
-    '1',
-    '-extfile',
-    file('tls.ext'),
-  ]);
-  return { ca: file('ca.crt'), cert: file('tls.crt'), key: file('tls.key') };
+  const ca = await makeCa(dir, 'ca', 1);
+  const serving = await makeServingCertificate(dir, ca, 'tls', [`DNS:${name}`], 1);
+  return { ca: ca.cert, cert: serving.cert, key: serving.key };
 }
 
 interface Bus {

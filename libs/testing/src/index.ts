@@ -18,3 +18,4 @@ export { startKubeSim } from '@halo/kube-sim';
 export type { KubeSim, KubeSimOptions } from '@halo/kube-sim';
 export { useInMemoryTracing, assertSpan, spanMismatches, InMemorySpanExporter } from './tracing.ts';
 export type { InMemoryTracing, ExpectedSpan, ReadableSpan } from './tracing.ts';
+export { makeCa, makeServingCertificate, type CertificateFiles } from './certificates.ts';
