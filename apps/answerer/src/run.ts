@@ -40,6 +40,7 @@ export async function runAnswerer(config: AnswererConfig, options: RunOptions): 
     },
     // Answers go on from the copy held while the bucket is read again.
     onReset: (reason) => logger.warn({ reason }, 'the zone bucket changed; reading it again'),
+    onWatchResumed: (revision) => logger.warn({ revision }, 'the zone watch stalled (its NATS server went away); resumed after the last revision applied'),
     onWaiting: () => logger.info('waiting for the watcher to create the zone bucket'),
   });
 

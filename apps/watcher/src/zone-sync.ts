@@ -95,6 +95,8 @@ export class ZoneSync {
       traceChanges: false,
       onInvalid: (key, error) => options.logger.warn({ key, error }, 'invalid zone entry; it will be rewritten'),
       onReset: (reason) => resets.to?.(reason),
+      onWatchResumed: (revision) =>
+        options.logger.warn({ revision }, 'the zone watch stalled (its NATS server went away); resumed after the last revision applied'),
     });
     const sync = new ZoneSync(options, writer, store);
     resets.to = (reason) => sync.#onReset(reason);

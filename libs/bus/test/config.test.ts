@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { assertSpan, startNatsServer, useInMemoryTracing, waitFor, type InMemoryTracing, type NatsServer } from '@halo/testing';
 import {
   buckets,
@@ -119,6 +120,33 @@ describe('config over the bus, traced', () => {
     const process = tracing.spans().find((s) => s.name === 'process halo-config');
     expect(process?.parentSpanContext).toBeUndefined();
     expect(process?.links.map((l) => l.context.spanId)).toEqual([send?.spanContext().spanId]);
+    await follower.close();
+  });
+});
+
+// A watch's consumer lives on one NATS server; when that server dies nats.js notices only after two
+// missed 30 s heartbeats. Deleting the consumer stands for that here.
+describe('a follower whose watch stalled', () => {
+  it('resumes it at the next check and applies the config written meanwhile', async () => {
+    const store = await FragmentStore.open(nc);
+    await store.publishEffective('answerer', corefile(''));
+    let applied = 0;
+    const follower = await ConfigFollower.open(nc, {
+      target: 'answerer',
+      instance: 'answerer-stall',
+      running: null,
+      heartbeatMs: 100,
+      apply: async (config) => {
+        applied = config.version;
+        return { ok: true };
+      },
+    });
+    await follower.whenSynced;
+    const jsm = await jetstreamManager(nc);
+    const stream = `KV_${buckets.config}`;
+    for await (const consumer of jsm.consumers.list(stream)) await jsm.consumers.delete(stream, consumer.name);
+    const written = await store.publishEffective('answerer', corefile('stalled.internal {\n  whoami\n}\n'));
+    await waitFor(() => applied === written.version, { timeoutMs: 5_000, message: 'the config written after the watch stalled was never applied' });
     await follower.close();
   });
 });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpanKind, trace } from '@opentelemetry/api';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { assertSpan, startNatsServer, useInMemoryTracing, waitFor, type InMemoryTracing, type NatsServer } from '@halo/testing';
 import type { RecordSet } from '@halo/zone';
 import { buckets, connectBus, ensureBucket, subscribeZoneChanges, ZoneStore, ZoneWriter, type ZoneChangedV1, type ZoneUpdate } from '../src/index.ts';
@@ -18,6 +19,8 @@ const web = (ip: string): RecordSet => ({
   labels: {},
   endpoints: [],
 });
+
+const clusterIpOf = (recordSet: RecordSet | undefined) => (recordSet?.kind === 'Service' ? recordSet.clusterIPs[0] : undefined);
 
 let server: NatsServer;
 let nc: NatsConnection;
@@ -154,6 +157,43 @@ describe('zone over the bus', () => {
       expect(update.sourceTime).toBeLessThanOrEqual(after + 1_000);
     }
     expect(updates.map((u) => u.recordSet === null)).toEqual([false, true]);
+    await store.close();
+  });
+});
+
+// A watch's consumer lives on one NATS server; when that server dies nats.js notices only after two
+// missed 30 s heartbeats. Deleting the consumer stands for that here.
+describe('a stalled watch', () => {
+  it('is resumed after the last revision applied, and the copy catches up without going back', async () => {
+    const resumed: number[] = [];
+    const store = await ZoneStore.open(nc, { checkIntervalMs: 200, onWatchResumed: (revision) => resumed.push(revision) });
+    await store.whenSynced;
+    const writer = await ZoneWriter.open(nc);
+    await writer.put('svc.shop.stall', web('10.96.0.30'), []);
+    await waitFor(() => store.get('svc.shop.stall'));
+    const jsm = await jetstreamManager(nc);
+    for await (const consumer of jsm.consumers.list(`KV_${buckets.zone}`)) await jsm.consumers.delete(`KV_${buckets.zone}`, consumer.name);
+    const seen: string[] = [];
+    store.subscribe((key, recordSet) => seen.push(`${key}=${clusterIpOf(recordSet ?? undefined) ?? 'deleted'}`));
+    const revision = await writer.put('svc.shop.stall', web('10.96.0.31'), []);
+    await writer.put('svc.shop.other', web('10.96.0.32'), []);
+    await waitFor(() => store.get('svc.shop.other'), { timeoutMs: 5_000 });
+    expect(resumed).toEqual([revision - 1]);
+    expect(seen).toEqual(['svc.shop.stall=10.96.0.31', 'svc.shop.other=10.96.0.32']);
+    await store.close();
+  });
+
+  it('is left alone while the copy keeps up', async () => {
+    const resumed: number[] = [];
+    const store = await ZoneStore.open(nc, { checkIntervalMs: 50, onWatchResumed: (revision) => resumed.push(revision) });
+    await store.whenSynced;
+    const writer = await ZoneWriter.open(nc);
+    for (let i = 0; i < 20; i++) {
+      await writer.put('svc.shop.busy', web(`10.96.1.${i}`), []);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    await waitFor(() => clusterIpOf(store.get('svc.shop.busy')) === '10.96.1.19');
+    expect(resumed).toEqual([]);
     await store.close();
   });
 });

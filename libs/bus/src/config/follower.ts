@@ -46,6 +46,11 @@ export class ConfigFollower {
   #current: EffectiveConfigV1 | null = null;
   #state: Omit<InstanceStatusV1, 'heartbeatAt'>;
   #queue: Promise<void> = Promise.resolve();
+  /** The revision of the last entry the watch delivered, and of the key when this instance started. */
+  #revision = 0;
+  #startRevision = 0;
+  /** The revision the watch was at when the key was last found newer than it (a possible stall). */
+  #behind: number | null = null;
   #resolveSynced!: () => void;
   readonly whenSynced: Promise<void> = new Promise((resolve) => (this.#resolveSynced = resolve));
 
@@ -126,20 +131,61 @@ export class ConfigFollower {
     // What the key holds now was written before this instance started (the watch marks the last entry of
     // its snapshot as an update, so it cannot tell).
     const atStart = await kv.get(key);
-    const startRevision = atStart?.revision ?? 0;
-    const iterator = await kv.watch({ key });
-    this.#iterator = iterator;
+    this.#startRevision = atStart?.revision ?? 0;
+    this.#follow(await kv.watch({ key }));
     if (status.values === 0) this.#resolveSynced();
+    // An empty bucket has no entry for the key either; a bucket with other keys sends none for ours.
+    if (!atStart) this.#resolveSynced();
+    this.#heartbeat = setInterval(() => void this.#writeStatus().then(() => this.#checkWatch(kv)), this.#options.heartbeatMs ?? 10_000);
+    this.#heartbeat.unref();
+    void (async () => {
+      for await (const s of this.#nc.status()) {
+        if (this.#closed) break;
+        if (s.type === 'reconnect') void this.#checkWatch(kv);
+      }
+    })().catch(() => undefined);
+  }
+
+  #follow(iterator: QueuedIterator<KvWatchEntry>): void {
+    this.#iterator = iterator;
     void (async () => {
       for await (const entry of iterator) {
-        this.#queue = this.#queue.then(() => this.#apply(entry, entry.revision <= startRevision));
+        if (this.#iterator !== iterator) break;
+        // A resumed watch may repeat what the one it replaced delivered meanwhile.
+        if (entry.revision <= this.#revision) continue;
+        this.#revision = entry.revision;
+        const foundAtStart = entry.revision <= this.#startRevision;
+        this.#queue = this.#queue.then(() => this.#apply(entry, foundAtStart));
         if (entry.isUpdate || entry.delta === 0) void this.#queue.then(() => this.#resolveSynced());
       }
     })();
-    // An empty bucket has no entry for the key either; a bucket with other keys sends none for ours.
-    if (!atStart) this.#resolveSynced();
-    this.#heartbeat = setInterval(() => void this.#writeStatus(), this.#options.heartbeatMs ?? 10_000);
-    this.#heartbeat.unref();
+  }
+
+  // nats.js notices a watch whose consumer died with its NATS server only after two missed 30 s
+  // heartbeats: a watch that has not delivered the key's newer revision by the next check is resumed.
+  async #checkWatch(kv: KV): Promise<void> {
+    if (this.#closed) return;
+    const key = configKeys.effective(this.#options.target);
+    const latest = await kv.get(key).catch(() => null);
+    if (!latest || latest.revision <= this.#revision) {
+      this.#behind = null;
+      return;
+    }
+    if (this.#behind !== this.#revision) {
+      this.#behind = this.#revision;
+      setTimeout(() => void this.#checkWatch(kv), 2_000).unref();
+      return;
+    }
+    this.#behind = null;
+    const old = this.#iterator;
+    const iterator = await kv.watch({ key, resumeFromRevision: this.#revision + 1 }).catch(() => null);
+    if (!iterator) return;
+    if (this.#closed || this.#iterator !== old) {
+      iterator.stop();
+      return;
+    }
+    this.#follow(iterator);
+    old?.stop();
   }
 
   async #apply(entry: KvWatchEntry, foundAtStart: boolean): Promise<void> {

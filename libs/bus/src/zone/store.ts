@@ -49,8 +49,16 @@ export interface ZoneStoreOptions {
    * again beside the copy it serves, and swaps once that reading is complete.
    */
   onReset?: (reason: string) => void;
-  /** How often the bucket is checked for that besides after every reconnect (default 30 s; 0: only then). */
+  /**
+   * How often the bucket is checked besides after every reconnect (default 10 s; 0: only then): for a
+   * recreated or rolled-back bucket, and for a watch that stalled (see `onWatchResumed`).
+   */
   checkIntervalMs?: number;
+  /**
+   * Called when the watch made no progress between two checks while the bucket held newer entries (its
+   * consumer died with a NATS server) and was resumed after the last revision applied.
+   */
+  onWatchResumed?: (revision: number) => void;
   /**
    * When a second reading takes over: once it is complete (the default: an answerer never serves a
    * partial zone), or once its snapshot is in (the watcher, which writes the marker itself).
@@ -102,6 +110,8 @@ export class ZoneStore {
   #checking: Promise<void> | null = null;
   #timer: NodeJS.Timeout | null = null;
   #progressWaiters: (() => void)[] = [];
+  /** The reading found behind the bucket at the last check, and its revision then. */
+  #behind: { copy: Copy; revision: number } | null = null;
   /** Queries waiting for the zone to reach a revision (monotonic reads): resolved after each apply. */
   readonly #waiting = new Set<{ revision: number; done: (reached: boolean) => void }>();
   #resolveSynced!: () => void;
@@ -248,6 +258,8 @@ export class ZoneStore {
     let sliceStart = performance.now();
     for await (const entry of iterator) {
       if (copy.iterator !== iterator) break;
+      // A resumed watch may repeat what the one it replaced delivered meanwhile: never go back.
+      if (entry.revision <= copy.revision) continue;
       this.#apply(copy, entry);
       if (performance.now() - sliceStart >= sliceMs) {
         await yieldToIo();
@@ -264,7 +276,7 @@ export class ZoneStore {
         if (s.type === 'reconnect') void this.check();
       }
     })().catch(() => undefined);
-    const every = this.#options.checkIntervalMs ?? 30_000;
+    const every = this.#options.checkIntervalMs ?? 10_000;
     if (every > 0) {
       this.#timer = setInterval(() => void this.check(), every);
       this.#timer.unref();
@@ -276,6 +288,7 @@ export class ZoneStore {
     const reading = this.#next ?? this.#current;
     let reason: string | null = null;
     let answered = false;
+    let stalled = false;
     // Right after a reconnect JetStream may still be recovering its streams: a few tries.
     for (let attempt = 0; attempt < 5 && !this.#closed; attempt++) {
       try {
@@ -283,6 +296,7 @@ export class ZoneStore {
         answered = true;
         if (info.created !== reading.created) reason = 'the bucket was recreated';
         else if (info.state.last_seq < reading.revision) reason = `the bucket went back from revision ${reading.revision} to ${info.state.last_seq}`;
+        else stalled = this.#stalled(reading, info.state.last_seq);
         break;
       } catch (err) {
         if (isStreamMissing(err) && attempt >= 2) {
@@ -295,12 +309,44 @@ export class ZoneStore {
     if (this.#closed) return;
     try {
       if (reason) await this.#reread(reason);
+      else if (stalled) await this.#resume(reading);
       else if (!answered) this.#checkSoon();
     } catch {
       // The bus went away again: the next check finds the same difference and tries again.
       this.#next = null;
       this.#checkSoon();
     }
+  }
+
+  // nats.js notices a watch whose consumer died with its NATS server only after two missed heartbeats of
+  // its ordered consumer (fixed at 30 s): a reading that made no progress between two checks while the
+  // bucket held newer entries has stalled. The first sighting asks for a second check shortly.
+  #stalled(reading: Copy, lastSeq: number): boolean {
+    if (lastSeq <= reading.revision) {
+      this.#behind = null;
+      return false;
+    }
+    if (this.#behind?.copy === reading && this.#behind.revision === reading.revision) {
+      this.#behind = null;
+      return true;
+    }
+    this.#behind = { copy: reading, revision: reading.revision };
+    this.#checkSoon();
+    return false;
+  }
+
+  /** A new watch for the same reading, from the revision after the last one applied. */
+  async #resume(copy: Copy): Promise<void> {
+    const old = copy.iterator;
+    const iterator = await this.#kv.watch({ resumeFromRevision: copy.revision + 1 });
+    if (this.#closed || copy.iterator !== old || (copy !== this.#current && copy !== this.#next)) {
+      iterator.stop();
+      return;
+    }
+    copy.iterator = iterator;
+    old?.stop();
+    this.#options.onWatchResumed?.(copy.revision);
+    void this.#consume(copy, iterator);
   }
 
   // JetStream did not answer: ask again shortly rather than at the next periodic check.
