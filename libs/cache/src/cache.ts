@@ -367,6 +367,16 @@ export class ResponseCache<W = unknown> {
     return dropped;
   }
 
+  /**
+   * Counts a hit answered from a copy of one of its replies kept outside (the server's pre-encoded
+   * answers that count their TTL down): the hit ratio stays what clients see.
+   */
+  countHit(kind: ResponseKind): void {
+    this.#metrics.requests.inc();
+    this.#counts.hits++;
+    this.#metrics.hits[kind].inc();
+  }
+
   /** Drops every entry whose question is the zone or below it ('.' drops all). */
   invalidateZone(zone: string): number {
     const z = normalizeName(zone);

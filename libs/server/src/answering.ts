@@ -13,6 +13,7 @@ import {
   shuffleAnswersOnWire,
   uniformAnswers,
   wireQuestionName,
+  wireRecords,
   type UniformAnswers,
   type DnsQuery,
   type WireQuestion,
@@ -22,7 +23,7 @@ import { FastPath, WireSlab } from './fast-path.ts';
 import { counterChild, histogramChild, serverMetrics, typeLabel, type ServerMetrics } from './metrics.ts';
 import type { QuerySpans } from './query-spans.ts';
 import { familyOf } from './tcp-listener.ts';
-import type { DnsRequest, DnsResponse, ServerContext } from './types.ts';
+import type { DnsRequest, DnsResponse, ServerContext, TtlCountdown } from './types.ts';
 
 /** Where the answering reads the running configuration and tells which queries run on it (reload.ts). */
 export interface ConfigSource {
@@ -87,7 +88,15 @@ export class Answering {
     const entry = this.fast.get(this.fastKey(q, transport, listenKey));
     if (!entry) return null;
     const started = performance.now();
+    const countdown = entry.countdown;
+    // An expired copy, or one its plugin dropped since, takes the chain (whose answer replaces it).
+    if (countdown !== null && (started >= countdown.expiresAt || countdown.source.generation !== countdown.generation)) return null;
     const out = answerFromEncoded(entry.wire, wire, q);
+    if (countdown !== null) {
+      const ttl = Math.ceil((countdown.expiresAt - started) / 1000);
+      for (let i = 0; i < countdown.ttlAt.length; i++) out.writeUInt32BE(ttl, countdown.ttlAt[i]);
+      countdown.source.countHit(countdown.kind);
+    }
     if (entry.shuffle) shuffleAnswersOnWire(out, entry.shuffle);
     this.metrics.fastPathAnswers.inc();
     // The metric children of this answer, per address family, found once.
@@ -98,7 +107,8 @@ export class Answering {
       else entry.children6 = c;
     }
     record(c, wire.length, out.length, started);
-    if (this.spans !== null) this.spans.answered(wire, out, transport, 'fast', started);
+    // A countdown copy is its plugin's hit (a cache's), as the metrics count it.
+    if (this.spans !== null) this.spans.answered(wire, out, transport, countdown === null ? 'fast' : entry.plugin, started);
     return out;
   }
 
@@ -170,6 +180,9 @@ export class Answering {
     let response: DnsResponse;
     let plugin = '';
     let fastPathable = false;
+    let countdownFrom: TtlCountdown | null = null;
+    /** The plugin a copy of this reply is counted to (a cache's copies are its hits). */
+    let copyPlugin = '';
     if (!block) {
       response = { rcode: 'REFUSED', answers: [], authorities: [], additionals: [] };
     } else if (query.qtype === 'ANY') {
@@ -203,6 +216,21 @@ export class Answering {
           !traits.everyQuery &&
           response.authoritative === true &&
           (response.rcode === 'NOERROR' || response.rcode === 'NXDOMAIN');
+        // A reply of a plugin whose replies count their TTL down (a cache hit or a stored miss): kept as
+        // its entry would be, whoever wrote the answer.
+        const countdown = traits.countdown;
+        if (
+          !fastPathable &&
+          countdown !== null &&
+          response.ttl !== undefined &&
+          response.ttl > 0 &&
+          response.truncated !== true &&
+          (response.rcode === 'NOERROR' || response.rcode === 'NXDOMAIN')
+        ) {
+          fastPathable = true;
+          countdownFrom = countdown.source;
+          copyPlugin = countdown.plugin;
+        }
       } catch (err) {
         this.shared.logger?.error({ err, qname: query.qname, qtype: query.qtype }, 'plugin chain failed');
         this.metrics.panics.inc();
@@ -245,18 +273,22 @@ export class Answering {
     if (fastPathable && config === this.configs.config && fast === this.fast && generation === fast.generation) {
       const q = readWireQuestion(wire);
       // Answers a plugin shuffles (loadbalance) are stored only if the copies can be shuffled on the wire.
-      const reordered = block !== null && block.traits.shuffles && shuffledByLoadbalance(response.answers);
+      // A cache's replies are shuffled on every hit too.
+      const reordered =
+        block !== null && ((block.traits.shuffles && shuffledByLoadbalance(response.answers)) || (countdownFrom !== null && hasRrsetOfMany(response.answers)));
       const shuffle = reordered ? uniformAnswers(reply.wire) : null;
-      if (q && (!reordered || shuffle))
+      const countdown = countdownFrom === null || response.ttl === undefined ? null : countdownOf(countdownFrom, reply.wire, response, response.ttl, started);
+      if (q && (!reordered || shuffle) && (countdownFrom === null || countdown !== null))
         fast.set(this.fastKey(q, transport, listenKey), query.qnameLower, {
           wire: this.wireSlab.copy(reply.wire),
           zone,
           type,
           rcode: response.rcode,
-          plugin,
+          plugin: countdownFrom === null ? plugin : copyPlugin,
           shuffle,
           children4: null,
           children6: null,
+          countdown,
         });
     }
     this.observe(listenKey, port, zone, transport, remote.address, type, wire.length, reply.wire, response.rcode, plugin, started);
@@ -345,6 +377,40 @@ interface FastAnswer {
   shuffle: UniformAnswers | null;
   children4: MetricChildren | null;
   children6: MetricChildren | null;
+  /** Null for an answer that stays until invalidated; else a copy whose TTL counts down (Handler.ttlCountdown). */
+  countdown: Countdown | null;
+}
+
+/** A pre-encoded reply of a plugin whose replies count their TTL down, living as its entry would. */
+interface Countdown {
+  source: TtlCountdown;
+  /** The source's generation when the reply was made: another one drops the copy. */
+  generation: number;
+  /** performance.now() when the TTL reaches 0. */
+  expiresAt: number;
+  /** Offsets of every record's TTL (OPT's is no TTL). */
+  ttlAt: number[];
+  kind: 'success' | 'denial';
+}
+
+/** A copy of this reply whose TTL counts down from `ttl`; null when it cannot be copied out faithfully. */
+function countdownOf(source: TtlCountdown, wire: Buffer, response: DnsResponse, ttl: number, now: number): Countdown | null {
+  const records = wireRecords(wire);
+  if (records === null) return null;
+  return {
+    source,
+    generation: source.generation,
+    expiresAt: now + ttl * 1000,
+    ttlAt: records.filter((r) => r.type !== 41).map((r) => r.ttlAt),
+    kind: response.rcode === 'NXDOMAIN' || response.answers.length === 0 ? 'denial' : 'success',
+  };
+}
+
+/** True when an RRset of the answers holds more than one record (a cache shuffles those on each reply). */
+function hasRrsetOfMany(answers: readonly Answer[]): boolean {
+  for (let i = 1; i < answers.length; i++)
+    for (let j = 0; j < i; j++) if (answers[i].type === answers[j].type && answers[i].name === answers[j].name) return true;
+  return false;
 }
 
 function encode(query: DnsQuery, response: DnsResponse, maxSize: number, tc = false) {

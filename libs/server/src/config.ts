@@ -2,7 +2,7 @@
 // list it is given (src/plugins.ts, wired in by index.ts: this file knows no plugin).
 import { parseCorefile, type CorefileError, type Directive, type ServerBlock } from '@halo/corefile';
 import type { ServerScope } from './scope.ts';
-import type { DnsRequest, DnsResponse, Handler, PluginSetup, ServerContext, WireAnswerer } from './types.ts';
+import type { DnsRequest, DnsResponse, Handler, PluginSetup, ServerContext, TtlCountdown, WireAnswerer } from './types.ts';
 
 export interface BlockChain {
   /** Lowercase, no trailing dot, '.' for the root. */
@@ -27,17 +27,19 @@ export interface BlockTraits {
   writers: ReadonlySet<string>;
   /** The first plugin answering from the wire (and its name), when only transparent plugins run ahead of it; else null. */
   wire: { answerer: WireAnswerer; plugin: string } | null;
+  /** The first plugin whose replies count their TTL down (and its name), when only transparent plugins run ahead of it; else null. */
+  countdown: { source: TtlCountdown; plugin: string } | null;
 }
 
 /** Reads the traits of a block's chain. */
 export function traitsOf(handlers: readonly Handler[]): BlockTraits {
   let wire: BlockTraits['wire'] = null;
+  let countdown: BlockTraits['countdown'] = null;
   for (const h of handlers) {
-    if (h.wire !== undefined && h.everyQuery !== true) {
-      wire = { answerer: h.wire, plugin: h.name };
-      break;
-    }
-    if (h.transparent !== true || h.everyQuery === true) break;
+    if (h.everyQuery === true) break;
+    if (h.ttlCountdown !== undefined) countdown = { source: h.ttlCountdown, plugin: h.name };
+    if (h.wire !== undefined) wire = { answerer: h.wire, plugin: h.name };
+    if (h.wire !== undefined || h.ttlCountdown !== undefined || h.transparent !== true) break;
   }
   const everyQuery = handlers.some((h) => h.everyQuery === true);
   return {
@@ -46,6 +48,7 @@ export function traitsOf(handlers: readonly Handler[]): BlockTraits {
     shuffles: handlers.some((h) => h.shufflesAnswers === true),
     writers: new Set(handlers.filter((h) => h.fastPathWriter === true).map((h) => h.name)),
     wire: everyQuery ? null : wire,
+    countdown: everyQuery ? null : countdown,
   };
 }
 

@@ -41,6 +41,11 @@ export interface DnsResponse {
   drop?: boolean;
   /** Set TC and send no records, so the client asks again over TCP (rrl's slip). */
   truncated?: boolean;
+  /**
+   * Every record carries this TTL, counting down from now (set by a plugin that declares `ttlCountdown`):
+   * the core may answer copies of the reply with the TTL left until it reaches 0.
+   */
+  ttl?: number;
 }
 
 export type Next = (req: DnsRequest) => Promise<DnsResponse>;
@@ -75,12 +80,26 @@ export interface Handler {
   transparent?: boolean;
   /** It reorders A/AAAA/MX answers on every query: pre-encoded copies are shuffled on the wire. */
   shufflesAnswers?: boolean;
+  /**
+   * Its replies that carry `DnsResponse.ttl` may be kept pre-encoded by the core and answered ahead of the
+   * chain with the TTL left, until it reaches 0 or `generation` changes: the copies live as its own
+   * entries would (*cache*, when no prefetch or serve_stale needs to see each hit and expiry).
+   */
+  ttlCountdown?: TtlCountdown;
   /** It answers some queries straight from their wire form, ahead of the chain (*cache* hits). */
   wire?: WireAnswerer;
   /** True when it is authoritative for a zone that holds the name (ANY answers carry AA then). */
   authoritativeFor?(qnameLower: string): boolean;
   /** The response cache it keeps, reached by DnsServer.caches() and invalidate(). */
   responseCache?: ResponseCache;
+}
+
+/** What a plugin whose replies count their TTL down offers the core; see Handler.ttlCountdown. */
+export interface TtlCountdown {
+  /** Changes whenever copies made before must go (a TTL cap, a zone dropped, everything cleared). */
+  readonly generation: number;
+  /** Counts a reply answered from a copy as the plugin's own hit. */
+  countHit(kind: 'success' | 'denial'): void;
 }
 
 /** What a plugin that answers from the wire offers the core; see Handler.wire. */

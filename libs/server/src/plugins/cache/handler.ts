@@ -4,7 +4,7 @@ import { isUnderZone, normalizeName, ResponseCache } from '@halo/cache';
 import type { Answer } from 'dns-packet';
 import type { CachedAnswer, CacheMetricsOptions, CacheQuestion } from '@halo/cache';
 import type { WireQuestion } from '@halo/dns';
-import type { DnsRequest, DnsResponse, Handler, Next, WireAnswerer } from '../../plugin.ts';
+import type { DnsRequest, DnsResponse, Handler, Next, TtlCountdown, WireAnswerer } from '../../plugin.ts';
 import { WireSlab } from '../../fast-path.ts';
 import { typeLabel } from '../../metrics.ts';
 import type { CacheConfig } from './setup.ts';
@@ -44,13 +44,26 @@ function responseOf(hit: CachedAnswer): DnsResponse {
  * cache while its bus is down): `set` reports the TTL before caps, and the reply to a miss must carry
  * the capped one.
  */
-class PluginCache extends ResponseCache<WireTemplate> {
+class PluginCache extends ResponseCache<WireTemplate> implements TtlCountdown {
   readonly #caps = new Map<string, number>();
+  /** Bumped when copies of replies kept by the core must go with the entries (see Handler.ttlCountdown). */
+  generation = 0;
 
   override capTtl(zone: string, seconds: number | null): void {
     super.capTtl(zone, seconds);
+    this.generation++;
     if (seconds === null) this.#caps.delete(normalizeName(zone));
     else this.#caps.set(normalizeName(zone), Math.max(0, seconds));
+  }
+
+  override invalidateZone(zone: string): number {
+    this.generation++;
+    return super.invalidateZone(zone);
+  }
+
+  override clear(): void {
+    this.generation++;
+    super.clear();
   }
 
   /** The TTL of an answer stored just now: `ttl`, lowered by the caps over `name` (counted from now). */
@@ -64,6 +77,11 @@ class PluginCache extends ResponseCache<WireTemplate> {
 export class CacheHandler implements Handler {
   readonly name = 'cache';
   readonly cache: PluginCache;
+  /**
+   * The core may keep its replies pre-encoded and count their TTL down itself, unless prefetch or
+   * serve_stale must see each hit and expiry, or `keepttl` keeps the TTLs as received.
+   */
+  readonly ttlCountdown: TtlCountdown | undefined;
   /** Fresh hits answered from their pre-encoded replies, ahead of the chain (see wire.ts). */
   readonly wire: WireAnswerer;
   readonly config: CacheConfig;
@@ -91,6 +109,8 @@ export class CacheHandler implements Handler {
       now: options.now,
       random: options.random,
     });
+    const countsDown = config.prefetch === undefined && config.serveStale === undefined && !config.keepTtl;
+    this.ttlCountdown = countsDown ? this.cache : undefined;
     this.wire = {
       covers: (qnameLower) => this.covers(qnameLower),
       reply: (query, q, transport) => {
@@ -182,6 +202,7 @@ export class CacheHandler implements Handler {
         answers: response.answers.map(capped),
         authorities: response.authorities.map(capped),
         additionals: response.additionals.map(capped),
+        ttl,
       };
     });
   }

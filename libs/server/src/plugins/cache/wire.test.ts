@@ -47,7 +47,9 @@ const answer = (q: DecodedPacket): Packet => {
   return { ...reply(q), authorities: [SOA] };
 };
 
-async function start(block = 'cache 30') {
+// serve_stale must see each expiry, so the server keeps no countdown copies of its own ahead of the
+// cache (test/countdown-copies.test.ts): every hit here is the cache's.
+async function start(block = 'cache 30 {\n    serve_stale\n  }') {
   const started = await servers.start(
     (to) => `cluster.local:53 {\n  ${block}\n  forward . ${to}\n}\n`,
     (q) => answer(q),

@@ -1,0 +1,112 @@
+// A cache's replies kept pre-encoded by the server (Handler.ttlCountdown) and answered ahead of the chain:
+// every copy says what the cache would (same records, the TTL left, counted as a cache hit) and lives
+// as the cache entry would (expiry, invalidation, TTL caps). Blocks whose cache must see each hit or
+// expiry (prefetch, serve_stale) or keeps TTLs as received (keepttl) keep no such copies.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DecodedPacket, Packet } from 'dns-packet';
+import { Registry } from 'prom-client';
+import { query } from '@halo/testing';
+import { loadServer, type DnsServer } from '../src/index.ts';
+import { reply, startTestUpstream } from './dns-fixtures.ts';
+
+const answer =
+  (ttl: number) =>
+  (q: DecodedPacket): Packet => {
+    const name = q.questions?.[0].name ?? '';
+    return reply(q, [
+      { name, type: 'A', ttl, data: '10.0.0.1' },
+      { name, type: 'A', ttl, data: '10.0.0.2' },
+      { name, type: 'A', ttl, data: '10.0.0.3' },
+    ]);
+  };
+
+const running: { server: DnsServer; upstream: { close(): Promise<void> } }[] = [];
+afterEach(async () => {
+  for (const { server, upstream } of running.splice(0)) {
+    await server.close();
+    await upstream.close();
+  }
+});
+
+async function start(cache: string, ttl = 300) {
+  const registry = new Registry();
+  const upstream = await startTestUpstream(answer(ttl));
+  const loaded = await loadServer(`cluster.local:53 {\n  ${cache}\n  forward . 127.0.0.1:${upstream.port}\n}\n`, {
+    context: { metrics: registry },
+    listen: { host: '127.0.0.1', port: 0 },
+  });
+  if (!loaded.ok) {
+    await upstream.close();
+    throw new Error(JSON.stringify(loaded.errors));
+  }
+  running.push({ server: loaded.server, upstream });
+  const port = loaded.server.addresses().find((a) => a.transport === 'udp')?.port ?? 0;
+  const copies = async () => Number(/^halo_dns_fast_path_answers_total (\d+)$/m.exec(await registry.metrics())?.[1] ?? 0);
+  return { server: loaded.server, port, seen: upstream.seen, copies };
+}
+
+const web = 'web.shop.svc.cluster.local';
+const addresses = (r: Awaited<ReturnType<typeof query>>) => (r.answers ?? []).map((rr) => (rr.type === 'A' ? rr.data : '')).sort();
+const ttls = (r: Awaited<ReturnType<typeof query>>) => (r.answers ?? []).map((rr) => (rr.type === 'OPT' ? undefined : rr.ttl));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('countdown copies of a cache', () => {
+  it('answer the second question with what the cache holds, counted as a cache hit, shuffled per reply', async () => {
+    const { server, port, seen, copies } = await start('cache 30');
+    const first = await query({ port }, web, 'A');
+    const orders = new Set<string>();
+    for (let i = 0; i < 30; i++) {
+      const again = await query({ port }, web, 'A', { id: 1000 + i });
+      expect(again.id).toBe(1000 + i);
+      expect(addresses(again)).toEqual(addresses(first));
+      expect(ttls(again).every((t) => t !== undefined && t <= 30 && t > 0)).toBe(true);
+      orders.add((again.answers ?? []).map((rr) => (rr.type === 'A' ? rr.data : '')).join(','));
+    }
+    expect(await copies()).toBe(30);
+    expect(server.caches()[0].stats().hits).toBe(30);
+    expect(seen).toHaveLength(1);
+    expect(orders.size).toBeGreaterThan(1);
+  });
+
+  it('count the TTL down and expire with it: the next question goes upstream again', async () => {
+    const { port, seen, copies } = await start('cache 30 {\n    success 9984 30 1\n  }', 3);
+    const stored = performance.now();
+    expect(ttls(await query({ port }, web, 'A'))).toEqual([3, 3, 3]);
+    await sleep(1_100);
+    const later = ttls(await query({ port }, web, 'A'));
+    expect(later.every((t) => t !== undefined && t < 3 && t > 0)).toBe(true);
+    expect(await copies()).toBe(1);
+    await sleep(3_100 - (performance.now() - stored));
+    expect(ttls(await query({ port }, web, 'A'))).toEqual([3, 3, 3]);
+    expect(seen).toHaveLength(2);
+  });
+
+  it.each([
+    { name: 'dropped with the name', drop: (s: DnsServer) => void s.invalidate([web]), upstream: 2, maxTtl: 30 },
+    { name: 'dropped with the zone', drop: (s: DnsServer) => void s.caches()[0].invalidateZone('cluster.local'), upstream: 2, maxTtl: 30 },
+    { name: 'capped with the cache: a TTL cap drops them', drop: (s: DnsServer) => s.caches()[0].capTtl('cluster.local', 2), upstream: 1, maxTtl: 2 },
+  ])('are $name', async ({ drop, upstream, maxTtl }) => {
+    const { server, port, seen, copies } = await start('cache 30');
+    await query({ port }, web, 'A');
+    await query({ port }, web, 'A');
+    expect(await copies()).toBe(1);
+    drop(server);
+    const after = await query({ port }, web, 'A');
+    expect(await copies()).toBe(1);
+    expect(seen).toHaveLength(upstream);
+    expect(ttls(after).every((t) => t !== undefined && t <= maxTtl)).toBe(true);
+  });
+
+  it.each([
+    ['prefetch: the cache counts each hit', 'cache 30 {\n    prefetch 2\n  }'],
+    ['serve_stale: the cache sees each expiry', 'cache 30 {\n    serve_stale\n  }'],
+    ['keepttl: TTLs as received', 'cache 30 {\n    keepttl\n  }'],
+    ['a plugin ahead of the cache sees every query', 'log\n  cache 30'],
+  ])('are not kept with %s', async (_label, cache) => {
+    const { server, port, seen, copies } = await start(cache);
+    for (let i = 0; i < 4; i++) await query({ port }, web, 'A');
+    expect(await copies()).toBe(0);
+    expect(server.caches()[0].stats().hits).toBe(3);
+    expect(seen).toHaveLength(1);
+  });
+});
