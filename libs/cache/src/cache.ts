@@ -90,10 +90,17 @@ export interface CachedAnswer {
   stale: boolean;
   /** The caller should refresh this entry now (prefetch); told once per entry. */
   prefetch: boolean;
+  /** Milliseconds until it expires (0 for a stale answer). */
+  expiresInMs: number;
+  /**
+   * Milliseconds during which its hits may be answered from copies kept elsewhere without the cache
+   * seeing them: until it expires, or until a prefetch may be due (0 for a stale answer).
+   */
+  unseenForMs: number;
 }
 
 export type SetResult =
-  | { stored: true; kind: ResponseKind; ttl: number }
+  | { stored: true; kind: ResponseKind; ttl: number; expiresInMs: number; unseenForMs: number }
   | { stored: false; code: 'not-cacheable' | 'question-mismatch' | 'zero-ttl' | 'too-large' | 'disabled'; message: string };
 
 export interface CacheStats {
@@ -209,7 +216,7 @@ export class ResponseCache<W = unknown> {
     this.#metrics.hits[entry.kind].inc();
     const ttl = Math.ceil((expiry - now) / 1000);
     const prefetch = this.#prefetchDue(entry, ttl, now);
-    return this.#answer(entry, q.name, ttl, false, prefetch);
+    return this.#answer(entry, q.name, ttl, false, prefetch, expiry - now, this.#unseenFor(entry, expiry, now));
   }
 
   /**
@@ -230,7 +237,7 @@ export class ResponseCache<W = unknown> {
     this.#touch(entry);
     this.#counts.servedStale++;
     this.#metrics.servedStale.inc();
-    return this.#answer(entry, q.name, this.serveStaleOptions.ttl ?? DEFAULT_STALE_TTL, true, false);
+    return this.#answer(entry, q.name, this.serveStaleOptions.ttl ?? DEFAULT_STALE_TTL, true, false, 0, 0);
   }
 
   /**
@@ -347,7 +354,8 @@ export class ResponseCache<W = unknown> {
     if (previous) this.#remove(previous);
     this.#insert(entry);
     this.#evict(kind);
-    return { stored: true, kind, ttl };
+    const expiry = this.#expiry(entry);
+    return { stored: true, kind, ttl, expiresInMs: Math.max(0, expiry - now), unseenForMs: this.#unseenFor(entry, expiry, now) };
   }
 
   /** Drops every entry (every type, positive and negative) for these names, and entries whose answers own them. */
@@ -470,7 +478,14 @@ export class ResponseCache<W = unknown> {
     return true;
   }
 
-  #answer(entry: Entry, asked: string, ttl: number, stale: boolean, prefetch: boolean): CachedAnswer {
+  /** See CachedAnswer.unseenForMs: a prefetch may be due once the TTL left is down to its threshold. */
+  #unseenFor(entry: Entry, expiry: number, now: number): number {
+    const p = this.prefetchOptions;
+    const until = p !== undefined && p.amount > 0 ? expiry - Math.ceil((p.percentage / 100) * entry.ttl) * 1000 : expiry;
+    return Math.max(0, until - now);
+  }
+
+  #answer(entry: Entry, asked: string, ttl: number, stale: boolean, prefetch: boolean, expiresInMs: number, unseenForMs: number): CachedAnswer {
     const keep = this.#keepTtl && !stale;
     const setTtl = (rr: Answer): Answer => (rr.type === 'OPT' || keep ? { ...rr } : { ...rr, ttl });
     const askedName = asked.endsWith('.') && asked !== '.' ? asked.slice(0, -1) : asked;
@@ -492,6 +507,8 @@ export class ResponseCache<W = unknown> {
       ttl,
       stale,
       prefetch,
+      expiresInMs,
+      unseenForMs,
     };
   }
 

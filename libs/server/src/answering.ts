@@ -90,7 +90,7 @@ export class Answering {
     const started = performance.now();
     const countdown = entry.countdown;
     // An expired copy, or one its plugin dropped since, takes the chain (whose answer replaces it).
-    if (countdown !== null && (started >= countdown.expiresAt || countdown.source.generation !== countdown.generation)) return null;
+    if (countdown !== null && (started >= countdown.answerUntil || countdown.source.generation !== countdown.generation)) return null;
     const out = answerFromEncoded(entry.wire, wire, q);
     if (countdown !== null) {
       const ttl = Math.ceil((countdown.expiresAt - started) / 1000);
@@ -222,8 +222,8 @@ export class Answering {
         if (
           !fastPathable &&
           countdown !== null &&
-          response.ttl !== undefined &&
-          response.ttl > 0 &&
+          response.countdown !== undefined &&
+          response.countdown.unseenForMs > 0 &&
           response.truncated !== true &&
           (response.rcode === 'NOERROR' || response.rcode === 'NXDOMAIN')
         ) {
@@ -277,7 +277,8 @@ export class Answering {
       const reordered =
         block !== null && ((block.traits.shuffles && shuffledByLoadbalance(response.answers)) || (countdownFrom !== null && hasRrsetOfMany(response.answers)));
       const shuffle = reordered ? uniformAnswers(reply.wire) : null;
-      const countdown = countdownFrom === null || response.ttl === undefined ? null : countdownOf(countdownFrom, reply.wire, response, response.ttl, started);
+      const countdown =
+        countdownFrom === null || response.countdown === undefined ? null : countdownOf(countdownFrom, reply.wire, response, response.countdown, started);
       if (q && (!reordered || shuffle) && (countdownFrom === null || countdown !== null))
         fast.set(this.fastKey(q, transport, listenKey), query.qnameLower, {
           wire: this.wireSlab.copy(reply.wire),
@@ -388,19 +389,22 @@ interface Countdown {
   generation: number;
   /** performance.now() when the TTL reaches 0. */
   expiresAt: number;
+  /** performance.now() until which the copy answers (its expiry, or when the plugin must see a hit: prefetch). */
+  answerUntil: number;
   /** Offsets of every record's TTL (OPT's is no TTL). */
   ttlAt: number[];
   kind: 'success' | 'denial';
 }
 
 /** A copy of this reply whose TTL counts down from `ttl`; null when it cannot be copied out faithfully. */
-function countdownOf(source: TtlCountdown, wire: Buffer, response: DnsResponse, ttl: number, now: number): Countdown | null {
+function countdownOf(source: TtlCountdown, wire: Buffer, response: DnsResponse, times: NonNullable<DnsResponse['countdown']>, now: number): Countdown | null {
   const records = wireRecords(wire);
   if (records === null) return null;
   return {
     source,
     generation: source.generation,
-    expiresAt: now + ttl * 1000,
+    expiresAt: now + times.expiresInMs,
+    answerUntil: now + times.unseenForMs,
     ttlAt: records.filter((r) => r.type !== 41).map((r) => r.ttlAt),
     kind: response.rcode === 'NXDOMAIN' || response.answers.length === 0 ? 'denial' : 'success',
   };

@@ -42,10 +42,11 @@ export interface DnsResponse {
   /** Set TC and send no records, so the client asks again over TCP (rrl's slip). */
   truncated?: boolean;
   /**
-   * Every record carries this TTL, counting down from now (set by a plugin that declares `ttlCountdown`):
-   * the core may answer copies of the reply with the TTL left until it reaches 0.
+   * Set by a plugin that declares `ttlCountdown`: every record's TTL counts down to expiry in
+   * `expiresInMs` from now, and copies of the reply may answer for `unseenForMs` (the core then writes the
+   * TTL left into every record, as the plugin would).
    */
-  ttl?: number;
+  countdown?: { expiresInMs: number; unseenForMs: number };
 }
 
 export type Next = (req: DnsRequest) => Promise<DnsResponse>;

@@ -1,7 +1,8 @@
 // A cache's replies kept pre-encoded by the server (Handler.ttlCountdown) and answered ahead of the chain:
 // every copy says what the cache would (same records, the TTL left, counted as a cache hit) and lives
-// as the cache entry would (expiry, invalidation, TTL caps). Blocks whose cache must see each hit or
-// expiry (prefetch, serve_stale) or keeps TTLs as received (keepttl) keep no such copies.
+// as the cache entry would (expiry, invalidation, TTL caps), handing the hits back to the cache when a
+// prefetch may be due. A cache that keeps TTLs as received (keepttl), or a block where a plugin ahead of
+// the cache must see every query, keeps no such copies.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DecodedPacket, Packet } from 'dns-packet';
 import { Registry } from 'prom-client';
@@ -9,10 +10,13 @@ import { query } from '@halo/testing';
 import { loadServer, type DnsServer } from '../src/index.ts';
 import { reply, startTestUpstream } from './dns-fixtures.ts';
 
+/** While true the upstream answers SERVFAIL. */
+let failing = false;
 const answer =
   (ttl: number) =>
   (q: DecodedPacket): Packet => {
     const name = q.questions?.[0].name ?? '';
+    if (failing) return reply(q, [], 2);
     return reply(q, [
       { name, type: 'A', ttl, data: '10.0.0.1' },
       { name, type: 'A', ttl, data: '10.0.0.2' },
@@ -97,9 +101,39 @@ describe('countdown copies of a cache', () => {
     expect(ttls(after).every((t) => t !== undefined && t <= maxTtl)).toBe(true);
   });
 
+  it('stop answering once a prefetch may be due, so the cache sees the hits and refreshes the entry before it expires', async () => {
+    // TTL 2, prefetch at 50% left: copies answer for the first second only.
+    const { port, seen, copies } = await start('cache 30 {\n    success 9984 30 1\n    prefetch 2 1m 50%\n  }', 2);
+    const stored = performance.now();
+    await query({ port }, web, 'A');
+    await query({ port }, web, 'A');
+    expect(await copies()).toBe(1);
+    await sleep(1_100);
+    await query({ port }, web, 'A');
+    await query({ port }, web, 'A');
+    await expect.poll(() => seen.length, { timeout: 2_000, interval: 20 }).toBe(2);
+    expect(performance.now() - stored).toBeLessThan(2_000);
+    expect(await copies()).toBe(1);
+  });
+
+  it('with serve_stale: kept while fresh; once expired the cache answers stale when the upstream fails', async () => {
+    const { port, seen, copies } = await start('cache 30 {\n    success 9984 30 1\n    serve_stale\n  }', 1);
+    await query({ port }, web, 'A');
+    await query({ port }, web, 'A');
+    expect(await copies()).toBe(1);
+    failing = true;
+    try {
+      await sleep(1_100);
+      const stale = await query({ port }, web, 'A');
+      expect(addresses(stale)).toEqual(['10.0.0.1', '10.0.0.2', '10.0.0.3']);
+      expect(ttls(stale)).toEqual([30, 30, 30]);
+      expect(seen.length).toBeGreaterThan(1);
+    } finally {
+      failing = false;
+    }
+  });
+
   it.each([
-    ['prefetch: the cache counts each hit', 'cache 30 {\n    prefetch 2\n  }'],
-    ['serve_stale: the cache sees each expiry', 'cache 30 {\n    serve_stale\n  }'],
     ['keepttl: TTLs as received', 'cache 30 {\n    keepttl\n  }'],
     ['a plugin ahead of the cache sees every query', 'log\n  cache 30'],
   ])('are not kept with %s', async (_label, cache) => {

@@ -78,8 +78,8 @@ export class CacheHandler implements Handler {
   readonly name = 'cache';
   readonly cache: PluginCache;
   /**
-   * The core may keep its replies pre-encoded and count their TTL down itself, unless prefetch or
-   * serve_stale must see each hit and expiry, or `keepttl` keeps the TTLs as received.
+   * The core may keep its replies pre-encoded and count their TTL down itself (each reply says how long:
+   * until expiry, or until a prefetch may be due), unless `keepttl` keeps the TTLs as received.
    */
   readonly ttlCountdown: TtlCountdown | undefined;
   /** Fresh hits answered from their pre-encoded replies, ahead of the chain (see wire.ts). */
@@ -109,8 +109,7 @@ export class CacheHandler implements Handler {
       now: options.now,
       random: options.random,
     });
-    const countsDown = config.prefetch === undefined && config.serveStale === undefined && !config.keepTtl;
-    this.ttlCountdown = countsDown ? this.cache : undefined;
+    this.ttlCountdown = config.keepTtl ? undefined : this.cache;
     this.wire = {
       covers: (qnameLower) => this.covers(qnameLower),
       reply: (query, q, transport) => {
@@ -144,7 +143,9 @@ export class CacheHandler implements Handler {
     if (hit) {
       if (hit.prefetch) this.#fetch(req, next, q).catch(() => undefined);
       this.#attachWire(req, q, hit);
-      return responseOf(hit);
+      const response = responseOf(hit);
+      if (this.ttlCountdown !== undefined) response.countdown = { expiresInMs: hit.expiresInMs, unseenForMs: hit.unseenForMs };
+      return response;
     }
     const upstream = this.#fetch(req, next, q);
     if (this.config.serveStale === undefined) return upstream;
@@ -202,7 +203,8 @@ export class CacheHandler implements Handler {
         answers: response.answers.map(capped),
         authorities: response.authorities.map(capped),
         additionals: response.additionals.map(capped),
-        ttl,
+        // The plugin's own caps (capped) may be lower than the cache's expiry says.
+        countdown: { expiresInMs: Math.min(stored.expiresInMs, ttl * 1000), unseenForMs: Math.min(stored.unseenForMs, ttl * 1000) },
       };
     });
   }
