@@ -11,6 +11,7 @@ import { createLogger, createMetricsRegistry, startAdminServer, startTelemetry }
 import { defaultZoneOptions } from '@halo/zone';
 import { readConfig } from './config.ts';
 import { InformerState, sliceSourceTime, type EventType } from './cluster-state.ts';
+import { slimEndpointSlice, slimNamespace, slimPod, slimService } from './slim-objects.ts';
 import { ZoneSync } from './zone-sync.ts';
 
 const config = configOrExit(readConfig(process.argv.slice(2), process.env));
@@ -40,12 +41,14 @@ const sync = await ZoneSync.open({
 
 // Each event marks the keys it may change, with when the change happened at its source: the start of
 // the DNS programming latency, carried in the record set to every answerer and node cache.
+// Each informer keeps only what the zone reads of its objects (slim-objects.ts).
 function watch<T extends KubernetesObject>(
   resource: 'services' | 'endpointslices' | 'namespaces' | 'pods',
+  transform: (obj: KubernetesObject) => T,
   apply: (type: EventType, obj: T) => string[],
   sourceTime: (type: EventType, obj: T, now: number) => number = (_type, _obj, now) => now,
 ) {
-  const informer = createInformer<T>(kc, resource, { logger });
+  const informer = createInformer<T>(kc, resource, { logger, transform });
   for (const type of ['add', 'update', 'delete'] as const) {
     informer.on(type, (obj) => {
       const since = sourceTime(type, obj, Date.now());
@@ -55,10 +58,10 @@ function watch<T extends KubernetesObject>(
   return informer;
 }
 const informers = [
-  watch<V1Namespace>('namespaces', (t, o) => state.onNamespace(t, o)),
-  watch<V1Service>('services', (t, o) => state.onService(t, o)),
-  watch<V1EndpointSlice>('endpointslices', (t, o) => state.onEndpointSlice(t, o), sliceSourceTime),
-  ...(config.watchPods ? [watch<V1Pod>('pods', (t, o) => state.onPod(t, o))] : []),
+  watch<V1Namespace>('namespaces', slimNamespace, (t, o) => state.onNamespace(t, o)),
+  watch<V1Service>('services', slimService, (t, o) => state.onService(t, o)),
+  watch<V1EndpointSlice>('endpointslices', slimEndpointSlice, (t, o) => state.onEndpointSlice(t, o), sliceSourceTime),
+  ...(config.watchPods ? [watch<V1Pod>('pods', slimPod, (t, o) => state.onPod(t, o))] : []),
 ];
 
 const admin = await startAdminServer({

@@ -5,6 +5,6 @@ export type { Informer, InformerEvent, InformerOptions, ListDiff } from './infor
 export { createLeaderElection, leaseAction, nextLeaseSpec } from './leader-election.ts';
 export type { LeaderElection, LeaderElectionOptions, LeaseAction } from './leader-election.ts';
 export { resourcePath, isResourceName } from './resources.ts';
-export type { ResourceName, ListOptions } from './resources.ts';
+export type { ResourceName, ListOptions, Transform } from './resources.ts';
 export { KubeError, httpStatusOf } from './errors.ts';
 export type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';

@@ -3,7 +3,7 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { KubeError, describeError } from './errors.ts';
 import { listFunction, resourcePath } from './resources.ts';
-import type { ListFn, ResourceName } from './resources.ts';
+import type { ListFn, ResourceName, Transform } from './resources.ts';
 
 export type InformerEvent = 'add' | 'update' | 'delete';
 
@@ -18,7 +18,7 @@ export interface Informer<T> {
   readonly synced: boolean;
 }
 
-export interface InformerOptions {
+export interface InformerOptions<T extends KubernetesObject = KubernetesObject> {
   namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
@@ -28,15 +28,35 @@ export interface InformerOptions {
   backoffInitialMs?: number;
   backoffMaxMs?: number;
   logger?: Logger;
+  /**
+   * Each object as it arrives (listed or watched) into what the informer keeps and reports, e.g. only the
+   * fields the caller reads (client-go's SetTransform): the cache then holds no more than that. It must keep
+   * metadata's name, namespace and resourceVersion.
+   */
+  transform?: Transform<T>;
+  /** Objects per page of a list (default 500); 0: one response. */
+  pageSize?: number;
 }
+
+const objectEvents = new Set(['ADDED', 'MODIFIED', 'DELETED']);
 
 /**
  * A Watch that asks for bookmarks, which ListWatch never does: a quiet resource then still gets a fresh
  * resourceVersion, and a re-watch after the inactivity timeout resumes instead of running into 410 Gone.
+ * With a transform, each event's object is transformed before ListWatch caches it.
  */
 class BookmarkWatch extends Watch {
+  readonly #transform: Transform<KubernetesObject> | undefined;
+  constructor(kc: KubeConfig, transform?: Transform<KubernetesObject>) {
+    super(kc);
+    this.#transform = transform;
+  }
   override watch(...[path, queryParams, callback, done]: Parameters<Watch['watch']>): ReturnType<Watch['watch']> {
-    return super.watch(path, { ...queryParams, allowWatchBookmarks: true }, callback, done);
+    const transform = this.#transform;
+    const events: typeof callback = transform
+      ? (phase, obj, watchObj) => callback(phase, objectEvents.has(phase) ? transform(obj as KubernetesObject) : obj, watchObj)
+      : callback;
+    return super.watch(path, { ...queryParams, allowWatchBookmarks: true }, events, done);
   }
 }
 
@@ -103,12 +123,20 @@ export function diffList<T extends KubernetesObject>(
  * any error (ListWatch stops for good on anything but 410), relists periodically and diffs against its own cache,
  * and reports each change once (deduplicated by resourceVersion).
  */
-export function createInformer<T extends KubernetesObject>(kc: KubeConfig, resource: ResourceName, options: InformerOptions = {}): Informer<T> {
+export function createInformer<T extends KubernetesObject>(kc: KubeConfig, resource: ResourceName, options: InformerOptions<T> = {}): Informer<T> {
   const log = options.logger?.child({ informer: resource, namespace: options.namespace ?? '*' });
   const list = listFunction<T>(kc, resource, options);
   return createInformerFromList(
     list,
-    (listFn) => new ListWatch<T>(resourcePath(resource, options.namespace), new BookmarkWatch(kc), listFn, false, options.labelSelector, options.fieldSelector),
+    (listFn) =>
+      new ListWatch<T>(
+        resourcePath(resource, options.namespace),
+        new BookmarkWatch(kc, options.transform),
+        listFn,
+        false,
+        options.labelSelector,
+        options.fieldSelector,
+      ),
     { ...options, logger: log },
     resource,
   );
@@ -118,7 +146,7 @@ export function createInformer<T extends KubernetesObject>(kc: KubeConfig, resou
 export function createInformerFromList<T extends KubernetesObject>(
   list: ListFn<T>,
   makeListWatch: (listFn: ListFn<T>) => ListWatch<T>,
-  options: InformerOptions,
+  options: InformerOptions<T>,
   label: string,
 ): Informer<T> {
   const log = options.logger;

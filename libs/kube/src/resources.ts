@@ -1,5 +1,6 @@
 import { CoordinationV1Api, CoreV1Api, DiscoveryV1Api } from '@kubernetes/client-node';
 import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
+import { httpStatusOf } from './errors.ts';
 
 export type ResourceName = 'services' | 'endpointslices' | 'namespaces' | 'pods' | 'configmaps' | 'secrets' | 'leases';
 
@@ -11,11 +12,20 @@ export interface ListOptions {
 
 export type ListFn<T extends KubernetesObject> = () => Promise<KubernetesListObject<T>>;
 
+/** Turns an object as it arrives into what the caller keeps (client-go's SetTransform); it must keep metadata's name, namespace and resourceVersion. */
+export type Transform<T extends KubernetesObject> = (obj: KubernetesObject) => T;
+
+/** One page of a list: `limit` objects from the `_continue` token on (the API's names). */
+interface PageOptions extends ListOptions {
+  limit?: number;
+  _continue?: string;
+}
+
 interface ResourceDef {
   group: string; // '' for core
   version: string;
   namespaced: boolean;
-  list(kc: KubeConfig, options: ListOptions): Promise<KubernetesListObject<KubernetesObject>>;
+  list(kc: KubeConfig, options: PageOptions): Promise<KubernetesListObject<KubernetesObject>>;
 }
 
 const RESOURCES: Record<ResourceName, ResourceDef> = {
@@ -92,11 +102,44 @@ export function resourcePath(resource: ResourceName, namespace?: string): string
   return def.namespaced && namespace ? `${prefix}/namespaces/${namespace}/${resource}` : `${prefix}/${resource}`;
 }
 
-export function listFunction<T extends KubernetesObject>(kc: KubeConfig, resource: ResourceName, options: ListOptions): ListFn<T> {
+export interface ListFunctionOptions<T extends KubernetesObject> extends ListOptions {
+  /** Objects per page (default 500, client-go's); 0 lists everything in one response. */
+  pageSize?: number;
+  transform?: Transform<T>;
+}
+
+/**
+ * A list of the resource, page by page as client-go's pager does it, each page's objects transformed
+ * before the next is asked for: 100 000 endpoints never sit in memory as one response, its parsed JSON
+ * and client-node's copy of it at once. The pages are one consistent snapshot (the continue token's);
+ * when the token expires mid-way (410) the list is taken again whole.
+ */
+export function listFunction<T extends KubernetesObject>(kc: KubeConfig, resource: ResourceName, options: ListFunctionOptions<T>): ListFn<T> {
   const def = RESOURCES[resource];
   const selectors: ListOptions = {};
   if (def.namespaced && options.namespace) selectors.namespace = options.namespace;
   if (options.labelSelector) selectors.labelSelector = options.labelSelector;
   if (options.fieldSelector) selectors.fieldSelector = options.fieldSelector;
-  return () => def.list(kc, selectors) as Promise<KubernetesListObject<T>>;
+  const pageSize = options.pageSize ?? 500;
+  const transform = options.transform ?? ((obj: KubernetesObject) => obj as T);
+  return async () => {
+    const items: T[] = [];
+    let first: KubernetesListObject<KubernetesObject> | undefined;
+    let token: string | undefined;
+    do {
+      let page: KubernetesListObject<KubernetesObject>;
+      try {
+        page = await def.list(kc, { ...selectors, ...(pageSize > 0 ? { limit: pageSize } : {}), ...(token ? { _continue: token } : {}) });
+      } catch (error) {
+        if (token === undefined || httpStatusOf(error) !== 410) throw error;
+        items.length = 0;
+        first = undefined;
+        page = await def.list(kc, selectors);
+      }
+      first ??= page;
+      for (const item of page.items ?? []) items.push(transform(item));
+      token = page.metadata?._continue || undefined;
+    } while (token);
+    return { apiVersion: first.apiVersion, kind: first.kind, metadata: { resourceVersion: first.metadata?.resourceVersion }, items };
+  };
 }

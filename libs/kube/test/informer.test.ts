@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CoreV1Api, ListWatch } from '@kubernetes/client-node';
 import type { Watch } from '@kubernetes/client-node';
-import type { V1Service } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Service } from '@kubernetes/client-node';
 import { startKubeSim, waitFor } from '@halo/testing';
 import type { KubeSim } from '@halo/testing';
 import { createInformer, loadKubeConfig } from '../src/index.ts';
@@ -70,6 +70,33 @@ describe('createInformer against kube-sim', () => {
     track(informer);
     await informer.start();
     expect(informer.list().map((s) => s.metadata?.name)).toEqual(['elsewhere']);
+  });
+
+  it('lists page by page and keeps only what the transform keeps, listed or watched', async () => {
+    // What a caller that reads only names and ports would keep of a Service.
+    const slim = (obj: KubernetesObject): V1Service => ({
+      metadata: { name: obj.metadata?.name, namespace: obj.metadata?.namespace, resourceVersion: obj.metadata?.resourceVersion },
+      spec: { ports: (obj as V1Service).spec?.ports?.map((p) => ({ name: p.name, port: p.port })) },
+    });
+    await core.createNamespace({ body: { metadata: { name: 'paging' } } });
+    for (const name of ['a', 'b', 'c']) await core.createNamespacedService({ namespace: 'paging', body: service(name, 'paging') });
+    const informer = createInformer<V1Service>(loadKubeConfig({ kubeServer: sim.url }), 'services', { namespace: 'paging', transform: slim, pageSize: 1 });
+    const events = track(informer);
+    await informer.start();
+    // Three Services in three pages of one: all of them, each reported once.
+    expect(events).toEqual(['add paging/a', 'add paging/b', 'add paging/c']);
+    expect(informer.get('paging/a')).toEqual({
+      metadata: { name: 'a', namespace: 'paging', resourceVersion: expect.any(String) },
+      spec: { ports: [{ name: 'http', port: 80 }] },
+    });
+    await core.createNamespacedService({ namespace: 'paging', body: service('watched', 'paging') });
+    await core.deleteNamespacedService({ name: 'b', namespace: 'paging' });
+    await waitFor(() => informer.get('paging/b') === undefined);
+    expect(informer.get('paging/watched')).toEqual({
+      metadata: { name: 'watched', namespace: 'paging', resourceVersion: expect.any(String) },
+      spec: { ports: [{ name: 'http', port: 80 }] },
+    });
+    expect(events.slice(3)).toEqual(['add paging/watched', 'delete paging/b']);
   });
 
   it('after 410 Gone it relists and reports what it missed', async () => {
