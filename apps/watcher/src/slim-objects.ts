@@ -41,7 +41,7 @@ export function slimService(obj: KubernetesObject): V1Service {
     spec: {
       type: spec?.type,
       clusterIP: spec?.clusterIP,
-      clusterIPs: spec?.clusterIPs,
+      clusterIPs: spec?.clusterIPs?.slice(),
       externalName: spec?.externalName,
       publishNotReadyAddresses: spec?.publishNotReadyAddresses,
       ports: spec?.ports?.map((p) => ({ name: p.name, protocol: p.protocol, port: p.port })),
@@ -58,7 +58,8 @@ export function slimEndpointSlice(obj: KubernetesObject): V1EndpointSlice {
     endpoints: (s.endpoints ?? []).map((e) => {
       const ready = e.conditions?.ready;
       const slim: V1Endpoint = {
-        addresses: e.addresses,
+        // A copy sized to fit: client-node's lists build arrays by push, 17 slots for one address.
+        addresses: e.addresses.slice(),
         conditions: ready === true ? conditions.ready : ready === false ? conditions.notReady : conditions.unknown,
       };
       if (e.hostname) slim.hostname = e.hostname;
