@@ -1,12 +1,10 @@
 // What the watcher keeps of each object the informers bring: the fields its record sets, its index and
 // its trigger times read, no more (CoreDNS's `object.ToService`/`ToEndpoints` do the same). A cluster's
-// objects carry managedFields, annotations, selectors, status and topology the zone never reads; at
-// 10 000 Services and 100 000 endpoints holding them whole was most of the watcher's heap.
+// objects carry managedFields, annotations, selectors, status and topology the zone never reads, and
+// client-node's listed copies give every field its type declares a slot, set or not.
 import type { KubernetesObject, V1Endpoint, V1EndpointConditions, V1EndpointSlice, V1Namespace, V1ObjectMeta, V1Pod, V1Service } from '@kubernetes/client-node';
-import { serviceNameLabel } from '@halo/zone';
+import { serviceNameLabel, tolerateUnreadyAnnotation } from '@halo/zone';
 import { lastChangeTriggerTimeAnnotation } from './cluster-state.ts';
-/** The pre-`publishNotReadyAddresses` way of saying it, still honoured by the record sets. */
-const tolerateUnreadyAnnotation = 'service.alpha.kubernetes.io/tolerate-unready-endpoints';
 
 /** Only these keys of a map (labels, annotations), or undefined when none is set. */
 function pick(from: Record<string, string> | undefined, keys: readonly string[]): Record<string, string> | undefined {

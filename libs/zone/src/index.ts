@@ -11,7 +11,7 @@ export type {
   ZoneOptions,
 } from './types.ts';
 export { defaultZoneOptions, isZoneError } from './types.ts';
-export { namespaceRecordSet, podRecordSet, recordSetsEqual, serviceNameLabel, serviceRecordSet } from './record-set.ts';
+export { namespaceRecordSet, podRecordSet, recordSetsEqual, serviceNameLabel, serviceRecordSet, tolerateUnreadyAnnotation } from './record-set.ts';
 export { namesOf, namesTouched } from './names-of.ts';
 export { validateZoneOptions } from './options.ts';
 export type { LabelRequirement, LabelSelector } from './labels.ts';

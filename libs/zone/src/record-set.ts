@@ -4,7 +4,8 @@ import { zoneError } from './types.ts';
 import type { Endpoint, NamespaceRecordSet, PodRecordSet, RecordSet, ServicePort, ServiceRecordSet, ZoneError } from './types.ts';
 
 export const serviceNameLabel = 'kubernetes.io/service-name';
-const tolerateUnreadyAnnotation = 'service.alpha.kubernetes.io/tolerate-unready-endpoints';
+/** The older way of asking for `publishNotReadyAddresses`, still honoured. */
+export const tolerateUnreadyAnnotation = 'service.alpha.kubernetes.io/tolerate-unready-endpoints';
 
 function protocolOf(p: string | undefined): ServicePort['protocol'] | null {
   const v = p ?? 'TCP';
