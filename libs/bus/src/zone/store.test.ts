@@ -28,4 +28,25 @@ describe('sharePorts', () => {
     expect(out.endpoints[1]?.ports).toBe(out.endpoints[0]?.ports);
     expect(out.endpoints[2]?.ports).not.toBe(out.endpoints[0]?.ports);
   });
+
+  it('lets the Services of one zone share equal lists, their own ones too', () => {
+    const service = (name: string, ports: ReturnType<typeof port>[]): RecordSet => ({
+      kind: 'Service',
+      namespace: 'shop',
+      name,
+      type: 'ClusterIP',
+      clusterIPs: ['10.96.0.10'],
+      ports,
+      publishNotReadyAddresses: false,
+      labels: {},
+      endpoints: [{ addresses: ['10.0.0.1'], ready: true, ports: [port('http', 80)] }],
+    });
+    const known = new Map();
+    const web = sharePorts(service('web', [port('http', 80)]), known);
+    const api = sharePorts(service('api', [port('http', 80)]), known);
+    if (web.kind !== 'Service' || api.kind !== 'Service') throw new Error('not a service');
+    expect(api).toEqual(service('api', [port('http', 80)]));
+    expect(api.ports).toBe(web.ports);
+    expect(api.endpoints[0]?.ports).toBe(web.ports);
+  });
 });
