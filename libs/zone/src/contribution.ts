@@ -115,6 +115,13 @@ export function endpointHostname(endpoint: { hostname?: string; podName?: string
   return dashedIP(address);
 }
 
+const lowerProtocols: Readonly<Record<string, string>> = { TCP: 'tcp', UDP: 'udp', SCTP: 'sctp' };
+
+/** The protocol in lowercase, one constant string: toLowerCase makes a copy per SRV name (thousands of "tcp"). */
+function lowerProtocol(p: ServicePort): string {
+  return lowerProtocols[p.protocol] ?? p.protocol.toLowerCase();
+}
+
 /**
  * Names are built with join, which makes one flat string: a template literal makes a rope of the parts
  * (and a copy of the short ones), twice the bytes for names the index keeps by the hundred thousand.
@@ -184,7 +191,7 @@ function serviceContribution(owner: string, rs: ServiceRecordSet, ctx: Contribut
       put(portName(p, svcRel), {
         addrs: clusterIPs,
         srvTargets: [self],
-        srvPort: { name: p.name, protocol: p.protocol.toLowerCase() },
+        srvPort: { name: p.name, protocol: lowerProtocol(p) },
       });
     }
     for (const ip of clusterIPs) {
@@ -209,7 +216,7 @@ function serviceContribution(owner: string, rs: ServiceRecordSet, ctx: Contribut
         put(portName(p, svcRel), {
           addrs: [...new Set(serving.map((x) => x.addr))],
           srvTargets: targets,
-          srvPort: { name: p.name, protocol: p.protocol.toLowerCase() },
+          srvPort: { name: p.name, protocol: lowerProtocol(p) },
         });
       }
     }

@@ -427,6 +427,16 @@ describe('fallthrough', () => {
     const rr = a?.authorities[0];
     expect(rr?.type === 'SOA' && rr.data.serial).toBe(idx.serial);
   });
+  it('shares one SOA among negative answers until a change, then answers with the new serial', () => {
+    const own = indexOf();
+    const first = own.answer({ name: 'nope.cluster.local', type: 'A' })?.authorities[0];
+    expect(own.answer({ name: 'web.shop.svc.cluster.local', type: 'AAAA' })?.authorities[0]).toBe(first);
+    own.delete('svc.shop.web');
+    const after = own.answer({ name: 'nope.cluster.local', type: 'A' })?.authorities[0];
+    expect(after).not.toBe(first);
+    expect(after?.type === 'SOA' && after.data.serial).toBe(own.serial);
+    expect(first?.type === 'SOA' && first.data.serial).toBe(own.serial - 1);
+  });
 });
 
 describe('ZoneIndex as the holder of each key’s record set', () => {

@@ -25,14 +25,16 @@ export interface AnswerOptions {
 /** What a key put in the index: its record set and the names to take out again, not the contribution's maps. */
 interface Held {
   rs: RecordSet;
-  forward: string[];
+  forward: readonly string[];
   /** addresses, as the reverse map keys them */
-  reverse: string[];
+  reverse: readonly string[];
   namespace: string | null;
-  podKeys: string[];
+  podKeys: readonly string[];
   /** its CNAMEs (ExternalName): relative name and absolute target */
-  cnames: [string, string][];
+  cnames: readonly (readonly [string, string])[];
 }
+
+const none: readonly never[] = Object.freeze([]);
 
 function addRef(map: Map<string, number>, key: string): void {
   map.set(key, (map.get(key) ?? 0) + 1);
@@ -130,6 +132,8 @@ export class ZoneIndex {
    * Negative answers carry the SOA serial, so they are built each time (they are cheap).
    */
   #prepared = new Map<string, Map<string, ZoneAnswer>>();
+  /** The SOA of each zone and the serial it was made at (see #soa). */
+  #soas = new Map<string, { serial: number; soa: Answer }>();
 
   /**
    * `clock` (milliseconds) feeds the SOA serial, which follows the time of the last change as in
@@ -219,7 +223,15 @@ export class ZoneIndex {
     const cnames: [string, string][] = [];
     for (const [rel, e] of c.forward) if (e.cname !== undefined) cnames.push([rel, canonicalName(e.cname)]);
     for (const [rel, target] of cnames) addAlias(this.#aliases, target, rel);
-    this.#held.set(key, { rs, forward: [...c.forward.keys()], reverse: [...c.reverse.keys()], namespace: c.namespace, podKeys: c.podKeys, cnames });
+    // Most record sets have no pod keys and no CNAME: one shared empty list rather than two per key.
+    this.#held.set(key, {
+      rs,
+      forward: [...c.forward.keys()],
+      reverse: [...c.reverse.keys()],
+      namespace: c.namespace,
+      podKeys: c.podKeys.length === 0 ? none : c.podKeys,
+      cnames: cnames.length === 0 ? none : cnames,
+    });
   }
 
   /** A Namespace came, went or changed its labels across `namespace_labels`: its other record sets are put again. */
@@ -369,9 +381,15 @@ export class ZoneIndex {
     return { ...first, answers };
   }
 
+  /**
+   * The zone's SOA at the current serial: one object shared by every negative answer until the next
+   * change, rather than one per answer (a cache holds thousands of them). Nothing changes it in place.
+   */
   #soa(zone: string): Answer {
+    const had = this.#soas.get(zone);
+    if (had !== undefined && had.serial === this.#serial) return had.soa;
     const ttl = this.options.ttl;
-    return {
+    const soa: Answer = {
       type: 'SOA',
       name: zone,
       ttl: Math.min(ttl, 300),
@@ -386,6 +404,8 @@ export class ZoneIndex {
         minimum: ttl,
       },
     };
+    this.#soas.set(zone, { serial: this.#serial, soa });
+    return soa;
   }
 
   #ok(zone: string, answers: Answer[], additionals: Answer[] = []): ZoneAnswer {
