@@ -4,7 +4,7 @@ import { answererV8Flags } from './v8-flags.ts';
 
 describe("the answerer's V8 flags", () => {
   it.each<[string, string[], NodeJS.ProcessEnv, string[] | null]>([
-    ['plain node: 4 MB semi-spaces, the old generation grown by 2×', [], {}, ['--max-semi-space-size=4', '--heap-growing-percent=100']],
+    ['plain node: 2 MB semi-spaces, the old generation grown by 1.2×', [], {}, ['--max-semi-space-size=2', '--heap-growing-percent=20']],
     ['after the re-exec', [], { HALO_ANSWERER_V8_APPLIED: '1' }, null],
     ['flags switched off', [], { HALO_ANSWERER_V8_FLAGS: '' }, null],
   ])('%s', (_label, execArgv, env, expected) => {
