@@ -16,7 +16,7 @@ import {
   wireRecords,
 } from '@halo/dns';
 import type { UniformAnswers, WireQuestion } from '@halo/dns';
-import { rrsetRuns, shuffleRun } from '@halo/cache';
+import { rrsetRuns } from '@halo/cache';
 import type { CachedAnswer } from '@halo/cache';
 import type { Answer } from 'dns-packet';
 import type { WireSlab } from '../../fast-path.ts';
@@ -39,7 +39,7 @@ export interface WireTemplate {
   type: string;
 }
 
-/** Orders pre-encoded for answers whose RRsets cannot be shuffled in place (e.g. SRV with targets). */
+/** Orders pre-encoded for answers whose RRsets cannot be shuffled in place (e.g. SRV with targets): rotations of each RRset. */
 const VARIANTS = 8;
 const MOVABLE = new Set(['A', 'AAAA', 'MX']);
 
@@ -125,9 +125,14 @@ export function buildTemplate(req: DnsRequest, hit: CachedAnswer, typeLabel: str
   const template: WireTemplate = { variants: [variant(first.wire, first.records)], runs: inPlace, rcode: hit.rcode, type: typeLabel };
   if (!needsVariants) return template;
   template.runs = [];
-  for (let k = 1; k < VARIANTS; k++) {
+  // Rotations, not random orders: as many copies as the longest RRset has records (at most VARIANTS),
+  // each a distinct order (eight random ones were all the same order once in 128 for two records), and
+  // a random pick of a copy per reply puts each record first as often as the others.
+  let longest = 0;
+  for (const [start, end] of runs) longest = Math.max(longest, end - start);
+  for (let k = 1; k < Math.min(VARIANTS, longest); k++) {
     const answers = hit.answers.slice();
-    for (const [start, end] of runs) shuffleRun(answers, start, end, random);
+    for (const [start, end] of runs) rotateRun(answers, start, end, k);
     const next = encode(answers);
     if (next === null) return null;
     template.variants.push(variant(next.wire, next.records));
@@ -143,4 +148,10 @@ export function replyFrom(template: WireTemplate, query: Buffer, q: WireQuestion
   if (ttl !== null) for (let i = 0; i < v.ttlAt.length; i++) out.writeUInt32BE(ttl, v.ttlAt[i]);
   for (let i = 0; i < template.runs.length; i++) shuffleAnswersOnWire(out, template.runs[i], random);
   return out;
+}
+
+/** Rotates answers[start, end) left by k places, in place. */
+function rotateRun(answers: Answer[], start: number, end: number, k: number): void {
+  const run = answers.slice(start, end);
+  for (let i = 0; i < run.length; i++) answers[start + i] = run[(i + k) % run.length];
 }
