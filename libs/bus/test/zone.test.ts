@@ -183,6 +183,22 @@ describe('a stalled watch', () => {
     await store.close();
   });
 
+  it('is found as soon as a query waits in vain for a revision, without the periodic check', async () => {
+    const resumed: number[] = [];
+    const store = await ZoneStore.open(nc, { checkIntervalMs: 0, onWatchResumed: (revision) => resumed.push(revision) });
+    await store.whenSynced;
+    const writer = await ZoneWriter.open(nc);
+    const jsm = await jetstreamManager(nc);
+    for await (const consumer of jsm.consumers.list(`KV_${buckets.zone}`)) await jsm.consumers.delete(`KV_${buckets.zone}`, consumer.name);
+    const revision = await writer.put('svc.shop.waited', web('10.96.0.40'), []);
+    // What the answerer's revision gate does for a node cache that heard of the change.
+    expect(await store.reached(revision, 100)).toBe(false);
+    await waitFor(() => store.revision >= revision, { timeoutMs: 5_000, message: 'the stalled watch was never resumed' });
+    expect(resumed).toHaveLength(1);
+    expect(clusterIpOf(store.get('svc.shop.waited'))).toBe('10.96.0.40');
+    await store.close();
+  });
+
   it('is left alone while the copy keeps up', async () => {
     const resumed: number[] = [];
     const store = await ZoneStore.open(nc, { checkIntervalMs: 50, onWatchResumed: (revision) => resumed.push(revision) });

@@ -73,6 +73,9 @@ export interface ZoneStoreOptions {
   create?: { replicas: number };
 }
 
+/** How soon a check is made again when the last one was not conclusive (JetStream silent, a watch behind). */
+const checkSoonMs = 1_000;
+
 /** Work done in one turn of the event loop while applying a burst, before I/O gets its turn. */
 const sliceMs = 4;
 const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -110,8 +113,10 @@ export class ZoneStore {
   #checking: Promise<void> | null = null;
   #timer: NodeJS.Timeout | null = null;
   #progressWaiters: (() => void)[] = [];
-  /** The reading found behind the bucket at the last check, and its revision then. */
-  #behind: { copy: Copy; revision: number } | null = null;
+  /** The reading found behind the bucket at a check, its revision then, and when (performance.now()). */
+  #behind: { copy: Copy; revision: number; at: number } | null = null;
+  /** When the last check began (performance.now()). */
+  #checkedAt = Number.NEGATIVE_INFINITY;
   /** Queries waiting for the zone to reach a revision (monotonic reads): resolved after each apply. */
   readonly #waiting = new Set<{ revision: number; done: (reached: boolean) => void }>();
   /** The port lists met so far, shared by every record set read (see sharePorts). */
@@ -175,7 +180,12 @@ export class ZoneStore {
           resolve(reached);
         },
       };
-      const timer = setTimeout(() => waiter.done(false), timeoutMs);
+      const timer = setTimeout(() => {
+        waiter.done(false);
+        // Someone heard of a revision this copy has not reached: its watch may have stalled (one check
+        // at a time however many wait).
+        if (this.#checking === null && performance.now() - this.#checkedAt >= checkSoonMs / 2) void this.check();
+      }, timeoutMs);
       this.#waiting.add(waiter);
     });
   }
@@ -287,6 +297,7 @@ export class ZoneStore {
 
   async #checkBucket(): Promise<void> {
     if (this.#closed) return;
+    this.#checkedAt = performance.now();
     const reading = this.#next ?? this.#current;
     let reason: string | null = null;
     let answered = false;
@@ -321,18 +332,24 @@ export class ZoneStore {
   }
 
   // nats.js notices a watch whose consumer died with its NATS server only after two missed heartbeats of
-  // its ordered consumer (fixed at 30 s): a reading that made no progress between two checks while the
-  // bucket held newer entries has stalled. The first sighting asks for a second check shortly.
+  // its ordered consumer (fixed at 30 s): a reading that made no progress for a second, while the bucket
+  // held newer entries, has stalled. The first sighting asks for a second check shortly.
   #stalled(reading: Copy, lastSeq: number): boolean {
     if (lastSeq <= reading.revision) {
       this.#behind = null;
       return false;
     }
+    const now = performance.now();
     if (this.#behind?.copy === reading && this.#behind.revision === reading.revision) {
-      this.#behind = null;
-      return true;
+      // No progress for a while: stalled. Sooner, it may only be on its way.
+      if (now - this.#behind.at >= checkSoonMs) {
+        this.#behind = null;
+        return true;
+      }
+      this.#checkSoon();
+      return false;
     }
-    this.#behind = { copy: reading, revision: reading.revision };
+    this.#behind = { copy: reading, revision: reading.revision, at: now };
     this.#checkSoon();
     return false;
   }
@@ -353,7 +370,7 @@ export class ZoneStore {
 
   // JetStream did not answer: ask again shortly rather than at the next periodic check.
   #checkSoon(): void {
-    const timer = setTimeout(() => void this.check(), 2_000);
+    const timer = setTimeout(() => void this.check(), checkSoonMs);
     timer.unref();
   }
 
