@@ -21,7 +21,7 @@ const scaleDefaults = {
   churnSeconds: 60,
   caches: 50,
   subscribers: 500,
-  fanoutChanges: 50,
+  fanoutChanges: 200,
   coredns: undefined,
   noCoredns: false,
   noApiserver: false,

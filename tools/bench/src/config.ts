@@ -48,7 +48,7 @@ export const usage = `Usage: npm run bench -- <answerer|cache|startup|scale> [op
   --churn-seconds S scale: seconds of churn (default 60)
   --caches N        scale: node caches (processes) for the fan-out (default 50)
   --subscribers N   scale: lightweight subscribers of halo.zone.changed (default 500; 0 skips)
-  --fanout-changes N scale: changes timed in each fan-out step (default 50, at most 200)
+  --fanout-changes N scale: changes timed in each fan-out step (default 200, at most 200)
   --no-apiserver    scale: skip the memory step against a real kube-apiserver (tools/control-plane)
   --steps LIST      scale: the steps to run, comma-separated, of cold,memory,takeover,churn,fanout
                     (default all; the cold start of ours always runs: the other steps use its processes)`;
@@ -113,7 +113,7 @@ export function readConfig(argv: string[]): ConfigResult<BenchConfig> {
     churnSeconds: ['churn-seconds', 60, 1],
     caches: ['caches', 50, 1],
     subscribers: ['subscribers', 500, 0],
-    fanoutChanges: ['fanout-changes', 50, 1],
+    fanoutChanges: ['fanout-changes', 200, 1],
   });
   if (!counts.ok) return counts;
   const { hot, changes, staleChanges, leaseSeconds, churnRate, churnSeconds, caches, subscribers, fanoutChanges, ...common } = counts.value;
