@@ -8,6 +8,7 @@ import { startStack, type Stack } from '@halo/stack';
 import { dnsperfInput, questionsOf } from './cluster.ts';
 import { measureChangeLatency, type ChangeLatencyResult } from './change-latency.ts';
 import { runDnsperf } from './dnsperf.ts';
+import { cpuPerQuery, cpuTime } from './cpu.ts';
 import { peakMemory } from './memory.ts';
 import { binaries, startDnsmasq, startUnbound, type RunningServer, type ServerAddress } from './reference-servers.ts';
 import { formatBytes, formatMs, ratioLines, throughputTable, type Measured } from './report.ts';
@@ -73,8 +74,11 @@ export async function benchCache(options: CacheBenchOptions, log: Log): Promise<
       // The warm-up fills the cache; the measured run then asks what it holds (negative entries, capped at 5 s, expire as they would).
       log(`${name}: warming up for ${options.warmupSeconds} s, then dnsperf for ${options.durationSeconds} s`);
       await runDnsperf({ ...base, durationSeconds: Math.max(1, options.warmupSeconds), verbose: false });
+      const before = pid === undefined ? undefined : await cpuTime(pid);
       const result = await runDnsperf({ ...base, durationSeconds: options.durationSeconds });
-      return { name, result, peakBytes: pid === undefined ? undefined : await peakMemory(pid) };
+      const after = pid === undefined ? undefined : await cpuTime(pid);
+      const cpu = before && after ? cpuPerQuery(before, after, result.queriesCompleted) : undefined;
+      return { name, result, peakBytes: pid === undefined ? undefined : await peakMemory(pid), ...(cpu ? { cpu } : {}) };
     };
 
     const cacheAddress = nodeCacheAddress(stack);

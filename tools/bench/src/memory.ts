@@ -8,7 +8,8 @@ export function parseStatusKb(text: string, field: 'VmHWM' | 'VmRSS' | 'RssAnon'
   return match ? Number(match[1]) * 1024 : undefined;
 }
 
-async function children(pid: number): Promise<number[]> {
+/** The pids whose parent is `pid`. */
+export async function children(pid: number): Promise<number[]> {
   const found: number[] = [];
   for (const entry of await readdir('/proc').catch(() => [] as string[])) {
     if (!/^\d+$/.test(entry)) continue;

@@ -6,6 +6,8 @@ export interface Measured {
   result: DnsperfResult;
   /** Peak resident memory in bytes, where measured. */
   peakBytes?: number;
+  /** The server's CPU time per answered query during the measured run, in microseconds, where measured. */
+  cpu?: { userMicros: number; systemMicros: number };
   note?: string;
 }
 
@@ -27,8 +29,9 @@ function rcodes(result: DnsperfResult): string {
 /** One row a server: throughput, loss, latency (ms) average/percentiles/max, memory. */
 export function throughputTable(rows: readonly Measured[]): string {
   const p = (x: Percentiles | undefined, k: keyof Percentiles) => ms(x?.[k]);
+  const withCpu = rows.some((m) => m.cpu !== undefined);
   const table = [
-    ['server', 'qps', 'lost', 'avg ms', 'p50', 'p90', 'p99', 'p99.9', 'max ms', 'peak mem'],
+    ['server', 'qps', 'lost', 'avg ms', 'p50', 'p90', 'p99', 'p99.9', 'max ms', 'peak mem', ...(withCpu ? ['cpu µs/q user+sys'] : [])],
     ...rows.map((m) => [
       m.name,
       m.result.qps.toFixed(0),
@@ -40,6 +43,7 @@ export function throughputTable(rows: readonly Measured[]): string {
       p(m.result.percentiles, 'p999'),
       ms(m.result.maxLatencySeconds),
       mb(m.peakBytes),
+      ...(withCpu ? [m.cpu ? `${m.cpu.userMicros.toFixed(2)}+${m.cpu.systemMicros.toFixed(2)}` : '-'] : []),
     ]),
   ];
   const codes = rows.map((m) => `  ${m.name}: ${rcodes(m.result)}${m.note ? `  (${m.note})` : ''}`).join('\n');
