@@ -8,6 +8,8 @@ import {
   frameTcp,
   rcodeName,
   readWireQuestion,
+  foldedHash,
+  sameFoldedQuestion,
   shuffleAnswersOnWire,
   TcpMessageReader,
   uniformAnswers,
@@ -206,6 +208,14 @@ describe('fast path', () => {
     expect(a && b && a.key === b.key).toBe(true);
     const c = readWireQuestion(q('web.shop.svc.cluster.local', 'AAAA'));
     expect(c?.key).not.toBe(b?.key);
+    // The hash a lookup uses without strings folds case the same way, and sees the type.
+    expect(a?.hash).toBe(b?.hash);
+    expect(c?.hash).not.toBe(b?.hash);
+    const wire = Buffer.from(q('Web.SHOP.svc.cluster.local'));
+    const folded = Buffer.from(wire.subarray(12, (a?.nameEnd ?? 0) + 4)).map((x) => (x >= 0x41 && x <= 0x5a ? x | 0x20 : x));
+    expect(sameFoldedQuestion(wire, folded)).toBe(true);
+    expect(foldedHash(folded, 0, folded.length)).toBe(a?.hash);
+    expect(sameFoldedQuestion(Buffer.from(q('web.shop.svc.cluster.locaL', 'AAAA')), folded)).toBe(false);
 
     const enc = encodeResponse(response([{ type: 'A', name: 'web.shop.svc.cluster.local', ttl: 30, data: '10.0.0.1' }], { rd: true }));
     if (!enc.ok) throw new Error(enc.error.message);

@@ -6,8 +6,19 @@ export type { DnsQuery, QueryEdns, QueryError, DecodeResult } from './decode.ts'
 export { decodeQuery, errorReply } from './decode.ts';
 export type { EdnsOption, ResponseEdns, ResponseQuestion, ResponseMessage, EncodeError, EncodeResult } from './encode.ts';
 export { encodeResponse, DEFAULT_UDP_SIZE, MAX_MESSAGE_SIZE } from './encode.ts';
-export type { WireQuestion, UniformAnswers, WireRecord } from './question-key.ts';
-export { readWireQuestion, answerFromEncoded, uniformAnswers, shuffleAnswersOnWire, wireQuestionKey, wireQuestionName, wireRecords } from './question-key.ts';
+export type { WireQuestion, WireScan, UniformAnswers, WireRecord } from './question-key.ts';
+export {
+  readWireQuestion,
+  scanWireQuestion,
+  foldedHash,
+  sameFoldedQuestion,
+  answerFromEncoded,
+  uniformAnswers,
+  shuffleAnswersOnWire,
+  wireQuestionKey,
+  wireQuestionName,
+  wireRecords,
+} from './question-key.ts';
 export { frameTcp, TcpMessageReader } from './tcp.ts';
 export { typeNumber, classNumber } from './codec.ts';
 export { REVISION_OPTION, EDE_NOT_READY, readRevision, readExtendedError, revisionOptionData, withRevision } from './revision-option.ts';

@@ -1,21 +1,27 @@
 // The fast path: read just enough of a query to key a pre-encoded answer, and copy one out.
 
-export interface WireQuestion {
+/** A plain query read without decoding it or making strings: what the fast path looks answers up by. */
+export interface WireScan {
   id: number;
   /** Offset just past the question name (it starts at 12). */
   nameEnd: number;
-  /** Case-folded question (name, type, class) as a latin1 string: the key of a pre-encoded answer. */
-  key: string;
   qtype: number;
   qclass: number;
   edns: { udpSize: number; dnssecOk: boolean } | null;
+  /** FNV-1a of the case-folded question (name, type, class: bytes 12 to nameEnd + 4). */
+  hash: number;
+}
+
+export interface WireQuestion extends WireScan {
+  /** Case-folded question (name, type, class) as a latin1 string: the key of a pre-encoded answer. */
+  key: string;
 }
 
 /**
  * Reads a plain query (one question, no answers or authorities, at most one OPT of version 0,
  * nothing after it) without decoding it. Returns null for anything else: the slow path handles it.
  */
-export function readWireQuestion(wire: Buffer): WireQuestion | null {
+export function scanWireQuestion(wire: Buffer): WireScan | null {
   const len = wire.length;
   if (len < 17) return null;
   const flags = wire.readUInt16BE(2);
@@ -35,10 +41,9 @@ export function readWireQuestion(wire: Buffer): WireQuestion | null {
   if (nameEnd > 12 + 255 || nameEnd + 4 > len) return null;
   const qtype = wire.readUInt16BE(nameEnd);
   const qclass = wire.readUInt16BE(nameEnd + 2);
-  // The name case-folded in one go (length bytes, ≤ 63, are no letters), then type and class as they are.
-  const key = wire.toString('latin1', 12, nameEnd).toLowerCase() + wire.toString('latin1', nameEnd, nameEnd + 4);
+  const hash = foldedHash(wire, 12, nameEnd + 4);
   at = nameEnd + 4;
-  let edns: WireQuestion['edns'] = null;
+  let edns: WireScan['edns'] = null;
   if (arcount === 1) {
     if (at + 11 > len || wire[at] !== 0 || wire.readUInt16BE(at + 1) !== 41) return null;
     if (wire[at + 6] !== 0) return null; // EDNS version other than 0
@@ -48,14 +53,46 @@ export function readWireQuestion(wire: Buffer): WireQuestion | null {
     at = len;
   }
   if (at !== len) return null;
-  return { id: wire.readUInt16BE(0), nameEnd, key, qtype, qclass, edns };
+  return { id: wire.readUInt16BE(0), nameEnd, qtype, qclass, edns, hash };
+}
+
+/** scanWireQuestion, with the question as a string key too. */
+export function readWireQuestion(wire: Buffer): WireQuestion | null {
+  const scan = scanWireQuestion(wire);
+  if (scan === null) return null;
+  const { nameEnd } = scan;
+  // The name case-folded in one go (length bytes, ≤ 63, are no letters), then type and class as they are.
+  const key = wire.toString('latin1', 12, nameEnd).toLowerCase() + wire.toString('latin1', nameEnd, nameEnd + 4);
+  return { ...scan, key };
+}
+
+/** FNV-1a over bytes start..end with ASCII letters folded to lower case (length octets are ≤ 63: no letters). */
+export function foldedHash(wire: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) {
+    let c = wire[i];
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** True when bytes 12..12+folded.length of `wire` equal `folded` once ASCII letters are folded. */
+export function sameFoldedQuestion(wire: Uint8Array, folded: Uint8Array): boolean {
+  if (wire.length < 12 + folded.length) return false;
+  for (let i = 0; i < folded.length; i++) {
+    let c = wire[12 + i];
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+    if (c !== folded[i]) return false;
+  }
+  return true;
 }
 
 /**
  * Copies a pre-encoded answer out for this query: the client's id, RD and CD bits, and the
  * question name in the client's case (same length, as the key is case-folded).
  */
-export function answerFromEncoded(encoded: Buffer, query: Buffer, q: WireQuestion): Buffer {
+export function answerFromEncoded(encoded: Buffer, query: Buffer, q: WireScan): Buffer {
   const out = Buffer.allocUnsafe(encoded.length);
   encoded.copy(out);
   out.writeUInt16BE(q.id, 0);

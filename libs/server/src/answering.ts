@@ -10,16 +10,16 @@ import {
   errorReply,
   MAX_MESSAGE_SIZE,
   readWireQuestion,
+  scanWireQuestion,
   shuffleAnswersOnWire,
   uniformAnswers,
   wireQuestionName,
   wireRecords,
   type UniformAnswers,
   type DnsQuery,
-  type WireQuestion,
 } from '@halo/dns';
 import { matchBlock, runChain, servfail, type BlockChain, type RunningConfig } from './config.ts';
-import { FastPath, WireSlab } from './fast-path.ts';
+import { clientClass, FastPath, WireSlab } from './fast-path.ts';
 import { counterChild, histogramChild, serverMetrics, typeLabel, type ServerMetrics } from './metrics.ts';
 import type { QuerySpans } from './query-spans.ts';
 import { familyOf } from './tcp-listener.ts';
@@ -76,16 +76,11 @@ export class Answering {
     return this.answerFast(wire, transport, listenKey, port, family) ?? this.answerCached(wire, transport, listenKey, port, family);
   }
 
-  private fastKey(q: WireQuestion, transport: 'udp' | 'tcp', listenKey: string): string {
-    const size = transport === 'tcp' ? 't' : q.edns ? String(Math.min(q.edns.udpSize, DEFAULT_UDP_SIZE)) : 'u';
-    return `${q.key}\0${q.edns ? (q.edns.dnssecOk ? 'D' : 'E') : 'N'}${size}\0${listenKey}`;
-  }
-
   private answerFast(wire: Buffer, transport: 'udp' | 'tcp', listenKey: string, port: number, family: '1' | '2'): Buffer | null {
     if (this.fast.size === 0) return null;
-    const q = readWireQuestion(wire);
+    const q = scanWireQuestion(wire);
     if (!q) return null;
-    const entry = this.fast.get(this.fastKey(q, transport, listenKey));
+    const entry = this.fast.get(wire, q, clientClass(transport, q.edns, DEFAULT_UDP_SIZE), listenKey);
     if (!entry) return null;
     const started = performance.now();
     const countdown = entry.countdown;
@@ -271,7 +266,7 @@ export class Answering {
     const type = typeLabel(query.qtype);
     // Store only if nothing changed while the chain ran (a reload or a zone change).
     if (fastPathable && config === this.configs.config && fast === this.fast && generation === fast.generation) {
-      const q = readWireQuestion(wire);
+      const q = scanWireQuestion(wire);
       // Answers a plugin shuffles (loadbalance) are stored only if the copies can be shuffled on the wire.
       // A cache's replies are shuffled on every hit too.
       const reordered =
@@ -280,7 +275,7 @@ export class Answering {
       const countdown =
         countdownFrom === null || response.countdown === undefined ? null : countdownOf(countdownFrom, reply.wire, response, response.countdown, started);
       if (q && (!reordered || shuffle) && (countdownFrom === null || countdown !== null))
-        fast.set(this.fastKey(q, transport, listenKey), query.qnameLower, {
+        fast.set(wire, q, clientClass(transport, q.edns, DEFAULT_UDP_SIZE), listenKey, query.qnameLower, {
           wire: this.wireSlab.copy(reply.wire),
           zone,
           type,

@@ -1,5 +1,92 @@
 import { describe, expect, it } from 'vitest';
-import { FastPath } from './fast-path.ts';
+import { scanWireQuestion, type WireScan } from '@halo/dns';
+import { encodeQuery } from '@halo/testing';
+import { clientClass, FastPath } from './fast-path.ts';
+
+const LISTEN = '127.0.0.1:53';
+
+/** A query's wire and scan, as the server reads them. */
+function ask(name: string, type = 'A', edns?: number): { wire: Buffer; scan: WireScan } {
+  const wire = encodeQuery(name, type, edns === undefined ? {} : { edns });
+  const scan = scanWireQuestion(wire);
+  if (scan === null) throw new Error(`not a plain query: ${name}`);
+  return { wire, scan };
+}
+
+function put(fp: FastPath, name: string, type = 'A', client = 0, listenKey = LISTEN): void {
+  const { wire, scan } = ask(name, type);
+  fp.set(wire, scan, client, listenKey, name, Buffer.from(`${name} ${type} ${client} ${listenKey}`));
+}
+
+function lookup(fp: FastPath, name: string, type = 'A', client = 0, listenKey = LISTEN): string | undefined {
+  const { wire, scan } = ask(name, type);
+  return fp.get(wire, scan, client, listenKey)?.toString();
+}
+
+describe('FastPath.get', () => {
+  const fp = new FastPath();
+  put(fp, 'web.shop.svc.cluster.local');
+  put(fp, 'web.shop.svc.cluster.local', 'AAAA');
+  put(fp, 'web.shop.svc.cluster.local', 'A', clientClass('udp', { udpSize: 1232, dnssecOk: false }, 1232));
+  put(fp, 'web.shop.svc.cluster.local', 'A', 0, '10.0.0.10:53');
+  it.each([
+    ['the question as stored', 'web.shop.svc.cluster.local', 'A', 0, LISTEN, `web.shop.svc.cluster.local A 0 ${LISTEN}`],
+    ['in another case', 'WEB.Shop.svc.CLUSTER.local', 'A', 0, LISTEN, `web.shop.svc.cluster.local A 0 ${LISTEN}`],
+    ['another type', 'web.shop.svc.cluster.local', 'AAAA', 0, LISTEN, `web.shop.svc.cluster.local AAAA 0 ${LISTEN}`],
+    ['a type not stored', 'web.shop.svc.cluster.local', 'TXT', 0, LISTEN, undefined],
+    [
+      'another client class',
+      'web.shop.svc.cluster.local',
+      'A',
+      clientClass('udp', { udpSize: 4096, dnssecOk: false }, 1232),
+      LISTEN,
+      'web.shop.svc.cluster.local A 9857 127.0.0.1:53',
+    ],
+    ['a client class not stored', 'web.shop.svc.cluster.local', 'A', clientClass('tcp', null, 1232), LISTEN, undefined],
+    ['another listener', 'web.shop.svc.cluster.local', 'A', 0, '10.0.0.10:53', 'web.shop.svc.cluster.local A 0 10.0.0.10:53'],
+    ['a listener not stored', 'web.shop.svc.cluster.local', 'A', 0, '[::1]:53', undefined],
+    ['a name one letter off', 'web.shop.svc.cluster.locam', 'A', 0, LISTEN, undefined],
+    ['a longer name', 'web.shop.svc.cluster.local.x', 'A', 0, LISTEN, undefined],
+  ])('%s', (_label, name, type, client, listenKey, want) => {
+    expect(lookup(fp, name, type, client, listenKey)).toBe(want);
+  });
+});
+
+describe('clientClass', () => {
+  const udp = (udpSize: number, dnssecOk = false) => clientClass('udp', { udpSize, dnssecOk }, 1232);
+  it('tells apart what changes the reply, and only that', () => {
+    const classes = [
+      clientClass('udp', null, 1232),
+      udp(512),
+      udp(1232),
+      udp(1232, true),
+      clientClass('tcp', null, 1232),
+      clientClass('tcp', { udpSize: 1232, dnssecOk: false }, 1232),
+      clientClass('tcp', { udpSize: 1232, dnssecOk: true }, 1232),
+    ];
+    expect(new Set(classes).size).toBe(classes.length);
+    // Sizes above the cap get the same reply.
+    expect(udp(4096)).toBe(udp(1232));
+    expect(clientClass('tcp', { udpSize: 512, dnssecOk: false }, 1232)).toBe(clientClass('tcp', { udpSize: 4096, dnssecOk: false }, 1232));
+  });
+});
+
+describe('FastPath, many questions', () => {
+  it('keeps each apart, through replacement and invalidation', () => {
+    const fp = new FastPath();
+    const names = Array.from({ length: 5_000 }, (_, i) => `svc-${i}.ns-${i % 37}.svc.cluster.local`);
+    for (const n of names) put(fp, n);
+    expect(fp.size).toBe(names.length);
+    put(fp, names[0]); // replaced, not added
+    expect(fp.size).toBe(names.length);
+    expect(names.every((n) => lookup(fp, n) === `${n} A 0 ${LISTEN}`)).toBe(true);
+    fp.invalidate(['ns-3.svc.cluster.local']);
+    const gone = names.filter((n) => n.includes('.ns-3.'));
+    expect(gone.length).toBeGreaterThan(0);
+    expect(fp.size).toBe(names.length - gone.length);
+    expect(names.filter((n) => lookup(fp, n) === undefined)).toEqual(gone);
+  });
+});
 
 describe('FastPath.invalidate', () => {
   const names = [
@@ -21,10 +108,11 @@ describe('FastPath.invalidate', () => {
     ['an unrelated name drops nothing', ['example.org'], []],
   ])('%s', (_label, invalidate, dropped) => {
     const fp = new FastPath();
-    for (const n of names) fp.set(`${n}|A`, n, Buffer.from(n));
+    for (const n of names) put(fp, n);
     const before = fp.generation;
     fp.invalidate(invalidate);
     expect(fp.generation).toBe(before + 1);
-    expect(names.filter((n) => !fp.get(`${n}|A`)).sort()).toEqual([...dropped].sort());
+    expect(names.filter((n) => lookup(fp, n) === undefined).sort()).toEqual([...dropped].sort());
+    expect(fp.size).toBe(names.length - dropped.length);
   });
 });

@@ -1,6 +1,7 @@
-// Pre-encoded answers keyed by the case-folded wire question (plus the EDNS/size class).
+// Pre-encoded answers keyed by the case-folded wire question (plus the client's class and listener).
+import { foldedHash, sameFoldedQuestion, type WireScan } from '@halo/dns';
 
-/** About 550 bytes each (key, entry, message): at most ~30 MB. CoreDNS's cache holds 9 984 per kind. */
+/** About 550 bytes each (slot, question, entry, message): at most ~30 MB. CoreDNS's cache holds 9 984 per kind. */
 const MAX_ENTRIES = 50_000;
 const SLAB_SIZE = 64 * 1024;
 
@@ -27,33 +28,74 @@ export class WireSlab {
   }
 }
 
-/** `T` is what the server keeps per answer: the encoded message and what it needs to copy it out. */
+/**
+ * The client's side of a pre-encoded answer, as one number so that a lookup builds no string: the
+ * transport, EDNS or not and its DO bit, and over UDP the EDNS size (capped) the reply was fitted to.
+ */
+export function clientClass(transport: 'udp' | 'tcp', edns: { udpSize: number; dnssecOk: boolean } | null, cappedUdpSize: number): number {
+  const opt = edns === null ? 0 : edns.dnssecOk ? 2 : 1;
+  if (transport === 'tcp') return 4 | opt;
+  return edns === null ? 0 : (Math.min(edns.udpSize, cappedUdpSize) << 3) | opt;
+}
+
+/** One answer: its question as case-folded wire bytes (name, type, class), client class and listener. */
+interface Slot<T> {
+  question: Buffer;
+  client: number;
+  listenKey: string;
+  value: T;
+  /** The next slot of the same hash. */
+  next: Slot<T> | null;
+}
+
+/**
+ * `T` is what the server keeps per answer: the encoded message and what it needs to copy it out.
+ * Looked up by the hash of the query's bytes (`WireScan.hash`), then compared byte for byte: a hit
+ * makes no string.
+ */
 export class FastPath<T = Buffer> {
-  private readonly answers = new Map<string, T>();
-  /** The keys of each name: one (usual) or several (types, EDNS classes), not a Set per name. */
-  private readonly keysByName = new Map<string, string | string[]>();
+  private readonly slots = new Map<number, Slot<T>>();
+  private count = 0;
+  /** The slots of each name: one (usual) or several (types, client classes). */
+  private readonly slotsByName = new Map<string, Slot<T> | Slot<T>[]>();
   /** Bumped by every invalidation: an answer computed before one must not be stored after it. */
   generation = 0;
 
   get size(): number {
-    return this.answers.size;
+    return this.count;
   }
 
-  get(key: string): T | undefined {
-    return this.answers.get(key);
+  /** The answer to the query in `wire` (scanned as `scan`) from this client class and listener. */
+  get(wire: Buffer, scan: WireScan, client: number, listenKey: string): T | undefined {
+    for (let slot: Slot<T> | null = this.slots.get(mix(scan.hash, client)) ?? null; slot !== null; slot = slot.next) {
+      if (slot.client === client && slot.listenKey === listenKey && slot.question.length === scan.nameEnd - 8 && sameFoldedQuestion(wire, slot.question))
+        return slot.value;
+    }
+    return undefined;
   }
 
-  set(key: string, qnameLower: string, value: T): void {
+  /** Keeps `value` as the answer to the query in `wire`; `qnameLower` names it for invalidation. */
+  set(wire: Buffer, scan: WireScan, client: number, listenKey: string, qnameLower: string, value: T): void {
     // A full table starts over: simpler than LRU, and the table refills from the next queries.
-    if (this.answers.size >= MAX_ENTRIES) this.clear();
-    const had = this.answers.has(key);
-    this.answers.set(key, value);
-    if (had) return;
+    if (this.count >= MAX_ENTRIES) this.clear();
+    const hash = mix(scan.hash, client);
+    const head = this.slots.get(hash);
+    for (let slot = head ?? null; slot !== null; slot = slot.next) {
+      if (slot.client === client && slot.listenKey === listenKey && slot.question.length === scan.nameEnd - 8 && sameFoldedQuestion(wire, slot.question)) {
+        slot.value = value;
+        return;
+      }
+    }
+    const question = Buffer.from(wire.subarray(12, scan.nameEnd + 4));
+    for (let i = 0; i < question.length; i++) if (question[i] >= 0x41 && question[i] <= 0x5a) question[i] |= 0x20;
+    const slot: Slot<T> = { question, client, listenKey, value, next: head ?? null };
+    this.slots.set(hash, slot);
+    this.count++;
     const name = canonical(qnameLower);
-    const keys = this.keysByName.get(name);
-    if (keys === undefined) this.keysByName.set(name, key);
-    else if (typeof keys === 'string') this.keysByName.set(name, [keys, key]);
-    else keys.push(key);
+    const kept = this.slotsByName.get(name);
+    if (kept === undefined) this.slotsByName.set(name, slot);
+    else if (Array.isArray(kept)) kept.push(slot);
+    else this.slotsByName.set(name, [kept, slot]);
   }
 
   /**
@@ -62,7 +104,7 @@ export class FastPath<T = Buffer> {
    */
   invalidate(names: readonly string[]): void {
     this.generation++;
-    if (this.answers.size === 0) return;
+    if (this.count === 0) return;
     const targets = new Set(names.map(canonical));
     const ancestors = new Set<string>();
     for (const n of targets) {
@@ -72,7 +114,7 @@ export class FastPath<T = Buffer> {
         ancestors.add(rest);
       }
     }
-    for (const [name, keys] of this.keysByName) {
+    for (const [name, kept] of this.slotsByName) {
       let hit = targets.has(name) || ancestors.has(name);
       if (!hit) {
         for (const t of targets) {
@@ -83,17 +125,36 @@ export class FastPath<T = Buffer> {
         }
       }
       if (!hit) continue;
-      if (typeof keys === 'string') this.answers.delete(keys);
-      else for (const k of keys) this.answers.delete(k);
-      this.keysByName.delete(name);
+      if (Array.isArray(kept)) for (const slot of kept) this.drop(slot);
+      else this.drop(kept);
+      this.slotsByName.delete(name);
     }
   }
 
   clear(): void {
     this.generation++;
-    this.answers.clear();
-    this.keysByName.clear();
+    this.slots.clear();
+    this.slotsByName.clear();
+    this.count = 0;
   }
+
+  private drop(slot: Slot<T>): void {
+    const hash = mix(foldedHash(slot.question, 0, slot.question.length), slot.client);
+    let prev: Slot<T> | null = null;
+    for (let at = this.slots.get(hash) ?? null; at !== null; prev = at, at = at.next) {
+      if (at !== slot) continue;
+      if (prev !== null) prev.next = at.next;
+      else if (at.next !== null) this.slots.set(hash, at.next);
+      else this.slots.delete(hash);
+      this.count--;
+      return;
+    }
+  }
+}
+
+/** The question's hash and the client class in one 32-bit key. */
+function mix(hash: number, client: number): number {
+  return Math.imul(hash ^ client, 0x01000193) >>> 0;
 }
 
 function canonical(name: string): string {
