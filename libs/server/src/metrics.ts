@@ -134,7 +134,7 @@ export function typeLabel(qtype: string): string {
 interface ValueEntry {
   labels: Record<string, string | number>;
   value?: number;
-  bucketValues?: Record<number, number>;
+  bucketValues?: Record<string, number>;
   sum?: number;
   count?: number;
 }
@@ -180,6 +180,9 @@ function directChild(metric: Counter<string> | Histogram<string>, labels: Record
   let key: string | null = null;
   let entry: ValueEntry | null = null;
   const bounds = internals.upperBounds;
+  // The buckets are an object keyed by bound: a fractional bound (the duration's 0.00025 …) as a
+  // number key is turned into a string on every access, so those keys are made once here.
+  const bucketKeys = bounds?.map((b) => (Number.isInteger(b) ? b : String(b)));
   return (v: number) => {
     if (entry === null || key === null || internals.hashMap[key] !== entry) {
       first(v);
@@ -201,11 +204,11 @@ function directChild(metric: Counter<string> | Histogram<string>, labels: Record
     entry.sum = (entry.sum ?? 0) + v;
     entry.count = (entry.count ?? 0) + 1;
     const buckets = entry.bucketValues;
-    if (!buckets) return;
+    if (!buckets || !bucketKeys) return;
     for (let i = 0; i < bounds.length; i++) {
-      const bound = bounds[i] as number;
-      if (v <= bound) {
-        buckets[bound] = (buckets[bound] ?? 0) + 1;
+      if (v <= (bounds[i] as number)) {
+        const at = bucketKeys[i] as string | number;
+        buckets[at] = (buckets[at] ?? 0) + 1;
         return;
       }
     }
