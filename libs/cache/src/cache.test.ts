@@ -233,6 +233,26 @@ describe('prefetch', () => {
     expect(cache.get(q(web))?.prefetch).toBe(true);
     expect(cache.stats().prefetches).toBe(2);
   });
+
+  it('copies may answer until a prefetch may be due, then until expiry once it is told, until the refresh replaces the entry', () => {
+    const { cache, clock } = cacheWith({ prefetch });
+    cache.set(q(web), ok([A(web, '10.0.0.1', 100)]));
+    clock.advance(30);
+    // Cold or fresh: until 10 s are left (90 s from storing).
+    expect(cache.get(q(web))).toMatchObject({ prefetch: false, expiresInMs: 70_000, unseenForMs: 60_000 });
+    clock.advance(30);
+    expect(cache.get(q(web))).toMatchObject({ prefetch: false, unseenForMs: 30_000 });
+    clock.advance(31);
+    // Told now: the cache needs to see no more hits of this entry.
+    const told = cache.get(q(web));
+    expect(told).toMatchObject({ prefetch: true, expiresInMs: 9_000, unseenForMs: 9_000 });
+    expect(told?.entry.replaced).toBe(false);
+    expect(cache.get(q(web))).toMatchObject({ prefetch: false, unseenForMs: 9_000 });
+    const refreshed = cache.set(q(web), ok([A(web, '10.0.0.2', 100)]));
+    expect(told?.entry.replaced).toBe(true);
+    expect(refreshed.stored && refreshed.entry.replaced).toBe(false);
+    expect(cache.get(q(web))).toMatchObject({ prefetch: false, unseenForMs: 90_000, answers: [{ data: '10.0.0.2' }] });
+  });
 });
 
 describe('serve-stale', () => {

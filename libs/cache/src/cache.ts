@@ -94,13 +94,20 @@ export interface CachedAnswer {
   expiresInMs: number;
   /**
    * Milliseconds during which its hits may be answered from copies kept elsewhere without the cache
-   * seeing them: until it expires, or until a prefetch may be due (0 for a stale answer).
+   * seeing them: until it expires, or until a prefetch may be due unless one is already on its way
+   * (0 for a stale answer). Copies stop sooner once `entry.replaced`.
    */
   unseenForMs: number;
+  entry: EntryState;
+}
+
+/** What copies of an entry's answer need to know of it: whether a newer answer replaced it (a prefetch's). */
+export interface EntryState {
+  readonly replaced: boolean;
 }
 
 export type SetResult =
-  | { stored: true; kind: ResponseKind; ttl: number; expiresInMs: number; unseenForMs: number }
+  | { stored: true; kind: ResponseKind; ttl: number; expiresInMs: number; unseenForMs: number; entry: EntryState }
   | { stored: false; code: 'not-cacheable' | 'question-mismatch' | 'zero-ttl' | 'too-large' | 'disabled'; message: string };
 
 export interface CacheStats {
@@ -137,6 +144,8 @@ interface Entry {
   hitCount: number;
   lastHitAt: number;
   prefetchTold: boolean;
+  /** Set when `set` stores a newer answer to its question: copies made of this one stop. */
+  replaced: boolean;
   /** Keys under which callers attached values to this entry (`attach`); dropped with it. */
   aliases: string[] | null;
 }
@@ -348,14 +357,18 @@ export class ResponseCache<W = unknown> {
       hitCount: previous?.hitCount ?? 1,
       lastHitAt: previous?.lastHitAt ?? now,
       prefetchTold: false,
+      replaced: false,
       aliases: null,
     };
     entry.runs = rrsetRuns(entry.answers);
-    if (previous) this.#remove(previous);
+    if (previous) {
+      previous.replaced = true;
+      this.#remove(previous);
+    }
     this.#insert(entry);
     this.#evict(kind);
     const expiry = this.#expiry(entry);
-    return { stored: true, kind, ttl, expiresInMs: Math.max(0, expiry - now), unseenForMs: this.#unseenFor(entry, expiry, now) };
+    return { stored: true, kind, ttl, expiresInMs: Math.max(0, expiry - now), unseenForMs: this.#unseenFor(entry, expiry, now), entry };
   }
 
   /** Drops every entry (every type, positive and negative) for these names, and entries whose answers own them. */
@@ -478,10 +491,13 @@ export class ResponseCache<W = unknown> {
     return true;
   }
 
-  /** See CachedAnswer.unseenForMs: a prefetch may be due once the TTL left is down to its threshold. */
+  /**
+   * See CachedAnswer.unseenForMs: a prefetch may be due once the TTL left is down to its threshold; once
+   * it is on its way the cache needs to see no more hits (the refresh replaces the entry).
+   */
   #unseenFor(entry: Entry, expiry: number, now: number): number {
     const p = this.prefetchOptions;
-    const until = p !== undefined && p.amount > 0 ? expiry - Math.ceil((p.percentage / 100) * entry.ttl) * 1000 : expiry;
+    const until = p !== undefined && p.amount > 0 && !entry.prefetchTold ? expiry - Math.ceil((p.percentage / 100) * entry.ttl) * 1000 : expiry;
     return Math.max(0, until - now);
   }
 
@@ -509,6 +525,7 @@ export class ResponseCache<W = unknown> {
       prefetch,
       expiresInMs,
       unseenForMs,
+      entry,
     };
   }
 

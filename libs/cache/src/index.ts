@@ -4,6 +4,7 @@ export type {
   CachedAnswer,
   CacheQuestion,
   CacheStats,
+  EntryState,
   PrefetchOptions,
   ResponseCacheOptions,
   ServeStaleOptions,

@@ -1,6 +1,6 @@
 // The cache plugin in a real server on real sockets, in front of a real (test) upstream via forward.
 import { describe, expect, it } from 'vitest';
-import type { Answer, DecodedPacket, Packet } from 'dns-packet';
+import type { DecodedPacket, Packet } from 'dns-packet';
 import { query } from '@halo/testing';
 import type { DnsServer } from '../../server.ts';
 import { clusterSoa, forwardingServers, reply } from '../../../test/dns-fixtures.ts';
@@ -127,6 +127,25 @@ describe('cache plugin in a server', () => {
     await query({ port }, web, 'A');
     // Answered from the cache filled before the reload.
     expect(seen).toHaveLength(1);
+  });
+
+  it("prefetch: the refresh's answer is served as soon as it replaces the entry, not the old one's copy", async () => {
+    const ttl10 = (q: DecodedPacket): Packet => {
+      const name = q.questions?.[0].name ?? '';
+      return reply(q, [{ name, type: 'A', ttl: 10, data: `10.0.0.${address}` }]);
+    };
+    // Popular at once (1 query), due once 9 s or less of its 10 are left: after one second.
+    const { port, seen } = await start('cache {\n    prefetch 1 1m 90%\n  }', ttl10);
+    address = 1;
+    const data = async () => (await query({ port }, web, 'A')).answers?.map((rr) => (rr.type === 'A' ? rr.data : ''));
+    expect(await data()).toEqual(['10.0.0.1']);
+    await new Promise((r) => setTimeout(r, 1_100));
+    address = 2;
+    // This hit tells the prefetch and is answered from the entry; its copy may answer until the refresh.
+    expect(await data()).toEqual(['10.0.0.1']);
+    await expect.poll(() => seen.length, { timeout: 2_000, interval: 5 }).toBe(2);
+    expect(await data()).toEqual(['10.0.0.2']);
+    expect(seen).toHaveLength(2);
   });
 
   it('serve_stale answers from an expired entry while the upstream SERVFAILs', async () => {
