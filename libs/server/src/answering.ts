@@ -85,7 +85,11 @@ export class Answering {
     const started = performance.now();
     const countdown = entry.countdown;
     // An expired copy, or one its plugin dropped since, takes the chain (whose answer replaces it).
-    if (countdown !== null && (started >= countdown.answerUntil || countdown.source.generation !== countdown.generation)) return null;
+    if (
+      countdown !== null &&
+      (started >= countdown.answerUntil || countdown.source.generation !== countdown.generation || (countdown.of !== null && countdown.of.replaced))
+    )
+      return null;
     const out = answerFromEncoded(entry.wire, wire, q);
     if (countdown !== null) {
       const ttl = Math.ceil((countdown.expiresAt - started) / 1000);
@@ -268,9 +272,12 @@ export class Answering {
     if (fastPathable && config === this.configs.config && fast === this.fast && generation === fast.generation) {
       const q = scanWireQuestion(wire);
       // Answers a plugin shuffles (loadbalance) are stored only if the copies can be shuffled on the wire.
-      // A cache's replies are shuffled on every hit too.
+      // A cache's replies are shuffled on every hit too. A reply truncated to no answers (a headless
+      // Service's SRV over 512-byte UDP) has nothing to shuffle.
       const reordered =
-        block !== null && ((block.traits.shuffles && shuffledByLoadbalance(response.answers)) || (countdownFrom !== null && hasRrsetOfMany(response.answers)));
+        block !== null &&
+        reply.wire.readUInt16BE(6) > 0 &&
+        ((block.traits.shuffles && shuffledByLoadbalance(response.answers)) || (countdownFrom !== null && hasRrsetOfMany(response.answers)));
       const shuffle = reordered ? uniformAnswers(reply.wire) : null;
       const countdown =
         countdownFrom === null || response.countdown === undefined ? null : countdownOf(countdownFrom, reply.wire, response, response.countdown, started);
@@ -389,6 +396,8 @@ interface Countdown {
   /** Offsets of every record's TTL (OPT's is no TTL). */
   ttlAt: number[];
   kind: 'success' | 'denial';
+  /** The plugin's answer it copies: once replaced (a prefetch's refresh), the copy stops. */
+  of: { readonly replaced: boolean } | null;
 }
 
 /** A copy of this reply whose TTL counts down from `ttl`; null when it cannot be copied out faithfully. */
@@ -402,6 +411,7 @@ function countdownOf(source: TtlCountdown, wire: Buffer, response: DnsResponse, 
     answerUntil: now + times.unseenForMs,
     ttlAt: records.filter((r) => r.type !== 41).map((r) => r.ttlAt),
     kind: response.rcode === 'NXDOMAIN' || response.answers.length === 0 ? 'denial' : 'success',
+    of: times.source ?? null,
   };
 }
 

@@ -1,7 +1,7 @@
 // A cache's replies kept pre-encoded by the server (Handler.ttlCountdown) and answered ahead of the chain:
 // every copy says what the cache would (same records, the TTL left, counted as a cache hit) and lives
 // as the cache entry would (expiry, invalidation, TTL caps), handing the hits back to the cache when a
-// prefetch may be due. A cache that keeps TTLs as received (keepttl), or a block where a plugin ahead of
+// prefetch may be due, and taking them again once it is on its way until the refresh replaces the entry. A cache that keeps TTLs as received (keepttl), or a block where a plugin ahead of
 // the cache must see every query, keeps no such copies.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DecodedPacket, Packet } from 'dns-packet';
@@ -17,6 +17,17 @@ const answer =
   (q: DecodedPacket): Packet => {
     const name = q.questions?.[0].name ?? '';
     if (failing) return reply(q, [], 2);
+    if (q.questions?.[0].type === 'SRV') {
+      // A headless Service's SRV: 20 targets with their addresses, more than 512 bytes.
+      const targets = Array.from({ length: 20 }, (_, i) => `pod-${i}.${name}`);
+      return {
+        ...reply(
+          q,
+          targets.map((target) => ({ name, type: 'SRV', ttl, data: { priority: 0, weight: 5, port: 80, target } })),
+        ),
+        additionals: targets.map((target, i) => ({ name: target, type: 'A', ttl, data: `10.0.1.${i}` })),
+      };
+    }
     return reply(q, [
       { name, type: 'A', ttl, data: '10.0.0.1' },
       { name, type: 'A', ttl, data: '10.0.0.2' },
@@ -109,11 +120,27 @@ describe('countdown copies of a cache', () => {
     await query({ port }, web, 'A');
     expect(await copies()).toBe(1);
     await sleep(1_100);
-    await query({ port }, web, 'A');
+    // Due: the cache sees this hit (not a copy) and refreshes the entry behind the answer.
     await query({ port }, web, 'A');
     await expect.poll(() => seen.length, { timeout: 2_000, interval: 20 }).toBe(2);
     expect(performance.now() - stored).toBeLessThan(2_000);
     expect(await copies()).toBe(1);
+  });
+
+  it('answer a reply truncated to no answers too (an SRV of many targets over 512-byte UDP)', async () => {
+    const { port, seen, copies } = await start('cache 30');
+    const first = await query({ port }, `_http._tcp.${web}`, 'SRV');
+    expect(first.flag_tc).toBe(true);
+    expect(first.answers).toEqual([]);
+    for (let i = 0; i < 5; i++) {
+      const again = await query({ port }, `_http._tcp.${web}`, 'SRV', { id: 2000 + i });
+      expect(again).toMatchObject({ id: 2000 + i, flag_tc: true, answers: [], rcode: 'NOERROR' });
+    }
+    expect(await copies()).toBe(5);
+    expect(seen).toHaveLength(1);
+    // Over TCP the whole answer, shuffled per reply by the cache, as before.
+    const whole = await query({ port }, `_http._tcp.${web}`, 'SRV', { tcp: true });
+    expect(whole.answers).toHaveLength(20);
   });
 
   it('with serve_stale: kept while fresh; once expired the cache answers stale when the upstream fails', async () => {
