@@ -3,7 +3,7 @@
 // value and the reader skips it, so one bad writer cannot stop the zone.
 import { Ajv, type JSONSchemaType, type ValidateFunction } from 'ajv';
 import type { RecordSet } from '@halo/zone';
-import type { BusError, Decoded, TraceFields } from '../message.ts';
+import type { Decoded, TraceFields } from '../message.ts';
 
 /** The value of one key of KV `halo-zone`. A KV put carries no headers, so the trace rides inside. */
 export interface ZoneEntryV1 {
