@@ -40,7 +40,7 @@ export function clientClass(transport: 'udp' | 'tcp', edns: { udpSize: number; d
 
 /** One answer: its question as case-folded wire bytes (name, type, class), client class and listener. */
 interface Slot<T> {
-  question: Buffer;
+  question: Uint8Array;
   client: number;
   listenKey: string;
   value: T;
@@ -86,8 +86,13 @@ export class FastPath<T = Buffer> {
         return;
       }
     }
-    const question = Buffer.from(wire.subarray(12, scan.nameEnd + 4));
-    for (let i = 0; i < question.length; i++) if (question[i] >= 0x41 && question[i] <= 0x5a) question[i] |= 0x20;
+    // A Uint8Array of its own (small ones live on V8's heap), not a Buffer: a small Buffer is a slice of
+    // Node's shared 8 KiB pool, and one kept for long pins the whole pool.
+    const question = new Uint8Array(scan.nameEnd - 8);
+    for (let i = 0; i < question.length; i++) {
+      const c = wire[12 + i];
+      question[i] = c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
+    }
     const slot: Slot<T> = { question, client, listenKey, value, next: head ?? null };
     this.slots.set(hash, slot);
     this.count++;
