@@ -93,6 +93,7 @@ export function serverMetrics(registry: Registry): ServerMetrics {
       registers,
     }),
   };
+  for (const metric of [m.requests, m.responses, m.duration, m.requestSize, m.responseSize]) takeBufferedChildren(metric);
   // Summed over an answerer's workers, these two would count workers: `max` keeps them at 1.
   // CoreDNS's labels: here the version of this server library and, where CoreDNS names its Go, the Node.js version.
   m.buildInfo.set({ version: serverVersion(), revision: '', goversion: process.version }, 1);
@@ -145,7 +146,7 @@ interface MetricInternals {
 }
 
 /**
- * True when a metric's internals look as directChild reads them (prom-client 15: `hashMap` of entries
+ * True when a metric's internals look as bufferedChild reads them (prom-client 15: `hashMap` of entries
  * holding `labels` and `value`, or `sum`, `count` and `bucketValues` per bound of `upperBounds`).
  * Otherwise the children fall back to prom-client's own path, slower but right; metrics.test.ts fails
  * then, so that a prom-client upgrade that changes them is noticed.
@@ -169,62 +170,113 @@ function sameLabels(a: Record<string, string | number>, b: Record<string, string
   return ka.length === Object.keys(b).length && ka.every((k) => String(a[k]) === String(b[k]));
 }
 
+/** A child's counts not yet handed to prom-client. */
+interface Buffered {
+  flush(): void;
+  discard(): void;
+}
+
+/** The buffered children of each metric that serverMetrics set up to take them (takeBufferedChildren). */
+const bufferedOf = new WeakMap<object, Set<Buffered>>();
+
 /**
  * prom-client hashes a child's labels on every inc/observe (three histograms and two counters per query
- * add up). These children find their value entry once and update it in place, as prom-client would; after
- * a reset (or anything unexpected) they take prom-client's own path and find the entry again.
+ * add up). The children of this metric count in plain numbers instead and hand them over whenever the
+ * metric is read (its `collect`, which every registry read calls first); a reset drops what they hold.
  */
-function directChild(metric: Counter<string> | Histogram<string>, labels: Record<string, string>, first: (v: number) => void): (v: number) => void {
+function takeBufferedChildren(metric: Counter<string> | Histogram<string>): void {
+  const children = new Set<Buffered>();
+  bufferedOf.set(metric, children);
+  const hooks = metric as unknown as { collect?: () => unknown; reset: () => void };
+  const collect = hooks.collect;
+  hooks.collect = () => {
+    for (const child of children) child.flush();
+    return collect?.call(metric);
+  };
+  const reset = hooks.reset.bind(metric);
+  hooks.reset = () => {
+    for (const child of children) child.discard();
+    reset();
+  };
+}
+
+/** The value entry of these labels, made (at zero) if the metric has none yet; undefined if it cannot be. */
+function entryOf(metric: Counter<string> | Histogram<string>, labels: Record<string, string>): ValueEntry | undefined {
   const internals = metric as unknown as MetricInternals;
-  if (!internalsKnown(metric)) return first;
-  let key: string | null = null;
-  let entry: ValueEntry | null = null;
-  const bounds = internals.upperBounds;
+  const find = () => Object.values(internals.hashMap).find((e) => sameLabels(e.labels, labels));
+  const found = find();
+  if (found !== undefined) return found;
+  if (metric instanceof Histogram) metric.zero(labels);
+  else metric.inc(labels, 0);
+  return find();
+}
+
+/**
+ * A child that counts in plain numbers until its metric is read (see takeBufferedChildren); where the
+ * metric's internals are not as expected, or nothing set it up, prom-client's own child (`plain`).
+ */
+function bufferedChild(metric: Counter<string> | Histogram<string>, labels: Record<string, string>, plain: (v: number) => void): (v: number) => void {
+  const children = bufferedOf.get(metric);
+  if (children === undefined || !internalsKnown(metric)) return plain;
+  const bounds = (metric as unknown as MetricInternals).upperBounds;
   // The buckets are an object keyed by bound: a fractional bound (the duration's 0.00025 …) as a
   // number key is turned into a string on every access, so those keys are made once here.
   const bucketKeys = bounds?.map((b) => (Number.isInteger(b) ? b : String(b)));
-  return (v: number) => {
-    if (entry === null || key === null || internals.hashMap[key] !== entry) {
-      first(v);
-      key = null;
-      entry = null;
-      for (const [k, e] of Object.entries(internals.hashMap)) {
-        if (sameLabels(e.labels, labels)) {
-          key = k;
-          entry = e;
-          break;
-        }
+  const counts = bounds === undefined ? null : new Float64Array(bounds.length);
+  let sum = 0;
+  let count = 0;
+  const discard = () => {
+    sum = 0;
+    count = 0;
+    counts?.fill(0);
+  };
+  const flush = () => {
+    if (count === 0) return;
+    const entry = entryOf(metric, labels);
+    if (entry !== undefined) {
+      if (counts === null || bucketKeys === undefined) entry.value = (entry.value ?? 0) + sum;
+      else {
+        entry.sum = (entry.sum ?? 0) + sum;
+        entry.count = (entry.count ?? 0) + count;
+        const buckets = entry.bucketValues;
+        if (buckets !== undefined)
+          for (let i = 0; i < counts.length; i++) {
+            if (counts[i] === 0) continue;
+            const at = bucketKeys[i] as string | number;
+            buckets[at] = (buckets[at] ?? 0) + counts[i];
+          }
       }
-      return;
     }
-    if (bounds === undefined) {
-      entry.value = (entry.value ?? 0) + v;
-      return;
-    }
-    entry.sum = (entry.sum ?? 0) + v;
-    entry.count = (entry.count ?? 0) + 1;
-    const buckets = entry.bucketValues;
-    if (!buckets || !bucketKeys) return;
+    discard();
+  };
+  children.add({ flush, discard });
+  if (counts === null || bounds === undefined)
+    return (v: number) => {
+      sum += v;
+      count++;
+    };
+  return (v: number) => {
+    sum += v;
+    count++;
     for (let i = 0; i < bounds.length; i++) {
       if (v <= (bounds[i] as number)) {
-        const at = bucketKeys[i] as string | number;
-        buckets[at] = (buckets[at] ?? 0) + 1;
+        counts[i]++;
         return;
       }
     }
   };
 }
 
-/** A counter child whose inc() does not hash its labels each time. */
+/** A counter child whose inc() does not hash its labels each time (see bufferedChild). */
 export function counterChild(counter: Counter<string>, labels: Record<string, string>): { inc(): void } {
   const child = counter.labels(labels);
-  const inc = directChild(counter, labels, (v) => child.inc(v));
+  const inc = bufferedChild(counter, labels, (v) => child.inc(v));
   return { inc: () => inc(1) };
 }
 
-/** A histogram child whose observe() does not hash its labels each time. */
+/** A histogram child whose observe() does not hash its labels each time (see bufferedChild). */
 export function histogramChild(histogram: Histogram<string>, labels: Record<string, string>): { observe(v: number): void } {
   const child = histogram.labels(labels);
-  const observe = directChild(histogram, labels, (v) => child.observe(v));
+  const observe = bufferedChild(histogram, labels, (v) => child.observe(v));
   return { observe: (v: number) => observe(v) };
 }
