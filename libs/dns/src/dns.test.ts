@@ -9,6 +9,8 @@ import {
   rcodeName,
   readWireQuestion,
   foldedHash,
+  foldedQuestion,
+  replyClass,
   sameFoldedQuestion,
   shuffleAnswersOnWire,
   TcpMessageReader,
@@ -214,6 +216,7 @@ describe('fast path', () => {
     const wire = Buffer.from(q('Web.SHOP.svc.cluster.local'));
     const folded = Buffer.from(wire.subarray(12, (a?.nameEnd ?? 0) + 4)).map((x) => (x >= 0x41 && x <= 0x5a ? x | 0x20 : x));
     expect(sameFoldedQuestion(wire, folded)).toBe(true);
+    expect(a && foldedQuestion(wire, a)).toEqual(new Uint8Array(folded));
     expect(foldedHash(folded, 0, folded.length)).toBe(a?.hash);
     expect(sameFoldedQuestion(Buffer.from(q('web.shop.svc.cluster.locaL', 'AAAA')), folded)).toBe(false);
 
@@ -374,5 +377,24 @@ describe('answers shuffled on the wire', () => {
     wire.writeUInt16BE(97, nameEnd);
     const other = readWireQuestion(wire);
     expect(https && other && https.key !== other.key).toBe(true);
+  });
+});
+
+describe('replyClass', () => {
+  const udp = (udpSize: number, dnssecOk = false) => replyClass('udp', { udpSize, dnssecOk });
+  it('tells apart what changes the reply, and only that', () => {
+    const classes = [
+      replyClass('udp', null),
+      udp(512),
+      udp(1232),
+      udp(1232, true),
+      replyClass('tcp', null),
+      replyClass('tcp', { udpSize: 1232, dnssecOk: false }),
+      replyClass('tcp', { udpSize: 1232, dnssecOk: true }),
+    ];
+    expect(new Set(classes).size).toBe(classes.length);
+    // Sizes above the cap get the same reply.
+    expect(udp(4096)).toBe(udp(1232));
+    expect(replyClass('tcp', { udpSize: 512, dnssecOk: false })).toBe(replyClass('tcp', { udpSize: 4096, dnssecOk: false }));
   });
 });

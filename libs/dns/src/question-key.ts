@@ -1,4 +1,5 @@
 // The fast path: read just enough of a query to key a pre-encoded answer, and copy one out.
+import { DEFAULT_UDP_SIZE } from './encode.ts';
 
 /** A plain query read without decoding it or making strings: what the fast path looks answers up by. */
 export interface WireScan {
@@ -56,9 +57,8 @@ export function scanWireQuestion(wire: Buffer): WireScan | null {
   return { id: wire.readUInt16BE(0), nameEnd, qtype, qclass, edns, hash };
 }
 
-/** scanWireQuestion, with the question as a string key too. */
-export function readWireQuestion(wire: Buffer): WireQuestion | null {
-  const scan = scanWireQuestion(wire);
+/** scanWireQuestion (or its result, given), with the question as a string key too. */
+export function readWireQuestion(wire: Buffer, scan: WireScan | null = scanWireQuestion(wire)): WireQuestion | null {
   if (scan === null) return null;
   const { nameEnd } = scan;
   // The name case-folded in one go (length bytes, ≤ 63, are no letters), then type and class as they are.
@@ -66,26 +66,43 @@ export function readWireQuestion(wire: Buffer): WireQuestion | null {
   return { ...scan, key };
 }
 
-/** FNV-1a over bytes start..end with ASCII letters folded to lower case (length octets are ≤ 63: no letters). */
+/** A byte with ASCII letters folded to lower case (DNS names compare so, RFC 4343; length octets are ≤ 63: no letters). */
+const fold = (c: number): number => (c >= 0x41 && c <= 0x5a ? c | 0x20 : c);
+
+/** FNV-1a over bytes start..end, case-folded. */
 export function foldedHash(wire: Uint8Array, start: number, end: number): number {
   let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) {
-    let c = wire[i];
-    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
-    h = Math.imul(h ^ c, 0x01000193);
-  }
+  for (let i = start; i < end; i++) h = Math.imul(h ^ fold(wire[i]), 0x01000193);
   return h >>> 0;
 }
 
-/** True when bytes 12..12+folded.length of `wire` equal `folded` once ASCII letters are folded. */
+/**
+ * The question of a scanned query (name, type, class) case-folded, in a Uint8Array of its own: small
+ * ones live on V8's heap, where a small Buffer would be a slice of Node's shared 8 KiB pool and, kept
+ * for long, pin all of it.
+ */
+export function foldedQuestion(wire: Uint8Array, scan: WireScan): Uint8Array {
+  const out = new Uint8Array(scan.nameEnd - 8);
+  for (let i = 0; i < out.length; i++) out[i] = fold(wire[12 + i]);
+  return out;
+}
+
+/** True when the question of `wire` (from byte 12) is `folded` (foldedQuestion) once case-folded. */
 export function sameFoldedQuestion(wire: Uint8Array, folded: Uint8Array): boolean {
   if (wire.length < 12 + folded.length) return false;
-  for (let i = 0; i < folded.length; i++) {
-    let c = wire[12 + i];
-    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
-    if (c !== folded[i]) return false;
-  }
+  for (let i = 0; i < folded.length; i++) if (fold(wire[12 + i]) !== folded[i]) return false;
   return true;
+}
+
+/**
+ * What, besides the question, decides the bytes of a reply, as one number: the transport, EDNS or not
+ * and its DO bit, and over UDP the EDNS size the reply is fitted to (capped at DEFAULT_UDP_SIZE, as
+ * the servers cap it). Pre-encoded answers are kept per question and reply class.
+ */
+export function replyClass(transport: 'udp' | 'tcp', edns: { udpSize: number; dnssecOk: boolean } | null): number {
+  const opt = edns === null ? 0 : edns.dnssecOk ? 2 : 1;
+  if (transport === 'tcp') return 4 | opt;
+  return edns === null ? 0 : (Math.min(edns.udpSize, DEFAULT_UDP_SIZE) << 3) | opt;
 }
 
 /**

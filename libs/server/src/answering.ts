@@ -10,16 +10,18 @@ import {
   errorReply,
   MAX_MESSAGE_SIZE,
   readWireQuestion,
+  replyClass,
   scanWireQuestion,
   shuffleAnswersOnWire,
   uniformAnswers,
   wireQuestionName,
   wireRecords,
   type UniformAnswers,
+  type WireScan,
   type DnsQuery,
 } from '@halo/dns';
 import { matchBlock, runChain, servfail, type BlockChain, type RunningConfig } from './config.ts';
-import { clientClass, FastPath, WireSlab } from './fast-path.ts';
+import { FastPath, WireSlab } from './fast-path.ts';
 import { counterChild, histogramChild, serverMetrics, typeLabel, type ServerMetrics } from './metrics.ts';
 import type { QuerySpans } from './query-spans.ts';
 import { familyOf } from './tcp-listener.ts';
@@ -73,22 +75,20 @@ export class Answering {
 
   /** The fast path or a reply from the wire, at once; null: the query takes the chain (`answer`). */
   answerNow(wire: Buffer, transport: 'udp' | 'tcp', listenKey: string, port: number, family: '1' | '2'): Buffer | null {
-    return this.answerFast(wire, transport, listenKey, port, family) ?? this.answerCached(wire, transport, listenKey, port, family);
+    // Read once for both: most queries are answered by the first.
+    const q = scanWireQuestion(wire);
+    if (q === null) return null;
+    return this.answerFast(wire, q, transport, listenKey, port, family) ?? this.answerCached(wire, q, transport, listenKey, port, family);
   }
 
-  private answerFast(wire: Buffer, transport: 'udp' | 'tcp', listenKey: string, port: number, family: '1' | '2'): Buffer | null {
+  private answerFast(wire: Buffer, q: WireScan, transport: 'udp' | 'tcp', listenKey: string, port: number, family: '1' | '2'): Buffer | null {
     if (this.fast.size === 0) return null;
-    const q = scanWireQuestion(wire);
-    if (!q) return null;
-    const entry = this.fast.get(wire, q, clientClass(transport, q.edns, DEFAULT_UDP_SIZE), listenKey);
+    const entry = this.fast.get(wire, q, replyClass(transport, q.edns), listenKey);
     if (!entry) return null;
     const started = performance.now();
     const countdown = entry.countdown;
     // An expired copy, or one its plugin dropped since, takes the chain (whose answer replaces it).
-    if (
-      countdown !== null &&
-      (started >= countdown.answerUntil || countdown.source.generation !== countdown.generation || (countdown.of !== null && countdown.of.replaced))
-    )
+    if (countdown !== null && (started >= countdown.answerUntil || countdown.source.generation !== countdown.generation || countdown.entry?.replaced === true))
       return null;
     const out = answerFromEncoded(entry.wire, wire, q);
     if (countdown !== null) {
@@ -112,13 +112,13 @@ export class Answering {
   }
 
   /** The reply of a plugin that answers from the wire (a *cache* hit), or null: see BlockTraits.wire. */
-  private answerCached(wire: Buffer, transport: 'udp' | 'tcp', listenKey: string, port: number, family: '1' | '2'): Buffer | null {
+  private answerCached(wire: Buffer, scan: WireScan, transport: 'udp' | 'tcp', listenKey: string, port: number, family: '1' | '2'): Buffer | null {
     const config = this.configs.config;
-    if (config === null) return null;
-    const started = performance.now();
-    const q = readWireQuestion(wire);
     // ANY is answered by the server itself (RFC 8482), never from the wire.
-    if (q === null || q.qtype === 255) return null;
+    if (config === null || scan.qtype === 255) return null;
+    const started = performance.now();
+    const q = readWireQuestion(wire, scan);
+    if (q === null) return null;
     const name = wireQuestionName(q);
     const block = matchBlock(config.blocks, listenKey, name);
     const answerer = block?.traits.wire;
@@ -282,7 +282,7 @@ export class Answering {
       const countdown =
         countdownFrom === null || response.countdown === undefined ? null : countdownOf(countdownFrom, reply.wire, response, response.countdown, started);
       if (q && (!reordered || shuffle) && (countdownFrom === null || countdown !== null))
-        fast.set(wire, q, clientClass(transport, q.edns, DEFAULT_UDP_SIZE), listenKey, query.qnameLower, {
+        fast.set(wire, q, replyClass(transport, q.edns), listenKey, query.qnameLower, {
           wire: this.wireSlab.copy(reply.wire),
           zone,
           type,
@@ -396,8 +396,8 @@ interface Countdown {
   /** Offsets of every record's TTL (OPT's is no TTL). */
   ttlAt: number[];
   kind: 'success' | 'denial';
-  /** The plugin's answer it copies: once replaced (a prefetch's refresh), the copy stops. */
-  of: { readonly replaced: boolean } | null;
+  /** The plugin's entry it copies, where the plugin tells: once replaced (a prefetch's refresh), the copy stops. */
+  entry: { readonly replaced: boolean } | undefined;
 }
 
 /** A copy of this reply whose TTL counts down from `ttl`; null when it cannot be copied out faithfully. */
@@ -411,7 +411,7 @@ function countdownOf(source: TtlCountdown, wire: Buffer, response: DnsResponse, 
     answerUntil: now + times.unseenForMs,
     ttlAt: records.filter((r) => r.type !== 41).map((r) => r.ttlAt),
     kind: response.rcode === 'NXDOMAIN' || response.answers.length === 0 ? 'denial' : 'success',
-    of: times.source ?? null,
+    entry: times.entry,
   };
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { scanWireQuestion, type WireScan } from '@halo/dns';
+import { replyClass, scanWireQuestion, type WireScan } from '@halo/dns';
 import { encodeQuery } from '@halo/testing';
-import { clientClass, FastPath } from './fast-path.ts';
+import { FastPath } from './fast-path.ts';
 
 const LISTEN = '127.0.0.1:53';
 
@@ -27,7 +27,7 @@ describe('FastPath.get', () => {
   const fp = new FastPath();
   put(fp, 'web.shop.svc.cluster.local');
   put(fp, 'web.shop.svc.cluster.local', 'AAAA');
-  put(fp, 'web.shop.svc.cluster.local', 'A', clientClass('udp', { udpSize: 1232, dnssecOk: false }, 1232));
+  put(fp, 'web.shop.svc.cluster.local', 'A', replyClass('udp', { udpSize: 1232, dnssecOk: false }));
   put(fp, 'web.shop.svc.cluster.local', 'A', 0, '10.0.0.10:53');
   it.each([
     ['the question as stored', 'web.shop.svc.cluster.local', 'A', 0, LISTEN, `web.shop.svc.cluster.local A 0 ${LISTEN}`],
@@ -38,36 +38,17 @@ describe('FastPath.get', () => {
       'another client class',
       'web.shop.svc.cluster.local',
       'A',
-      clientClass('udp', { udpSize: 4096, dnssecOk: false }, 1232),
+      replyClass('udp', { udpSize: 4096, dnssecOk: false }),
       LISTEN,
       'web.shop.svc.cluster.local A 9857 127.0.0.1:53',
     ],
-    ['a client class not stored', 'web.shop.svc.cluster.local', 'A', clientClass('tcp', null, 1232), LISTEN, undefined],
+    ['a client class not stored', 'web.shop.svc.cluster.local', 'A', replyClass('tcp', null), LISTEN, undefined],
     ['another listener', 'web.shop.svc.cluster.local', 'A', 0, '10.0.0.10:53', 'web.shop.svc.cluster.local A 0 10.0.0.10:53'],
     ['a listener not stored', 'web.shop.svc.cluster.local', 'A', 0, '[::1]:53', undefined],
     ['a name one letter off', 'web.shop.svc.cluster.locam', 'A', 0, LISTEN, undefined],
     ['a longer name', 'web.shop.svc.cluster.local.x', 'A', 0, LISTEN, undefined],
   ])('%s', (_label, name, type, client, listenKey, want) => {
     expect(lookup(fp, name, type, client, listenKey)).toBe(want);
-  });
-});
-
-describe('clientClass', () => {
-  const udp = (udpSize: number, dnssecOk = false) => clientClass('udp', { udpSize, dnssecOk }, 1232);
-  it('tells apart what changes the reply, and only that', () => {
-    const classes = [
-      clientClass('udp', null, 1232),
-      udp(512),
-      udp(1232),
-      udp(1232, true),
-      clientClass('tcp', null, 1232),
-      clientClass('tcp', { udpSize: 1232, dnssecOk: false }, 1232),
-      clientClass('tcp', { udpSize: 1232, dnssecOk: true }, 1232),
-    ];
-    expect(new Set(classes).size).toBe(classes.length);
-    // Sizes above the cap get the same reply.
-    expect(udp(4096)).toBe(udp(1232));
-    expect(clientClass('tcp', { udpSize: 512, dnssecOk: false }, 1232)).toBe(clientClass('tcp', { udpSize: 4096, dnssecOk: false }, 1232));
   });
 });
 

@@ -1,5 +1,5 @@
-// Pre-encoded answers keyed by the case-folded wire question (plus the client's class and listener).
-import { foldedHash, sameFoldedQuestion, type WireScan } from '@halo/dns';
+// Pre-encoded answers keyed by the case-folded wire question (plus the reply class and listener).
+import { foldedQuestion, sameFoldedQuestion, type WireScan } from '@halo/dns';
 
 /** About 550 bytes each (slot, question, entry, message): at most ~30 MB. CoreDNS's cache holds 9 984 per kind. */
 const MAX_ENTRIES = 50_000;
@@ -28,18 +28,10 @@ export class WireSlab {
   }
 }
 
-/**
- * The client's side of a pre-encoded answer, as one number so that a lookup builds no string: the
- * transport, EDNS or not and its DO bit, and over UDP the EDNS size (capped) the reply was fitted to.
- */
-export function clientClass(transport: 'udp' | 'tcp', edns: { udpSize: number; dnssecOk: boolean } | null, cappedUdpSize: number): number {
-  const opt = edns === null ? 0 : edns.dnssecOk ? 2 : 1;
-  if (transport === 'tcp') return 4 | opt;
-  return edns === null ? 0 : (Math.min(edns.udpSize, cappedUdpSize) << 3) | opt;
-}
-
-/** One answer: its question as case-folded wire bytes (name, type, class), client class and listener. */
+/** One answer: its question as case-folded wire bytes (name, type, class), reply class and listener. */
 interface Slot<T> {
+  /** Where it is in `slots`: mix(question's hash, reply class). */
+  hash: number;
   question: Uint8Array;
   client: number;
   listenKey: string;
@@ -65,35 +57,22 @@ export class FastPath<T = Buffer> {
     return this.count;
   }
 
-  /** The answer to the query in `wire` (scanned as `scan`) from this client class and listener. */
+  /** The answer to the query in `wire` (scanned as `scan`) for this reply class (replyClass) and listener. */
   get(wire: Buffer, scan: WireScan, client: number, listenKey: string): T | undefined {
-    for (let slot: Slot<T> | null = this.slots.get(mix(scan.hash, client)) ?? null; slot !== null; slot = slot.next) {
-      if (slot.client === client && slot.listenKey === listenKey && slot.question.length === scan.nameEnd - 8 && sameFoldedQuestion(wire, slot.question))
-        return slot.value;
-    }
-    return undefined;
+    return this.find(wire, scan, client, listenKey)?.value;
   }
 
   /** Keeps `value` as the answer to the query in `wire`; `qnameLower` names it for invalidation. */
   set(wire: Buffer, scan: WireScan, client: number, listenKey: string, qnameLower: string, value: T): void {
+    const known = this.find(wire, scan, client, listenKey);
+    if (known !== undefined) {
+      known.value = value;
+      return;
+    }
     // A full table starts over: simpler than LRU, and the table refills from the next queries.
     if (this.count >= MAX_ENTRIES) this.clear();
     const hash = mix(scan.hash, client);
-    const head = this.slots.get(hash);
-    for (let slot = head ?? null; slot !== null; slot = slot.next) {
-      if (slot.client === client && slot.listenKey === listenKey && slot.question.length === scan.nameEnd - 8 && sameFoldedQuestion(wire, slot.question)) {
-        slot.value = value;
-        return;
-      }
-    }
-    // A Uint8Array of its own (small ones live on V8's heap), not a Buffer: a small Buffer is a slice of
-    // Node's shared 8 KiB pool, and one kept for long pins the whole pool.
-    const question = new Uint8Array(scan.nameEnd - 8);
-    for (let i = 0; i < question.length; i++) {
-      const c = wire[12 + i];
-      question[i] = c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
-    }
-    const slot: Slot<T> = { question, client, listenKey, value, next: head ?? null };
+    const slot: Slot<T> = { hash, question: foldedQuestion(wire, scan), client, listenKey, value, next: this.slots.get(hash) ?? null };
     this.slots.set(hash, slot);
     this.count++;
     const name = canonical(qnameLower);
@@ -143,21 +122,27 @@ export class FastPath<T = Buffer> {
     this.count = 0;
   }
 
+  private find(wire: Buffer, scan: WireScan, client: number, listenKey: string): Slot<T> | undefined {
+    const length = scan.nameEnd - 8;
+    for (let slot = this.slots.get(mix(scan.hash, client)) ?? null; slot !== null; slot = slot.next)
+      if (slot.client === client && slot.listenKey === listenKey && slot.question.length === length && sameFoldedQuestion(wire, slot.question)) return slot;
+    return undefined;
+  }
+
   private drop(slot: Slot<T>): void {
-    const hash = mix(foldedHash(slot.question, 0, slot.question.length), slot.client);
     let prev: Slot<T> | null = null;
-    for (let at = this.slots.get(hash) ?? null; at !== null; prev = at, at = at.next) {
+    for (let at = this.slots.get(slot.hash) ?? null; at !== null; prev = at, at = at.next) {
       if (at !== slot) continue;
       if (prev !== null) prev.next = at.next;
-      else if (at.next !== null) this.slots.set(hash, at.next);
-      else this.slots.delete(hash);
+      else if (at.next !== null) this.slots.set(slot.hash, at.next);
+      else this.slots.delete(slot.hash);
       this.count--;
       return;
     }
   }
 }
 
-/** The question's hash and the client class in one 32-bit key. */
+/** The question's hash and the reply class in one 32-bit key. */
 function mix(hash: number, client: number): number {
   return Math.imul(hash ^ client, 0x01000193) >>> 0;
 }

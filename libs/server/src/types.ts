@@ -44,10 +44,10 @@ export interface DnsResponse {
   /**
    * Set by a plugin that declares `ttlCountdown`: every record's TTL counts down to expiry in
    * `expiresInMs` from now, and copies of the reply may answer for `unseenForMs` (the core then writes the
-   * TTL left into every record, as the plugin would), unless `replaced` is set first (the plugin holds a
-   * newer answer: a prefetch's).
+   * TTL left into every record, as the plugin would), unless its `entry` is replaced first (the plugin
+   * holds a newer answer: a prefetch's).
    */
-  countdown?: { expiresInMs: number; unseenForMs: number; source?: { readonly replaced: boolean } };
+  countdown?: { expiresInMs: number; unseenForMs: number; entry?: { readonly replaced: boolean } };
 }
 
 export type Next = (req: DnsRequest) => Promise<DnsResponse>;

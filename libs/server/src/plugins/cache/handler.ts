@@ -144,7 +144,7 @@ export class CacheHandler implements Handler {
       if (hit.prefetch) this.#fetch(req, next, q).catch(() => undefined);
       this.#attachWire(req, q, hit);
       const response = responseOf(hit);
-      if (this.ttlCountdown !== undefined) response.countdown = { expiresInMs: hit.expiresInMs, unseenForMs: hit.unseenForMs, source: hit.entry };
+      if (this.ttlCountdown !== undefined) response.countdown = { expiresInMs: hit.expiresInMs, unseenForMs: hit.unseenForMs, entry: hit.entry };
       return response;
     }
     const upstream = this.#fetch(req, next, q);
@@ -204,7 +204,7 @@ export class CacheHandler implements Handler {
         authorities: response.authorities.map(capped),
         additionals: response.additionals.map(capped),
         // The plugin's own caps (capped) may be lower than the cache's expiry says.
-        countdown: { expiresInMs: Math.min(stored.expiresInMs, ttl * 1000), unseenForMs: Math.min(stored.unseenForMs, ttl * 1000), source: stored.entry },
+        countdown: { expiresInMs: Math.min(stored.expiresInMs, ttl * 1000), unseenForMs: Math.min(stored.unseenForMs, ttl * 1000), entry: stored.entry },
       };
     });
   }

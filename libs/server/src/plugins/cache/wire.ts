@@ -9,6 +9,7 @@ import {
   DEFAULT_UDP_SIZE,
   encodeResponse,
   MAX_MESSAGE_SIZE,
+  replyClass,
   answerFromEncoded,
   shuffleAnswersOnWire,
   typeNumber,
@@ -43,20 +44,9 @@ export interface WireTemplate {
 const VARIANTS = 8;
 const MOVABLE = new Set(['A', 'AAAA', 'MX']);
 
-/** The EDNS class of a client: what, besides the question, decides the bytes of the reply. */
-function clientClass(transport: 'udp' | 'tcp', edns: { udpSize: number; dnssecOk: boolean } | null): string {
-  // Per query: the common classes are constants, no string built.
-  if (edns === null) return transport === 'tcp' ? '\0Nt' : '\0Nu';
-  if (transport === 'tcp') return edns.dnssecOk ? '\0Dt' : '\0Et';
-  if (edns.udpSize >= DEFAULT_UDP_SIZE) return edns.dnssecOk ? FULL_SIZE_DO : FULL_SIZE;
-  return (edns.dnssecOk ? '\0D' : '\0E') + String(edns.udpSize);
-}
-const FULL_SIZE = `\0E${DEFAULT_UDP_SIZE}`;
-const FULL_SIZE_DO = `\0D${DEFAULT_UDP_SIZE}`;
-
 /** The alias of a wire question, as `wireReply` looks it up. */
 export function wireAliasOf(q: WireQuestion, transport: 'udp' | 'tcp'): string {
-  return q.key + clientClass(transport, q.edns);
+  return `${q.key}\0${replyClass(transport, q.edns)}`;
 }
 
 /** The same alias from a decoded request; null when its name has no exact wire key. */
@@ -66,7 +56,7 @@ export function requestAlias(req: DnsRequest): string | null {
   if (qtype === 0 || qclass === 0) return null;
   const key = wireQuestionKey(req.qnameLower, qtype, qclass);
   if (key === null) return null;
-  return key + clientClass(req.transport, req.edns ? { udpSize: req.udpSize, dnssecOk: req.dnssecOk } : null);
+  return `${key}\0${replyClass(req.transport, req.edns ? { udpSize: req.udpSize, dnssecOk: req.dnssecOk } : null)}`;
 }
 
 /**
