@@ -218,43 +218,37 @@ function entryOf(metric: Counter<string> | Histogram<string>, labels: Record<str
 function bufferedChild(metric: Counter<string> | Histogram<string>, labels: Record<string, string>, plain: (v: number) => void): (v: number) => void {
   const children = bufferedOf.get(metric);
   if (children === undefined || !internalsKnown(metric)) return plain;
-  const bounds = (metric as unknown as MetricInternals).upperBounds;
-  // The buckets are an object keyed by bound: a fractional bound (the duration's 0.00025 …) as a
-  // number key is turned into a string on every access, so those keys are made once here.
-  const bucketKeys = bounds?.map((b) => (Number.isInteger(b) ? b : String(b)));
-  const counts = bounds === undefined ? null : new Float64Array(bounds.length);
+  // A counter has no bounds. The buckets are an object keyed by bound: a fractional bound (the
+  // duration's 0.00025 …) as a number key would be turned into a string on every access.
+  const bounds = (metric as unknown as MetricInternals).upperBounds ?? [];
+  const bucketKeys = bounds.map((b) => (Number.isInteger(b) ? b : String(b)));
+  const counts = new Float64Array(bounds.length);
   let sum = 0;
   let count = 0;
   const discard = () => {
     sum = 0;
     count = 0;
-    counts?.fill(0);
+    counts.fill(0);
   };
   const flush = () => {
     if (count === 0) return;
     const entry = entryOf(metric, labels);
-    if (entry !== undefined) {
-      if (counts === null || bucketKeys === undefined) entry.value = (entry.value ?? 0) + sum;
-      else {
-        entry.sum = (entry.sum ?? 0) + sum;
-        entry.count = (entry.count ?? 0) + count;
-        const buckets = entry.bucketValues;
-        if (buckets !== undefined)
-          for (let i = 0; i < counts.length; i++) {
-            if (counts[i] === 0) continue;
-            const at = bucketKeys[i] as string | number;
-            buckets[at] = (buckets[at] ?? 0) + counts[i];
-          }
-      }
+    const buckets = entry?.bucketValues;
+    if (entry === undefined) {
+      // Internals unlike internalsKnown's check (it passed when the child was made): nothing to add to.
+    } else if (buckets === undefined) {
+      entry.value = (entry.value ?? 0) + sum;
+    } else {
+      entry.sum = (entry.sum ?? 0) + sum;
+      entry.count = (entry.count ?? 0) + count;
+      counts.forEach((n, i) => {
+        const at = bucketKeys[i] as string | number;
+        if (n > 0) buckets[at] = (buckets[at] ?? 0) + n;
+      });
     }
     discard();
   };
   children.add({ flush, discard });
-  if (counts === null || bounds === undefined)
-    return (v: number) => {
-      sum += v;
-      count++;
-    };
   return (v: number) => {
     sum += v;
     count++;
