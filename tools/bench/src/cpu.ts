@@ -1,7 +1,7 @@
 // CPU time of a server process as Linux counts it (utime and stime in /proc/<pid>/stat), read before
 // and after a measured run: what each answered query cost in user space and in the kernel.
 import { readFile } from 'node:fs/promises';
-import { children } from './memory.ts';
+import { sumOverTree } from './process-tree.ts';
 
 /** Linux's USER_HZ: the unit of /proc/<pid>/stat's times, 100 on every architecture Linux exports it for. */
 const TICKS_PER_SECOND = 100;
@@ -20,8 +20,14 @@ export function parseStatCpu(text: string): CpuTime | undefined {
   const fields = text.slice(close + 2).split(' ');
   const user = Number(fields[11]);
   const system = Number(fields[12]);
-  if (!Number.isInteger(user) || !Number.isInteger(system) || fields[12] === undefined) return undefined;
+  if (!Number.isInteger(user) || !Number.isInteger(system)) return undefined;
   return { userSeconds: user / TICKS_PER_SECOND, systemSeconds: system / TICKS_PER_SECOND };
+}
+
+/** One process's utime or stime in seconds; undefined when it is gone. */
+async function statTime(pid: number, which: keyof CpuTime): Promise<number | undefined> {
+  const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  return text === undefined ? undefined : parseStatCpu(text)?.[which];
 }
 
 /**
@@ -29,16 +35,9 @@ export function parseStatCpu(text: string): CpuTime | undefined {
  * V8 flags works in its child); undefined when it is gone.
  */
 export async function cpuTime(pid: number): Promise<CpuTime | undefined> {
-  const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
-  const own = text === undefined ? undefined : parseStatCpu(text);
-  if (own === undefined) return undefined;
-  for (const child of await children(pid)) {
-    const theirs = await cpuTime(child);
-    if (theirs === undefined) continue;
-    own.userSeconds += theirs.userSeconds;
-    own.systemSeconds += theirs.systemSeconds;
-  }
-  return own;
+  const userSeconds = await sumOverTree(pid, (p) => statTime(p, 'userSeconds'));
+  const systemSeconds = await sumOverTree(pid, (p) => statTime(p, 'systemSeconds'));
+  return userSeconds === undefined || systemSeconds === undefined ? undefined : { userSeconds, systemSeconds };
 }
 
 /** Microseconds of user and system time per query between two readings. */

@@ -1,6 +1,7 @@
 // Peak resident memory of a process as Linux counts it (VmHWM in /proc/<pid>/status), with its child
 // processes, should a server fork workers.
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { sumOverTree } from './process-tree.ts';
 
 /** The `VmHWM`/`VmRSS`/`RssAnon`/`RssFile` line of a /proc status text, in bytes. */
 export function parseStatusKb(text: string, field: 'VmHWM' | 'VmRSS' | 'RssAnon' | 'RssFile'): number | undefined {
@@ -8,33 +9,18 @@ export function parseStatusKb(text: string, field: 'VmHWM' | 'VmRSS' | 'RssAnon'
   return match ? Number(match[1]) * 1024 : undefined;
 }
 
-/** The pids whose parent is `pid`. */
-export async function children(pid: number): Promise<number[]> {
-  const found: number[] = [];
-  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    // The parent pid is the second field after the parenthesised command name.
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    if (ppid === pid) found.push(Number(entry));
-  }
-  return found;
+/** A `/proc/<pid>/status` field of one process, in bytes; undefined when it is gone. */
+async function statusField(pid: number, field: 'VmHWM' | 'VmRSS'): Promise<number | undefined> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => undefined);
+  return status === undefined ? undefined : (parseStatusKb(status, field) ?? 0);
 }
 
 /** Peak resident bytes of a process and its descendants; undefined when it is gone. */
-export async function peakMemory(pid: number): Promise<number | undefined> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => undefined);
-  if (status === undefined) return undefined;
-  let total = parseStatusKb(status, 'VmHWM') ?? 0;
-  for (const child of await children(pid)) total += (await peakMemory(child)) ?? 0;
-  return total;
+export function peakMemory(pid: number): Promise<number | undefined> {
+  return sumOverTree(pid, (p) => statusField(p, 'VmHWM'));
 }
 
 /** Resident bytes now (`VmRSS`) of a process and its descendants; undefined when it is gone. */
-export async function residentMemory(pid: number): Promise<number | undefined> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => undefined);
-  if (status === undefined) return undefined;
-  let total = parseStatusKb(status, 'VmRSS') ?? 0;
-  for (const child of await children(pid)) total += (await residentMemory(child)) ?? 0;
-  return total;
+export function residentMemory(pid: number): Promise<number | undefined> {
+  return sumOverTree(pid, (p) => statusField(p, 'VmRSS'));
 }
