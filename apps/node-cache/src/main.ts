@@ -63,7 +63,7 @@ let answerers: HostPort[] = config.answerers;
 let onAnswerers: ((next: HostPort[]) => void) | null = null;
 if (!config.corefile && config.answerersService) {
   const svc = config.answerersService;
-  // Loaded only here: the Kubernetes client is ~20 MB of heap a node cache with given addresses never needs.
+  // Loaded only here: a node cache with given addresses needs no Kubernetes client at all.
   const { followAnswerersService } = await import('./answerers-service.ts');
   const follower = await followAnswerersService({
     ...svc,

@@ -3,7 +3,7 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadKubeConfig } from './config.ts';
-import { resourcePath } from './resources.ts';
+import { resourcePath } from './lists.ts';
 
 describe('loadKubeConfig', () => {
   it('a --kube-server URL wins, plain http allowed', () => {

@@ -10,8 +10,9 @@ export class KubeError extends Error {
   }
 }
 
-/** The HTTP status of an ApiException (client-node puts it in `.code`) or a watch error (`.statusCode`). */
+/** The HTTP status of a KubeError, an ApiException (client-node puts it in `.code`) or a watch error (`.statusCode`). */
 export function httpStatusOf(error: unknown): number | undefined {
+  if (error instanceof KubeError) return error.status;
   if (typeof error !== 'object' || error === null) return undefined;
   const { code, statusCode } = error as { code?: unknown; statusCode?: unknown };
   if (typeof code === 'number') return code;
@@ -20,7 +21,7 @@ export function httpStatusOf(error: unknown): number | undefined {
 }
 
 /** The `message` of a Kubernetes `Status` body (as text or parsed), e.g. why RBAC said no. */
-function statusMessage(body: unknown): string | undefined {
+export function statusMessage(body: unknown): string | undefined {
   let value = body;
   if (typeof value === 'string') {
     try {

@@ -1,10 +1,11 @@
 export { loadKubeConfig } from './config.ts';
 export type { KubeConfigOptions } from './config.ts';
-export { createInformer, objectKey } from './informer.ts';
+export { createInformer } from './client-informer.ts';
+export { objectKey } from './informer.ts';
 export type { Informer, InformerEvent, InformerOptions, ListDiff } from './informer.ts';
 export { createLeaderElection, leaseAction, nextLeaseSpec } from './leader-election.ts';
 export type { LeaderElection, LeaderElectionOptions, LeaseAction } from './leader-election.ts';
-export { resourcePath, isResourceName } from './resources.ts';
-export type { ResourceName, ListOptions, Transform } from './resources.ts';
+export { resourcePath, isResourceName } from './lists.ts';
+export type { ResourceName, ListOptions, Transform } from './lists.ts';
 export { KubeError, httpStatusOf } from './errors.ts';
 export type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';

@@ -1,9 +1,9 @@
-import { ListWatch, Watch } from '@kubernetes/client-node';
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+// The informer's engine: a cache kept by lists and watch events, restarted with backoff, relisted and diffed.
+// No value of client-node here: what lists and watches (a `Reflector`) is passed in.
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { KubeError, describeError } from './errors.ts';
-import { listFunction, resourcePath } from './resources.ts';
-import type { ListFn, ResourceName, Transform } from './resources.ts';
+import type { ListFn, Transform } from './lists.ts';
 
 export type InformerEvent = 'add' | 'update' | 'delete';
 
@@ -36,28 +36,6 @@ export interface InformerOptions<T extends KubernetesObject = KubernetesObject> 
   transform?: Transform<T>;
   /** Objects per page of a list (default 500); 0: one response. */
   pageSize?: number;
-}
-
-const objectEvents = new Set(['ADDED', 'MODIFIED', 'DELETED']);
-
-/**
- * A Watch that asks for bookmarks, which ListWatch never does: a quiet resource then still gets a fresh
- * resourceVersion, and a re-watch after the inactivity timeout resumes instead of running into 410 Gone.
- * With a transform, each event's object is transformed before ListWatch caches it.
- */
-class BookmarkWatch extends Watch {
-  readonly #transform: Transform<KubernetesObject> | undefined;
-  constructor(kc: KubeConfig, transform?: Transform<KubernetesObject>) {
-    super(kc);
-    this.#transform = transform;
-  }
-  override watch(...[path, queryParams, callback, done]: Parameters<Watch['watch']>): ReturnType<Watch['watch']> {
-    const transform = this.#transform;
-    const events: typeof callback = transform
-      ? (phase, obj, watchObj) => callback(phase, objectEvents.has(phase) ? transform(obj as KubernetesObject) : obj, watchObj)
-      : callback;
-    return super.watch(path, { ...queryParams, allowWatchBookmarks: true }, events, done);
-  }
 }
 
 export function objectKey(obj: KubernetesObject): string {
@@ -119,33 +97,21 @@ export function diffList<T extends KubernetesObject>(
 }
 
 /**
- * An informer over client-node's ListWatch that survives what ListWatch does not: it restarts with backoff after
- * any error (ListWatch stops for good on anything but 410), relists periodically and diffs against its own cache,
- * and reports each change once (deduplicated by resourceVersion).
+ * What lists and then watches one resource (client-go's name), reporting each object as it changes:
+ * client-node's `ListWatch`, or the lean client's. It lists with the function it was made with, once at
+ * start and again whenever its watch cannot resume; `stop()` ends its watch.
  */
-export function createInformer<T extends KubernetesObject>(kc: KubeConfig, resource: ResourceName, options: InformerOptions<T> = {}): Informer<T> {
-  const log = options.logger?.child({ informer: resource, namespace: options.namespace ?? '*' });
-  const list = listFunction<T>(kc, resource, options);
-  return createInformerFromList(
-    list,
-    (listFn) =>
-      new ListWatch<T>(
-        resourcePath(resource, options.namespace),
-        new BookmarkWatch(kc, options.transform),
-        listFn,
-        false,
-        options.labelSelector,
-        options.fieldSelector,
-      ),
-    { ...options, logger: log },
-    resource,
-  );
+export interface Reflector<T> {
+  on(event: InformerEvent, fn: (obj: T) => void): void;
+  on(event: 'error', fn: (error: unknown) => void): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
 }
 
-/** The informer's engine with the list and the ListWatch passed in; exported for tests. */
+/** The informer's engine with the list and the reflector passed in. */
 export function createInformerFromList<T extends KubernetesObject>(
   list: ListFn<T>,
-  makeListWatch: (listFn: ListFn<T>) => ListWatch<T>,
+  makeReflector: (listFn: ListFn<T>) => Reflector<T>,
   options: InformerOptions<T>,
   label: string,
 ): Informer<T> {
@@ -162,7 +128,7 @@ export function createInformerFromList<T extends KubernetesObject>(
   let backoffMs = backoffInitialMs;
   let restartTimer: NodeJS.Timeout | undefined;
   let relistTimer: NodeJS.Timeout | undefined;
-  let listWatch: ListWatch<T> | undefined;
+  let reflector: Reflector<T> | undefined;
   let generation = 0;
   const isCurrent = (gen: number) => gen === generation && !stopped;
   let resolveSynced: () => void = () => undefined;
@@ -201,7 +167,7 @@ export function createInformerFromList<T extends KubernetesObject>(
     }
   };
 
-  // ListWatch lists only while no watch of it runs (at start, after 410): that list is the truth.
+  // A reflector lists only while no watch of it runs (at start, after 410): that list is the truth.
   const observedList =
     (generation: number): ListFn<T> =>
     async () => {
@@ -235,14 +201,14 @@ export function createInformerFromList<T extends KubernetesObject>(
     emit('delete', obj);
   };
 
-  // Each (re)start builds a fresh ListWatch, which lists again: after an error the cache is repaired by a diff
+  // Each (re)start builds a fresh reflector, which lists again: after an error the cache is repaired by a diff
   // instead of trusting a resume from the last resourceVersion. Callbacks of an older one are ignored.
   const run = () => {
     if (stopped) return;
     const gen = ++generation;
-    void listWatch?.stop();
-    const lw = makeListWatch(observedList(gen));
-    listWatch = lw;
+    void reflector?.stop();
+    const lw = makeReflector(observedList(gen));
+    reflector = lw;
     lw.on('add', (obj: T) => isCurrent(gen) && onUpsert(obj));
     lw.on('update', (obj: T) => isCurrent(gen) && onUpsert(obj));
     lw.on('delete', (obj: T) => isCurrent(gen) && onDelete(obj));
@@ -291,7 +257,7 @@ export function createInformerFromList<T extends KubernetesObject>(
       clearTimeout(restartTimer);
       clearInterval(relistTimer);
       if (!synced) rejectSynced(new KubeError('stopped', `the ${label} informer was stopped before its first list`));
-      await listWatch?.stop();
+      await reflector?.stop();
     },
     list: () => [...cache.values()],
     get: (key) => cache.get(key),

@@ -3,7 +3,8 @@ import { CoordinationV1Api, V1MicroTime } from '@kubernetes/client-node';
 import type { KubeConfig, V1Lease, V1LeaseSpec } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { KubeError, describeError, httpStatusOf } from './errors.ts';
-import { createInformer, type Informer } from './informer.ts';
+import { createInformer } from './client-informer.ts';
+import type { Informer } from './informer.ts';
 
 export interface LeaderElection {
   start(): void;

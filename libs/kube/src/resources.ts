@@ -1,145 +1,40 @@
+// How client-node lists each resource (its generated API classes), paged by `pagedList`.
 import { CoordinationV1Api, CoreV1Api, DiscoveryV1Api } from '@kubernetes/client-node';
 import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
-import { httpStatusOf } from './errors.ts';
+import { pagedList, type ListFn, type ListFunctionOptions, type PageOptions, type ResourceName } from './lists.ts';
 
-export type ResourceName = 'services' | 'endpointslices' | 'namespaces' | 'pods' | 'configmaps' | 'secrets' | 'leases';
+type ListPage = (kc: KubeConfig, options: PageOptions) => Promise<KubernetesListObject<KubernetesObject>>;
 
-export interface ListOptions {
-  namespace?: string;
-  labelSelector?: string;
-  fieldSelector?: string;
-}
-
-export type ListFn<T extends KubernetesObject> = () => Promise<KubernetesListObject<T>>;
-
-/** Turns an object as it arrives into what the caller keeps (client-go's SetTransform); it must keep metadata's name, namespace and resourceVersion. */
-export type Transform<T extends KubernetesObject> = (obj: KubernetesObject) => T;
-
-/** One page of a list: `limit` objects from the `_continue` token on (the API's names). */
-interface PageOptions extends ListOptions {
-  limit?: number;
-  _continue?: string;
-}
-
-interface ResourceDef {
-  group: string; // '' for core
-  version: string;
-  namespaced: boolean;
-  list(kc: KubeConfig, options: PageOptions): Promise<KubernetesListObject<KubernetesObject>>;
-}
-
-const RESOURCES: Record<ResourceName, ResourceDef> = {
-  services: {
-    group: '',
-    version: 'v1',
-    namespaced: true,
-    list: (kc, { namespace, ...selectors }) => {
-      const api = kc.makeApiClient(CoreV1Api);
-      return namespace ? api.listNamespacedService({ namespace, ...selectors }) : api.listServiceForAllNamespaces(selectors);
-    },
+const LIST_PAGE: Record<ResourceName, ListPage> = {
+  services: (kc, { namespace, ...selectors }) => {
+    const api = kc.makeApiClient(CoreV1Api);
+    return namespace ? api.listNamespacedService({ namespace, ...selectors }) : api.listServiceForAllNamespaces(selectors);
   },
-  endpointslices: {
-    group: 'discovery.k8s.io',
-    version: 'v1',
-    namespaced: true,
-    list: (kc, { namespace, ...selectors }) => {
-      const api = kc.makeApiClient(DiscoveryV1Api);
-      return namespace ? api.listNamespacedEndpointSlice({ namespace, ...selectors }) : api.listEndpointSliceForAllNamespaces(selectors);
-    },
+  endpointslices: (kc, { namespace, ...selectors }) => {
+    const api = kc.makeApiClient(DiscoveryV1Api);
+    return namespace ? api.listNamespacedEndpointSlice({ namespace, ...selectors }) : api.listEndpointSliceForAllNamespaces(selectors);
   },
-  namespaces: {
-    group: '',
-    version: 'v1',
-    namespaced: false,
-    list: (kc, selectors) => kc.makeApiClient(CoreV1Api).listNamespace(selectors),
+  namespaces: (kc, selectors) => kc.makeApiClient(CoreV1Api).listNamespace(selectors),
+  pods: (kc, { namespace, ...selectors }) => {
+    const api = kc.makeApiClient(CoreV1Api);
+    return namespace ? api.listNamespacedPod({ namespace, ...selectors }) : api.listPodForAllNamespaces(selectors);
   },
-  pods: {
-    group: '',
-    version: 'v1',
-    namespaced: true,
-    list: (kc, { namespace, ...selectors }) => {
-      const api = kc.makeApiClient(CoreV1Api);
-      return namespace ? api.listNamespacedPod({ namespace, ...selectors }) : api.listPodForAllNamespaces(selectors);
-    },
+  configmaps: (kc, { namespace, ...selectors }) => {
+    const api = kc.makeApiClient(CoreV1Api);
+    return namespace ? api.listNamespacedConfigMap({ namespace, ...selectors }) : api.listConfigMapForAllNamespaces(selectors);
   },
-  configmaps: {
-    group: '',
-    version: 'v1',
-    namespaced: true,
-    list: (kc, { namespace, ...selectors }) => {
-      const api = kc.makeApiClient(CoreV1Api);
-      return namespace ? api.listNamespacedConfigMap({ namespace, ...selectors }) : api.listConfigMapForAllNamespaces(selectors);
-    },
+  secrets: (kc, { namespace, ...selectors }) => {
+    const api = kc.makeApiClient(CoreV1Api);
+    return namespace ? api.listNamespacedSecret({ namespace, ...selectors }) : api.listSecretForAllNamespaces(selectors);
   },
-  secrets: {
-    group: '',
-    version: 'v1',
-    namespaced: true,
-    list: (kc, { namespace, ...selectors }) => {
-      const api = kc.makeApiClient(CoreV1Api);
-      return namespace ? api.listNamespacedSecret({ namespace, ...selectors }) : api.listSecretForAllNamespaces(selectors);
-    },
-  },
-  leases: {
-    group: 'coordination.k8s.io',
-    version: 'v1',
-    namespaced: true,
-    list: (kc, { namespace, ...selectors }) => {
-      const api = kc.makeApiClient(CoordinationV1Api);
-      return namespace ? api.listNamespacedLease({ namespace, ...selectors }) : api.listLeaseForAllNamespaces(selectors);
-    },
+  leases: (kc, { namespace, ...selectors }) => {
+    const api = kc.makeApiClient(CoordinationV1Api);
+    return namespace ? api.listNamespacedLease({ namespace, ...selectors }) : api.listLeaseForAllNamespaces(selectors);
   },
 };
 
-export function isResourceName(name: string): name is ResourceName {
-  return Object.hasOwn(RESOURCES, name);
-}
-
-/** The watch path of a resource, e.g. /apis/discovery.k8s.io/v1/namespaces/shop/endpointslices. */
-export function resourcePath(resource: ResourceName, namespace?: string): string {
-  const def = RESOURCES[resource];
-  const prefix = def.group ? `/apis/${def.group}/${def.version}` : `/api/${def.version}`;
-  return def.namespaced && namespace ? `${prefix}/namespaces/${namespace}/${resource}` : `${prefix}/${resource}`;
-}
-
-export interface ListFunctionOptions<T extends KubernetesObject> extends ListOptions {
-  /** Objects per page (default 500, client-go's); 0 lists everything in one response. */
-  pageSize?: number;
-  transform?: Transform<T>;
-}
-
-/**
- * A list of the resource, page by page as client-go's pager does it, each page's objects transformed
- * before the next is asked for: 100 000 endpoints never sit in memory as one response, its parsed JSON
- * and client-node's copy of it at once. The pages are one consistent snapshot (the continue token's);
- * when the token expires mid-way (410) the list is taken again whole.
- */
+/** A paged list of the resource through client-node (`pagedList` says how pages are taken). */
 export function listFunction<T extends KubernetesObject>(kc: KubeConfig, resource: ResourceName, options: ListFunctionOptions<T>): ListFn<T> {
-  const def = RESOURCES[resource];
-  const selectors: ListOptions = {};
-  if (def.namespaced && options.namespace) selectors.namespace = options.namespace;
-  if (options.labelSelector) selectors.labelSelector = options.labelSelector;
-  if (options.fieldSelector) selectors.fieldSelector = options.fieldSelector;
-  const pageSize = options.pageSize ?? 500;
-  const transform = options.transform ?? ((obj: KubernetesObject) => obj as T);
-  return async () => {
-    const items: T[] = [];
-    let first: KubernetesListObject<KubernetesObject> | undefined;
-    let token: string | undefined;
-    do {
-      let page: KubernetesListObject<KubernetesObject>;
-      try {
-        page = await def.list(kc, { ...selectors, ...(pageSize > 0 ? { limit: pageSize } : {}), ...(token ? { _continue: token } : {}) });
-      } catch (error) {
-        if (token === undefined || httpStatusOf(error) !== 410) throw error;
-        items.length = 0;
-        first = undefined;
-        page = await def.list(kc, selectors);
-      }
-      first ??= page;
-      for (const item of page.items ?? []) items.push(transform(item));
-      token = page.metadata?._continue || undefined;
-    } while (token);
-    return { apiVersion: first.apiVersion, kind: first.kind, metadata: { resourceVersion: first.metadata?.resourceVersion }, items };
-  };
+  const listPage = LIST_PAGE[resource];
+  return pagedList(resource, (page) => listPage(kc, page), options);
 }

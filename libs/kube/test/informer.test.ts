@@ -5,8 +5,10 @@ import type { KubernetesObject, V1Service } from '@kubernetes/client-node';
 import { startKubeSim, waitFor } from '@halo/testing';
 import type { KubeSim } from '@halo/testing';
 import { createInformer, loadKubeConfig } from '../src/index.ts';
+import type { Informer, InformerOptions, ResourceName } from '../src/index.ts';
+import { describeError } from '../src/errors.ts';
 import { createInformerFromList } from '../src/informer.ts';
-import type { Informer } from '../src/index.ts';
+import { connectApiServer, createLeanInformer } from '../src/lean/index.ts';
 
 const service = (name: string, namespace = 'shop'): V1Service => ({
   apiVersion: 'v1',
@@ -15,7 +17,19 @@ const service = (name: string, namespace = 'shop'): V1Service => ({
   spec: { ports: [{ name: 'http', port: 80, protocol: 'TCP' }], selector: { app: name } },
 });
 
-describe('createInformer against kube-sim', () => {
+// Both clients run the same engine; each is held to the same behaviour against the same API server.
+const clients: { client: string; make: (server: string, resource: ResourceName, options: InformerOptions<V1Service>) => Promise<Informer<V1Service>> }[] = [
+  {
+    client: 'client-node',
+    make: (server, resource, options) => Promise.resolve(createInformer<V1Service>(loadKubeConfig({ kubeServer: server }), resource, options)),
+  },
+  {
+    client: 'lean',
+    make: async (server, resource, options) => createLeanInformer<V1Service>(await connectApiServer({ kubeServer: server }), resource, options),
+  },
+];
+
+describe.each(clients)('the informer ($client) against kube-sim', ({ client, make }) => {
   let sim: KubeSim;
   let core: CoreV1Api;
   const informers: Informer<V1Service>[] = [];
@@ -43,7 +57,7 @@ describe('createInformer against kube-sim', () => {
   };
 
   it('start resolves after the first list; add, update, delete follow the watch', async () => {
-    const informer = createInformer<V1Service>(loadKubeConfig({ kubeServer: sim.url }), 'services', { namespace: 'shop' });
+    const informer = await make(sim.url, 'services', { namespace: 'shop' });
     const events = track(informer);
     expect(informer.synced).toBe(false);
     await informer.start();
@@ -66,7 +80,7 @@ describe('createInformer against kube-sim', () => {
   });
 
   it('label selectors narrow the watch', async () => {
-    const informer = createInformer<V1Service>(loadKubeConfig({ kubeServer: sim.url }), 'services', { labelSelector: 'app=elsewhere' });
+    const informer = await make(sim.url, 'services', { labelSelector: 'app=elsewhere' });
     track(informer);
     await informer.start();
     expect(informer.list().map((s) => s.metadata?.name)).toEqual(['elsewhere']);
@@ -80,7 +94,7 @@ describe('createInformer against kube-sim', () => {
     });
     await core.createNamespace({ body: { metadata: { name: 'paging' } } });
     for (const name of ['a', 'b', 'c']) await core.createNamespacedService({ namespace: 'paging', body: service(name, 'paging') });
-    const informer = createInformer<V1Service>(loadKubeConfig({ kubeServer: sim.url }), 'services', { namespace: 'paging', transform: slim, pageSize: 1 });
+    const informer = await make(sim.url, 'services', { namespace: 'paging', transform: slim, pageSize: 1 });
     const events = track(informer);
     await informer.start();
     // Three Services in three pages of one: all of them, each reported once.
@@ -100,7 +114,7 @@ describe('createInformer against kube-sim', () => {
   });
 
   it('after 410 Gone it relists and reports what it missed', async () => {
-    const informer = createInformer<V1Service>(loadKubeConfig({ kubeServer: sim.url }), 'services', { namespace: 'shop' });
+    const informer = await make(sim.url, 'services', { namespace: 'shop' });
     const events = track(informer);
     await informer.start();
     await core.createNamespacedService({ namespace: 'shop', body: service('cache') });
@@ -115,7 +129,7 @@ describe('createInformer against kube-sim', () => {
 
   it('restarts after the API server was away (client-node stops for good on such errors)', async () => {
     const port = sim.port;
-    const informer = createInformer<V1Service>(loadKubeConfig({ kubeServer: sim.url }), 'services', {
+    const informer = await make(sim.url, 'services', {
       namespace: 'shop',
       backoffInitialMs: 50,
       backoffMaxMs: 200,
@@ -133,7 +147,19 @@ describe('createInformer against kube-sim', () => {
     expect(events).toEqual(['add shop/web', 'delete shop/web', 'add shop/api']);
   });
 
-  it('periodic relist finds changes a watch never delivered', async () => {
+  it('takes up a watch the server ended from where it was, without listing again', async () => {
+    const informer = await make(sim.url, 'services', { namespace: 'shop' });
+    const events = track(informer);
+    await informer.start();
+    sim.closeWatches();
+    await core.createNamespacedService({ namespace: 'shop', body: service('resumed') });
+    await waitFor(() => informer.get('shop/resumed'), { message: 'the change after the watch ended' });
+    await core.deleteNamespacedService({ name: 'resumed', namespace: 'shop' });
+    await waitFor(() => informer.get('shop/resumed') === undefined);
+    expect(events).toEqual(['add shop/api', 'add shop/resumed', 'delete shop/resumed']);
+  });
+
+  it.runIf(client === 'client-node')('periodic relist finds changes a watch never delivered', async () => {
     const kc = loadKubeConfig({ kubeServer: sim.url });
     // A watch that connects and then says nothing, as a stuck connection would.
     const silentWatch = { watch: async () => new AbortController() } as unknown as Watch;
@@ -153,11 +179,31 @@ describe('createInformer against kube-sim', () => {
   });
 
   it('stop before the first list rejects start with a coded error', async () => {
-    const informer = createInformer<V1Service>(loadKubeConfig({ kubeServer: 'http://127.0.0.1:1' }), 'services', {
+    const informer = await make('http://127.0.0.1:1', 'services', {
       backoffInitialMs: 20,
     });
     const started = informer.start();
     await informer.stop();
     await expect(started).rejects.toMatchObject({ code: 'stopped' });
+  });
+});
+
+describe('the lean API server', () => {
+  it("rejects a refused request with the status and the API server's own words", async () => {
+    const sim = await startKubeSim({ port: 0 });
+    try {
+      const api = await connectApiServer({ kubeServer: sim.url });
+      const refused = api.get('/apis/discovery.k8s.io/v1/namespaces/shop/nonsense');
+      await expect(refused).rejects.toMatchObject({ name: 'KubeError', status: 404 });
+      expect(describeError(await refused.catch((e: unknown) => e))).toMatch(/^HTTP 404: \S/);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('says which file is missing in a pod without its service account', async () => {
+    await expect(connectApiServer({ serviceAccountDir: '/nonexistent' }, { KUBERNETES_SERVICE_HOST: '10.96.0.1' })).rejects.toThrow(
+      /service account's CA \(\/nonexistent\/ca\.crt\)/,
+    );
   });
 });

@@ -2,12 +2,24 @@
 // kube-apiserver; each component runs with a token of the ServiceAccount its workload names and does its
 // job, and what it must not do is refused. Then every overlay passes a server-side dry run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, stringify } from 'yaml';
-import { CoordinationV1Api, CoreV1Api, DiscoveryV1Api, type KubeConfig, type KubernetesObject, type V1PodSpec } from '@kubernetes/client-node';
+import {
+  CoordinationV1Api,
+  CoreV1Api,
+  DiscoveryV1Api,
+  type KubeConfig,
+  type KubernetesObject,
+  type V1EndpointSlice,
+  type V1PodSpec,
+} from '@kubernetes/client-node';
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import { loadKubeConfig } from '@halo/kube';
+import { connectApiServer, createLeanInformer } from '@halo/kube/lean';
 import { findControlPlaneBinaries, startControlPlane, type ControlPlane } from '@halo/control-plane';
 import { freePort, spawnProcess, startNatsServer, waitFor, type ChildHandle, type NatsServer } from '@halo/testing';
 
@@ -251,6 +263,45 @@ describe.skipIf(!binaries.ok)('against a real kube-apiserver', () => {
         body: slice('10.244.0.54', current.metadata?.resourceVersion),
       });
       expect(await cache.waitForLine(/answerer pool changed/, 15_000)).toContain('"host":"10.244.0.54"');
+    });
+
+    it("the node cache's client in a pod: the service account's token and CA as the kubelet mounts them", async () => {
+      const w = workloadOf(objs, 'node-cache');
+      const [svcNamespace, svcName] = flagOf(w.args, '--answerers-service')!.split(':')[0]!.split('/') as [string, string];
+      const { token } = await plane.serviceAccountKubeconfig(w.namespace, w.serviceAccount);
+      const dir = await mkdtemp(join(tmpdir(), 'halo-sa-'));
+      try {
+        await writeFile(join(dir, 'token'), token);
+        await writeFile(join(dir, 'ca.crt'), plane.caPem);
+        // What a pod's environment says of the API server.
+        const env = { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(plane.port) };
+        const api = await connectApiServer({ serviceAccountDir: dir }, env);
+        const informer = createLeanInformer<V1EndpointSlice>(api, 'endpointslices', {
+          namespace: svcNamespace,
+          labelSelector: `kubernetes.io/service-name=${svcName}`,
+        });
+        await informer.start();
+        try {
+          await admin.makeApiClient(DiscoveryV1Api).createNamespacedEndpointSlice({
+            namespace: svcNamespace,
+            body: {
+              metadata: { name: `${svcName}-2`, labels: { 'kubernetes.io/service-name': svcName } },
+              addressType: 'IPv4',
+              endpoints: [{ addresses: ['10.244.1.53'], conditions: { ready: true } }],
+            },
+          });
+          await waitFor(() => informer.get(`${svcNamespace}/${svcName}-2`), { timeoutMs: 10_000, message: 'the new slice, watched' });
+          // Least privilege holds for this client too.
+          await expect(api.get('/apis/discovery.k8s.io/v1/namespaces/default/endpointslices')).rejects.toMatchObject({ status: 403 });
+          // The token is read for every request (the kubelet rotates it): a revoked one is refused at once.
+          await writeFile(join(dir, 'token'), 'not-a-token');
+          await expect(api.get(`/apis/discovery.k8s.io/v1/namespaces/${svcNamespace}/endpointslices`)).rejects.toMatchObject({ status: 401 });
+        } finally {
+          await informer.stop();
+        }
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
 
     // What each component must not do, asked with its own token.
