@@ -30,6 +30,22 @@ export interface StartupRow {
   readyMs: number;
 }
 
+/** The answerers' headless Service and its one slice (the answerer on 127.0.0.1), as kube-sim seed YAML. */
+function answerersServiceYaml(port: number): string {
+  return `apiVersion: v1
+kind: Service
+metadata: { name: halo-answerers, namespace: kube-system }
+spec: { clusterIP: None, ports: [{ name: dns, port: ${port}, protocol: UDP }] }
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: halo-answerers-1, namespace: kube-system, labels: { kubernetes.io/service-name: halo-answerers } }
+addressType: IPv4
+ports: [{ name: dns, port: ${port}, protocol: UDP }]
+endpoints: [{ addresses: [127.0.0.1], conditions: { ready: true } }]
+`;
+}
+
 /** The resident bytes of a process, anonymous and file-backed (the apps' V8 re-exec keeps the PID). */
 async function rss(pid: number): Promise<{ rssBytes: number; anonBytes: number; fileBytes: number }> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
@@ -39,14 +55,18 @@ async function rss(pid: number): Promise<{ rssBytes: number; anonBytes: number; 
 export async function benchStartup(options: StartupBenchOptions, log: (line: string) => void): Promise<StartupRow[]> {
   const work = await mkdtemp(join(tmpdir(), 'halo-startup-'));
   const nats = await startNatsServer({ jetstream: true });
-  const sim = await startKubeSim({ port: 0, host: '127.0.0.1', seedFiles: [join(root, 'deploy/examples/demo-cluster.yaml')] });
+  const dnsPort = await freePort({ udp: true });
+  // The node cache runs as deployed: its pool is the answerers' headless Service, followed through the
+  // API server (here the one answerer, on loopback).
+  const pool = join(work, 'answerers.yaml');
+  await writeFile(pool, answerersServiceYaml(dnsPort));
+  const sim = await startKubeSim({ port: 0, host: '127.0.0.1', seedFiles: [join(root, 'deploy/examples/demo-cluster.yaml'), pool] });
   const running: ChildHandle[] = [];
   try {
     log('bundling the apps as the image does');
     const bundle = await bundleApps({ root, outDir: join(work, 'bundle') });
     const corefile = join(work, 'Corefile');
     await writeFile(corefile, kubeadmCorefile.replace(/health \{\s*lameduck \S+\s*\}/, 'health'));
-    const dnsPort = await freePort({ udp: true });
     // Real starts on loopback: the answerer serves the zone the watcher wrote, the cache sits in front.
     const argsOf = async (app: AppName): Promise<string[]> => {
       const common = ['--nats', nats.url];
@@ -74,8 +94,10 @@ export async function benchStartup(options: StartupBenchOptions, log: (line: str
             ...common,
             '--listen',
             `127.0.0.1:${await freePort({ udp: true })}`,
-            '--answerers',
-            `127.0.0.1:${dnsPort}`,
+            '--answerers-service',
+            `kube-system/halo-answerers:${dnsPort}`,
+            '--kube-server',
+            sim.url,
             '--admin-host',
             '127.0.0.1',
             '--admin-port',
