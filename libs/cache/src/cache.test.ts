@@ -461,3 +461,25 @@ describe('metrics', () => {
     for (const name of ['coredns_cache_prefetch_total', 'coredns_cache_drops_total', 'coredns_cache_served_stale_total']) line(`# TYPE ${name} counter`);
   });
 });
+
+describe('ttlOf: the TTL set would store a response with, storing nothing', () => {
+  const options: ResponseCacheOptions = {
+    success: { capacity: 10, maxTtl: 30, minTtl: 5 },
+    denial: { capacity: 10, maxTtl: 5, minTtl: 5 },
+    disable: { denial: ['quiet.example'] },
+  };
+  it.each([
+    { what: 'a success under the cap', response: ok([A('web.example.', '10.0.0.1', 20)]), ttl: 20 },
+    { what: 'a success over the cap', response: ok([A('web.example.', '10.0.0.1', 300)]), ttl: 30 },
+    { what: 'a success under the floor', response: ok([A('web.example.', '10.0.0.1', 1)]), ttl: 5 },
+    { what: 'NXDOMAIN: the SOA minimum, capped', response: nx([SOA('example.', 60, 30)]), ttl: 5 },
+    { what: 'SERVFAIL', response: { rcode: 'SERVFAIL', answers: [], authorities: [], additionals: [] } as CacheableResponse, ttl: null },
+    { what: 'a denial where denial caching is off', name: 'x.quiet.example.', response: nx([SOA('quiet.example.', 60, 30)]), ttl: null },
+    { what: 'an answer for another name', response: { ...ok([A('web.example.', '10.0.0.1')]), questionName: 'other.example.' }, ttl: null },
+  ])('$what → $ttl', ({ name, response, ttl }) => {
+    const { cache } = cacheWith(options);
+    expect(cache.ttlOf(q(name ?? 'web.example.'), response)).toBe(ttl);
+    expect(cache.stats().entries).toEqual({ success: 0, denial: 0 });
+    expect(cache.stats().drops).toBe(0);
+  });
+});

@@ -303,12 +303,24 @@ export class ResponseCache<W = unknown> {
     return hit as AttachedHit<W>;
   }
 
-  /** Stores a response (replacing what the question had). Rcodes other than NOERROR/NXDOMAIN are not cached. */
-  set(q: CacheQuestion, response: CacheableResponse): SetResult {
+  /**
+   * The TTL `set` would store this response with, or null where it would store nothing; stores nothing.
+   * For answers the caller keeps no copy of, which must still carry the TTL a stored one would.
+   */
+  ttlOf(q: CacheQuestion, response: CacheableResponse): number | null {
+    const judged = this.#judge(q, response);
+    return 'code' in judged ? null : judged.ttl;
+  }
+
+  /** Whether and how a response would be stored: its kind, sections, TTL and size, or why not. */
+  #judge(
+    q: CacheQuestion,
+    response: CacheableResponse,
+  ):
+    | Extract<SetResult, { stored: false }>
+    | { name: string; kind: ResponseKind; answers: Answer[]; authorities: Answer[]; additionals: Answer[]; ttl: number; bytes: number } {
     const name = normalizeName(q.name);
     if (response.questionName !== undefined && normalizeName(response.questionName) !== name) {
-      this.#counts.drops++;
-      this.#metrics.drops.inc();
       return { stored: false, code: 'question-mismatch', message: `response is for ${response.questionName}, not ${q.name}` };
     }
     const kind = classifyResponse(response.rcode, response.answers);
@@ -325,6 +337,20 @@ export class ResponseCache<W = unknown> {
     for (const section of [answers, authorities, additionals]) for (const rr of section) bytes += estimateRecordBytes(rr);
     if (bytes > this.maxBytes)
       return { stored: false, code: 'too-large', message: `response for ${q.name} (${bytes} bytes) exceeds the cache's ${this.maxBytes} bytes` };
+    return { name, kind, answers, authorities, additionals, ttl, bytes };
+  }
+
+  /** Stores a response (replacing what the question had). Rcodes other than NOERROR/NXDOMAIN are not cached. */
+  set(q: CacheQuestion, response: CacheableResponse): SetResult {
+    const judged = this.#judge(q, response);
+    if ('code' in judged) {
+      if (judged.code === 'question-mismatch') {
+        this.#counts.drops++;
+        this.#metrics.drops.inc();
+      }
+      return judged;
+    }
+    const { name, kind, answers, authorities, additionals, ttl, bytes } = judged;
 
     const key = questionKey(q);
     const previous = this.#find(key);

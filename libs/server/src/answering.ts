@@ -21,7 +21,7 @@ import {
   type DnsQuery,
 } from '@halo/dns';
 import { matchBlock, runChain, servfail, type BlockChain, type RunningConfig } from './config.ts';
-import { FastPath, WireSlab } from './fast-path.ts';
+import { FastPath, hasRrsetOfMany, WireSlab } from './fast-path.ts';
 import { counterChild, histogramChild, serverMetrics, typeLabel, type ServerMetrics } from './metrics.ts';
 import type { QuerySpans } from './query-spans.ts';
 import { familyOf } from './tcp-listener.ts';
@@ -413,13 +413,6 @@ function countdownOf(source: TtlCountdown, wire: Buffer, response: DnsResponse, 
     kind: response.rcode === 'NXDOMAIN' || response.answers.length === 0 ? 'denial' : 'success',
     entry: times.entry,
   };
-}
-
-/** True when an RRset of the answers holds more than one record (a cache shuffles those on each reply). */
-function hasRrsetOfMany(answers: readonly Answer[]): boolean {
-  for (let i = 1; i < answers.length; i++)
-    for (let j = 0; j < i; j++) if (answers[i].type === answers[j].type && answers[i].name === answers[j].name) return true;
-  return false;
 }
 
 function encode(query: DnsQuery, response: DnsResponse, maxSize: number, tc = false) {

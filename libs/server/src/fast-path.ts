@@ -1,4 +1,5 @@
 // Pre-encoded answers keyed by the case-folded wire question (plus the reply class and listener).
+import type { Answer } from 'dns-packet';
 import { foldedQuestion, sameFoldedQuestion, type WireScan } from '@halo/dns';
 
 /** About 550 bytes each (slot, question, entry, message): at most ~30 MB. CoreDNS's cache holds 9 984 per kind. */
@@ -26,6 +27,16 @@ export class WireSlab {
     this.used += (wire.length + 7) & ~7;
     return out;
   }
+}
+
+/**
+ * True when an RRset of the answers holds more than one record (a cache shuffles those on each reply):
+ * a copy of such a reply is kept only where it can be shuffled on the wire.
+ */
+export function hasRrsetOfMany(answers: readonly Answer[]): boolean {
+  for (let i = 1; i < answers.length; i++)
+    for (let j = 0; j < i; j++) if (answers[i].type === answers[j].type && answers[i].name === answers[j].name) return true;
+  return false;
 }
 
 /** One answer: its question as case-folded wire bytes (name, type, class), reply class and listener. */

@@ -48,6 +48,11 @@ export interface DnsResponse {
    * holds a newer answer: a prefetch's).
    */
   countdown?: { expiresInMs: number; unseenForMs: number; entry?: { readonly replaced: boolean } };
+  /**
+   * Set by a `fastPathWriter` on its own answers: they stay current until it reports a change. A cache in
+   * front keeps no copy of them (the core keeps its own, pre-encoded, and drops it with the change).
+   */
+  live?: boolean;
 }
 
 export type Next = (req: DnsRequest) => Promise<DnsResponse>;

@@ -110,6 +110,26 @@ describe('behind cache', () => {
     }
   });
 
+  it.each([
+    // What the core keeps a copy of is not stored by the cache too; what it cannot (an RRset of several
+    // records that is not A/AAAA on the wire: a headless Service's SRV) is.
+    { what: 'A of a ClusterIP service', name: 'web.shop.svc.cluster.local', type: 'A', stored: 0 },
+    { what: 'NXDOMAIN', name: 'nope.shop.svc.cluster.local', type: 'A', stored: 0 },
+    { what: 'SRV of a headless service', name: 'db.shop.svc.cluster.local', type: 'SRV', stored: 1 },
+  ])('$what: $stored cache entries for a kubernetes answer; the next ones are cache hits', async ({ name, type, stored }) => {
+    const reg = new Registry();
+    const r = await startServer(corefile('cache 30'), source, reg);
+    try {
+      for (let i = 0; i < 3; i++) await udpExchange(r.port, query(name, type));
+      const metric = async (metricName: string) => (await reg.getSingleMetric(metricName)?.get())?.values.reduce((sum, v) => sum + v.value, 0) ?? 0;
+      expect(await metric('coredns_cache_entries')).toBe(stored);
+      expect(await metric('coredns_cache_misses_total')).toBe(1);
+      expect(await metric('coredns_cache_hits_total')).toBe(2);
+    } finally {
+      await r.server.close();
+    }
+  });
+
   it('keepttl: the TTL stays, and the fast path answers', async () => {
     const reg = new Registry();
     const r = await startServer(corefile('cache 30 {\n        keepttl\n    }'), source, reg);

@@ -5,7 +5,7 @@ import type { Answer } from 'dns-packet';
 import type { CachedAnswer, CacheMetricsOptions, CacheQuestion } from '@halo/cache';
 import type { WireQuestion } from '@halo/dns';
 import type { DnsRequest, DnsResponse, Handler, Next, TtlCountdown, WireAnswerer } from '../../plugin.ts';
-import { WireSlab } from '../../fast-path.ts';
+import { hasRrsetOfMany, WireSlab } from '../../fast-path.ts';
 import { typeLabel } from '../../metrics.ts';
 import type { CacheConfig } from './setup.ts';
 import { buildTemplate, replyFrom, requestAlias, wireAliasOf, type WireTemplate } from './wire.ts';
@@ -72,6 +72,18 @@ class PluginCache extends ResponseCache<WireTemplate> implements TtlCountdown {
     for (const [zone, seconds] of this.#caps) if (isUnderZone(normalizeName(name), zone)) out = Math.min(out, seconds);
     return out;
   }
+}
+
+/** The response with every record's TTL set to `ttl` (OPT aside), counting down from now as `countdown` says. */
+function withTtl(response: DnsResponse, ttl: number, countdown: NonNullable<DnsResponse['countdown']>): DnsResponse {
+  const capped = (rr: Answer): Answer => (rr.type === 'OPT' ? rr : { ...rr, ttl });
+  return {
+    ...response,
+    answers: response.answers.map(capped),
+    authorities: response.authorities.map(capped),
+    additionals: response.additionals.map(capped),
+    countdown,
+  };
 }
 
 export class CacheHandler implements Handler {
@@ -193,20 +205,34 @@ export class CacheHandler implements Handler {
 
   #fetch(req: DnsRequest, next: Next, q: CacheQuestion): Promise<DnsResponse> {
     return next(req).then((response) => {
+      if (response.live === true && !hasRrsetOfMany(response.answers)) return this.#passLive(q, response);
       const stored = this.cache.set(q, response);
       if (!stored.stored || this.config.keepTtl) return response;
       // As CoreDNS does: the first reply already carries the capped TTL, so clients do not see 1800 then 5.
       const ttl = this.cache.capped(q.name, stored.ttl);
-      const capped = (rr: Answer): Answer => (rr.type === 'OPT' ? rr : { ...rr, ttl });
-      return {
-        ...response,
-        answers: response.answers.map(capped),
-        authorities: response.authorities.map(capped),
-        additionals: response.additionals.map(capped),
-        // The plugin's own caps (capped) may be lower than the cache's expiry says.
-        countdown: { expiresInMs: Math.min(stored.expiresInMs, ttl * 1000), unseenForMs: Math.min(stored.unseenForMs, ttl * 1000), entry: stored.entry },
-      };
+      // The plugin's own caps (capped) may be lower than the cache's expiry says.
+      return withTtl(response, ttl, {
+        expiresInMs: Math.min(stored.expiresInMs, ttl * 1000),
+        unseenForMs: Math.min(stored.unseenForMs, ttl * 1000),
+        entry: stored.entry,
+      });
     });
+  }
+
+  /**
+   * A live answer (a `fastPathWriter`'s: kubernetes, hosts) is not stored. The core keeps a pre-encoded
+   * copy of this reply that counts its TTL down as an entry would, answers from it as this cache's hit, and
+   * drops it with the writer's change; a decoded entry beside it was a second copy, never read first
+   * (~1.3 KB a name, 25 MB at 10 000 Services). The reply carries the TTL it would have been stored with.
+   * Answers with an RRset of several records (a headless Service's) are stored as before: a copy of those
+   * is kept only where the core can shuffle it on the wire. In a block whose plugins must see every query
+   * (log, acl) no copy is kept: a live answer is then asked of its writer each time, with the full TTL.
+   */
+  #passLive(q: CacheQuestion, response: DnsResponse): DnsResponse {
+    const stored = this.config.keepTtl ? null : this.cache.ttlOf(q, response);
+    if (stored === null) return response;
+    const ttl = this.cache.capped(q.name, stored);
+    return withTtl(response, ttl, { expiresInMs: ttl * 1000, unseenForMs: ttl * 1000 });
   }
 
   /** Next's answer, or a stale one if next has not answered within the client response timer. */

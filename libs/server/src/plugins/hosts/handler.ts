@@ -85,7 +85,7 @@ export class HostsHandler implements Handler {
     const reverseNames = reverse ? this.table.names.get(reverse.includes(':') ? expandIPv6(reverse) : reverse) : undefined;
     if (reverseNames) {
       if (req.qtype === 'PTR') for (const n of reverseNames) answers.push({ name: req.qname, type: 'PTR', class: 'IN', ttl, data: n });
-      return { rcode: 'NOERROR', authoritative: true, answers, authorities: [], additionals: [] };
+      return { rcode: 'NOERROR', authoritative: true, answers, authorities: [], additionals: [], live: true };
     }
     if (!this.inZones(name)) return next(req);
     const v4 = this.table.v4.get(name);
@@ -93,12 +93,12 @@ export class HostsHandler implements Handler {
     if (v4 === undefined && v6 === undefined) {
       const ft = this.config.fallthrough;
       if (ft && (ft.length === 0 || ft.some((z) => inZone(name, z)))) return next(req);
-      return { rcode: 'NXDOMAIN', authoritative: true, answers: [], authorities: [], additionals: [] };
+      return { rcode: 'NXDOMAIN', authoritative: true, answers: [], authorities: [], additionals: [], live: true };
     }
     if (req.qtype === 'A') for (const ip of v4 ?? []) answers.push({ name: req.qname, type: 'A', class: 'IN', ttl, data: ip });
     if (req.qtype === 'AAAA') for (const ip of v6 ?? []) answers.push({ name: req.qname, type: 'AAAA', class: 'IN', ttl, data: ip });
     // The name exists: other types get an empty NOERROR (NODATA).
-    return { rcode: 'NOERROR', authoritative: true, answers, authorities: [], additionals: [] };
+    return { rcode: 'NOERROR', authoritative: true, answers, authorities: [], additionals: [], live: true };
   }
 
   close(): void {

@@ -107,7 +107,7 @@ export function kubernetesHandler(options: ZoneOptions, deps: KubernetesDeps): K
       // A CNAME chain that ends in NXDOMAIN is an answer (RFC 6604): only a name that does not exist falls through.
       if (a.rcode === 'NXDOMAIN' && a.answers.length === 0 && deps.fallthrough && inZones(req.qnameLower, deps.fallthrough)) return next(req);
       if (a.rcode !== 'NOERROR' && a.rcode !== 'NXDOMAIN') return { rcode: a.rcode, answers: [], authorities: [], additionals: [] };
-      return { rcode: a.rcode, authoritative: a.authoritative, answers: a.answers, authorities: a.authorities, additionals: a.additionals };
+      return { rcode: a.rcode, authoritative: a.authoritative, answers: a.answers, authorities: a.authorities, additionals: a.additionals, live: true };
     },
     close() {
       close?.();
