@@ -12,7 +12,10 @@ import {
   foldedQuestion,
   replyClass,
   sameFoldedQuestion,
+  scanWireQuestion,
   shuffleAnswersOnWire,
+  WireScanScratch,
+  writeAnswerFromEncoded,
   TcpMessageReader,
   uniformAnswers,
   type ResponseMessage,
@@ -241,6 +244,36 @@ describe('fast path', () => {
     expect(readWireQuestion(wire)?.edns).toEqual(edns);
   });
 
+  it('scans into a scratch the same as into a new scan, one query after another', () => {
+    const scratch = new WireScanScratch();
+    for (const wire of [
+      q('a.b', 'A', { additionals: [opt(1232, 0x8000)] }),
+      q('Web.SHOP.svc.cluster.local', 'SRV'),
+      q('c.d', 'AAAA', { additionals: [opt(4096, 0)] }),
+    ]) {
+      const fresh = scanWireQuestion(wire);
+      const reused = scanWireQuestion(wire, scratch);
+      expect(reused).toBe(scratch.scan);
+      expect(reused).toEqual(fresh);
+    }
+    expect(scanWireQuestion(Buffer.concat([q('a.b'), Buffer.from([0])]), scratch)).toBeNull();
+  });
+
+  it('writes a copy out at an offset exactly as it copies one out alone', () => {
+    const enc = encodeResponse(response([{ type: 'A', name: 'web.shop.svc.cluster.local', ttl: 30, data: '10.0.0.1' }], { rd: true }));
+    if (!enc.ok) throw new Error(enc.error.message);
+    const query = Buffer.from(q('Web.SHOP.svc.cluster.local'));
+    query.writeUInt16BE(4242, 0);
+    const scan = scanWireQuestion(query);
+    if (!scan) throw new Error('no scan');
+    const out = Buffer.alloc(enc.wire.length + 200, 0xee);
+    writeAnswerFromEncoded(enc.wire, query, scan, out, 100);
+    expect(out.subarray(100, 100 + enc.wire.length)).toEqual(answerFromEncoded(enc.wire, query, scan));
+    // Nothing outside its place is touched.
+    expect(out.subarray(0, 100).every((b) => b === 0xee)).toBe(true);
+    expect(out.subarray(100 + enc.wire.length).every((b) => b === 0xee)).toBe(true);
+  });
+
   it.each([
     ['trailing garbage', Buffer.concat([q('a.b'), Buffer.from([0])])],
     ['EDNS version 1', q('a.b', 'A', { additionals: [opt(1232, 0, 1)] })],
@@ -367,6 +400,20 @@ describe('answers shuffled on the wire', () => {
     expect(data).not.toEqual(addrs);
     expect([...data].sort()).toEqual(addrs);
     expect((out.answers ?? []).every((rr) => rr.name === 'db.shop.svc.cluster.local')).toBe(true);
+  });
+
+  it('reorders in place at an offset, and nothing around it', () => {
+    const addrs = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4'];
+    const wire = encoded(addrs.map((ip) => a(ip)));
+    const layout = uniformAnswers(wire);
+    if (!layout) throw new Error('no layout');
+    const out = Buffer.concat([Buffer.alloc(64, 0xee), wire, Buffer.alloc(64, 0xee)]);
+    let draw = 0;
+    shuffleAnswersOnWire(out, layout, () => [0.1, 0.9, 0.4][draw++ % 3], 64);
+    const data = (dnsPacket.decode(out.subarray(64, 64 + wire.length)).answers ?? []).map((rr) => String((rr as { data?: unknown }).data));
+    expect(data).not.toEqual(addrs);
+    expect([...data].sort()).toEqual(addrs);
+    expect(out.subarray(0, 64).every((b) => b === 0xee) && out.subarray(64 + wire.length).every((b) => b === 0xee)).toBe(true);
   });
 
   it('keys types that differ only in what would be a letter apart (HTTPS 65 and 97)', () => {

@@ -6,15 +6,17 @@ export type { DnsQuery, QueryEdns, QueryError, DecodeResult } from './decode.ts'
 export { decodeQuery, errorReply } from './decode.ts';
 export type { EdnsOption, ResponseEdns, ResponseQuestion, ResponseMessage, EncodeError, EncodeResult } from './encode.ts';
 export { encodeResponse, DEFAULT_UDP_SIZE, MAX_MESSAGE_SIZE } from './encode.ts';
-export type { WireQuestion, WireScan, UniformAnswers, WireRecord } from './question-key.ts';
+export type { WireQuestion, WireScan, WireEdns, UniformAnswers, WireRecord } from './question-key.ts';
 export {
   readWireQuestion,
   scanWireQuestion,
+  WireScanScratch,
   foldedHash,
   foldedQuestion,
   sameFoldedQuestion,
   replyClass,
   answerFromEncoded,
+  writeAnswerFromEncoded,
   uniformAnswers,
   shuffleAnswersOnWire,
   wireQuestionKey,

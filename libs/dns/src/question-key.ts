@@ -8,9 +8,23 @@ export interface WireScan {
   nameEnd: number;
   qtype: number;
   qclass: number;
-  edns: { udpSize: number; dnssecOk: boolean } | null;
+  edns: WireEdns | null;
   /** FNV-1a of the case-folded question (name, type, class: bytes 12 to nameEnd + 4). */
   hash: number;
+}
+
+export interface WireEdns {
+  udpSize: number;
+  dnssecOk: boolean;
+}
+
+/**
+ * What `scanWireQuestion` fills when given one, instead of making a scan per query: for a caller that
+ * keeps no scan past its own call (the servers' hot path).
+ */
+export class WireScanScratch {
+  readonly scan: WireScan = { id: 0, nameEnd: 0, qtype: 0, qclass: 0, edns: null, hash: 0 };
+  readonly edns: WireEdns = { udpSize: 0, dnssecOk: false };
 }
 
 export interface WireQuestion extends WireScan {
@@ -22,7 +36,7 @@ export interface WireQuestion extends WireScan {
  * Reads a plain query (one question, no answers or authorities, at most one OPT of version 0,
  * nothing after it) without decoding it. Returns null for anything else: the slow path handles it.
  */
-export function scanWireQuestion(wire: Buffer): WireScan | null {
+export function scanWireQuestion(wire: Buffer, scratch?: WireScanScratch): WireScan | null {
   const len = wire.length;
   if (len < 17) return null;
   const flags = wire.readUInt16BE(2);
@@ -44,17 +58,27 @@ export function scanWireQuestion(wire: Buffer): WireScan | null {
   const qclass = wire.readUInt16BE(nameEnd + 2);
   const hash = foldedHash(wire, 12, nameEnd + 4);
   at = nameEnd + 4;
-  let edns: WireScan['edns'] = null;
+  let edns: WireEdns | null = null;
   if (arcount === 1) {
     if (at + 11 > len || wire[at] !== 0 || wire.readUInt16BE(at + 1) !== 41) return null;
     if (wire[at + 6] !== 0) return null; // EDNS version other than 0
     const rdlen = wire.readUInt16BE(at + 9);
     if (at + 11 + rdlen !== len) return null;
-    edns = { udpSize: Math.max(512, wire.readUInt16BE(at + 3)), dnssecOk: (wire[at + 7] & 0x80) !== 0 };
+    edns = scratch === undefined ? { udpSize: 0, dnssecOk: false } : scratch.edns;
+    edns.udpSize = Math.max(512, wire.readUInt16BE(at + 3));
+    edns.dnssecOk = (wire[at + 7] & 0x80) !== 0;
     at = len;
   }
   if (at !== len) return null;
-  return { id: wire.readUInt16BE(0), nameEnd, qtype, qclass, edns, hash };
+  if (scratch === undefined) return { id: wire.readUInt16BE(0), nameEnd, qtype, qclass, edns, hash };
+  const scan = scratch.scan;
+  scan.id = wire.readUInt16BE(0);
+  scan.nameEnd = nameEnd;
+  scan.qtype = qtype;
+  scan.qclass = qclass;
+  scan.edns = edns;
+  scan.hash = hash;
+  return scan;
 }
 
 /** scanWireQuestion (or its result, given), with the question as a string key too. */
@@ -111,12 +135,18 @@ export function replyClass(transport: 'udp' | 'tcp', edns: { udpSize: number; dn
  */
 export function answerFromEncoded(encoded: Buffer, query: Buffer, q: WireScan): Buffer {
   const out = Buffer.allocUnsafe(encoded.length);
-  encoded.copy(out);
-  out.writeUInt16BE(q.id, 0);
-  out[2] = (out[2] & ~0x01) | (query[2] & 0x01);
-  out[3] = (out[3] & ~0x10) | (query[3] & 0x10);
-  query.copy(out, 12, 12, q.nameEnd);
+  writeAnswerFromEncoded(encoded, query, q, out, 0);
   return out;
+}
+
+/** answerFromEncoded into `out` from byte `at` (it must have room for `encoded.length` bytes). */
+export function writeAnswerFromEncoded(encoded: Buffer, query: Buffer, q: WireScan, out: Buffer, at: number): void {
+  encoded.copy(out, at);
+  out[at] = q.id >>> 8;
+  out[at + 1] = q.id & 0xff;
+  out[at + 2] = (out[at + 2] & ~0x01) | (query[2] & 0x01);
+  out[at + 3] = (out[at + 3] & ~0x10) | (query[3] & 0x10);
+  query.copy(out, at + 12, 12, q.nameEnd);
 }
 
 /** Where the answer section of an encoded response lies, when its records may be shuffled on the wire. */
@@ -173,8 +203,9 @@ export function uniformAnswers(wire: Buffer): UniformAnswers | null {
 }
 
 /** Shuffles the answer records laid out as `layout` says, in place (Fisher–Yates). */
-export function shuffleAnswersOnWire(wire: Buffer, layout: UniformAnswers, random: () => number = Math.random): void {
-  const { start, size } = layout;
+export function shuffleAnswersOnWire(wire: Buffer, layout: UniformAnswers, random: () => number = Math.random, at = 0): void {
+  const { size } = layout;
+  const start = at + layout.start;
   for (let i = layout.count - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     if (j === i) continue;

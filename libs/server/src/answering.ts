@@ -3,7 +3,6 @@
 import type { Registry } from 'prom-client';
 import type { Answer } from 'dns-packet';
 import {
-  answerFromEncoded,
   decodeQuery,
   DEFAULT_UDP_SIZE,
   encodeResponse,
@@ -13,6 +12,8 @@ import {
   replyClass,
   scanWireQuestion,
   shuffleAnswersOnWire,
+  WireScanScratch,
+  writeAnswerFromEncoded,
   uniformAnswers,
   wireQuestionName,
   wireRecords,
@@ -52,6 +53,8 @@ export class Answering {
   >();
   /** Pre-encoded answers of the running configuration, replaced on each swap. */
   private fast = new FastPath<FastAnswer>();
+  /** The scan of the query being answered at once: no object per query (nothing keeps it past the call). */
+  private readonly scratch = new WireScanScratch();
 
   /** Null unless queries are traced. */
   private readonly spans: QuerySpans | null;
@@ -75,13 +78,41 @@ export class Answering {
 
   /** The fast path or a reply from the wire, at once; null: the query takes the chain (`answer`). */
   answerNow(wire: Buffer, transport: 'udp' | 'tcp', listenKey: string, port: number, family: '1' | '2'): Buffer | null {
-    // Read once for both: most queries are answered by the first.
-    const q = scanWireQuestion(wire);
-    if (q === null) return null;
-    return this.answerFast(wire, q, transport, listenKey, port, family) ?? this.answerCached(wire, q, transport, listenKey, port, family);
+    const r = this.answerNowInto(wire, transport, listenKey, port, family, null, 0, 0);
+    return typeof r === 'number' ? null : r;
   }
 
-  private answerFast(wire: Buffer, q: WireScan, transport: 'udp' | 'tcp', listenKey: string, port: number, family: '1' | '2'): Buffer | null {
+  /**
+   * answerNow, writing a fast-path reply straight into `out` from byte `at` where it fits in `room` bytes
+   * (the UDP batch's send slot): its length then, else the reply as a Buffer, or null (the chain's).
+   */
+  answerNowInto(
+    wire: Buffer,
+    transport: 'udp' | 'tcp',
+    listenKey: string,
+    port: number,
+    family: '1' | '2',
+    out: Buffer | null,
+    at: number,
+    room: number,
+  ): Buffer | number | null {
+    // Read once for both: most queries are answered by the first.
+    const q = scanWireQuestion(wire, this.scratch);
+    if (q === null) return null;
+    return this.answerFast(wire, q, transport, listenKey, port, family, out, at, room) ?? this.answerCached(wire, q, transport, listenKey, port, family);
+  }
+
+  private answerFast(
+    wire: Buffer,
+    q: WireScan,
+    transport: 'udp' | 'tcp',
+    listenKey: string,
+    port: number,
+    family: '1' | '2',
+    into: Buffer | null,
+    intoAt: number,
+    room: number,
+  ): Buffer | number | null {
     if (this.fast.size === 0) return null;
     const entry = this.fast.get(wire, q, replyClass(transport, q.edns), listenKey);
     if (!entry) return null;
@@ -90,13 +121,17 @@ export class Answering {
     // An expired copy, or one its plugin dropped since, takes the chain (whose answer replaces it).
     if (countdown !== null && (started >= countdown.answerUntil || countdown.source.generation !== countdown.generation || countdown.entry?.replaced === true))
       return null;
-    const out = answerFromEncoded(entry.wire, wire, q);
+    const length = entry.wire.length;
+    const inPlace = into !== null && length <= room;
+    const out = inPlace ? into : Buffer.allocUnsafe(length);
+    const at = inPlace ? intoAt : 0;
+    writeAnswerFromEncoded(entry.wire, wire, q, out, at);
     if (countdown !== null) {
       const ttl = Math.ceil((countdown.expiresAt - started) / 1000);
-      for (let i = 0; i < countdown.ttlAt.length; i++) out.writeUInt32BE(ttl, countdown.ttlAt[i]);
+      for (let i = 0; i < countdown.ttlAt.length; i++) out.writeUInt32BE(ttl, at + countdown.ttlAt[i]);
       countdown.source.countHit(countdown.kind);
     }
-    if (entry.shuffle) shuffleAnswersOnWire(out, entry.shuffle);
+    if (entry.shuffle) shuffleAnswersOnWire(out, entry.shuffle, Math.random, at);
     this.metrics.fastPathAnswers.inc();
     // The metric children of this answer, per address family, found once.
     let c = family === '1' ? entry.children4 : entry.children6;
@@ -105,10 +140,11 @@ export class Answering {
       if (family === '1') entry.children4 = c;
       else entry.children6 = c;
     }
-    record(c, wire.length, out.length, started);
+    record(c, wire.length, length, started);
     // A countdown copy is its plugin's hit (a cache's), as the metrics count it.
-    if (this.spans !== null) this.spans.answered(wire, out, transport, countdown === null ? 'fast' : entry.plugin, started);
-    return out;
+    if (this.spans !== null)
+      this.spans.answered(wire, inPlace ? out.subarray(at, at + length) : out, transport, countdown === null ? 'fast' : entry.plugin, started);
+    return inPlace ? length : out;
   }
 
   /** The reply of a plugin that answers from the wire (a *cache* hit), or null: see BlockTraits.wire. */

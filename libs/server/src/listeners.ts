@@ -141,6 +141,7 @@ export class Listeners {
     const answering = this.answering;
     return {
       answerNow: (query, family) => answering.answerNow(query, 'udp', key, l.port, family === 6 ? '2' : '1'),
+      answerNowInto: (query, family, out, at, room) => answering.answerNowInto(query, 'udp', key, l.port, family === 6 ? '2' : '1', out, at, room),
       answer: async (query, peer) => {
         this.pendingUdp++;
         try {

@@ -18,6 +18,8 @@ export const REVISION_WAIT_MS = 30;
 
 interface Answering<F, R> {
   answerNow(wire: Buffer, family: F): Buffer | null;
+  /** answerNow into a send buffer (UDP); see UdpHandler.answerNowInto. */
+  answerNowInto?(wire: Buffer, family: F, out: Buffer, at: number, room: number): Buffer | number | null;
   answer(wire: Buffer, remote: R): Promise<Buffer | null>;
 }
 
@@ -30,16 +32,23 @@ export function revisionGated<F, R>(
 ): Answering<F, R> {
   if (!gate) return handler;
   const maxSize = transport === 'udp' ? DEFAULT_UDP_SIZE : MAX_MESSAGE_SIZE;
+  const answerNow = (wire: Buffer, family: F): Buffer | null => {
+    const least = readRevision(wire);
+    if (least === null) return handler.answerNow(wire, family);
+    // Behind: the slow path waits for the zone.
+    const at = gate.revision;
+    if (at < least) return null;
+    const reply = handler.answerNow(wire, family);
+    return reply && withRevision(reply, at, maxSize);
+  };
+  const into = handler.answerNowInto;
   return {
-    answerNow: (wire, family) => {
-      const least = readRevision(wire);
-      if (least === null) return handler.answerNow(wire, family);
-      // Behind: the slow path waits for the zone.
-      const at = gate.revision;
-      if (at < least) return null;
-      const reply = handler.answerNow(wire, family);
-      return reply && withRevision(reply, at, maxSize);
-    },
+    answerNow,
+    // A query with the option gets its revision appended to the reply: answered as a Buffer.
+    answerNowInto:
+      into === undefined
+        ? undefined
+        : (wire, family, out, at, room) => (readRevision(wire) === null ? into(wire, family, out, at, room) : answerNow(wire, family)),
     answer: async (wire, remote) => {
       const least = readRevision(wire);
       if (least === null) return handler.answer(wire, remote);

@@ -96,6 +96,34 @@ describe.each(kinds)('%s I/O', (io) => {
     expect(replies.sort()).toEqual(messages.map((m) => `later:${m.toString()}`).sort());
   });
 
+  it.runIf(io === 'dgram' || built)('sends what answerNowInto wrote into the send buffer, and what it returned', async () => {
+    const written: number[] = [];
+    const handler: UdpHandler = {
+      ...echo(),
+      // Writes "into:<query>" where it is given room, returns a Buffer for "buf" queries, null for the rest.
+      answerNowInto(query, _family, out, at, room) {
+        const text = query.toString();
+        if (text.startsWith('buf')) return Buffer.from(`buffer:${text}`);
+        if (!text.startsWith('now')) return null;
+        const reply = Buffer.from(`into:${text}`);
+        if (reply.length > room) return reply;
+        reply.copy(out, at);
+        written.push(at);
+        return reply.length;
+      },
+    };
+    const server = await bind(io, handler);
+    const c = await client();
+    const messages = Array.from({ length: 40 }, (_, i) => Buffer.from(`${['now', 'buf', 'slow'][i % 3]}-${i}`));
+    const replies = await exchange(c, server.port, messages, messages.length);
+    // The batched I/O hands its send buffer; node:dgram has none and asks answerNow (echo's: "now:").
+    const atOnce = (t: string) =>
+      io === 'batched' ? (t.startsWith('now') ? `into:${t}` : t.startsWith('buf') ? `buffer:${t}` : null) : t.startsWith('now') ? `now:${t}` : null;
+    const expected = messages.map((m) => m.toString()).map((t) => atOnce(t) ?? `later:${t}`);
+    expect(replies.sort()).toEqual(expected.sort());
+    expect(written.length).toBe(io === 'batched' ? 14 : 0);
+  });
+
   it.runIf(io === 'dgram' || built)('sends a reply larger than 4 KiB whole', async () => {
     const big = Buffer.alloc(6000, 0x61);
     const server = await bind(io, { answerNow: () => big, answer: async () => null });
