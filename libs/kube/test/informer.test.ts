@@ -1,4 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { CoreV1Api, ListWatch } from '@kubernetes/client-node';
 import type { Watch } from '@kubernetes/client-node';
 import type { KubernetesObject, V1Service } from '@kubernetes/client-node';
@@ -198,6 +200,33 @@ describe('the lean API server', () => {
       expect(describeError(await refused.catch((e: unknown) => e))).toMatch(/^HTTP 404: \S/);
     } finally {
       await sim.close();
+    }
+  });
+
+  it('backs off from an API server that ends every watch at once', async () => {
+    // A stand-in that lists nothing and ends each watch as soon as it began (as a misbehaving proxy would).
+    const requests = { list: 0, watch: 0 };
+    const server = createServer((req, res) => {
+      const watch = new URL(req.url ?? '/', 'http://x').searchParams.get('watch') === '1';
+      requests[watch ? 'watch' : 'list']++;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(watch ? '' : JSON.stringify({ kind: 'ServiceList', apiVersion: 'v1', metadata: { resourceVersion: '1' }, items: [] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const informer = createLeanInformer(await connectApiServer({ kubeServer: `http://127.0.0.1:${port}` }), 'services', {
+      backoffInitialMs: 400,
+      backoffMaxMs: 400,
+    });
+    try {
+      await informer.start();
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // Three empty watches, then a pause of 400 ms before the next list: a few rounds, not thousands.
+      expect(requests.list).toBeGreaterThanOrEqual(2);
+      expect(requests.watch).toBeLessThanOrEqual(3 * requests.list);
+    } finally {
+      await informer.stop();
+      server.close();
     }
   });
 

@@ -72,7 +72,7 @@ export function leanReflector<T extends KubernetesObject>(api: ApiServer, path: 
   const abort = new AbortController();
   const objectEvent: Record<'ADDED' | 'MODIFIED' | 'DELETED', InformerEvent> = { ADDED: 'add', MODIFIED: 'update', DELETED: 'delete' };
 
-  const watchOnce = async (resourceVersion: string | undefined): Promise<{ resourceVersion: string | undefined; gone: boolean }> => {
+  const watchOnce = async (resourceVersion: string | undefined): Promise<{ resourceVersion: string | undefined; gone: boolean; seen: number }> => {
     const seconds = options.watchSeconds ?? Math.floor(300 + Math.random() * 300);
     // The server ends the watch after `seconds`; one silent well past that (a connection dead without a
     // FIN) is abandoned.
@@ -88,13 +88,15 @@ export function leanReflector<T extends KubernetesObject>(api: ApiServer, path: 
     });
     const res = await api.get(path + query, signal);
     let last = resourceVersion;
+    let seen = 0;
     const lines = createInterface({ input: res, crlfDelay: Infinity });
     try {
       for await (const line of lines) {
         if (line.trim() === '') continue;
         const event = parseWatchEvent(line);
+        seen++;
         if (event.type === 'ERROR') {
-          if (event.object.code === 410) return { resourceVersion: last, gone: true };
+          if (event.object.code === 410) return { resourceVersion: last, gone: true, seen };
           throw new KubeError('watch-error', event.object.message ?? 'the watch ended with an error', { status: event.object.code });
         }
         last = event.object.metadata?.resourceVersion ?? last;
@@ -106,13 +108,19 @@ export function leanReflector<T extends KubernetesObject>(api: ApiServer, path: 
       if (silent.aborted) throw new KubeError('watch-silent', `the watch of ${path} was silent for ${seconds + 30} s`, { cause: error });
       throw error;
     }
-    return { resourceVersion: last, gone: false };
+    return { resourceVersion: last, gone: false, seen };
   };
 
   const run = async () => {
     let resourceVersion = (await list()).metadata?.resourceVersion;
+    // Watches the server ends at once with nothing in them, one after another (a proxy that closes
+    // them): a failure, so the informer backs off instead of asking again and again.
+    let empty = 0;
     while (!abort.signal.aborted) {
+      const began = Date.now();
       const ended = await watchOnce(resourceVersion);
+      empty = ended.seen === 0 && Date.now() - began < 1000 ? empty + 1 : 0;
+      if (empty >= 3) throw new KubeError('watch-ended', `the API server ended ${empty} watches of ${path} at once, with nothing in them`);
       resourceVersion = ended.gone ? (await list()).metadata?.resourceVersion : ended.resourceVersion;
     }
   };
