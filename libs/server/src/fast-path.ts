@@ -39,6 +39,17 @@ export function hasRrsetOfMany(answers: readonly Answer[]): boolean {
   return false;
 }
 
+/**
+ * True when the core can keep a countdown copy of a reply with these answers: none of its RRsets needs
+ * shuffling, or it holds only addresses of the question's name, which are shuffled on the wire
+ * (`uniformAnswers` of @halo/dns; a CNAME or SRV among several records is not).
+ */
+export function copyableAnswers(answers: readonly Answer[]): boolean {
+  if (!hasRrsetOfMany(answers)) return true;
+  const owner = answers[0]?.name;
+  return answers.every((rr) => (rr.type === 'A' || rr.type === 'AAAA') && rr.name === owner);
+}
+
 /** One answer: its question as case-folded wire bytes (name, type, class), reply class and listener. */
 interface Slot<T> {
   /** Where it is in `slots`: mix(question's hash, reply class). */

@@ -115,6 +115,7 @@ describe('behind cache', () => {
     // records that is not A/AAAA on the wire: a headless Service's SRV) is.
     { what: 'A of a ClusterIP service', name: 'web.shop.svc.cluster.local', type: 'A', stored: 0 },
     { what: 'NXDOMAIN', name: 'nope.shop.svc.cluster.local', type: 'A', stored: 0 },
+    { what: 'A of a headless service (shuffled on the wire)', name: 'db.shop.svc.cluster.local', type: 'A', stored: 0 },
     { what: 'SRV of a headless service', name: 'db.shop.svc.cluster.local', type: 'SRV', stored: 1 },
   ])('$what: $stored cache entries for a kubernetes answer; the next ones are cache hits', async ({ name, type, stored }) => {
     const reg = new Registry();

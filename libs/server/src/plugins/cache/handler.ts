@@ -5,7 +5,7 @@ import type { Answer } from 'dns-packet';
 import type { CachedAnswer, CacheMetricsOptions, CacheQuestion } from '@halo/cache';
 import type { WireQuestion } from '@halo/dns';
 import type { DnsRequest, DnsResponse, Handler, Next, TtlCountdown, WireAnswerer } from '../../plugin.ts';
-import { hasRrsetOfMany, WireSlab } from '../../fast-path.ts';
+import { copyableAnswers, WireSlab } from '../../fast-path.ts';
 import { typeLabel } from '../../metrics.ts';
 import type { CacheConfig } from './setup.ts';
 import { buildTemplate, replyFrom, requestAlias, wireAliasOf, type WireTemplate } from './wire.ts';
@@ -205,7 +205,7 @@ export class CacheHandler implements Handler {
 
   #fetch(req: DnsRequest, next: Next, q: CacheQuestion): Promise<DnsResponse> {
     return next(req).then((response) => {
-      if (response.live === true && !hasRrsetOfMany(response.answers)) return this.#passLive(q, response);
+      if (response.live === true && copyableAnswers(response.answers)) return this.#passLive(q, response);
       const stored = this.cache.set(q, response);
       if (!stored.stored || this.config.keepTtl) return response;
       // As CoreDNS does: the first reply already carries the capped TTL, so clients do not see 1800 then 5.
@@ -224,8 +224,8 @@ export class CacheHandler implements Handler {
    * copy of this reply that counts its TTL down as an entry would, answers from it as this cache's hit, and
    * drops it with the writer's change; a decoded entry beside it was a second copy, never read first
    * (~1.3 KB a name, 25 MB at 10 000 Services). The reply carries the TTL it would have been stored with.
-   * Answers with an RRset of several records (a headless Service's) are stored as before: a copy of those
-   * is kept only where the core can shuffle it on the wire. In a block whose plugins must see every query
+   * Answers the core cannot copy (several SRV records of a headless Service: not shuffled on the wire)
+   * are stored as before. In a block whose plugins must see every query
    * (log, acl) no copy is kept: a live answer is then asked of its writer each time, with the full TTL.
    */
   #passLive(q: CacheQuestion, response: DnsResponse): DnsResponse {
