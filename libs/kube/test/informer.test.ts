@@ -18,19 +18,20 @@ const service = (name: string, namespace = 'shop'): V1Service => ({
   spec: { ports: [{ name: 'http', port: 80, protocol: 'TCP' }], selector: { app: name } },
 });
 
-// Both clients run the same engine; each is held to the same behaviour against the same API server.
+// The informer reached both ways: from a KubeConfig (client-node reads it) and from connectApiServer (no
+// client-node at all); each is held to the same behaviour against the same API server.
 const clients: { client: string; make: (server: string, resource: ResourceName, options: InformerOptions<V1Service>) => Promise<Informer<V1Service>> }[] = [
   {
-    client: 'client-node',
+    client: 'createInformer(KubeConfig)',
     make: (server, resource, options) => Promise.resolve(createInformer<V1Service>(loadKubeConfig({ kubeServer: server }), resource, options)),
   },
   {
-    client: 'lean',
+    client: 'createLeanInformer(connectApiServer)',
     make: async (server, resource, options) => createLeanInformer<V1Service>(await connectApiServer({ kubeServer: server }), resource, options),
   },
 ];
 
-describe.each(clients)('the informer ($client) against kube-sim', ({ client, make }) => {
+describe.each(clients)('the informer, $client, against kube-sim', ({ make }) => {
   let sim: KubeSim;
   let core: CoreV1Api;
   const informers: Informer<V1Service>[] = [];
@@ -128,7 +129,7 @@ describe.each(clients)('the informer ($client) against kube-sim', ({ client, mak
     expect(events).toEqual(['add shop/web', 'add shop/cache', 'delete shop/cache']);
   });
 
-  it('restarts after the API server was away (client-node stops for good on such errors)', async () => {
+  it("restarts after the API server was away (client-node's ListWatch stops for good on such errors)", async () => {
     const port = sim.port;
     const informer = await make(sim.url, 'services', {
       namespace: 'shop',
@@ -224,6 +225,20 @@ describe('the lean API server', () => {
       expect(requests.watch).toBeLessThanOrEqual(3 * requests.list);
     } finally {
       await informer.stop();
+      server.close();
+    }
+  });
+
+  it('gives up on a request whose response never begins', async () => {
+    // A stand-in that takes the connection and says nothing.
+    const server = createServer(() => undefined);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const api = await connectApiServer({ kubeServer: `http://127.0.0.1:${port}`, responseTimeoutMs: 200 });
+      await expect(api.get('/api/v1/services')).rejects.toMatchObject({ code: 'timeout' });
+    } finally {
+      server.closeAllConnections();
       server.close();
     }
   });

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { join } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeConfigOptions } from '../config.ts';
 import { KubeError, statusMessage } from '../errors.ts';
 
@@ -12,6 +13,8 @@ export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccoun
 export interface ApiServerOptions extends KubeConfigOptions {
   /** In a pod: where the service account's `token` and `ca.crt` are (default SERVICE_ACCOUNT_DIR). */
   serviceAccountDir?: string;
+  /** How long a request may wait for its response to begin (default 30 s, as client-node). */
+  responseTimeoutMs?: number;
 }
 
 export interface ApiServer {
@@ -24,6 +27,8 @@ export interface ApiServer {
   get(path: string, signal?: AbortSignal): Promise<IncomingMessage>;
 }
 
+const RESPONSE_TIMEOUT_MS = 30_000;
+
 /** Fills a request's credentials and TLS settings; called before every request (tokens rotate). */
 type Authorize = (options: RequestOptions) => Promise<void>;
 
@@ -35,19 +40,28 @@ type Authorize = (options: RequestOptions) => Promise<void>;
  * loaded only then.
  */
 export async function connectApiServer(options: ApiServerOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<ApiServer> {
-  if (options.kubeServer) return apiServer(new URL(options.kubeServer), () => Promise.resolve());
-  if (!options.kubeconfig && !env.KUBECONFIG && env.KUBERNETES_SERVICE_HOST) return inCluster(env, options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR);
+  const timeoutMs = options.responseTimeoutMs ?? RESPONSE_TIMEOUT_MS;
+  if (options.kubeServer) return apiServer(new URL(options.kubeServer), () => Promise.resolve(), timeoutMs);
+  if (!options.kubeconfig && !env.KUBECONFIG && env.KUBERNETES_SERVICE_HOST) return inCluster(env, options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR, timeoutMs);
   const { loadKubeConfig } = await import('../config.ts');
-  const kc = loadKubeConfig(options, env);
-  const server = new URL(kc.getCurrentCluster()?.server ?? '');
-  return apiServer(server, async (request) => {
-    await kc.applyToHTTPSOptions(request);
-    // client-node makes an https agent whatever the scheme; a plain-http server takes Node's own.
-    if (server.protocol === 'http:') delete request.agent;
-  });
+  return apiServerOf(loadKubeConfig(options, env), timeoutMs);
 }
 
-async function inCluster(env: NodeJS.ProcessEnv, dir: string): Promise<ApiServer> {
+/** The API server a loaded KubeConfig names, with its credentials (applied again for every request). */
+export function apiServerOf(kc: KubeConfig, timeoutMs = RESPONSE_TIMEOUT_MS): ApiServer {
+  const server = new URL(kc.getCurrentCluster()?.server ?? '');
+  return apiServer(
+    server,
+    async (request) => {
+      await kc.applyToHTTPSOptions(request);
+      // client-node makes an https agent whatever the scheme; a plain-http server takes Node's own.
+      if (server.protocol === 'http:') delete request.agent;
+    },
+    timeoutMs,
+  );
+}
+
+async function inCluster(env: NodeJS.ProcessEnv, dir: string, timeoutMs: number): Promise<ApiServer> {
   const host = env.KUBERNETES_SERVICE_HOST ?? '';
   const port = env.KUBERNETES_SERVICE_PORT || '443';
   const ca = await readFile(join(dir, 'ca.crt')).catch((error: unknown) => {
@@ -57,18 +71,22 @@ async function inCluster(env: NodeJS.ProcessEnv, dir: string): Promise<ApiServer
   });
   const tokenFile = join(dir, 'token');
   const server = new URL(`https://${host.includes(':') ? `[${host}]` : host}:${port}`);
-  return apiServer(server, async (request) => {
-    const token = (
-      await readFile(tokenFile, 'utf8').catch((error: unknown) => {
-        throw new KubeError('kubeconfig-invalid', `cannot read the service account token ${tokenFile}: ${(error as Error).message}`, { cause: error });
-      })
-    ).trim();
-    request.ca = ca;
-    request.headers = { ...request.headers, Authorization: `Bearer ${token}` };
-  });
+  return apiServer(
+    server,
+    async (request) => {
+      const token = (
+        await readFile(tokenFile, 'utf8').catch((error: unknown) => {
+          throw new KubeError('kubeconfig-invalid', `cannot read the service account token ${tokenFile}: ${(error as Error).message}`, { cause: error });
+        })
+      ).trim();
+      request.ca = ca;
+      request.headers = { ...request.headers, Authorization: `Bearer ${token}` };
+    },
+    timeoutMs,
+  );
 }
 
-function apiServer(server: URL, authorize: Authorize): ApiServer {
+function apiServer(server: URL, authorize: Authorize, timeoutMs: number): ApiServer {
   const prefix = server.pathname.replace(/\/$/, '');
   const send = server.protocol === 'https:' ? httpsRequest : httpRequest;
   return {
@@ -77,12 +95,19 @@ function apiServer(server: URL, authorize: Authorize): ApiServer {
       const request: RequestOptions = { method: 'GET', headers: { Accept: 'application/json' }, signal };
       await authorize(request);
       return new Promise<IncomingMessage>((resolve, reject) => {
+        // A server that takes the connection and never answers (or a route that drops it) is an error
+        // after a while, as client-node's 30 s, not the operating system's minutes.
+        const timer = setTimeout(() => req.destroy(new KubeError('timeout', `GET ${path}: no answer within ${timeoutMs} ms`)), timeoutMs);
         const req = send(new URL(prefix + path, server), request, (res) => {
+          clearTimeout(timer);
           const status = res.statusCode ?? 0;
           if (status >= 200 && status < 300) return resolve(res);
           textOf(res).then((body) => reject(new KubeError('http-status', statusMessage(body) ?? (body.slice(0, 200) || `GET ${path}`), { status })), reject);
         });
-        req.on('error', reject);
+        req.on('error', (error) => {
+          clearTimeout(timer);
+          reject(error);
+        });
         req.end();
       });
     },

@@ -58,7 +58,7 @@ export interface LeanReflectorOptions<T extends KubernetesObject> extends Pick<L
 /**
  * Lists with `list`, then watches `path` from the list's resourceVersion, with bookmarks; a watch the server
  * ended is taken up again from the last resourceVersion seen, a 410 Gone lists again. Anything else (the
- * connection lost, a broken line, a watch silent past its own timeout) is an `error` event: the informer
+ * connection lost, a broken line, a watch still open past its own timeout) is an `error` event: the informer
  * restarts it with backoff.
  */
 export function leanReflector<T extends KubernetesObject>(api: ApiServer, path: string, list: ListFn<T>, options: LeanReflectorOptions<T> = {}): Reflector<T> {
@@ -74,10 +74,10 @@ export function leanReflector<T extends KubernetesObject>(api: ApiServer, path: 
 
   const watchOnce = async (resourceVersion: string | undefined): Promise<{ resourceVersion: string | undefined; gone: boolean; seen: number }> => {
     const seconds = options.watchSeconds ?? Math.floor(300 + Math.random() * 300);
-    // The server ends the watch after `seconds`; one silent well past that (a connection dead without a
-    // FIN) is abandoned.
-    const silent = AbortSignal.timeout((seconds + 30) * 1000);
-    const signal = AbortSignal.any([abort.signal, silent]);
+    // The server ends the watch after `seconds`; one still open well past that (a connection dead without
+    // a FIN) is abandoned.
+    const overdue = AbortSignal.timeout((seconds + 30) * 1000);
+    const signal = AbortSignal.any([abort.signal, overdue]);
     const query = queryOf({
       watch: 1,
       allowWatchBookmarks: true,
@@ -105,7 +105,7 @@ export function leanReflector<T extends KubernetesObject>(api: ApiServer, path: 
         for (const fn of listeners[objectEvent[event.type]]) fn(obj);
       }
     } catch (error) {
-      if (silent.aborted) throw new KubeError('watch-silent', `the watch of ${path} was silent for ${seconds + 30} s`, { cause: error });
+      if (overdue.aborted) throw new KubeError('watch-overdue', `the watch of ${path} did not end within ${seconds + 30} s`, { cause: error });
       throw error;
     }
     return { resourceVersion: last, gone: false, seen };
