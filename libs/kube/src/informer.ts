@@ -98,7 +98,7 @@ export function diffList<T extends KubernetesObject>(
 
 /**
  * What lists and then watches one resource (client-go's name), reporting each object as it changes:
- * client-node's `ListWatch`, or the lean client's. It lists with the function it was made with, once at
+ * the lean client's (`lean/reflector.ts`), or a test's. It lists with the function it was made with, once at
  * start and again whenever its watch cannot resume; `stop()` ends its watch.
  */
 export interface Reflector<T> {
