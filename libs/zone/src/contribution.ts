@@ -184,13 +184,15 @@ function serviceContribution(owner: string, rs: ServiceRecordSet, ctx: Contribut
     if (ctx.filter && options.ignoreEmptyService && targets.length === 0) return c;
     const clusterIPs = rs.clusterIPs.filter((ip) => isIP(ip) !== 0);
     const self: SrvTarget = { rel: svcRel, addrs: clusterIPs, ports: rs.ports };
-    put(svcRel, { addrs: clusterIPs, srvTargets: [self] });
+    // One list for the Service's name and each of its ports' names: it is never changed.
+    const selfTargets: readonly SrvTarget[] = [self];
+    put(svcRel, { addrs: clusterIPs, srvTargets: selfTargets });
     namedPorts = rs.ports.filter((p) => p.name !== '');
     for (const p of namedPorts) {
       // CoreDNS answers A/AAAA of `_port._proto.<service>` with the Service's addresses.
       put(portName(p, svcRel), {
         addrs: clusterIPs,
-        srvTargets: [self],
+        srvTargets: selfTargets,
         srvPort: { name: p.name, protocol: lowerProtocol(p) },
       });
     }

@@ -12,6 +12,7 @@ export type {
 } from './types.ts';
 export { defaultZoneOptions, isZoneError } from './types.ts';
 export { namespaceRecordSet, podRecordSet, recordSetsEqual, serviceNameLabel, serviceRecordSet, tolerateUnreadyAnnotation } from './record-set.ts';
+export { compactRecordSet } from './compact.ts';
 export { namesOf, namesTouched } from './names-of.ts';
 export { validateZoneOptions } from './options.ts';
 export type { LabelRequirement, LabelSelector } from './labels.ts';

@@ -3,7 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import type { NatsConnection, QueuedIterator } from '@nats-io/transport-node';
 import type { KV, KvWatchEntry } from '@nats-io/kv';
-import { recordSetsEqual, type Endpoint, type RecordSet } from '@halo/zone';
+import { compactRecordSet, recordSetsEqual, type RecordSet, type ServicePort } from '@halo/zone';
 import { ATTR_ZONE_KEY, ATTR_ZONE_REVISION, withProcessSpan } from '@halo/telemetry';
 import { buckets, zoneCompleteKey } from '../names.ts';
 import { isStreamMissing } from '../connect.ts';
@@ -119,8 +119,8 @@ export class ZoneStore {
   #checkedAt = Number.NEGATIVE_INFINITY;
   /** Queries waiting for the zone to reach a revision (monotonic reads): resolved after each apply. */
   readonly #waiting = new Set<{ revision: number; done: (reached: boolean) => void }>();
-  /** The port lists met so far, shared by every record set read (see sharePorts). */
-  readonly #portLists = new Map<string, Endpoint['ports']>();
+  /** The port lists met so far, shared by every record set read (see compactRecordSet). */
+  readonly #portLists = new Map<string, readonly ServicePort[]>();
   #resolveSynced!: () => void;
   #resolveComplete!: () => void;
   readonly whenSynced: Promise<void> = new Promise((resolve) => (this.#resolveSynced = resolve));
@@ -420,7 +420,7 @@ export class ZoneStore {
       if (entry.operation === 'PUT') {
         const decoded = decodeZoneEntry(entry.value);
         if (decoded.ok) {
-          recordSet = sharePorts(decoded.value.recordSet, this.#portLists);
+          recordSet = compactRecordSet(decoded.value.recordSet, this.#portLists);
           trace = decoded.value.trace;
           const source = sourceTimeOf(decoded.value.triggerTime, decoded.value.changedAt);
           if (!Number.isNaN(source)) sourceTime = source;
@@ -498,27 +498,4 @@ export class ZoneStore {
       await pace();
     }
   }
-}
-
-/** Distinct port lists kept for sharing at most; past it the table starts over (lists in use stay shared). */
-const sharedPortListsLimit = 10_000;
-
-/**
- * Endpoints carry equal port lists, each its own parsed copy, and so do the Services: let them share one
- * across the whole zone (100 000 endpoints of 10 000 Services hold a few hundred distinct lists). `known`
- * holds the lists met so far, by their JSON. The record set is not otherwise changed.
- */
-export function sharePorts(rs: RecordSet, known: Map<string, Endpoint['ports']> = new Map()): RecordSet {
-  if (rs.kind !== 'Service') return rs;
-  const share = (ports: Endpoint['ports']): Endpoint['ports'] => {
-    const key = JSON.stringify(ports);
-    const had = known.get(key);
-    if (had) return had;
-    if (known.size >= sharedPortListsLimit) known.clear();
-    known.set(key, ports);
-    return ports;
-  };
-  rs.ports = share(rs.ports);
-  for (const ep of rs.endpoints) ep.ports = share(ep.ports);
-  return rs;
 }
