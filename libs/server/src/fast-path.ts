@@ -5,24 +5,32 @@ import { foldedQuestion, sameFoldedQuestion, type WireScan } from '@halo/dns';
 /** About 550 bytes each (slot, question, entry, message): at most ~30 MB. CoreDNS's cache holds 9 984 per kind. */
 const MAX_ENTRIES = 50_000;
 const SLAB_SIZE = 64 * 1024;
+const QUESTION_SLAB_SIZE = 16 * 1024;
 
 /**
- * Copies long-lived messages into slabs of their own. A small Buffer from Buffer.from/allocUnsafe is a
+ * Copies long-lived bytes into slabs of their own. A small Buffer from Buffer.from/allocUnsafe is a
  * slice of Node's shared 8 KiB pool and keeps all of it alive: pre-encoded answers stored from there
- * pinned kilobytes each.
+ * pinned kilobytes each. A small typed array of its own costs ~200 bytes beside its data (its object,
+ * its ArrayBuffer's): a slice of a slab ~100.
  */
 export class WireSlab {
-  private slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+  private readonly size: number;
+  private slab: Buffer;
   private used = 0;
 
-  copy(wire: Buffer): Buffer {
-    if (wire.length > SLAB_SIZE / 4) return Buffer.from(Uint8Array.prototype.slice.call(wire).buffer);
-    if (this.used + wire.length > SLAB_SIZE) {
-      this.slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+  constructor(size = SLAB_SIZE) {
+    this.size = size;
+    this.slab = Buffer.allocUnsafeSlow(size);
+  }
+
+  copy(wire: Uint8Array): Buffer {
+    if (wire.length > this.size / 4) return Buffer.from(Uint8Array.prototype.slice.call(wire).buffer);
+    if (this.used + wire.length > this.size) {
+      this.slab = Buffer.allocUnsafeSlow(this.size);
       this.used = 0;
     }
     const out = this.slab.subarray(this.used, this.used + wire.length);
-    wire.copy(out);
+    out.set(wire);
     // Keep slices 8-byte aligned, as Node's pool does.
     this.used += (wire.length + 7) & ~7;
     return out;
@@ -72,6 +80,8 @@ export class FastPath<T = Buffer> {
   private count = 0;
   /** The slots of each name: one (usual) or several (types, client classes). */
   private readonly slotsByName = new Map<string, Slot<T> | Slot<T>[]>();
+  /** The slots' questions: tens of bytes each, in slabs smaller than the answers' (fewer pinned by a survivor). */
+  private readonly questions = new WireSlab(QUESTION_SLAB_SIZE);
   /** Bumped by every invalidation: an answer computed before one must not be stored after it. */
   generation = 0;
 
@@ -94,7 +104,7 @@ export class FastPath<T = Buffer> {
     // A full table starts over: simpler than LRU, and the table refills from the next queries.
     if (this.count >= MAX_ENTRIES) this.clear();
     const hash = mix(scan.hash, client);
-    const slot: Slot<T> = { hash, question: foldedQuestion(wire, scan), client, listenKey, value, next: this.slots.get(hash) ?? null };
+    const slot: Slot<T> = { hash, question: this.questions.copy(foldedQuestion(wire, scan)), client, listenKey, value, next: this.slots.get(hash) ?? null };
     this.slots.set(hash, slot);
     this.count++;
     const name = canonical(qnameLower);
