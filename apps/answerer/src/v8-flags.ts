@@ -2,7 +2,7 @@
 // garbage (one answer per query); small semi-spaces keep the answerer's peak memory ~100 MB lower at
 // 10 000 Services, and 2 MB rather than 4 another ~5 MB (tools/bench). V8 lets the old generation grow
 // up to 4× what the last full collection left before it collects again. The peak comes with the first
-// burst of distinct questions: the cache's LRU evictions and the zone's prepared answers turn into old
+// burst of distinct questions: the cache's LRU evictions and answers built once for the fast path turn into old
 // garbage on top of the ~100 MB that stay live, and the heap grew to ~135 MB for ~115 MB used at 2×
 // (--heap-growing-percent=100); at 1.2× (=20) it stays ~120 MB, the peak ~12-15 MB lower (222 → 205-210
 // MB), with a full collection every few seconds under load that the bench did not see in throughput.

@@ -121,8 +121,8 @@ describe('namesOf', () => {
   });
 });
 
-describe('prepared answers', () => {
-  it('serve every spelling of a name, and go when the name changes', () => {
+describe('answers after a change', () => {
+  it('serve every spelling of a name, and follow the name when it changes', () => {
     const idx = new ZoneIndex(defaultZoneOptions(), clock);
     idx.put('svc.shop.web', svcSet({ name: 'web', clusterIP: '10.96.0.10' }));
     expect(show(idx.answer(q('WEB.shop.svc.cluster.local')))?.answers).toEqual(['WEB.shop.svc.cluster.local 5 A 10.96.0.10']);

@@ -6,7 +6,7 @@ import { contributionOf } from './contribution.ts';
 import type { Contribution, NameEntry, PtrEntry, SrvTarget } from './contribution.ts';
 import { labelsMatch, parseLabelSelector } from './labels.ts';
 import type { LabelSelector } from './labels.ts';
-import { addressOfReverseName, canonicalName, ipFromPodLabel, isReverseZone, normalizeIP, reverseName } from './names.ts';
+import { addressOfReverseName, canonicalName, ipFromPodLabel, isReverseZone, normalizeIP } from './names.ts';
 import { recordSetsEqual } from './record-set.ts';
 import { isZoneError } from './types.ts';
 import type { Question, RecordSet, ZoneAnswer, ZoneOptions } from './types.ts';
@@ -86,9 +86,6 @@ function dropAlias(map: Map<string, string[]>, target: string, rel: string): voi
   if (had.length === 0) map.delete(target);
 }
 
-/** Names with prepared answers kept at most; past it the whole set starts over. */
-const preparedLimit = 5_000;
-
 /** The same answer with the question's spelling as owner name (0x20 clients compare it). */
 function asAsked(a: ZoneAnswer, name: string, asked: string): ZoneAnswer {
   const rename = (rr: Answer): Answer => (rr.name === name ? { ...rr, name: asked } : rr);
@@ -127,11 +124,6 @@ export class ZoneIndex {
   #serial: number;
   #clock: () => number;
   #forwardZones: string[];
-  /**
-   * Positive answers, built once per (name, type) and dropped when a put or delete touches the name.
-   * Negative answers carry the SOA serial, so they are built each time (they are cheap).
-   */
-  #prepared = new Map<string, Map<string, ZoneAnswer>>();
   /** The SOA of each zone and the serial it was made at (see #soa). */
   #soas = new Map<string, { serial: number; soa: Answer }>();
 
@@ -274,27 +266,12 @@ export class ZoneIndex {
     this.#reverse.clear();
     this.#namespaces.clear();
     this.#podIPs.clear();
-    this.#prepared.clear();
     this.#aliases.clear();
     this.#namespaceLabels.clear();
     if (had) this.#changed();
   }
 
-  #forget(forward: Iterable<string>, reverse: Iterable<string>): void {
-    if (this.#prepared.size === 0) return;
-    const names: string[] = [];
-    for (const rel of forward) for (const z of this.#forwardZones) names.push(`${rel}.${z}`);
-    for (const name of names) this.#prepared.delete(name);
-    // Answers that chased a CNAME into these names hold their records too.
-    for (const alias of this.aliasesOf(names)) this.#prepared.delete(alias);
-    for (const address of reverse) {
-      const name = reverseName(address);
-      if (name) this.#prepared.delete(name);
-    }
-  }
-
   #add(c: Contribution): void {
-    this.#forget(c.forward.keys(), c.reverse.keys());
     for (const [rel, e] of c.forward) addTo(this.#forward, rel, e);
     for (const [address, e] of c.reverse) addTo(this.#reverse, address, e);
     if (c.namespace !== null) addRef(this.#namespaces, c.namespace);
@@ -302,7 +279,6 @@ export class ZoneIndex {
   }
 
   #remove(owner: string, c: Held): void {
-    this.#forget(c.forward, c.reverse);
     for (const rel of c.forward) removeFrom(this.#forward, rel, owner);
     for (const address of c.reverse) removeFrom(this.#reverse, address, owner);
     if (c.namespace !== null) dropRef(this.#namespaces, c.namespace);
@@ -327,35 +303,23 @@ export class ZoneIndex {
     const asked = q.name.endsWith('.') ? q.name.slice(0, -1) : q.name;
     const name = asked.toLowerCase();
     const type = q.type.toUpperCase();
-    const hit = this.#prepared.get(name)?.get(type);
-    if (hit) return asked === name ? hit : asAsked(hit, name, asked);
     const zone = this.zoneOf(name);
     if (zone === null) return null;
-    let { a, keep } = this.#lookup(name, zone, type);
+    let a = this.#lookup(name, zone, type);
     // RFC 1034 4.3.2: a CNAME answers every type but CNAME (and ANY, which it matches) and is followed.
-    if (type !== 'CNAME' && type !== 'ANY' && onlyCname(a) !== null) {
-      a = this.#chase(name, a, type);
-      // A chain that ends without data carries the SOA (and its serial): built each time, as negatives are.
-      keep = keep && a.authorities.length === 0;
-    }
-    if (keep && a.answers.length > 0) {
-      if (this.#prepared.size >= preparedLimit) this.#prepared.clear();
-      let byType = this.#prepared.get(name);
-      if (!byType) this.#prepared.set(name, (byType = new Map()));
-      byType.set(type, a);
-    }
+    if (type !== 'CNAME' && type !== 'ANY' && onlyCname(a) !== null) a = this.#chase(name, a, type);
     if (a.rcode === 'NXDOMAIN' && a.answers.length === 0 && opts.fallthrough) return null;
     return asked === name ? a : asAsked(a, name, asked);
   }
 
-  /** The answer of one name of a zone of ours, a CNAME not followed; `keep`: worth keeping prepared. */
-  #lookup(name: string, zone: string, type: string): { a: ZoneAnswer; keep: boolean } {
-    if (name === zone) return { a: this.#apex(name, zone, type), keep: false };
-    if (isReverseZone(zone)) return { a: this.#reverseAnswer(name, zone, type), keep: true };
+  /** The answer of one name of a zone of ours, a CNAME not followed. */
+  #lookup(name: string, zone: string, type: string): ZoneAnswer {
+    if (name === zone) return this.#apex(name, zone, type);
+    if (isReverseZone(zone)) return this.#reverseAnswer(name, zone, type);
     const rel = name.slice(0, name.length - zone.length - 1);
     const entries = listOf(this.#forward.get(rel));
-    if (entries) return { a: this.#records(name, entries, zone, type), keep: true };
-    return { a: this.#forwardAnswer(name, rel, zone, type), keep: false };
+    if (entries) return this.#records(name, entries, zone, type);
+    return this.#forwardAnswer(name, rel, zone, type);
   }
 
   /**
@@ -373,7 +337,7 @@ export class ZoneIndex {
       const zone = this.zoneOf(target);
       if (zone === null || isReverseZone(zone) || seen.has(target)) break;
       seen.add(target);
-      const next = this.#lookup(target, zone, type).a;
+      const next = this.#lookup(target, zone, type);
       target = onlyCname(next);
       answers.push(...next.answers);
       if (target === null) return { rcode: next.rcode, authoritative: true, answers, authorities: next.authorities, additionals: next.additionals };
