@@ -35,19 +35,28 @@ export interface PtrEntry {
 /**
  * One address of one endpoint. It is at once its SRV target, the entry of its own name when that name
  * has this one address (the usual case), and its PTR entry: one object where there were five, which
- * counts at 100 000 endpoints. The arrays the other roles read are made when a question asks for them.
+ * counts at 100 000 endpoints. The arrays the other roles read, and its name, are made when a question
+ * asks for them.
  */
 export class EndpointAddress implements SrvTarget, NameEntry, PtrEntry {
   readonly owner: string;
-  readonly rel: string;
+  /** its Service's name relative to the zone, e.g. `web.shop.svc` */
+  readonly svcRel: string;
+  /** its first label when it has a name of its own (hostname, pod name); null: named by its address */
+  readonly label: string | null;
   readonly addr: string;
   readonly ports: readonly ServicePort[];
 
-  constructor(owner: string, rel: string, addr: string, ports: readonly ServicePort[]) {
+  constructor(owner: string, svcRel: string, label: string | null, addr: string, ports: readonly ServicePort[]) {
     this.owner = owner;
-    this.rel = rel;
+    this.svcRel = svcRel;
+    this.label = label;
     this.addr = addr;
     this.ports = ports;
+  }
+
+  get rel(): string {
+    return [this.label ?? dashedIP(this.addr), this.svcRel].join('.');
   }
 
   get addrs(): readonly string[] {
@@ -64,6 +73,11 @@ export class EndpointAddress implements SrvTarget, NameEntry, PtrEntry {
 }
 
 export interface Contribution {
+  /**
+   * Every name but those of endpoint addresses named by their address alone (`10-0-0-1.web.shop.svc`):
+   * such a name is found through its address (`reverse`, an EndpointAddress whose `label` is null) where
+   * it is the address's entry there, so 80 000 of them cost no name string and no map entry.
+   */
   forward: Map<string, NameEntry>;
   /** keyed by address as `addressKey` spells it; the PTR name is `reverseName` of it */
   reverse: Map<string, PtrEntry>;
@@ -107,12 +121,22 @@ function empty(): Contribution {
   return { forward: new Map(), reverse: new Map(), namespace: null, podKeys: [] };
 }
 
-/** The name CoreDNS gives an endpoint address: hostname, else the pod's name (endpoint_pod_names), else the dashed IP. */
-export function endpointHostname(endpoint: { hostname?: string; podName?: string }, address: string, endpointPodNames: boolean): string {
+/**
+ * The first label CoreDNS names an endpoint address with: hostname, else the pod's name
+ * (endpoint_pod_names); null: the dashed IP.
+ */
+export function endpointLabel(endpoint: { hostname?: string; podName?: string }, endpointPodNames: boolean): string | null {
   if (endpoint.hostname) return endpoint.hostname.toLowerCase();
   // A pod name with dots or over 63 characters is no DNS label: fall back to the address.
   if (endpointPodNames && endpoint.podName && isDnsLabel(endpoint.podName.toLowerCase())) return endpoint.podName.toLowerCase();
-  return dashedIP(address);
+  return null;
+}
+
+/** The names (relative to the zone) of a contribution: its forward names and those found through addresses. */
+export function forwardNamesOf(c: Contribution): string[] {
+  const rels = [...c.forward.keys()];
+  for (const e of c.reverse.values()) if (e instanceof EndpointAddress && e.label === null) rels.push(e.rel);
+  return rels;
 }
 
 const lowerProtocols: Readonly<Record<string, string>> = { TCP: 'tcp', UDP: 'udp', SCTP: 'sctp' };
@@ -164,8 +188,9 @@ function serviceContribution(owner: string, rs: ServiceRecordSet, ctx: Contribut
         const addr = raw.toLowerCase();
         // The index tells families apart by a colon: only real addresses go in.
         if (isIP(addr) === 0) continue;
-        const rel = [endpointHostname(ep, addr, options.endpointPodNames), svcRel].join('.');
-        const target = new EndpointAddress(owner, rel, addr, ep.ports);
+        const label = endpointLabel(ep, options.endpointPodNames);
+        const target = new EndpointAddress(owner, svcRel, label, addr, ep.ports);
+        const rel = target.rel;
         targets.push(target);
         // The usual one address per name is the target itself; a shared name gets a group.
         const group = byHostname.get(rel);
@@ -230,6 +255,14 @@ function serviceContribution(owner: string, rs: ServiceRecordSet, ctx: Contribut
   }
   // CoreDNS answers endpoint names of every Service with endpoints, ClusterIP ones included.
   for (const [rel, group] of byHostname) {
+    if (group instanceof EndpointAddress && group.label === null && !c.forward.has(rel)) {
+      // Named by its address alone: found through the address where it is the address's entry.
+      const k = addressKey(group.addr);
+      if (k && !c.reverse.has(k)) {
+        c.reverse.set(k, group);
+        continue;
+      }
+    }
     if (group instanceof EndpointAddress && !c.forward.has(rel)) c.forward.set(rel, group);
     else put(rel, group instanceof EndpointAddress ? { addrs: group.addrs, srvTargets: [group] } : { addrs: group.addrs, srvTargets: group.targets });
     for (const target of group instanceof EndpointAddress ? [group] : group.targets) {

@@ -1,6 +1,6 @@
 // The names a record set answers for, and the names a change touches: what the watcher publishes on
 // halo.zone.changed and what an answerer drops its pre-encoded answers for. One definition for both.
-import { contributionOf } from './contribution.ts';
+import { contributionOf, forwardNamesOf } from './contribution.ts';
 import { canonicalName, dashedIP, isReverseZone, reverseName } from './names.ts';
 import type { RecordSet, ZoneOptions } from './types.ts';
 
@@ -14,7 +14,7 @@ export function namesOf(rs: RecordSet, options: ZoneOptions): string[] {
   const forwardZones = zones.filter((z) => !isReverseZone(z));
   const reverseZones = zones.filter(isReverseZone);
   const c = contributionOf('', rs, { options, selector: null, filter: false });
-  const rels: string[] = [...c.forward.keys()];
+  const rels: string[] = forwardNamesOf(c);
   if (rs.kind === 'Namespace' || rs.kind === 'Service') rels.push(`${rs.kind === 'Namespace' ? rs.name : rs.namespace}.svc`.toLowerCase());
   if (options.pods !== 'disabled') {
     if (rs.kind === 'Namespace') rels.push(`${rs.name.toLowerCase()}.pod`);

@@ -1,7 +1,7 @@
 // Conformance with the Kubernetes DNS specification 1.1.0 (and CoreDNS where it is silent),
 // one question and its expected answer per row.
 import { describe, expect, it } from 'vitest';
-import { demoCluster, keyed, nsSet, show, svcSet } from '../test/cluster.ts';
+import { demoCluster, keyed, nsSet, show, slice, svcSet } from '../test/cluster.ts';
 import type { Shown } from '../test/cluster.ts';
 import { defaultZoneOptions, ZoneIndex } from './index.ts';
 import type { RecordSet, ZoneOptions } from './index.ts';
@@ -263,6 +263,61 @@ describe('namespace_labels as Namespaces come, change and go', () => {
     expect(idx.answer(q)?.rcode).toBe('NXDOMAIN');
   });
 });
+
+// Names of endpoint addresses without a hostname are found through the address (no name kept for
+// each): every spelling and sharing CoreDNS has must come out as if each name were kept.
+const E = 'edge.svc.cluster.local';
+table(
+  'endpoints named by their address',
+  {},
+  [
+    // A hostname that is another endpoint's dashed address: one name, both addresses.
+    [`10-5-0-1.dup.${E}`, 'A', ok([`10-5-0-1.dup.${E} 5 A 10.5.0.1`, `10-5-0-1.dup.${E} 5 A 10.5.0.2`])],
+    // One address in two slices with other ports: one name, the SRV of both.
+    [
+      `10-5-0-3.dup.${E}`,
+      'SRV',
+      ok([`10-5-0-3.dup.${E} 5 SRV 0 50 80 10-5-0-3.dup.${E}`, `10-5-0-3.dup.${E} 5 SRV 0 50 9090 10-5-0-3.dup.${E}`], [`10-5-0-3.dup.${E} 5 A 10.5.0.3`]),
+    ],
+    [`10-5-0-3.dup.${E}`, 'TXT', NODATA],
+    // The same address behind another Service: its own name there, not this one's.
+    [`10-5-0-3.web.${E}`, 'A', ok([`10-5-0-3.web.${E} 5 A 10.5.0.3`])],
+    [`10-5-0-9.web.${E}`, 'A', NXDOMAIN],
+    [`10-5-0-4.dup.${E}`, 'A', NXDOMAIN],
+    // An endpoint of several addresses: a name for each.
+    [`10-5-0-8.dup.${E}`, 'A', ok([`10-5-0-8.dup.${E} 5 A 10.5.0.8`])],
+    // IPv6: the address as the slice spells it (lowercase), no other spelling.
+    [`fd00-0-0--5.dup.${E}`, 'AAAA', ok([`fd00-0-0--5.dup.${E} 5 AAAA fd00:0:0::5`])],
+    [`fd00--5.dup.${E}`, 'AAAA', NXDOMAIN],
+    [`FD00--6.dup.${E}`, 'AAAA', ok([`FD00--6.dup.${E} 5 AAAA fd00::6`])],
+    [`010-5-0-1.dup.${E}`, 'A', NXDOMAIN],
+    [`10-5-0-1.x.dup.${E}`, 'A', NXDOMAIN],
+    [`10-5-1-1.pub.${E}`, 'A', ok([`10-5-1-1.pub.${E} 5 A 10.5.1.1`])],
+    [
+      '3.0.5.10.in-addr.arpa',
+      'PTR',
+      ok(['3.0.5.10.in-addr.arpa 5 PTR 10-5-0-3.dup.edge.svc.cluster.local', '3.0.5.10.in-addr.arpa 5 PTR 10-5-0-3.web.edge.svc.cluster.local']),
+    ],
+  ],
+  [
+    nsSet('edge'),
+    svcSet({ ns: 'edge', name: 'dup', clusterIP: 'None' }, [
+      slice(
+        'dup',
+        'dup-a',
+        [{ ip: '10.5.0.1' }, { ip: '10.5.0.2', hostname: '10-5-0-1' }, { ip: '10.5.0.3' }, { ip: '10.5.0.4', ready: false }],
+        [{ name: 'http', port: 80 }],
+        'edge',
+      ),
+      slice('dup', 'dup-b', [{ ip: '10.5.0.3' }, { ip: ['10.5.0.7', '10.5.0.8'] }], [{ name: 'grpc', port: 9090 }], 'edge'),
+      slice('dup', 'dup-c', [{ ip: 'fd00:0:0::5' }, { ip: 'FD00::6' }], [{ name: 'http', port: 80 }], 'edge'),
+    ]),
+    svcSet({ ns: 'edge', name: 'web', clusterIP: '10.96.5.1' }, [slice('web', 'web-a', [{ ip: '10.5.0.3' }, { ip: '10.5.0.9', ready: false }], [], 'edge')]),
+    svcSet({ ns: 'edge', name: 'pub', clusterIP: 'None', publishNotReadyAddresses: true }, [
+      slice('pub', 'pub-a', [{ ip: '10.5.1.1', ready: false }], [], 'edge'),
+    ]),
+  ],
+);
 
 table('reverse (2.3.3, 2.4.3)', {}, [
   ['1.0.96.10.in-addr.arpa', 'PTR', ok(['1.0.96.10.in-addr.arpa 5 PTR kubernetes.default.svc.cluster.local'])],

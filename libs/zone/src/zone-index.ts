@@ -2,11 +2,11 @@
 // Records are built per question from the indexed data (a few objects), which keeps 100 000
 // endpoints small in memory; the caller's fast path caches encoded answers.
 import type { Answer } from 'dns-packet';
-import { contributionOf } from './contribution.ts';
+import { addressKey, contributionOf, EndpointAddress } from './contribution.ts';
 import type { Contribution, NameEntry, PtrEntry, SrvTarget } from './contribution.ts';
 import { labelsMatch, parseLabelSelector } from './labels.ts';
 import type { LabelSelector } from './labels.ts';
-import { addressOfReverseName, canonicalName, ipFromPodLabel, isReverseZone, normalizeIP } from './names.ts';
+import { addressOfReverseName, canonicalName, dashedIP, ipFromPodLabel, isReverseZone, normalizeIP } from './names.ts';
 import { recordSetsEqual } from './record-set.ts';
 import { isZoneError } from './types.ts';
 import type { Question, RecordSet, ZoneAnswer, ZoneOptions } from './types.ts';
@@ -317,9 +317,31 @@ export class ZoneIndex {
     if (name === zone) return this.#apex(name, zone, type);
     if (isReverseZone(zone)) return this.#reverseAnswer(name, zone, type);
     const rel = name.slice(0, name.length - zone.length - 1);
-    const entries = listOf(this.#forward.get(rel));
+    const entries = this.#namedByAddress(rel, listOf(this.#forward.get(rel)));
     if (entries) return this.#records(name, entries, zone, type);
     return this.#forwardAnswer(name, rel, zone, type);
+  }
+
+  /**
+   * The entries of `rel`: `named` (its forward entries) and the endpoint addresses that have this name
+   * by their address alone (`10-0-0-1.web.shop.svc`), which are found through the address (see
+   * Contribution.forward), each of an owner with no forward entry of its own here.
+   */
+  #namedByAddress(rel: string, named: NameEntry[] | undefined): NameEntry[] | undefined {
+    const dot = rel.indexOf('.');
+    const label = rel.slice(0, Math.max(dot, 0));
+    if (!label.includes('-')) return named;
+    const ip = ipFromPodLabel(label);
+    const key = ip === null ? null : addressKey(ip);
+    if (key === null) return named;
+    const svcRel = rel.slice(dot + 1);
+    const found: NameEntry[] = [];
+    for (const e of listOf(this.#reverse.get(key)) ?? []) {
+      if (!(e instanceof EndpointAddress) || e.label !== null || e.svcRel !== svcRel || dashedIP(e.addr) !== label) continue;
+      if (named?.some((n) => n.owner === e.owner)) continue;
+      found.push(e);
+    }
+    return found.length === 0 ? named : [...(named ?? []), ...found];
   }
 
   /**
