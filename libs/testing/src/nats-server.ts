@@ -105,19 +105,23 @@ async function launchServer(plan: ServerPlan): Promise<NatsServer> {
     const current = child;
     // /healthz answers 200 once the server accepts clients and, with js-enabled-only, JetStream is up.
     const path = plan.jetstream ? '/healthz?js-enabled-only=true' : '/healthz';
-    await waitFor(
+    // A fatal line ends the wait at once (waitFor takes a throw for "not yet").
+    const state = await waitFor(
       async () => {
-        if (current.lines.some((line) => /\[FTL\]/.test(line))) {
-          throw new TestingError('nats-server-failed', `nats-server failed to start:\n${current.lines.join('\n')}`);
-        }
+        if (current.lines.some((line) => /\[FTL\]/.test(line))) return 'failed';
         const response = await fetch(`http://127.0.0.1:${plan.monitorPort}${path}`);
-        return response.ok;
+        return response.ok && 'healthy';
       },
       { timeoutMs: 15_000, message: `nats-server on port ${plan.port} did not become healthy` },
     ).catch(async (error: unknown) => {
       await current.kill('SIGKILL');
       throw error;
     });
+    if (state === 'failed') {
+      await current.kill('SIGKILL');
+      const code = current.lines.some((line) => /address already in use/.test(line)) ? 'nats-server-port-taken' : 'nats-server-failed';
+      throw new TestingError(code, `nats-server failed to start:\n${current.lines.join('\n')}`);
+    }
   };
   const halt = async (signal: NodeJS.Signals) => {
     if (child) {
@@ -126,7 +130,10 @@ async function launchServer(plan: ServerPlan): Promise<NatsServer> {
     }
   };
 
-  await launch();
+  await launch().catch(async (error: unknown) => {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  });
   return {
     url: `nats://127.0.0.1:${plan.port}`,
     port: plan.port,
@@ -152,15 +159,22 @@ async function launchServer(plan: ServerPlan): Promise<NatsServer> {
 
 /** Starts a real nats-server on 127.0.0.1 (JetStream on by default) and waits until it serves clients. */
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
-  const port = options.port ?? (await freePort());
-  return launchServer({
-    name: `halo-test-${port}`,
-    port,
-    monitorPort: await freePort(),
-    jetstream: options.jetstream ?? true,
-    authorization: options.authorization,
-    tls: options.tls,
-  });
+  // A free port may be taken by another test between the look and the bind: pick others, a few times.
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port ?? (await freePort());
+    try {
+      return await launchServer({
+        name: `halo-test-${port}`,
+        port,
+        monitorPort: await freePort(),
+        jetstream: options.jetstream ?? true,
+        authorization: options.authorization,
+        tls: options.tls,
+      });
+    } catch (error) {
+      if (!(error instanceof TestingError && error.code === 'nats-server-port-taken') || attempt >= 3) throw error;
+    }
+  }
 }
 
 /**

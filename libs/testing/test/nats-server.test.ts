@@ -99,6 +99,15 @@ describe('startNatsCluster', () => {
     }
   });
 
+  it('says at once that a port it was given is taken', async () => {
+    const first = await startNatsServer({ jetstream: false });
+    try {
+      await expect(startNatsServer({ jetstream: false, port: first.port })).rejects.toMatchObject({ code: 'nats-server-port-taken' });
+    } finally {
+      await first.stop();
+    }
+  });
+
   it('refuses a client without credentials when started with users', async () => {
     const s = await startNatsServer({ jetstream: false, authorization: 'authorization { users: [ { user: "a", password: "b" } ] }' });
     try {
