@@ -101,12 +101,11 @@ export function foldedHash(wire: Uint8Array, start: number, end: number): number
 }
 
 /**
- * The question of a scanned query (name, type, class) case-folded, in a Uint8Array of its own: small
- * ones live on V8's heap, where a small Buffer would be a slice of Node's shared 8 KiB pool and, kept
- * for long, pin all of it.
+ * The question of a scanned query (name, type, class) case-folded, written into the bytes `take` gives
+ * for its length (by default a Uint8Array of its own; a keeper of many passes slices of a slab).
  */
-export function foldedQuestion(wire: Uint8Array, scan: WireScan): Uint8Array {
-  const out = new Uint8Array(scan.nameEnd - 8);
+export function foldedQuestion(wire: Uint8Array, scan: WireScan, take: (length: number) => Uint8Array = (length) => new Uint8Array(length)): Uint8Array {
+  const out = take(scan.nameEnd - 8);
   for (let i = 0; i < out.length; i++) out[i] = fold(wire[12 + i]);
   return out;
 }

@@ -24,15 +24,21 @@ export class WireSlab {
   }
 
   copy(wire: Uint8Array): Buffer {
-    if (wire.length > this.size / 4) return Buffer.from(Uint8Array.prototype.slice.call(wire).buffer);
-    if (this.used + wire.length > this.size) {
+    const out = this.take(wire.length);
+    out.set(wire);
+    return out;
+  }
+
+  /** `length` bytes of a slab (of their own when large), for the caller to fill. */
+  take(length: number): Buffer {
+    if (length > this.size / 4) return Buffer.allocUnsafeSlow(length);
+    if (this.used + length > this.size) {
       this.slab = Buffer.allocUnsafeSlow(this.size);
       this.used = 0;
     }
-    const out = this.slab.subarray(this.used, this.used + wire.length);
-    out.set(wire);
+    const out = this.slab.subarray(this.used, this.used + length);
     // Keep slices 8-byte aligned, as Node's pool does.
-    this.used += (wire.length + 7) & ~7;
+    this.used += (length + 7) & ~7;
     return out;
   }
 }
@@ -82,6 +88,7 @@ export class FastPath<T = Buffer> {
   private readonly slotsByName = new Map<string, Slot<T> | Slot<T>[]>();
   /** The slots' questions: tens of bytes each, in slabs smaller than the answers' (fewer pinned by a survivor). */
   private readonly questions = new WireSlab(QUESTION_SLAB_SIZE);
+  private readonly takeQuestion = (length: number): Buffer => this.questions.take(length);
   /** Bumped by every invalidation: an answer computed before one must not be stored after it. */
   generation = 0;
 
@@ -104,7 +111,7 @@ export class FastPath<T = Buffer> {
     // A full table starts over: simpler than LRU, and the table refills from the next queries.
     if (this.count >= MAX_ENTRIES) this.clear();
     const hash = mix(scan.hash, client);
-    const slot: Slot<T> = { hash, question: this.questions.copy(foldedQuestion(wire, scan)), client, listenKey, value, next: this.slots.get(hash) ?? null };
+    const slot: Slot<T> = { hash, question: foldedQuestion(wire, scan, this.takeQuestion), client, listenKey, value, next: this.slots.get(hash) ?? null };
     this.slots.set(hash, slot);
     this.count++;
     const name = canonical(qnameLower);

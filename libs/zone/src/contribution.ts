@@ -255,16 +255,15 @@ function serviceContribution(owner: string, rs: ServiceRecordSet, ctx: Contribut
   }
   // CoreDNS answers endpoint names of every Service with endpoints, ClusterIP ones included.
   for (const [rel, group] of byHostname) {
-    if (group instanceof EndpointAddress && group.label === null && !c.forward.has(rel)) {
-      // Named by its address alone: found through the address where it is the address's entry.
-      const k = addressKey(group.addr);
-      if (k && !c.reverse.has(k)) {
+    if (group instanceof EndpointAddress && !c.forward.has(rel)) {
+      // Named by its address alone and the address's first entry: found through the address, no name kept.
+      const k = group.label === null ? addressKey(group.addr) : null;
+      if (k !== null && !c.reverse.has(k)) {
         c.reverse.set(k, group);
         continue;
       }
-    }
-    if (group instanceof EndpointAddress && !c.forward.has(rel)) c.forward.set(rel, group);
-    else put(rel, group instanceof EndpointAddress ? { addrs: group.addrs, srvTargets: [group] } : { addrs: group.addrs, srvTargets: group.targets });
+      c.forward.set(rel, group);
+    } else put(rel, group instanceof EndpointAddress ? { addrs: group.addrs, srvTargets: [group] } : { addrs: group.addrs, srvTargets: group.targets });
     for (const target of group instanceof EndpointAddress ? [group] : group.targets) {
       const k = addressKey(target.addr);
       if (k && !c.reverse.has(k)) c.reverse.set(k, target);

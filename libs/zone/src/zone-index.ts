@@ -86,12 +86,6 @@ function dropAlias(map: Map<string, string[]>, target: string, rel: string): voi
   if (had.length === 0) map.delete(target);
 }
 
-/** The same answer with the question's spelling as owner name (0x20 clients compare it). */
-function asAsked(a: ZoneAnswer, name: string, asked: string): ZoneAnswer {
-  const rename = (rr: Answer): Answer => (rr.name === name ? { ...rr, name: asked } : rr);
-  return { ...a, answers: a.answers.map(rename) };
-}
-
 /** The target when the answer is one CNAME and nothing else (an ExternalName's name), else null. */
 function onlyCname(a: ZoneAnswer): string | null {
   const rr = a.answers.length === 1 ? a.answers[0] : undefined;
@@ -305,21 +299,24 @@ export class ZoneIndex {
     const type = q.type.toUpperCase();
     const zone = this.zoneOf(name);
     if (zone === null) return null;
-    let a = this.#lookup(name, zone, type);
+    let a = this.#lookup(name, asked, zone, type);
     // RFC 1034 4.3.2: a CNAME answers every type but CNAME (and ANY, which it matches) and is followed.
     if (type !== 'CNAME' && type !== 'ANY' && onlyCname(a) !== null) a = this.#chase(name, a, type);
     if (a.rcode === 'NXDOMAIN' && a.answers.length === 0 && opts.fallthrough) return null;
-    return asked === name ? a : asAsked(a, name, asked);
+    return a;
   }
 
-  /** The answer of one name of a zone of ours, a CNAME not followed. */
-  #lookup(name: string, zone: string, type: string): ZoneAnswer {
-    if (name === zone) return this.#apex(name, zone, type);
-    if (isReverseZone(zone)) return this.#reverseAnswer(name, zone, type);
+  /**
+   * The answer of one name of a zone of ours (lowercase `name`), a CNAME not followed; its records are
+   * owned by `asked`, the name as the question spelled it (0x20 clients compare it).
+   */
+  #lookup(name: string, asked: string, zone: string, type: string): ZoneAnswer {
+    if (name === zone) return this.#apex(asked, zone, type);
+    if (isReverseZone(zone)) return this.#reverseAnswer(name, asked, zone, type);
     const rel = name.slice(0, name.length - zone.length - 1);
     const entries = this.#namedByAddress(rel, listOf(this.#forward.get(rel)));
-    if (entries) return this.#records(name, entries, zone, type);
-    return this.#forwardAnswer(name, rel, zone, type);
+    if (entries) return this.#records(asked, entries, zone, type);
+    return this.#forwardAnswer(asked, rel, zone, type);
   }
 
   /**
@@ -359,7 +356,7 @@ export class ZoneIndex {
       const zone = this.zoneOf(target);
       if (zone === null || isReverseZone(zone) || seen.has(target)) break;
       seen.add(target);
-      const next = this.#lookup(target, zone, type);
+      const next = this.#lookup(target, target, zone, type);
       target = onlyCname(next);
       answers.push(...next.answers);
       if (target === null) return { rcode: next.rcode, authoritative: true, answers, authorities: next.authorities, additionals: next.additionals };
@@ -433,8 +430,7 @@ export class ZoneIndex {
     return this.#ok(zone, []);
   }
 
-  #reverseAnswer(name: string, zone: string, type: string): ZoneAnswer {
-    const asked = name;
+  #reverseAnswer(name: string, asked: string, zone: string, type: string): ZoneAnswer {
     const address = addressOfReverseName(name);
     const entries = address === null ? undefined : listOf(this.#reverse.get(address));
     // Unknown addresses are NXDOMAIN (no empty non-terminals here), so `fallthrough in-addr.arpa` works.
