@@ -1,5 +1,13 @@
-import { describe, expect, it } from 'vitest';
-import { rewriteAssetReferences } from './bundle.ts';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APPS, bundleApps, rewriteAssetReferences, type BundleResult } from './bundle.ts';
+
+const run = promisify(execFile);
 
 describe('rewriteAssetReferences', () => {
   const place = (rel: string) => `../assets/${rel.split('/').pop()}`;
@@ -13,5 +21,35 @@ describe('rewriteAssetReferences', () => {
     ["new URL('./x.json', base)", "new URL('./x.json', base)"],
   ])('%s', (source, rewritten) => {
     expect(rewriteAssetReferences(source, place)).toBe(rewritten);
+  });
+});
+
+describe('bundleApps', () => {
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  let work: string;
+  let bundle: BundleResult;
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'halo-bundle-'));
+    bundle = await bundleApps({ root, outDir: join(work, 'out') });
+  });
+  afterAll(() => rm(work, { recursive: true, force: true }));
+
+  // An ES `import` of `node:http` reads every export, and `http.WebSocket` loads undici (~11 MB resident
+  // for a client nobody calls): the bundles take Node's modules as CommonJS, read when used.
+  it.each(APPS)('%s starts without loading undici', async (app) => {
+    const report = join(work, `${app}.modules`);
+    const hook = join(work, `${app}.hook.mjs`);
+    await writeFile(
+      hook,
+      `import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(${JSON.stringify(report)}, process.moduleLoadList.join('\\n')));\n`,
+    );
+    // --help: every static import is evaluated, then the app prints its flags and exits 0.
+    const { stdout } = await run(process.execPath, ['--import', hook, bundle.entries[app], '--help'], {
+      env: { ...process.env, HALO_NODE_GUARD_V8_FLAGS: '' },
+    });
+    expect(stdout).toMatch(/^Usage: /m);
+    const loaded = (await readFile(report, 'utf8')).split('\n');
+    expect(loaded).toContain('NativeModule http');
+    expect(loaded.filter((m) => m.includes('undici'))).toEqual([]);
   });
 });

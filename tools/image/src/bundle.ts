@@ -4,6 +4,7 @@
 // copied into `assets/` and the references rewritten, so the bundle carries them wherever it goes.
 import { build, type Plugin } from 'esbuild';
 import { copyFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { builtinModules } from 'node:module';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 
 /** Every app of the repo, by folder under apps/: the image's `halo <app>` names. */
@@ -38,6 +39,30 @@ export function rewriteAssetReferences(source: string, place: (relativePath: str
   return source
     .replace(urlReference, (_m, q: string, rel: string) => `new URL(${q}${place(rel)}${q}, import.meta.url)`)
     .replace(addonReference, (_m, q: string, rel: string) => `require(${q}${place(rel)}${q})`);
+}
+
+/**
+ * Node's own modules as CommonJS, not as ES modules. An `import` of a built-in builds its namespace
+ * from every export, and some exports are getters that load more: `http.WebSocket` loads undici (74
+ * modules), `util.diff` the assert internals, `fs.promises` readline and the REPL history, `crypto.webcrypto`
+ * all of WebCrypto. Through `process.getBuiltinModule` and esbuild's CommonJS interop an export is read
+ * when the code uses it. (~11 MB resident for `node:http` alone.)
+ */
+function lazyBuiltinsPlugin(): Plugin {
+  const builtins = new Set(builtinModules.filter((m) => !m.startsWith('_')));
+  return {
+    name: 'halo-lazy-builtins',
+    setup(b) {
+      b.onResolve({ filter: /^[a-z_/:]+$/ }, (args) => {
+        const name = args.path.replace(/^node:/, '');
+        return builtins.has(name) ? { path: name, namespace: 'halo-builtin' } : undefined;
+      });
+      b.onLoad({ filter: /.*/, namespace: 'halo-builtin' }, (args) => ({
+        contents: `module.exports = process.getBuiltinModule(${JSON.stringify(`node:${args.path}`)});`,
+        loader: 'js',
+      }));
+    },
+  };
 }
 
 function assetsPlugin(root: string, outDir: string, assets: Map<string, string>): Plugin {
@@ -104,7 +129,7 @@ export async function bundleApps(options: BundleOptions): Promise<BundleResult> 
       banner: { js: "import { createRequire as __haloCreateRequire } from 'node:module';\nconst require = __haloCreateRequire(import.meta.url);" },
       metafile: true,
       logLevel: 'silent',
-      plugins: [assetsPlugin(root, outDir, assets)],
+      plugins: [assetsPlugin(root, outDir, assets), lazyBuiltinsPlugin()],
     });
   } catch (error) {
     const errors = (error as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors ?? [];
