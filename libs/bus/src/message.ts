@@ -8,3 +8,9 @@ export interface BusError {
 }
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; error: BusError };
+
+/** A validator generated from a message's JSON schema (validators.generated.js); its first error on failure. */
+export interface Validator {
+  (data: unknown): boolean;
+  errors?: readonly { instancePath: string; message?: string }[] | null;
+}

@@ -1,6 +1,6 @@
 // Versioned schemas of KV `halo-config` and KV `halo-status`.
-import { Ajv, type ValidateFunction } from 'ajv';
-import type { Decoded, TraceFields } from '../message.ts';
+import type { Decoded, TraceFields, Validator } from '../message.ts';
+import { effectiveConfigV1, fragmentV1, instanceStatusV1 } from '../validators.generated.js';
 
 export type ConfigTarget = 'answerer' | 'node-cache';
 export const configTargets: readonly ConfigTarget[] = ['answerer', 'node-cache'];
@@ -66,86 +66,10 @@ export interface InstanceStatusV1 {
   programmingLatency?: ProgrammingLatencyV1;
 }
 
-const ajv = new Ajv({ strict: false });
-const target = { type: 'string', enum: ['answerer', 'node-cache'] } as const;
-
-const fragmentSchema = {
-  type: 'object',
-  required: ['schema', 'name', 'text', 'targets', 'source', 'version', 'author', 'changedAt', 'change', 'deleted'],
-  properties: {
-    schema: { type: 'integer', const: 1 },
-    name: { type: 'string', minLength: 1 },
-    text: { type: 'string' },
-    targets: { type: 'array', items: target },
-    source: {
-      type: 'object',
-      required: ['kind'],
-      properties: {
-        kind: { type: 'string', enum: ['api', 'configmap'] },
-        configMap: { type: 'string', nullable: true },
-        key: { type: 'string', nullable: true },
-      },
-    },
-    version: { type: 'integer', minimum: 1 },
-    author: { type: 'string' },
-    changedAt: { type: 'string' },
-    change: { type: 'string', enum: ['put', 'delete', 'rollback'] },
-    rolledBackTo: { type: 'integer', nullable: true },
-    deleted: { type: 'boolean' },
-  },
-} as const;
-
-const effectiveSchema = {
-  type: 'object',
-  required: ['schema', 'target', 'version', 'corefile', 'fragments', 'changedAt'],
-  properties: {
-    schema: { type: 'integer', const: 1 },
-    target,
-    version: { type: 'integer', minimum: 0 },
-    corefile: { type: 'string' },
-    fragments: {
-      type: 'array',
-      items: { type: 'object', required: ['name', 'version'], properties: { name: { type: 'string' }, version: { type: 'integer' } } },
-    },
-    changedAt: { type: 'string' },
-    trace: {
-      type: 'object',
-      properties: { traceparent: { type: 'string' }, tracestate: { type: 'string' } },
-      additionalProperties: false,
-    },
-  },
-} as const;
-
-const statusSchema = {
-  type: 'object',
-  required: ['schema', 'target', 'instance', 'version', 'appliedAt', 'error', 'errorVersion', 'heartbeatAt'],
-  properties: {
-    schema: { type: 'integer', const: 1 },
-    target,
-    instance: { type: 'string', minLength: 1 },
-    version: { type: 'integer', minimum: 0 },
-    appliedAt: { type: 'string' },
-    error: { type: 'string', nullable: true },
-    errorVersion: { type: 'integer', nullable: true },
-    heartbeatAt: { type: 'string' },
-    programmingLatency: {
-      type: 'object',
-      required: ['count', 'p50Seconds', 'p99Seconds'],
-      properties: { count: { type: 'integer', minimum: 0 }, p50Seconds: { type: 'number', minimum: 0 }, p99Seconds: { type: 'number', minimum: 0 } },
-    },
-  },
-} as const;
-
-const validators = {
-  fragment: ajv.compile(fragmentSchema) as ValidateFunction<FragmentV1>,
-  effective: ajv.compile(effectiveSchema) as ValidateFunction<EffectiveConfigV1>,
-  status: ajv.compile(statusSchema) as ValidateFunction<InstanceStatusV1>,
-};
-
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
-function decodeWith<T>(bytes: Uint8Array, what: string, validate: ValidateFunction<T>): Decoded<T> {
+function decodeWith<T>(bytes: Uint8Array, what: string, validate: Validator): Decoded<T> {
   let json: unknown;
   try {
     json = JSON.parse(decoder.decode(bytes));
@@ -158,10 +82,10 @@ function decodeWith<T>(bytes: Uint8Array, what: string, validate: ValidateFuncti
     const first = validate.errors?.[0];
     return { ok: false, error: { code: 'BUS_BAD_SCHEMA', message: `${what}: ${first?.instancePath || '/'} ${first?.message ?? 'is invalid'}` } };
   }
-  return { ok: true, value: json };
+  return { ok: true, value: json as T };
 }
 
-export const decodeFragment = (bytes: Uint8Array) => decodeWith(bytes, 'fragment', validators.fragment);
-export const decodeEffectiveConfig = (bytes: Uint8Array) => decodeWith(bytes, 'effective config', validators.effective);
-export const decodeInstanceStatus = (bytes: Uint8Array) => decodeWith(bytes, 'instance status', validators.status);
+export const decodeFragment = (bytes: Uint8Array) => decodeWith<FragmentV1>(bytes, 'fragment', fragmentV1);
+export const decodeEffectiveConfig = (bytes: Uint8Array) => decodeWith<EffectiveConfigV1>(bytes, 'effective config', effectiveConfigV1);
+export const decodeInstanceStatus = (bytes: Uint8Array) => decodeWith<InstanceStatusV1>(bytes, 'instance status', instanceStatusV1);
 export const encodeJson = (value: FragmentV1 | EffectiveConfigV1 | InstanceStatusV1): Uint8Array => encoder.encode(JSON.stringify(value));

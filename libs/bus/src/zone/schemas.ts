@@ -1,9 +1,9 @@
 // The zone's versioned messages: an entry of KV `halo-zone`, the marker of a complete sync, a change on
 // `halo.zone.changed`. Every message is validated when read: one that fails is reported as a BusError
 // value and the reader skips it, so one bad writer cannot stop the zone.
-import { Ajv, type JSONSchemaType, type ValidateFunction } from 'ajv';
 import type { RecordSet } from '@halo/zone';
-import type { Decoded, TraceFields } from '../message.ts';
+import type { Decoded, TraceFields, Validator } from '../message.ts';
+import { zoneChangedV1, zoneCompleteV1, zoneEntryV1 } from '../validators.generated.js';
 
 /** The value of one key of KV `halo-zone`. A KV put carries no headers, so the trace rides inside. */
 export interface ZoneEntryV1 {
@@ -48,106 +48,10 @@ export interface ZoneCompleteV1 {
   completedAt: string;
 }
 
-const name = { type: 'string', minLength: 1, maxLength: 253 } as const;
-const labels = { type: 'object', additionalProperties: { type: 'string' } } as const;
-const port = {
-  type: 'object',
-  required: ['name', 'protocol', 'port'],
-  properties: {
-    name: { type: 'string' },
-    protocol: { enum: ['TCP', 'UDP', 'SCTP'] },
-    port: { type: 'integer', minimum: 1, maximum: 65535 },
-  },
-} as const;
-
-const recordSetSchema = {
-  oneOf: [
-    {
-      type: 'object',
-      required: ['kind', 'namespace', 'name', 'type', 'clusterIPs', 'ports', 'publishNotReadyAddresses', 'labels', 'endpoints'],
-      properties: {
-        kind: { const: 'Service' },
-        namespace: name,
-        name,
-        type: { enum: ['ClusterIP', 'Headless', 'ExternalName'] },
-        clusterIPs: { type: 'array', items: { type: 'string' } },
-        externalName: { type: 'string' },
-        ports: { type: 'array', items: port },
-        publishNotReadyAddresses: { type: 'boolean' },
-        labels,
-        endpoints: {
-          type: 'array',
-          items: {
-            type: 'object',
-            required: ['addresses', 'ready', 'ports'],
-            properties: {
-              addresses: { type: 'array', items: { type: 'string' } },
-              ready: { type: 'boolean' },
-              hostname: { type: 'string' },
-              podName: { type: 'string' },
-              ports: { type: 'array', items: port },
-            },
-          },
-        },
-      },
-    },
-    {
-      type: 'object',
-      required: ['kind', 'name', 'labels'],
-      properties: { kind: { const: 'Namespace' }, name, labels },
-    },
-    {
-      type: 'object',
-      required: ['kind', 'namespace', 'name', 'ips'],
-      properties: { kind: { const: 'Pod' }, namespace: name, name, ips: { type: 'array', items: { type: 'string' } } },
-    },
-  ],
-} as const;
-
-const traceSchema = {
-  type: 'object',
-  properties: { traceparent: { type: 'string' }, tracestate: { type: 'string' } },
-  additionalProperties: false,
-} as const;
-
-const ajv = new Ajv({ allErrors: false, strict: false });
-
-const zoneEntryV1 = ajv.compile({
-  type: 'object',
-  required: ['schema', 'recordSet', 'changedAt'],
-  properties: { schema: { const: 1 }, recordSet: recordSetSchema, changedAt: { type: 'string' }, triggerTime: { type: 'string' }, trace: traceSchema },
-}) as ValidateFunction<ZoneEntryV1>;
-
-const zoneChangedSchemaV1: JSONSchemaType<ZoneChangedV1> = {
-  type: 'object',
-  required: ['schema', 'key', 'names', 'revision'],
-  properties: {
-    schema: { type: 'integer', const: 1 },
-    key: { type: 'string', minLength: 1 },
-    names: { type: 'array', items: { type: 'string' } },
-    revision: { type: 'integer', minimum: 0 },
-    triggerTime: { type: 'string', nullable: true },
-  },
-};
-const zoneChangedV1 = ajv.compile(zoneChangedSchemaV1);
-
-const zoneCompleteSchemaV1: JSONSchemaType<ZoneCompleteV1> = {
-  type: 'object',
-  required: ['schema', 'revision', 'keys', 'writer', 'completedAt'],
-  properties: {
-    schema: { type: 'integer', const: 1 },
-    revision: { type: 'integer', minimum: 0 },
-    keys: { type: 'integer', minimum: 0 },
-    writer: { type: 'string' },
-    completedAt: { type: 'string' },
-  },
-};
-const zoneCompleteV1 = ajv.compile(zoneCompleteSchemaV1);
-
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
-function decode<T>(bytes: Uint8Array, what: string, validators: Record<number, ValidateFunction<T>>): Decoded<T> {
+function decode<T>(bytes: Uint8Array, what: string, validators: Record<number, Validator>): Decoded<T> {
   let json: unknown;
   try {
     json = JSON.parse(decoder.decode(bytes));
@@ -164,11 +68,11 @@ function decode<T>(bytes: Uint8Array, what: string, validators: Record<number, V
     const where = first?.instancePath || '/';
     return { ok: false, error: { code: 'BUS_BAD_SCHEMA', message: `${what}: ${where} ${first?.message ?? 'is invalid'}` } };
   }
-  return { ok: true, value: json };
+  return { ok: true, value: json as T };
 }
 
 export function decodeZoneEntry(bytes: Uint8Array): Decoded<ZoneEntryV1> {
-  return decode(bytes, 'zone entry', { 1: zoneEntryV1 });
+  return decode<ZoneEntryV1>(bytes, 'zone entry', { 1: zoneEntryV1 });
 }
 
 export function encodeZoneEntry(recordSet: RecordSet, trace?: TraceFields, triggerTime?: string): Uint8Array {
@@ -189,7 +93,7 @@ export function sourceTimeOf(triggerTime: string | undefined, fallback: string |
 }
 
 export function decodeZoneChanged(bytes: Uint8Array): Decoded<ZoneChangedV1> {
-  return decode(bytes, 'zone change', { 1: zoneChangedV1 });
+  return decode<ZoneChangedV1>(bytes, 'zone change', { 1: zoneChangedV1 });
 }
 
 export function encodeZoneChanged(change: Omit<ZoneChangedV1, 'schema'>): Uint8Array {
@@ -199,7 +103,7 @@ export function encodeZoneChanged(change: Omit<ZoneChangedV1, 'schema'>): Uint8A
 }
 
 export function decodeZoneComplete(bytes: Uint8Array): Decoded<ZoneCompleteV1> {
-  return decode(bytes, 'zone complete marker', { 1: zoneCompleteV1 });
+  return decode<ZoneCompleteV1>(bytes, 'zone complete marker', { 1: zoneCompleteV1 });
 }
 
 export function encodeZoneComplete(marker: Omit<ZoneCompleteV1, 'schema' | 'completedAt'>): Uint8Array {
