@@ -14,3 +14,28 @@ export interface Validator {
   (data: unknown): boolean;
   errors?: readonly { instancePath: string; message?: string }[] | null;
 }
+
+const decoder = new TextDecoder();
+
+/**
+ * A message's bytes as JSON, checked by the validator of the schema version it names: the value, or why
+ * not (not JSON, a version no validator is given for, the first schema error with its path).
+ */
+export function decodeMessage<T>(bytes: Uint8Array, what: string, validators: Readonly<Record<number, Validator>>): Decoded<T> {
+  let json: unknown;
+  try {
+    json = JSON.parse(decoder.decode(bytes));
+  } catch (err) {
+    return { ok: false, error: { code: 'BUS_BAD_JSON', message: `${what}: not JSON (${(err as Error).message})` } };
+  }
+  const version = typeof json === 'object' && json !== null ? (json as { schema?: unknown }).schema : undefined;
+  const validate = typeof version === 'number' ? validators[version] : undefined;
+  if (!validate) {
+    return { ok: false, error: { code: 'BUS_UNKNOWN_VERSION', message: `${what}: unknown schema version ${JSON.stringify(version)}` } };
+  }
+  if (!validate(json)) {
+    const first = validate.errors?.[0];
+    return { ok: false, error: { code: 'BUS_BAD_SCHEMA', message: `${what}: ${first?.instancePath || '/'} ${first?.message ?? 'is invalid'}` } };
+  }
+  return { ok: true, value: json as T };
+}

@@ -1,5 +1,5 @@
 // Versioned schemas of KV `halo-config` and KV `halo-status`.
-import type { Decoded, TraceFields, Validator } from '../message.ts';
+import { decodeMessage, type TraceFields } from '../message.ts';
 import { effectiveConfigV1, fragmentV1, instanceStatusV1 } from '../validators.generated.js';
 
 export type ConfigTarget = 'answerer' | 'node-cache';
@@ -66,26 +66,9 @@ export interface InstanceStatusV1 {
   programmingLatency?: ProgrammingLatencyV1;
 }
 
-const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
-function decodeWith<T>(bytes: Uint8Array, what: string, validate: Validator): Decoded<T> {
-  let json: unknown;
-  try {
-    json = JSON.parse(decoder.decode(bytes));
-  } catch (err) {
-    return { ok: false, error: { code: 'BUS_BAD_JSON', message: `${what}: not JSON (${(err as Error).message})` } };
-  }
-  const version = (json as { schema?: unknown } | null)?.schema;
-  if (version !== 1) return { ok: false, error: { code: 'BUS_UNKNOWN_VERSION', message: `${what}: unknown schema version ${JSON.stringify(version)}` } };
-  if (!validate(json)) {
-    const first = validate.errors?.[0];
-    return { ok: false, error: { code: 'BUS_BAD_SCHEMA', message: `${what}: ${first?.instancePath || '/'} ${first?.message ?? 'is invalid'}` } };
-  }
-  return { ok: true, value: json as T };
-}
-
-export const decodeFragment = (bytes: Uint8Array) => decodeWith<FragmentV1>(bytes, 'fragment', fragmentV1);
-export const decodeEffectiveConfig = (bytes: Uint8Array) => decodeWith<EffectiveConfigV1>(bytes, 'effective config', effectiveConfigV1);
-export const decodeInstanceStatus = (bytes: Uint8Array) => decodeWith<InstanceStatusV1>(bytes, 'instance status', instanceStatusV1);
+export const decodeFragment = (bytes: Uint8Array) => decodeMessage<FragmentV1>(bytes, 'fragment', { 1: fragmentV1 });
+export const decodeEffectiveConfig = (bytes: Uint8Array) => decodeMessage<EffectiveConfigV1>(bytes, 'effective config', { 1: effectiveConfigV1 });
+export const decodeInstanceStatus = (bytes: Uint8Array) => decodeMessage<InstanceStatusV1>(bytes, 'instance status', { 1: instanceStatusV1 });
 export const encodeJson = (value: FragmentV1 | EffectiveConfigV1 | InstanceStatusV1): Uint8Array => encoder.encode(JSON.stringify(value));

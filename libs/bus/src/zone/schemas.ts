@@ -2,7 +2,7 @@
 // `halo.zone.changed`. Every message is validated when read: one that fails is reported as a BusError
 // value and the reader skips it, so one bad writer cannot stop the zone.
 import type { RecordSet } from '@halo/zone';
-import type { Decoded, TraceFields, Validator } from '../message.ts';
+import { decodeMessage, type Decoded, type TraceFields } from '../message.ts';
 import { zoneChangedV1, zoneCompleteV1, zoneEntryV1 } from '../validators.generated.js';
 
 /** The value of one key of KV `halo-zone`. A KV put carries no headers, so the trace rides inside. */
@@ -48,31 +48,10 @@ export interface ZoneCompleteV1 {
   completedAt: string;
 }
 
-const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
-function decode<T>(bytes: Uint8Array, what: string, validators: Record<number, Validator>): Decoded<T> {
-  let json: unknown;
-  try {
-    json = JSON.parse(decoder.decode(bytes));
-  } catch (err) {
-    return { ok: false, error: { code: 'BUS_BAD_JSON', message: `${what}: not JSON (${(err as Error).message})` } };
-  }
-  const version = typeof json === 'object' && json !== null ? (json as { schema?: unknown }).schema : undefined;
-  const validate = typeof version === 'number' ? validators[version] : undefined;
-  if (!validate) {
-    return { ok: false, error: { code: 'BUS_UNKNOWN_VERSION', message: `${what}: unknown schema version ${JSON.stringify(version)}` } };
-  }
-  if (!validate(json)) {
-    const first = validate.errors?.[0];
-    const where = first?.instancePath || '/';
-    return { ok: false, error: { code: 'BUS_BAD_SCHEMA', message: `${what}: ${where} ${first?.message ?? 'is invalid'}` } };
-  }
-  return { ok: true, value: json as T };
-}
-
 export function decodeZoneEntry(bytes: Uint8Array): Decoded<ZoneEntryV1> {
-  return decode<ZoneEntryV1>(bytes, 'zone entry', { 1: zoneEntryV1 });
+  return decodeMessage<ZoneEntryV1>(bytes, 'zone entry', { 1: zoneEntryV1 });
 }
 
 export function encodeZoneEntry(recordSet: RecordSet, trace?: TraceFields, triggerTime?: string): Uint8Array {
@@ -93,7 +72,7 @@ export function sourceTimeOf(triggerTime: string | undefined, fallback: string |
 }
 
 export function decodeZoneChanged(bytes: Uint8Array): Decoded<ZoneChangedV1> {
-  return decode<ZoneChangedV1>(bytes, 'zone change', { 1: zoneChangedV1 });
+  return decodeMessage<ZoneChangedV1>(bytes, 'zone change', { 1: zoneChangedV1 });
 }
 
 export function encodeZoneChanged(change: Omit<ZoneChangedV1, 'schema'>): Uint8Array {
@@ -103,7 +82,7 @@ export function encodeZoneChanged(change: Omit<ZoneChangedV1, 'schema'>): Uint8A
 }
 
 export function decodeZoneComplete(bytes: Uint8Array): Decoded<ZoneCompleteV1> {
-  return decode<ZoneCompleteV1>(bytes, 'zone complete marker', { 1: zoneCompleteV1 });
+  return decodeMessage<ZoneCompleteV1>(bytes, 'zone complete marker', { 1: zoneCompleteV1 });
 }
 
 export function encodeZoneComplete(marker: Omit<ZoneCompleteV1, 'schema' | 'completedAt'>): Uint8Array {
