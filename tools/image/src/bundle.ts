@@ -65,6 +65,34 @@ function lazyBuiltinsPlugin(): Plugin {
   };
 }
 
+/**
+ * Parts of dependencies that no app uses and that cost memory merely by being loaded: the bundle holds a
+ * function in their place that throws, with why, when something calls it.
+ */
+const LEFT_OUT: readonly { package: string; request: string; why: string }[] = [
+  // The index requires it at load; it requires https, TLS and zlib: ~4 MB resident in the guard.
+  { package: 'prom-client', request: './lib/pushgateway', why: 'no app pushes metrics; they are scraped' },
+];
+
+function leftOutPlugin(): Plugin {
+  return {
+    name: 'halo-left-out',
+    setup(b) {
+      for (const part of LEFT_OUT) {
+        const filter = new RegExp(`^${part.request.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`);
+        b.onResolve({ filter }, (args) =>
+          args.importer.includes(`/node_modules/${part.package}/`) ? { path: `${part.package}:${part.request}`, namespace: 'halo-left-out' } : undefined,
+        );
+      }
+      b.onLoad({ filter: /.*/, namespace: 'halo-left-out' }, (args) => {
+        const part = LEFT_OUT.find((p) => `${p.package}:${p.request}` === args.path);
+        const message = `${args.path} is left out of the bundle (tools/image/src/bundle.ts): ${part?.why ?? ''}`;
+        return { contents: `module.exports = function leftOut() { throw new Error(${JSON.stringify(message)}); };`, loader: 'js' };
+      });
+    },
+  };
+}
+
 function assetsPlugin(root: string, outDir: string, assets: Map<string, string>): Plugin {
   const taken = new Map<string, string>();
   return {
@@ -129,7 +157,7 @@ export async function bundleApps(options: BundleOptions): Promise<BundleResult> 
       banner: { js: "import { createRequire as __haloCreateRequire } from 'node:module';\nconst require = __haloCreateRequire(import.meta.url);" },
       metafile: true,
       logLevel: 'silent',
-      plugins: [assetsPlugin(root, outDir, assets), lazyBuiltinsPlugin()],
+      plugins: [assetsPlugin(root, outDir, assets), lazyBuiltinsPlugin(), leftOutPlugin()],
     });
   } catch (error) {
     const errors = (error as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors ?? [];
