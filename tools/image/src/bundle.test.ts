@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APPS, bundleApps, rewriteAssetReferences, type BundleResult } from './bundle.ts';
+import { build } from 'esbuild';
+import { APPS, bundleApps, leftOutPlugin, rewriteAssetReferences, type BundleResult } from './bundle.ts';
 
 const run = promisify(execFile);
 
@@ -54,5 +55,30 @@ describe('bundleApps', () => {
     const loaded = (await readFile(report, 'utf8')).split('\n');
     expect(loaded).toContain('NativeModule http');
     expect(loaded.filter((m) => mustNotLoad(app).test(m))).toEqual([]);
+  });
+});
+
+describe('leftOutPlugin', () => {
+  it('puts a function that throws, saying why, in the place of a part left out', async () => {
+    const root = fileURLToPath(new URL('../../../', import.meta.url));
+    const out = await build({
+      stdin: {
+        contents: "const { Pushgateway } = require('prom-client');\ntry { new Pushgateway('http://127.0.0.1:9091'); } catch (e) { console.log(e.message); }",
+        resolveDir: root,
+      },
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      write: false,
+      logLevel: 'silent',
+      plugins: [leftOutPlugin()],
+    });
+    const code = out.outputFiles[0]?.text ?? '';
+    expect(code).not.toContain('gzipSync');
+    const dir = await mkdtemp(join(tmpdir(), 'halo-left-out-'));
+    const file = join(dir, 'push.cjs');
+    await writeFile(file, code);
+    const { stdout } = await run(process.execPath, [file]).finally(() => rm(dir, { recursive: true, force: true }));
+    expect(stdout.trim()).toBe('prom-client:./lib/pushgateway is left out of the bundle (tools/image/src/bundle.ts): no app pushes metrics; they are scraped');
   });
 });

@@ -74,19 +74,20 @@ const LEFT_OUT: readonly { package: string; request: string; why: string }[] = [
   { package: 'prom-client', request: './lib/pushgateway', why: 'no app pushes metrics; they are scraped' },
 ];
 
-function leftOutPlugin(): Plugin {
+export function leftOutPlugin(): Plugin {
   return {
     name: 'halo-left-out',
     setup(b) {
       for (const part of LEFT_OUT) {
         const filter = new RegExp(`^${part.request.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`);
         b.onResolve({ filter }, (args) =>
-          args.importer.includes(`/node_modules/${part.package}/`) ? { path: `${part.package}:${part.request}`, namespace: 'halo-left-out' } : undefined,
+          args.importer.includes(`/node_modules/${part.package}/`)
+            ? { path: `${part.package}:${part.request}`, namespace: 'halo-left-out', pluginData: part.why }
+            : undefined,
         );
       }
       b.onLoad({ filter: /.*/, namespace: 'halo-left-out' }, (args) => {
-        const part = LEFT_OUT.find((p) => `${p.package}:${p.request}` === args.path);
-        const message = `${args.path} is left out of the bundle (tools/image/src/bundle.ts): ${part?.why ?? ''}`;
+        const message = `${args.path} is left out of the bundle (tools/image/src/bundle.ts): ${String(args.pluginData)}`;
         return { contents: `module.exports = function leftOut() { throw new Error(${JSON.stringify(message)}); };`, loader: 'js' };
       });
     },
