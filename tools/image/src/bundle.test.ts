@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,6 +56,31 @@ describe('bundleApps', () => {
     const loaded = (await readFile(report, 'utf8')).split('\n');
     expect(loaded).toContain('NativeModule http');
     expect(loaded.filter((m) => mustNotLoad(app).test(m))).toEqual([]);
+  });
+
+  // Minified, but an operator's stack trace still names the function, and with source maps on, the line.
+  it('keeps function names, and its maps lead a bundle position back to the source line', async () => {
+    const bin = join(work, 'out', 'bin');
+    const files = (await readdir(bin)).filter((f) => f.endsWith('.mjs'));
+    const texts = await Promise.all(files.map((f) => readFile(join(bin, f), 'utf8')));
+    const at = texts.findIndex((t) => t.includes('function decodeQuery('));
+    expect(at).toBeGreaterThanOrEqual(0);
+    const file = join(bin, files[at] ?? '');
+    const script = [
+      "import { findSourceMap } from 'node:module';",
+      "import { readFileSync } from 'node:fs';",
+      `const file = ${JSON.stringify(file)};`,
+      'await import(file);',
+      "const lines = readFileSync(file, 'utf8').split('\\n');",
+      "const line = lines.findIndex((l) => l.includes('function decodeQuery('));",
+      "const entry = findSourceMap(file)?.findEntry(line, lines[line].indexOf('function decodeQuery('));",
+      'console.log(JSON.stringify(entry));',
+    ].join('\n');
+    const { stdout } = await run(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script]);
+    const entry = JSON.parse(stdout) as { originalSource?: string; originalLine?: number };
+    const source = (await readFile(join(root, 'libs/dns/src/decode.ts'), 'utf8')).split('\n');
+    expect(entry.originalSource).toMatch(/\/libs\/dns\/src\/decode\.ts$/);
+    expect(source[entry.originalLine ?? -1]).toMatch(/function decodeQuery\(/);
   });
 });
 
