@@ -76,6 +76,13 @@ export interface ZoneStoreOptions {
 /** How soon a check is made again when the last one was not conclusive (JetStream silent, a watch behind). */
 const checkSoonMs = 1_000;
 
+/**
+ * How long a watch may be behind the bucket, without progress, while a query waits for a revision it
+ * lacks, before it counts as stalled: entries on their way arrive within milliseconds, and until the
+ * watch is resumed every node cache asking for the change is refused.
+ */
+const waitedStallMs = 100;
+
 /** Work done in one turn of the event loop while applying a burst, before I/O gets its turn. */
 const sliceMs = 4;
 const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -113,8 +120,13 @@ export class ZoneStore {
   #checking: Promise<void> | null = null;
   #timer: NodeJS.Timeout | null = null;
   #progressWaiters: (() => void)[] = [];
-  /** The reading found behind the bucket at a check, its revision then, and when (performance.now()). */
-  #behind: { copy: Copy; revision: number; at: number } | null = null;
+  /**
+   * The reading found behind the bucket at a check, its revision then, when (performance.now()), and how
+   * long it may stay there without progress before it counts as stalled.
+   */
+  #behind: { copy: Copy; revision: number; at: number; graceMs: number } | null = null;
+  /** A query waited in vain for a revision since the last check: a stall is confirmed sooner. */
+  #waitedInVain = false;
   /** When the last check began (performance.now()). */
   #checkedAt = Number.NEGATIVE_INFINITY;
   /** Queries waiting for the zone to reach a revision (monotonic reads): resolved after each apply. */
@@ -184,7 +196,8 @@ export class ZoneStore {
         waiter.done(false);
         // Someone heard of a revision this copy has not reached: its watch may have stalled (one check
         // at a time however many wait).
-        if (this.#checking === null && performance.now() - this.#checkedAt >= checkSoonMs / 2) void this.check();
+        this.#waitedInVain = true;
+        if (this.#checking === null && performance.now() - this.#checkedAt >= waitedStallMs) void this.check();
       }, timeoutMs);
       this.#waiting.add(waiter);
     });
@@ -298,6 +311,8 @@ export class ZoneStore {
   async #checkBucket(): Promise<void> {
     if (this.#closed) return;
     this.#checkedAt = performance.now();
+    const waited = this.#waitedInVain;
+    this.#waitedInVain = false;
     const reading = this.#next ?? this.#current;
     let reason: string | null = null;
     let answered = false;
@@ -309,7 +324,7 @@ export class ZoneStore {
         answered = true;
         if (info.created !== reading.created) reason = 'the bucket was recreated';
         else if (info.state.last_seq < reading.revision) reason = `the bucket went back from revision ${reading.revision} to ${info.state.last_seq}`;
-        else stalled = this.#stalled(reading, info.state.last_seq);
+        else stalled = this.#stalled(reading, info.state.last_seq, waited ? waitedStallMs : checkSoonMs);
         break;
       } catch (err) {
         if (isStreamMissing(err) && attempt >= 2) {
@@ -332,25 +347,28 @@ export class ZoneStore {
   }
 
   // nats.js notices a watch whose consumer died with its NATS server only after two missed heartbeats of
-  // its ordered consumer (fixed at 30 s): a reading that made no progress for a second, while the bucket
-  // held newer entries, has stalled. The first sighting asks for a second check shortly.
-  #stalled(reading: Copy, lastSeq: number): boolean {
+  // its ordered consumer (fixed at 30 s): a reading that made no progress for a while (a second; 100 ms
+  // once a query waited in vain for a newer revision) while the bucket held newer entries has stalled.
+  // The first sighting asks for a second check after that while.
+  #stalled(reading: Copy, lastSeq: number, graceMs: number): boolean {
     if (lastSeq <= reading.revision) {
       this.#behind = null;
       return false;
     }
     const now = performance.now();
-    if (this.#behind?.copy === reading && this.#behind.revision === reading.revision) {
+    const behind = this.#behind;
+    if (behind?.copy === reading && behind.revision === reading.revision) {
+      behind.graceMs = Math.min(behind.graceMs, graceMs);
       // No progress for a while: stalled. Sooner, it may only be on its way.
-      if (now - this.#behind.at >= checkSoonMs) {
+      if (now - behind.at >= behind.graceMs) {
         this.#behind = null;
         return true;
       }
-      this.#checkSoon();
+      this.#checkSoon(behind.at + behind.graceMs - now);
       return false;
     }
-    this.#behind = { copy: reading, revision: reading.revision, at: now };
-    this.#checkSoon();
+    this.#behind = { copy: reading, revision: reading.revision, at: now, graceMs };
+    this.#checkSoon(graceMs);
     return false;
   }
 
@@ -368,9 +386,9 @@ export class ZoneStore {
     void this.#consume(copy, iterator);
   }
 
-  // JetStream did not answer: ask again shortly rather than at the next periodic check.
-  #checkSoon(): void {
-    const timer = setTimeout(() => void this.check(), checkSoonMs);
+  // JetStream did not answer, or a watch is behind: ask again shortly rather than at the next periodic check.
+  #checkSoon(delayMs = checkSoonMs): void {
+    const timer = setTimeout(() => void this.check(), delayMs);
     timer.unref();
   }
 
