@@ -156,6 +156,25 @@ describe('the node cache: forward asks with the floor of each name', () => {
     expect(readRevision(r as Buffer)).toBeNull();
   });
 
+  // Every answerer behind the change (their watches died with a NATS server and are being resumed): the
+  // cache asks again for a while rather than failing the query at once.
+  it.each([
+    // name, when an answerer catches up (ms; null: never), rcode, the answer
+    ['one catches up within the patience of the cache: answered from it', 500, 0, ['10.0.0.2']],
+    ['none catches up: SERVFAIL once the patience is spent', null, 2, []],
+  ])('every answerer behind: %s', async (_name, catchUpMs, rcode, ips) => {
+    const a = await startAnswerer(1);
+    const b = await startAnswerer(1);
+    const floor = new RevisionFloor({ zones: ['cluster.local'] });
+    const cache = await startCache([a.port, b.port], floor);
+    floor.raise([WEB], 2);
+    if (catchUpMs !== null) setTimeout(() => b.moveTo(2), catchUpMs);
+    const r = await udpExchange(cache.port, query(WEB, 'A'), 3_000);
+    expect(r).not.toBeNull();
+    expect((r as Buffer).readUInt16BE(2) & 0xf).toBe(rcode);
+    expect(ipOf(r)).toEqual(ips);
+  });
+
   it('an answer from before a change, still on its way when the change is heard, is asked again', async () => {
     const floor = new RevisionFloor({ zones: ['cluster.local'] });
     let release: (() => void) | null = null;

@@ -1,4 +1,5 @@
 // Serves the questions under FROM (and not under an `except` name) from the upstream pool.
+import { setTimeout as sleep } from 'node:timers/promises';
 import dnsPacket, { type Answer } from 'dns-packet';
 import { DEFAULT_UDP_SIZE, EDE_NOT_READY, readExtendedError, readRevision, REVISION_OPTION, withRevision } from '@halo/dns';
 import type { DnsRequest, DnsResponse, Handler, Next, RevisionFloor, ServerContext } from '../../plugin.ts';
@@ -18,6 +19,14 @@ export interface ForwardConfig {
 
 /** Rounds over the upstreams for an answer at the revision asked for, after the first. */
 const STALE_ROUNDS = 2;
+
+/**
+ * How long every upstream may say it has not reached the revision yet (EDE 14) before the query is a
+ * SERVFAIL, and the pause between rounds: an answerer whose watch died with a NATS server notices and
+ * resumes it within a few hundred ms; stub resolvers wait seconds, so a late answer beats a failure.
+ */
+const NOT_READY_PATIENCE_MS = 1_000;
+const NOT_READY_PAUSE_MS = 50;
 
 const rcodes: DnsResponse['rcode'][] = ['NOERROR', 'NXDOMAIN', 'SERVFAIL', 'REFUSED', 'FORMERR', 'NOTIMP'];
 
@@ -114,10 +123,13 @@ export class ForwardHandler implements Handler {
   /**
    * Monotonic reads (the node cache): the query asks for the name's revision floor; an answer from an
    * older revision (one that was on its way when a change was heard) is asked again, and the revision
-   * of the answer taken raises the floor. Every answerer behind (REFUSED with EDE 14) is a SERVFAIL.
+   * of the answer taken raises the floor. Every answerer behind (REFUSED with EDE 14) is asked again
+   * shortly, and after NOT_READY_PATIENCE_MS the query is a SERVFAIL.
    */
   private async exchangeAtLeast(req: DnsRequest, floor: RevisionFloor, least: number): Promise<DnsResponse> {
-    for (let round = 0; ; round++) {
+    const patientUntil = performance.now() + NOT_READY_PATIENCE_MS;
+    let staleRounds = 0;
+    for (;;) {
       const result = await this.pool.exchange(encodeQuery(req, least), req.transport);
       if (!result.ok) {
         this.logger?.warn({ plugin: 'forward', qname: req.qname, qtype: req.qtype, code: result.error.code }, result.error.message);
@@ -125,9 +137,21 @@ export class ForwardHandler implements Handler {
       }
       const from = readRevision(result.response);
       if (from === null) return responseFromWire(result.response);
+      if (result.rcode === 'REFUSED' && readExtendedError(result.response) === EDE_NOT_READY) {
+        if (performance.now() + NOT_READY_PAUSE_MS >= patientUntil) {
+          this.logger?.warn(
+            { plugin: 'forward', qname: req.qname, qtype: req.qtype, revision: from, least },
+            `every upstream stayed behind the revision asked for for ${NOT_READY_PATIENCE_MS} ms`,
+          );
+          return empty('SERVFAIL');
+        }
+        await sleep(NOT_READY_PAUSE_MS);
+        least = floor.of(req.qnameLower) ?? least;
+        continue;
+      }
       const now = floor.of(req.qnameLower) ?? least;
       if (from < now) {
-        if (round < STALE_ROUNDS) {
+        if (staleRounds++ < STALE_ROUNDS) {
           least = now;
           continue;
         }
@@ -137,7 +161,6 @@ export class ForwardHandler implements Handler {
         );
         return empty('SERVFAIL');
       }
-      if (result.rcode === 'REFUSED' && readExtendedError(result.response) === EDE_NOT_READY) return empty('SERVFAIL');
       floor.answered(req.qnameLower, from);
       return responseFromWire(result.response);
     }
