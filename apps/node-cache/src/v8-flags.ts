@@ -3,7 +3,7 @@
 // hits Node 24 grows the young generation to 64 MB and glibc keeps an arena per allocating thread: the
 // cache peaked at ~155 MB resident against a 2 000-name hot set. 1 MB semi-spaces, the old generation
 // collected again once it grew by half (not 4×) and two arenas keep it near 96 MB; against 2 MB
-// semi-spaces they take 2.2 MB off its memory at rest and ~2 MB off the peak for ~2 % more CPU per
+// semi-spaces they take ~1.5 MB off its memory at rest and ~2 MB off the peak for ~2 % more CPU per
 // query (`npm run bench -- cache` and `-- startup`, three runs each; the node cache README).
 import type { V8FlagsPlan } from '@halo/cli';
 
