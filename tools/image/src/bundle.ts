@@ -156,8 +156,9 @@ export async function bundleApps(options: BundleOptions): Promise<BundleResult> 
       target: 'node24',
       // Minified, names kept (stack traces and the logged type of an error read as in the source): V8
       // holds every loaded file's text for compiling functions on first call, and minified it is less
-      // than half (the node cache held 2.9 MB of it at rest, unminified). The map beside each file gives the source
-      // lines back under NODE_OPTIONS=--enable-source-maps; it names the sources, without their text.
+      // than half (the node cache held 2.9 MB of it at rest, unminified). The map beside each file gives
+      // the source lines back under NODE_OPTIONS=--enable-source-maps; it names the sources, without
+      // their text.
       minifyWhitespace: minify,
       minifySyntax: minify,
       sourcemap: 'linked',
